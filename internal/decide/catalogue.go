@@ -1,0 +1,75 @@
+package decide
+
+// Code names one situation esdr can find itself in. The set is closed: every decision
+// carries exactly one, and logs, metrics, events and the API all speak of it by this name.
+type Code string
+
+// Mode describes a Code: what it means and whether it is enough, on its own, to act on.
+type Mode struct {
+	Description string
+	// Actionable is true when this situation alone justifies changing the active
+	// cluster (orchestrator's distinction between "I cannot see it" and "it is dead").
+	Actionable bool
+}
+
+// The catalogue of situations.
+const (
+	CodeStarting          Code = "starting"
+	CodeActiveHealthy     Code = "active-healthy"
+	CodeActiveDegraded    Code = "active-degraded"
+	CodeActiveUnknown     Code = "active-unknown"
+	CodeActiveDown        Code = "active-down"
+	CodeNoHealthyTarget   Code = "no-healthy-target"
+	CodeAllDown           Code = "all-down"
+	CodeAutoFailoverOff   Code = "auto-failover-off"
+	CodeHoldDown          Code = "hold-down"
+	CodePaused            Code = "paused"
+	CodeFailbackReady     Code = "failback-ready"
+	CodeFailbackWaiting   Code = "failback-waiting"
+	CodeFailback          Code = "failback"
+	CodeSwitchover        Code = "switchover"
+	CodeSwitchoverForced  Code = "switchover-forced"
+	CodeSwitchoverRefused Code = "switchover-refused"
+	CodeAlreadyActive     Code = "already-active"
+	CodeUnknownCluster    Code = "unknown-cluster"
+	CodeActiveRemoved     Code = "active-removed"
+	CodePausedSet         Code = "pause"
+	CodeResumed           Code = "resume"
+	CodeAcknowledged      Code = "ack"
+	CodeNothingToAck      Code = "nothing-to-ack"
+)
+
+// Catalogue describes every Code. A code missing from it is a bug, caught by a test.
+var Catalogue = map[Code]Mode{
+	CodeStarting:          {"no active cluster chosen yet; esdr takes the preferred cluster", false},
+	CodeActiveHealthy:     {"the active cluster passes its checks", false},
+	CodeActiveDegraded:    {"the active cluster serves within tolerance (yellow or fewer nodes)", false},
+	CodeActiveUnknown:     {"not enough results yet to judge the active cluster", false},
+	CodeActiveDown:        {"the active cluster failed its checks the threshold number of times in a row", true},
+	CodeNoHealthyTarget:   {"the active cluster is down and no other cluster is known to be up: nothing to fail over to", false},
+	CodeAllDown:           {"every configured cluster is down", false},
+	CodeAutoFailoverOff:   {"the active cluster is down but automatic failover is disabled; waiting for a switchover", false},
+	CodeHoldDown:          {"an automatic transition was suppressed because the hold-down after the last one is active; run esdr ack to lift it", false},
+	CodePaused:            {"esdr is paused: observing only, no automatic action", false},
+	CodeFailbackReady:     {"the preferred cluster is up again; failback is manual and waits for esdr switchover", false},
+	CodeFailbackWaiting:   {"the preferred cluster is up again; automatic failback waits for it to stay up for the whole window", false},
+	CodeFailback:          {"automatic return to the preferred cluster after it stayed up for the failback window", true},
+	CodeSwitchover:        {"planned switchover requested by an operator", true},
+	CodeSwitchoverForced:  {"switchover forced by an operator to a cluster not known to be up", true},
+	CodeSwitchoverRefused: {"switchover refused: the target is not up (use force to override)", false},
+	CodeAlreadyActive:     {"switchover target is already the active cluster", false},
+	CodeUnknownCluster:    {"the command names a cluster that is not configured", false},
+	CodeActiveRemoved:     {"the stored active cluster is no longer configured; esdr keeps it until an operator switches over", false},
+	CodePausedSet:         {"an operator paused esdr", false},
+	CodeResumed:           {"an operator resumed esdr", false},
+	CodeAcknowledged:      {"an operator acknowledged the last transition; the hold-down is lifted", false},
+	CodeNothingToAck:      {"ack requested but no hold-down is active", false},
+}
+
+// Describe returns the catalogue description of c, or c itself when it is unknown.
+func (c Code) Describe() string {
+	if m, ok := Catalogue[c]; ok {
+		return m.Description
+	}
+	return string(c)
+}
