@@ -45,3 +45,18 @@ type Transition struct {
 	Reason string    `json:"reason"`
 	At     time.Time `json:"at"`
 }
+
+// Equal reports whether two states say the same thing. Times compare as instants, so a
+// state read back from the store equals the one that was written.
+func (s State) Equal(o State) bool {
+	if s.Active != o.Active || s.Epoch != o.Epoch || s.Paused != o.Paused ||
+		!s.ActiveSince.Equal(o.ActiveSince) || !s.HoldDownUntil.Equal(o.HoldDownUntil) {
+		return false
+	}
+	a, b := s.LastTransition, o.LastTransition
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Kind == b.Kind && a.From == b.From && a.To == b.To && a.Epoch == b.Epoch &&
+		a.Code == b.Code && a.Reason == b.Reason && a.At.Equal(b.At)
+}
