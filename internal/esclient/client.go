@@ -1,0 +1,251 @@
+// Package esclient is a small, bounded REST client for Elasticsearch and OpenSearch: the
+// handful of calls esdr needs (cluster health, nodes, info, cluster settings) with every
+// read limited in size and time, and every failure classified so that a probe can tell a
+// refused connection from a hang from garbage.
+package esclient
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults applied by New when the Options leave them zero.
+const (
+	DefaultTimeout = 5 * time.Second
+	DefaultMaxBody = 4 << 20
+)
+
+// Options configure a Client. Credentials are only ever sent as headers; they never
+// appear in errors or logs.
+type Options struct {
+	Username, Password string // HTTP basic auth
+	APIKey             string // sent as "Authorization: ApiKey <key>"; exclusive with basic auth
+	// CAFile is a PEM bundle that replaces the system roots, for clusters with their own CA.
+	CAFile string
+	// InsecureSkipVerify disables TLS verification. Off unless explicitly set.
+	InsecureSkipVerify bool
+	// Timeout bounds each request when the context has no earlier deadline.
+	Timeout time.Duration
+	// MaxBody is the most response bytes read; a larger body is a bad_response error.
+	MaxBody int64
+	// Transport replaces the built-in transport (tests). TLS options are then ignored.
+	Transport http.RoundTripper
+}
+
+// Client talks to one cluster through an ordered list of its nodes. It is safe for
+// concurrent use and shares one connection pool across all calls.
+type Client struct {
+	nodes []string
+	hc    *http.Client
+	auth  string // Authorization header value, or ""
+	opts  Options
+	// masterTimeoutParam is "master_timeout" until a node rejects it as unrecognised
+	// (a future OpenSearch), then "cluster_manager_timeout".
+	masterTimeoutParam atomic.Value // string
+}
+
+// New validates the node URLs (http or https, host and port, no path, no credentials)
+// and builds the shared transport. It fails fast so that a typo is a config error rather
+// than a cluster that looks dead.
+func New(nodes []string, opts Options) (*Client, error) {
+	if len(nodes) == 0 {
+		return nil, errors.New("esclient: no nodes")
+	}
+	if opts.APIKey != "" && (opts.Username != "" || opts.Password != "") {
+		return nil, errors.New("esclient: set either an API key or a username and password, not both")
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = DefaultTimeout
+	}
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = DefaultMaxBody
+	}
+	c := &Client{opts: opts}
+	for _, n := range nodes {
+		u, err := parseNode(n)
+		if err != nil {
+			return nil, err
+		}
+		c.nodes = append(c.nodes, u)
+	}
+	switch {
+	case opts.APIKey != "":
+		c.auth = "ApiKey " + opts.APIKey
+	case opts.Username != "" || opts.Password != "":
+		c.auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(opts.Username+":"+opts.Password))
+	}
+	rt := opts.Transport
+	if rt == nil {
+		t, err := newTransport(opts)
+		if err != nil {
+			return nil, err
+		}
+		rt = t
+	}
+	// No client-level Timeout: every request carries a context deadline instead, which
+	// also bounds reading the body.
+	c.hc = &http.Client{Transport: rt, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse // never follow a redirect to another host with our credentials
+	}}
+	c.masterTimeoutParam.Store("master_timeout")
+	return c, nil
+}
+
+// parseNode normalises a node URL to scheme://host:port, naming the bad URL (with any
+// password redacted) when it is not acceptable.
+func parseNode(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("esclient: node %q: not a URL", redact(raw))
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", fmt.Errorf("esclient: node %q: scheme must be http or https", u.Redacted())
+	case u.User != nil:
+		return "", fmt.Errorf("esclient: node %q: put credentials in the options, not the URL", u.Redacted())
+	case u.Hostname() == "" || u.Port() == "":
+		return "", fmt.Errorf("esclient: node %q: want host:port", u.Redacted())
+	case strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "":
+		return "", fmt.Errorf("esclient: node %q: want no path or query", u.Redacted())
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
+// redact hides everything between "://" and "@" in a string that failed to parse.
+func redact(raw string) string {
+	if i, j := strings.Index(raw, "://"), strings.LastIndex(raw, "@"); i >= 0 && j > i {
+		return raw[:i+3] + "xxxxx" + raw[j:]
+	}
+	return raw
+}
+
+// newTransport builds the one transport shared by all requests: bounded dial, TLS
+// handshake and header waits, a small idle pool, and no proxy from the environment (a DR
+// prober must see the cluster, not a proxy's opinion of it).
+func newTransport(opts Options) (*http.Transport, error) {
+	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: opts.InsecureSkipVerify} //nolint:gosec // explicit opt-in
+	if opts.CAFile != "" {
+		pem, err := os.ReadFile(opts.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("esclient: ca file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("esclient: ca file %s: no PEM certificates", opts.CAFile)
+		}
+		tlsConf.RootCAs = pool
+	}
+	dialer := &net.Dialer{Timeout: opts.Timeout, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		DialContext:           dialer.DialContext,
+		TLSClientConfig:       tlsConf,
+		TLSHandshakeTimeout:   opts.Timeout,
+		ResponseHeaderTimeout: opts.Timeout,
+		ExpectContinueTimeout: time.Second,
+		MaxIdleConns:          64,
+		MaxIdleConnsPerHost:   4,
+		IdleConnTimeout:       90 * time.Second,
+	}, nil
+}
+
+// Nodes returns the normalised node URLs, in the order they are tried.
+func (c *Client) Nodes() []string { return append([]string(nil), c.nodes...) }
+
+// Do sends a request to the nodes in order, moving to the next node only when a node
+// cannot be reached (a request that may have been received is never repeated elsewhere).
+// Any HTTP status is returned as is, with the body read up to MaxBody.
+func (c *Client) Do(ctx context.Context, method, path string, body io.Reader) (int, []byte, error) {
+	var payload []byte
+	if body != nil {
+		b, err := io.ReadAll(body)
+		if err != nil {
+			return 0, nil, fmt.Errorf("esclient: reading request body: %w", err)
+		}
+		payload = b
+	}
+	_, status, resp, err := c.do(ctx, method, path, payload)
+	return status, resp, err
+}
+
+// do is Do that also says which node answered.
+func (c *Client) do(ctx context.Context, method, path string, payload []byte) (string, int, []byte, error) {
+	if !strings.HasPrefix(path, "/") {
+		return "", 0, nil, fmt.Errorf("esclient: path %q must start with /", path)
+	}
+	var errs []error
+	for _, n := range c.nodes {
+		status, resp, err := c.send(ctx, n, method, path, payload)
+		if err == nil {
+			return n, status, resp, nil
+		}
+		errs = append(errs, err)
+		if err.Kind != KindUnreachable || ctx.Err() != nil {
+			break
+		}
+	}
+	return "", 0, nil, errors.Join(errs...)
+}
+
+// send performs one request on one node, bounded by ctx and Timeout, and reads at most
+// MaxBody bytes of the answer.
+func (c *Client) send(ctx context.Context, node, method, path string, payload []byte) (int, []byte, *NodeError) {
+	op := method + " " + strings.SplitN(path, "?", 2)[0]
+	fail := func(k ErrKind, err error) (int, []byte, *NodeError) {
+		return 0, nil, &NodeError{Node: node, Op: op, Kind: k, Err: err}
+	}
+	reqCtx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
+	defer cancel()
+	var rd io.Reader
+	if payload != nil {
+		rd = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(reqCtx, method, node+path, rd)
+	if err != nil {
+		return fail(KindBadResponse, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.auth != "" {
+		req.Header.Set("Authorization", c.auth)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // its message repeats the URL
+		}
+		return fail(transportKind(reqCtx, err))
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, c.opts.MaxBody+1))
+	if err != nil {
+		k, e := transportKind(reqCtx, err)
+		if k == KindUnreachable {
+			k = KindBadResponse // it did answer; the body broke off
+		}
+		return fail(k, e)
+	}
+	if int64(len(b)) > c.opts.MaxBody {
+		return fail(KindBadResponse, fmt.Errorf("response body over %d bytes", c.opts.MaxBody))
+	}
+	return resp.StatusCode, b, nil
+}
+
+// CloseIdleConnections drops pooled keep-alive connections, for shutdown and after a
+// failover (so that new dials re-resolve names).
+func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
