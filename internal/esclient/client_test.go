@@ -96,8 +96,8 @@ func TestNewValidatesURLs(t *testing.T) {
 func TestHealthEngines(t *testing.T) {
 	for _, tc := range []struct {
 		name, body, status string
-		nodes               int
-		pct                 float64
+		nodes              int
+		pct                float64
 	}{
 		{"elasticsearch 7.10", es710Health, "yellow", 3, 90},
 		{"opensearch 2 pretty", os2Health, "green", 2, 100},
