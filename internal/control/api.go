@@ -95,3 +95,11 @@ func (l *Loop) Current() decide.State {
 func (l *Loop) Events(ctx context.Context, after uint64, limit int) ([]state.Event, error) {
 	return l.store.Events(ctx, after, limit)
 }
+
+// EpochChanged returns a channel that is closed when the epoch next changes. Callers take
+// a fresh channel after each wake-up, as with a context's Done.
+func (l *Loop) EpochChanged() <-chan struct{} {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.epochCh
+}

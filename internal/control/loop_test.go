@@ -118,7 +118,13 @@ func TestLoopFailsOverStoresAndActsOnce(t *testing.T) {
 	if err != nil || ep.Cluster != "primary" || ep.Epoch != 1 || ep.Nodes[0] != "http://p:1" {
 		t.Fatalf("endpoint = %+v, %v", ep, err)
 	}
+	changed := l.EpochChanged()
 	obs.set("primary", health.VerdictDown, health.KindUnreachable)
+	select {
+	case <-changed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("EpochChanged not closed by the failover")
+	}
 	waitFor(t, "failover", func() bool { return l.Current().Active == "standby" })
 	time.Sleep(100 * time.Millisecond) // several more rounds: must not act again
 	if n := actor.count(); n != 1 {
