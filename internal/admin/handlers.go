@@ -1,0 +1,242 @@
+package admin
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/esdr/esdr/internal/decide"
+	"github.com/esdr/esdr/internal/state"
+)
+
+// Error codes of the API that are not catalogue codes. A refusal (409) carries the
+// decision's catalogue code instead, so the operator reads the same word as in the logs.
+const (
+	codeBadRequest       = "bad_request"
+	codeUnauthorized     = "unauthorized"
+	codeDisabled         = "commands_disabled"
+	codeNotFound         = "not_found"
+	codeMethodNotAllowed = "method_not_allowed"
+	codeTooLarge         = "too_large"
+	codeUnavailable      = "unavailable"
+)
+
+// Event paging bounds: enough for a screen of history, never the whole log at once.
+const (
+	defaultEventLimit = 100
+	maxEventLimit     = 1000
+	maxByLength       = 128
+)
+
+type route struct {
+	method   string
+	mutating bool
+	handler  http.HandlerFunc
+}
+
+// routes is a fixed table rather than a ServeMux so that 404 and 405 answer in the same
+// JSON shape as every other error, and the whole surface of the API reads in one place.
+func (s *Server) routes(g prometheus.Gatherer) http.Handler {
+	metrics := promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorLog: slogPrinter{s.log}})
+	table := map[string]route{
+		"/v1/status":     {http.MethodGet, false, s.handleStatus},
+		"/v1/endpoint":   {http.MethodGet, false, s.handleEndpoint},
+		"/v1/events":     {http.MethodGet, false, s.handleEvents},
+		"/v1/switchover": {http.MethodPost, true, s.handleCommand(decide.CmdSwitchover)},
+		"/v1/pause":      {http.MethodPost, true, s.handleCommand(decide.CmdPause)},
+		"/v1/resume":     {http.MethodPost, true, s.handleCommand(decide.CmdResume)},
+		"/v1/ack":        {http.MethodPost, true, s.handleCommand(decide.CmdAck)},
+		"/metrics":       {http.MethodGet, false, metrics.ServeHTTP},
+		"/healthz":       {http.MethodGet, false, handleHealthz},
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rt, ok := table[r.URL.Path]
+		if !ok {
+			writeError(w, http.StatusNotFound, codeNotFound, fmt.Sprintf("no route %s; the API lives under /v1/ (status, events, endpoint, switchover, pause, resume, ack)", r.URL.Path))
+			return
+		}
+		allowed := r.Method == rt.method || (rt.method == http.MethodGet && r.Method == http.MethodHead)
+		if !allowed {
+			allow := rt.method
+			if allow == http.MethodGet {
+				allow = "GET, HEAD"
+			}
+			w.Header().Set("Allow", allow)
+			writeError(w, http.StatusMethodNotAllowed, codeMethodNotAllowed, fmt.Sprintf("%s %s: use %s", r.Method, r.URL.Path, allow))
+			return
+		}
+		rt.handler(w, r)
+	})
+}
+
+func handleHealthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), callTimeout)
+	defer cancel()
+	st, err := s.ctl.Status(ctx)
+	if err != nil {
+		s.unavailable(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) handleEndpoint(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), callTimeout)
+	defer cancel()
+	ep, err := s.ctl.Endpoint(ctx)
+	if err != nil {
+		s.unavailable(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ep)
+}
+
+func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var after uint64
+	if v := q.Get("after"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, codeBadRequest, fmt.Sprintf("after: want a non-negative integer (an event seq), got %q", v))
+			return
+		}
+		after = n
+	}
+	limit := defaultEventLimit
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxEventLimit {
+			writeError(w, http.StatusBadRequest, codeBadRequest, fmt.Sprintf("limit: want an integer from 1 to %d, got %q", maxEventLimit, v))
+			return
+		}
+		limit = n
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), callTimeout)
+	defer cancel()
+	evs, err := s.ctl.Events(ctx, after, limit)
+	if err != nil {
+		s.unavailable(w, r, err)
+		return
+	}
+	if evs == nil {
+		evs = []state.Event{}
+	}
+	writeJSON(w, http.StatusOK, eventsBody{Events: evs})
+}
+
+// handleCommand serves one mutating route: authenticate, decode, ask the loop, and map a
+// refusal to 409 so that scripts can tell "esdr said no" from "esdr could not be asked".
+func (s *Server) handleCommand(kind decide.CommandKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		log := s.log.With("method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
+		if status, code, msg := s.authorize(r); status != 0 {
+			if status == http.StatusUnauthorized {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="esdr"`)
+			}
+			log.Warn("admin command rejected", "outcome", code)
+			writeError(w, status, code, msg)
+			return
+		}
+		cmd, status, msg := decodeCommand(w, r, kind)
+		if status != 0 {
+			code := codeBadRequest
+			if status == http.StatusRequestEntityTooLarge {
+				code = codeTooLarge
+			}
+			log.Warn("admin command rejected", "outcome", code, "detail", msg)
+			writeError(w, status, code, msg)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), callTimeout)
+		defer cancel()
+		d, err := s.ctl.Command(ctx, cmd)
+		if err != nil {
+			log.Error("admin command failed", "outcome", codeUnavailable, "command", kind, "err", err)
+			writeError(w, http.StatusServiceUnavailable, codeUnavailable, fmt.Sprintf("%s: %v", kind, err))
+			return
+		}
+		if d.Action == decide.ActRefuse {
+			log.Warn("admin command refused", "outcome", "refused", "command", kind, "code", d.Code, "reason", d.Reason)
+			writeError(w, http.StatusConflict, string(d.Code), d.Reason)
+			return
+		}
+		log.Info("admin command done", "outcome", d.Action, "command", kind, "code", d.Code, "epoch", d.Epoch)
+		writeJSON(w, http.StatusOK, d)
+	}
+}
+
+// authorize checks the bearer token. Both sides are hashed before the constant-time
+// compare so that neither the token's bytes nor its length leak through timing.
+func (s *Server) authorize(r *http.Request) (status int, code, msg string) {
+	if s.cfg.Token == "" {
+		return http.StatusForbidden, codeDisabled, "commands are disabled: no admin token is configured; set one in esdr's config and restart"
+	}
+	const scheme = "bearer "
+	h := r.Header.Get("Authorization")
+	if len(h) <= len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme) {
+		return http.StatusUnauthorized, codeUnauthorized, "missing bearer token; send Authorization: Bearer <admin token>"
+	}
+	got, want := sha256.Sum256([]byte(strings.TrimSpace(h[len(scheme):]))), sha256.Sum256([]byte(s.cfg.Token))
+	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+		return http.StatusUnauthorized, codeUnauthorized, "wrong bearer token; check the admin token"
+	}
+	return 0, "", ""
+}
+
+func (s *Server) unavailable(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Warn("admin read failed", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "err", err)
+	writeError(w, http.StatusServiceUnavailable, codeUnavailable, err.Error())
+}
+
+// decodeCommand reads the optional JSON body of a command. An empty body is fine for
+// pause, resume and ack; a switchover must name its target.
+func decodeCommand(w http.ResponseWriter, r *http.Request, kind decide.CommandKind) (decide.Command, int, string) {
+	var body commandBody
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(&body)
+	if err == nil {
+		err = dec.Decode(&struct{}{})
+		if err == nil {
+			err = errors.New("want a single JSON object")
+		} else if errors.Is(err, io.EOF) {
+			err = nil
+		}
+	} else if errors.Is(err, io.EOF) {
+		err = nil // empty body
+	}
+	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+		return decide.Command{}, http.StatusRequestEntityTooLarge, fmt.Sprintf("body: larger than %d bytes", maxBodyBytes)
+	}
+	if err != nil {
+		return decide.Command{}, http.StatusBadRequest, fmt.Sprintf("body: %v", err)
+	}
+	if kind != decide.CmdSwitchover && (body.To != "" || body.Force) {
+		return decide.Command{}, http.StatusBadRequest, fmt.Sprintf("body: to and force apply to switchover only, not %s", kind)
+	}
+	if kind == decide.CmdSwitchover && body.To == "" {
+		return decide.Command{}, http.StatusBadRequest, "to: required, want the name of a configured cluster"
+	}
+	if len(body.By) > maxByLength {
+		return decide.Command{}, http.StatusBadRequest, fmt.Sprintf("by: at most %d characters", maxByLength)
+	}
+	by := "admin API from " + r.RemoteAddr
+	if body.By != "" {
+		by = body.By + " (" + r.RemoteAddr + ")"
+	}
+	return decide.Command{Kind: kind, To: body.To, Force: body.Force, By: by}, 0, ""
+}
