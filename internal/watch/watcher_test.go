@@ -132,7 +132,10 @@ func TestWatcherProbeNowCoalesces(t *testing.T) {
 }
 
 func TestWatcherTimeoutBoundsAllChecks(t *testing.T) {
-	slow := func(ctx context.Context) Result { <-ctx.Done(); return Result{Kind: health.KindTimeout, Detail: "slow"} }
+	slow := func(ctx context.Context) Result {
+		<-ctx.Done()
+		return Result{Kind: health.KindTimeout, Detail: "slow"}
+	}
 	ok := func(context.Context) Result { return Result{Kind: health.KindHealthy, Detail: "ok"} }
 	_, events := startWatcher(t, []Target{{Cluster: "a", Checks: []Check{ok, slow},
 		Interval: time.Hour, Timeout: 50 * time.Millisecond, FailureThreshold: 1}})
