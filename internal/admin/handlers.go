@@ -166,7 +166,7 @@ func (s *Server) handleCommand(kind decide.CommandKind) http.HandlerFunc {
 		d, err := s.ctl.Command(ctx, cmd)
 		if err != nil {
 			log.Error("admin command failed", "outcome", codeUnavailable, "command", kind, "err", err)
-			writeError(w, http.StatusServiceUnavailable, codeUnavailable, fmt.Sprintf("%s: %v", kind, err))
+			writeError(w, http.StatusServiceUnavailable, codeUnavailable, err.Error())
 			return
 		}
 		if d.Action == decide.ActRefuse {

@@ -94,6 +94,10 @@ func New(cfg Config, ctl Controller, gatherer prometheus.Gatherer, log *slog.Log
 	return s, nil
 }
 
+// Handler is the API as an http.Handler, for mounting elsewhere or serving with
+// httptest; it applies the same routes, auth and bounds as Run, except the server timeouts.
+func (s *Server) Handler() http.Handler { return s.http.Handler }
+
 // Listen binds the configured address. It is separate from Run so that a caller (or a
 // test using ":0") learns the address, or that the port is taken, before serving starts.
 // Calling it again after a successful bind does nothing.

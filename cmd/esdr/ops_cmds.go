@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/esdr/esdr/internal/admin"
+	"github.com/esdr/esdr/internal/decide"
+	"github.com/esdr/esdr/internal/state"
+)
+
+func runStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o := newOpsFlags("status", "", stderr)
+	c, code := o.parse(args, stderr)
+	if code >= 0 {
+		return code
+	}
+	ctx, cancel := o.call(ctx)
+	defer cancel()
+	st, err := c.Status(ctx)
+	if err != nil {
+		return o.fail(stderr, err)
+	}
+	if o.json {
+		return printJSON(stdout, stderr, st)
+	}
+	printStatus(stdout, st)
+	return exitOK
+}
+
+func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o := newOpsFlags("events", "[--after N] [--limit N]", stderr)
+	after := o.fs.Uint64("after", 0, "show events with a sequence number greater than this")
+	limit := o.fs.Int("limit", 50, fmt.Sprintf("show at most this many events (1 to %d)", maxEventLimit))
+	c, code := o.parse(args, stderr)
+	if code >= 0 {
+		return code
+	}
+	if *limit < 1 || *limit > maxEventLimit {
+		fmt.Fprintf(stderr, "esdr events: --limit %d: want 1 to %d\n", *limit, maxEventLimit)
+		return exitUsage
+	}
+	ctx, cancel := o.call(ctx)
+	defer cancel()
+	evs, err := c.Events(ctx, *after, *limit)
+	if err != nil {
+		return o.fail(stderr, err)
+	}
+	if o.json {
+		if evs == nil {
+			evs = []state.Event{}
+		}
+		return printJSON(stdout, stderr, struct {
+			Events []state.Event `json:"events"`
+		}{evs})
+	}
+	printEvents(stdout, evs, *after, *limit)
+	return exitOK
+}
+
+func runSwitchover(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o := newOpsFlags("switchover", "--to NAME [--force]", stderr)
+	to := o.fs.String("to", "", "the cluster to move traffic to (required)")
+	force := o.fs.Bool("force", false, "switch even if the target is not known to be up")
+	c, code := o.parse(args, stderr)
+	if code >= 0 {
+		return code
+	}
+	if *to == "" {
+		fmt.Fprintln(stderr, "esdr switchover: --to is required: the name of a configured cluster (see esdr status)")
+		return exitUsage
+	}
+	ctx, cancel := o.call(ctx)
+	defer cancel()
+	d, err := c.Switchover(ctx, *to, *force)
+	if err != nil {
+		return o.fail(stderr, err)
+	}
+	return o.printDecision(stdout, stderr, d)
+}
+
+// opCommand builds a subcommand that sends one argument-less command (pause, resume, ack).
+func opCommand(name string, send func(*admin.Client, context.Context) (decide.Decision, error)) func(context.Context, []string, io.Writer, io.Writer) int {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+		o := newOpsFlags(name, "", stderr)
+		c, code := o.parse(args, stderr)
+		if code >= 0 {
+			return code
+		}
+		ctx, cancel := o.call(ctx)
+		defer cancel()
+		d, err := send(c, ctx)
+		if err != nil {
+			return o.fail(stderr, err)
+		}
+		return o.printDecision(stdout, stderr, d)
+	}
+}
+
+func (o *opsFlags) printDecision(stdout, stderr io.Writer, d decide.Decision) int {
+	if o.json {
+		return printJSON(stdout, stderr, d)
+	}
+	printDecision(stdout, d)
+	return exitOK
+}
