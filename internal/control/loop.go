@@ -157,3 +157,6 @@ func (l *Loop) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// Policy returns the policy in force.
+func (l *Loop) Policy() decide.Policy { return l.currentPolicy() }

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/esdr/esdr/internal/config"
+	"github.com/esdr/esdr/internal/esclient"
+	"github.com/esdr/esdr/internal/watch"
+)
+
+// watchTargets turns each cluster's (merged) health configuration into probes.
+func watchTargets(cfg *config.Config) ([]watch.Target, error) {
+	var out []watch.Target
+	for _, cl := range cfg.Clusters {
+		h := cfg.ClusterHealth(cl.Name)
+		es, err := esclient.New(cl.Nodes, esclient.Options{
+			Username: cl.Auth.Username, Password: cl.Auth.Password.Reveal(), APIKey: cl.Auth.APIKey.Reveal(),
+			CAFile: cl.TLS.CAFile, InsecureSkipVerify: cl.TLS.InsecureSkipVerify, Timeout: h.Timeout,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("cluster %s: %w", cl.Name, err)
+		}
+		t := watch.Target{Cluster: cl.Name, Interval: h.Interval, Timeout: h.Timeout,
+			FailureThreshold: h.FailureThreshold, SuccessThreshold: h.SuccessThreshold}
+		for i, ch := range h.Checks {
+			var c watch.Check
+			switch ch.Kind {
+			case "cluster":
+				c, err = watch.NewClusterCheck(es, watch.ClusterSpec{Accept: ch.Accept, MinNodes: ch.MinNodes,
+					MinDataNodes: ch.MinDataNodes, RequireMaster: ch.RequireMaster})
+			case "http":
+				c, err = watch.NewHTTPCheck(cl.Nodes, watch.HTTPSpec{Path: ch.Path, Match: ch.Match})
+			default:
+				err = fmt.Errorf("unknown check kind %q", ch.Kind)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("cluster %s: health.checks[%d]: %w", cl.Name, i, err)
+			}
+			t.Checks = append(t.Checks, c)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// newLogger builds the process logger. Level is a LevelVar so SIGHUP can change it.
+func newLogger(c config.LogConfig, level *slog.LevelVar, w io.Writer) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(c.Level))
+	level.Set(l)
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// reloadOnHUP re-reads the configuration on SIGHUP and applies its safe parts: the
+// failover policy and the log level. Clusters, probes, listeners and the state path need
+// a restart; a change to them is reported, not applied.
+func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, path string, d *daemon, level *slog.LevelVar, log *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		cfg, err := config.Load(path)
+		if err != nil {
+			log.Error("reload refused: invalid configuration; still running the previous one", "config", path, "err", err)
+			continue
+		}
+		if got, want := cfg.Policy().Clusters, d.loop.Current(); !sameClusters(got, d.clusters()) {
+			log.Warn("reload: the cluster list changed; restart esdr to apply it", "clusters", got, "active", want.Active)
+			continue
+		}
+		d.loop.SetPolicy(cfg.Policy())
+		var l slog.Level
+		_ = l.UnmarshalText([]byte(cfg.Log.Level))
+		level.Set(l)
+		log.Info("reloaded", "config", path, "failover", cfg.Failover.Auto, "failback", cfg.Failover.Failback,
+			"hold_down", cfg.Failover.HoldDown, "log_level", cfg.Log.Level)
+	}
+}
+
+func (d *daemon) clusters() []string { return d.loop.Policy().Clusters }
+
+func sameClusters(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
