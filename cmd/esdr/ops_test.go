@@ -42,7 +42,9 @@ func (f opsFake) Status(context.Context) (control.Status, error) {
 	}, f.err
 }
 
-func (f opsFake) Endpoint(context.Context) (control.Endpoint, error) { return control.Endpoint{}, f.err }
+func (f opsFake) Endpoint(context.Context) (control.Endpoint, error) {
+	return control.Endpoint{}, f.err
+}
 
 func (f opsFake) Events(_ context.Context, after uint64, limit int) ([]state.Event, error) {
 	var evs []state.Event

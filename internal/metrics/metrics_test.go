@@ -96,9 +96,9 @@ esdr_build_info{goversion="` + runtime.Version() + `",version="devel"} 1
 		m.clusterHealth.WithLabelValues("east", "up"):   1,
 		m.clusterHealth.WithLabelValues("east", "down"): 0,
 		m.consecFailures.WithLabelValues("east"):        0,
-		m.paused:         0,
-		m.holdDown:       0,
-		m.lastTransition: 0,
+		m.paused:                                        0,
+		m.holdDown:                                      0,
+		m.lastTransition:                                0,
 	}
 	for c, want := range checks {
 		if got := testutil.ToFloat64(c); got != want {
