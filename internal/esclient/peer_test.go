@@ -1,0 +1,86 @@
+package esclient
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/esdr/esdr/internal/health"
+	"github.com/esdr/esdr/testbed"
+)
+
+// peerEngines are the engines the real-peer tests run on: $ESDR_TESTBED_ENGINES
+// (comma-separated), else the test bed's required ones.
+func peerEngines() []string {
+	if v := os.Getenv("ESDR_TESTBED_ENGINES"); v != "" {
+		return strings.Split(v, ",")
+	}
+	return testbed.RequiredEngines
+}
+
+// TestPeerEngines runs every call against a real one-node cluster of each engine
+// (skipped under -short): the fixtures above must match what the engines really send.
+func TestPeerEngines(t *testing.T) {
+	for _, engine := range peerEngines() {
+		t.Run(engine, func(t *testing.T) {
+			tb := testbed.StartForTest(t, testbed.Spec{Engine: engine, Cluster: "esclient-" + engine, Nodes: 1})
+			c := newClient(t, append([]string{deadPort(t)}, tb.URLs()...), Options{})
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+
+			h, err := c.Health(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h.ClusterName != tb.Name || h.NumberOfNodes != 1 || h.Status == "red" || h.Node != tb.URLs()[0] {
+				t.Errorf("Health = %+v", h)
+			}
+			info, err := c.Info(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantDist := map[bool]string{true: "opensearch", false: "elasticsearch"}[strings.HasPrefix(engine, "opensearch")]
+			if info.Distribution != wantDist || info.ClusterName != tb.Name || info.ClusterUUID == "" || info.Version == "" {
+				t.Errorf("Info = %+v", info)
+			}
+			nodes, err := c.NodesInfo(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(nodes) != 1 || !nodes[0].ElectedMaster || !nodes[0].MasterEligible ||
+				nodes[0].Name != tb.Nodes[0].Name || !strings.HasSuffix(nodes[0].HTTPAddress, ":"+strings.Split(tb.URLs()[0], ":")[2]) {
+				t.Errorf("NodesInfo = %+v", nodes)
+			}
+			if err := c.PutClusterSettings(ctx, map[string]any{"cluster.routing.allocation.enable": "primaries"}); err != nil {
+				t.Fatal(err)
+			}
+			s, err := c.ClusterSettings(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s["cluster.routing.allocation.enable"] != "primaries" {
+				t.Errorf("ClusterSettings = %v", s)
+			}
+			if err := c.PutClusterSettings(ctx, map[string]any{"cluster.routing.allocation.enable": nil}); err != nil {
+				t.Fatal(err)
+			}
+
+			// A paused node is a hang, a killed one a refusal.
+			if err := tb.Pause(); err != nil {
+				t.Fatal(err)
+			}
+			short := newClient(t, tb.URLs(), Options{Timeout: 500 * time.Millisecond})
+			if _, err := short.Health(ctx); Classify(err) != health.KindTimeout {
+				t.Errorf("paused: %s %v", Classify(err), err)
+			}
+			if err := tb.Kill(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := short.Health(ctx); Classify(err) != health.KindUnreachable {
+				t.Errorf("killed: %s %v", Classify(err), err)
+			}
+		})
+	}
+}
