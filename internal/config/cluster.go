@@ -1,0 +1,158 @@
+package config
+
+import (
+	"crypto/x509"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"regexp"
+)
+
+// ClusterConfig is one Elasticsearch or OpenSearch cluster esdr can send traffic to.
+type ClusterConfig struct {
+	// Name identifies the cluster in the state store, logs, metrics and the admin API,
+	// so it is restricted to what is safe in all of them: [a-z0-9-], at most 63.
+	Name string `yaml:"name"`
+	// Nodes are the HTTP endpoints probed and, later, proxied to. Credentials belong in
+	// Auth, never in a URL, where they would end up in logs.
+	Nodes []string   `yaml:"nodes"`
+	Auth  AuthConfig `yaml:"auth"`
+	TLS   TLSConfig  `yaml:"tls"`
+	// Health overrides part of the top-level health block for this cluster only, for
+	// example a smaller min_nodes on a smaller standby. Nil when not given.
+	Health *HealthOverride `yaml:"health"`
+}
+
+// AuthConfig is how esdr authenticates to a cluster: basic auth or an API key, or
+// nothing (Elasticsearch 8+ enables security by default, so usually one of them).
+type AuthConfig struct {
+	Username string `yaml:"username"`
+	Password Secret `yaml:"password"`
+	// APIKey is the base64 "id:key" value Elasticsearch returns as "encoded", sent as
+	// "Authorization: ApiKey <value>".
+	APIKey Secret `yaml:"api_key"`
+}
+
+// TLSConfig is how esdr verifies https nodes.
+type TLSConfig struct {
+	// CAFile is a PEM bundle to trust instead of the system roots (Elasticsearch's
+	// auto-generated http_ca.crt). Relative to the configuration file's directory.
+	CAFile string `yaml:"ca_file"`
+	// InsecureSkipVerify turns certificate checks off. Only for test beds.
+	InsecureSkipVerify bool `yaml:"insecure_skip_verify"`
+}
+
+var clusterName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+
+// maxCAFile bounds how much of a CA file validation reads.
+const maxCAFile = 1 << 20
+
+// validateClusters checks the list as a whole (count, unique names, no node shared
+// by two clusters) and then each cluster.
+func validateClusters(p *collector, cs []ClusterConfig) {
+	if len(cs) < 2 {
+		p.add("clusters", "%s configured, want at least 2 (a primary and a standby)", plural(len(cs), "cluster"))
+	}
+	names := map[string]bool{}
+	owner := map[string]string{} // node URL → cluster name
+	for i, cl := range cs {
+		key := index("clusters", i)
+		cl.validate(p, key)
+		if cl.Name != "" && names[cl.Name] {
+			p.add(field(key, "name"), "%q is used twice, want unique names", cl.Name)
+		}
+		names[cl.Name] = true
+		for j, n := range cl.Nodes {
+			if other, ok := owner[n]; ok && other != cl.Name {
+				p.add(index(field(key, "nodes"), j), "%q is also a node of cluster %q, want each node in one cluster only", n, other)
+			}
+			owner[n] = cl.Name
+		}
+	}
+}
+
+func (cl ClusterConfig) validate(p *collector, key string) {
+	switch {
+	case cl.Name == "":
+		p.add(field(key, "name"), "missing, want a name of lowercase letters, digits and dashes such as primary")
+	case !clusterName.MatchString(cl.Name):
+		p.add(field(key, "name"), "%q is not allowed, want 1 to 63 lowercase letters, digits and dashes, not starting or ending with a dash", cl.Name)
+	}
+	if len(cl.Nodes) == 0 {
+		p.add(field(key, "nodes"), "no nodes, want at least 1 URL such as http://127.0.0.1:9200")
+	}
+	seen := map[string]bool{}
+	for j, n := range cl.Nodes {
+		nk := index(field(key, "nodes"), j)
+		if msg := checkNodeURL(n); msg != "" {
+			p.add(nk, "%s", msg)
+		} else if seen[n] {
+			p.add(nk, "%q is listed twice, want each node once", n)
+		}
+		seen[n] = true
+	}
+	cl.Auth.validate(p, field(key, "auth"))
+	cl.TLS.validate(p, field(key, "tls"))
+}
+
+// checkNodeURL returns what is wrong with a node URL, or "". A URL with credentials is
+// never echoed back, since the message ends up in logs.
+func checkNodeURL(s string) string {
+	const want = "want an http or https URL such as https://es-1.example.com:9200"
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || s == "":
+		return fmt.Sprintf("%q is not a URL, %s", s, want)
+	case u.User != nil:
+		return "the URL carries credentials, want them in auth (username and password, or api_key)"
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Sprintf("%q is not an http or https URL, %s", s, want)
+	case u.Hostname() == "":
+		return fmt.Sprintf("%q has no host, %s", s, want)
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return fmt.Sprintf("%q has a query or fragment, %s", s, want)
+	}
+	return ""
+}
+
+func (a AuthConfig) validate(p *collector, key string) {
+	basic := a.Username != "" || a.Password.IsSet()
+	switch {
+	case basic && a.APIKey.IsSet():
+		p.add(key, "both username/password and api_key are set, want one of them")
+	case a.Username != "" && !a.Password.IsSet():
+		p.add(field(key, "password"), "missing, want a password with username (usually ${ES_PASSWORD})")
+	case a.Username == "" && a.Password.IsSet():
+		p.add(field(key, "username"), "missing, want a username with password")
+	}
+}
+
+func (t TLSConfig) validate(p *collector, key string) {
+	if t.CAFile == "" {
+		return
+	}
+	key = field(key, "ca_file")
+	f, err := os.Open(t.CAFile)
+	if err != nil {
+		p.add(key, "%s cannot be read (%v), want a readable PEM file", t.CAFile, unwrapPathError(err))
+		return
+	}
+	defer f.Close()
+	pem, err := io.ReadAll(io.LimitReader(f, maxCAFile))
+	if err != nil {
+		p.add(key, "%s cannot be read (%v), want a readable PEM file", t.CAFile, unwrapPathError(err))
+		return
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(pem) {
+		p.add(key, "%s holds no PEM certificate, want a PEM file such as Elasticsearch's http_ca.crt", t.CAFile)
+	}
+}
+
+// unwrapPathError drops the *os.PathError wrapper, whose path the message already shows.
+func unwrapPathError(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
