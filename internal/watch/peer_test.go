@@ -90,4 +90,3 @@ func eventually(t *testing.T, check Check, ok func(Result) bool) Result {
 	t.Fatalf("condition never held; last %+v", r)
 	return r
 }
-

@@ -18,14 +18,17 @@ type event struct {
 	changed bool
 }
 
-// startWatcher runs a watcher until the test ends, reporting every probe on the returned
-// channel. Probes are driven by ProbeNow (the interval is an hour), so the test never
+// startWatcher runs a watcher until the test ends, reporting every probe on a channel per
+// cluster. Probes are driven by ProbeNow (the interval is an hour), so the test never
 // depends on timing.
-func startWatcher(t *testing.T, targets []Target) (*Watcher, <-chan event) {
+func startWatcher(t *testing.T, targets []Target) (*Watcher, map[string]chan event) {
 	t.Helper()
-	events := make(chan event, 100)
+	events := map[string]chan event{}
+	for _, tg := range targets {
+		events[tg.Cluster] = make(chan event, 100)
+	}
 	w, err := New(targets, Options{OnResult: func(c string, r Result, o health.Observation, ch bool) {
-		events <- event{c, r, o, ch}
+		events[c] <- event{c, r, o, ch}
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -43,19 +46,15 @@ func startWatcher(t *testing.T, targets []Target) (*Watcher, <-chan event) {
 
 // next waits for the next probe of cluster, failing the test after a generous bound
 // (a hang guard, not a timing assertion).
-func next(t *testing.T, events <-chan event, cluster string) event {
+func next(t *testing.T, events map[string]chan event, cluster string) event {
 	t.Helper()
-	deadline := time.After(30 * time.Second)
-	for {
-		select {
-		case e := <-events:
-			if e.cluster == cluster {
-				return e
-			}
-		case <-deadline:
-			t.Fatalf("no probe of %s", cluster)
-		}
+	select {
+	case e := <-events[cluster]:
+		return e
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no probe of %s", cluster)
 	}
+	return event{}
 }
 
 func TestWatcherVerdictDownAfterThreshold(t *testing.T) {
