@@ -1,0 +1,188 @@
+package proxy
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"time"
+)
+
+// Defaults applied by New to the Config fields left zero.
+const (
+	DefaultFailoverWait      = 3 * time.Second
+	DefaultMaxRetryBody      = 1 << 20
+	DefaultReadHeaderTimeout = 5 * time.Second
+	DefaultIdleTimeout       = 120 * time.Second
+	DefaultMaxHeaderBytes    = 64 << 10
+	DefaultUpstreamTimeout   = 60 * time.Second
+	DefaultDialTimeout       = 2 * time.Second
+	DefaultShutdownTimeout   = 10 * time.Second
+	DefaultMaxIdlePerNode    = 64
+)
+
+// maxCAFile bounds how much of a CA bundle New reads.
+const maxCAFile = 1 << 20
+
+// Config is the proxy block of esdr's configuration. Field names map 1:1 to snake_case
+// keys (FailoverWait → failover_wait).
+type Config struct {
+	// Listen is the host:port applications connect to, such as 127.0.0.1:9200.
+	Listen string
+	// FailoverWait is how long a request may wait for a decision when every node of the
+	// active cluster refuses it, before it fails.
+	FailoverWait time.Duration
+	// MaxRetryBody is the most request body bytes kept to allow a retry. Larger bodies
+	// still stream through; they are retried only if no byte of them was sent.
+	MaxRetryBody int64
+	// ReadHeaderTimeout cuts off clients that are slow to send request headers.
+	ReadHeaderTimeout time.Duration
+	// IdleTimeout closes client keep-alive connections idle for that long.
+	IdleTimeout time.Duration
+	// MaxHeaderBytes bounds a client's request line and headers.
+	MaxHeaderBytes int
+	// UpstreamTimeout bounds the wait for a node's response headers once the request
+	// has been sent.
+	UpstreamTimeout time.Duration
+	// DialTimeout bounds connecting (TCP and TLS) to one node.
+	DialTimeout time.Duration
+	// ShutdownTimeout bounds the graceful stop: requests in flight get that long.
+	ShutdownTimeout time.Duration
+	// MaxIdlePerNode is how many idle keep-alive connections are kept to each node.
+	MaxIdlePerNode int
+	// Clusters holds per-cluster credentials and TLS settings, by cluster name. A cluster
+	// without an entry is reached with system roots and the client's own Authorization.
+	Clusters map[string]Upstream
+}
+
+// Upstream is how the proxy reaches one cluster.
+type Upstream struct {
+	// Auth, when set, replaces the client's Authorization header on requests to this
+	// cluster. Anyone who can reach Listen then acts with these credentials.
+	Auth Credentials
+	// CAFile is a PEM bundle trusted instead of the system roots.
+	CAFile string
+	// InsecureSkipVerify turns certificate checks off. Only for test beds.
+	InsecureSkipVerify bool
+}
+
+// Credentials are basic auth or an API key. They are never printed or logged.
+type Credentials struct {
+	Username, Password string
+	// APIKey is the base64 "id:key" value, sent as "Authorization: ApiKey <value>".
+	APIKey string
+}
+
+// String keeps credentials out of fmt output.
+func (c Credentials) String() string { return "[redacted]" }
+
+// GoString keeps credentials out of %#v output.
+func (c Credentials) GoString() string { return "proxy.Credentials{[redacted]}" }
+
+// LogValue keeps credentials out of slog output.
+func (c Credentials) LogValue() slog.Value { return slog.StringValue("[redacted]") }
+
+// header is the Authorization value, or "" when none is configured.
+func (c Credentials) header() (string, error) {
+	switch {
+	case c.APIKey != "" && (c.Username != "" || c.Password != ""):
+		return "", errors.New("set either api_key or username and password, not both")
+	case c.APIKey != "":
+		return "ApiKey " + c.APIKey, nil
+	case c.Username != "" || c.Password != "":
+		if c.Username == "" {
+			return "", errors.New("password without username")
+		}
+		return "Basic " + base64.StdEncoding.EncodeToString([]byte(c.Username+":"+c.Password)), nil
+	}
+	return "", nil
+}
+
+// withDefaults returns cfg with every zero field set to its default.
+func (cfg Config) withDefaults() Config {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&cfg.FailoverWait, DefaultFailoverWait)
+	def(&cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	def(&cfg.IdleTimeout, DefaultIdleTimeout)
+	def(&cfg.UpstreamTimeout, DefaultUpstreamTimeout)
+	def(&cfg.DialTimeout, DefaultDialTimeout)
+	def(&cfg.ShutdownTimeout, DefaultShutdownTimeout)
+	if cfg.MaxRetryBody == 0 {
+		cfg.MaxRetryBody = DefaultMaxRetryBody
+	}
+	if cfg.MaxHeaderBytes == 0 {
+		cfg.MaxHeaderBytes = DefaultMaxHeaderBytes
+	}
+	if cfg.MaxIdlePerNode == 0 {
+		cfg.MaxIdlePerNode = DefaultMaxIdlePerNode
+	}
+	return cfg
+}
+
+// validate reports the first problem with a defaulted Config, naming its key.
+func (cfg Config) validate() error {
+	if _, _, err := net.SplitHostPort(cfg.Listen); err != nil {
+		return fmt.Errorf("listen: %q is not host:port, want such as 127.0.0.1:9200", cfg.Listen)
+	}
+	for key, d := range map[string]time.Duration{
+		"failover_wait": cfg.FailoverWait, "read_header_timeout": cfg.ReadHeaderTimeout,
+		"idle_timeout": cfg.IdleTimeout, "upstream_timeout": cfg.UpstreamTimeout,
+		"dial_timeout": cfg.DialTimeout, "shutdown_timeout": cfg.ShutdownTimeout,
+	} {
+		if d < 0 {
+			return fmt.Errorf("%s: %s is negative, want a positive duration", key, d)
+		}
+	}
+	if cfg.MaxRetryBody < 0 || cfg.MaxHeaderBytes < 0 || cfg.MaxIdlePerNode < 0 {
+		return errors.New("max_retry_body, max_header_bytes and max_idle_per_node must not be negative")
+	}
+	return nil
+}
+
+// clusterAccess is an Upstream made ready for use: the Authorization value and TLS config.
+type clusterAccess struct {
+	auth string
+	tls  *tls.Config
+}
+
+func (u Upstream) build() (clusterAccess, error) {
+	auth, err := u.Auth.header()
+	if err != nil {
+		return clusterAccess{}, fmt.Errorf("auth: %w", err)
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: u.InsecureSkipVerify} //nolint:gosec // opt-in for test beds
+	if u.CAFile != "" {
+		pool, err := readCA(u.CAFile)
+		if err != nil {
+			return clusterAccess{}, fmt.Errorf("ca_file: %w", err)
+		}
+		tc.RootCAs = pool
+	}
+	return clusterAccess{auth: auth, tls: tc}, nil
+}
+
+func readCA(path string) (*x509.CertPool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	pem, err := io.ReadAll(io.LimitReader(f, maxCAFile))
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", path)
+	}
+	return pool, nil
+}

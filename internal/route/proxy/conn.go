@@ -1,0 +1,68 @@
+package proxy
+
+import (
+	"context"
+	"crypto/tls"
+	"net"
+	"sync/atomic"
+)
+
+// countingConn counts the bytes written to a node's connection, so an attempt can tell
+// "nothing of the request left this process" (safe to send elsewhere) from "some of it
+// did" (a write's outcome is then unknown).
+type countingConn struct {
+	net.Conn
+	written atomic.Int64
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.written.Add(int64(n))
+	return n, err
+}
+
+// countingDial wraps dial so every connection counts its written bytes.
+func countingDial(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &countingConn{Conn: c}, nil
+	}
+}
+
+// writeCounter returns the counter of a connection the transport handed out, looking
+// through TLS; nil when the connection is not one of ours.
+func writeCounter(c net.Conn) *atomic.Int64 {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	if cc, ok := c.(*countingConn); ok {
+		return &cc.written
+	}
+	return nil
+}
+
+// sendTracker follows one attempt's connection: which one it got, and the byte count
+// at that moment.
+type sendTracker struct {
+	counter  atomic.Pointer[atomic.Int64]
+	baseline atomic.Int64
+	headers  atomic.Bool // WroteHeaders fired: the fallback when counting is unavailable
+}
+
+func (t *sendTracker) gotConn(c net.Conn) {
+	if ctr := writeCounter(c); ctr != nil {
+		t.baseline.Store(ctr.Load())
+		t.counter.Store(ctr)
+	}
+}
+
+// sent reports whether any byte of the request may have reached the node.
+func (t *sendTracker) sent() bool {
+	if ctr := t.counter.Load(); ctr != nil {
+		return ctr.Load() > t.baseline.Load()
+	}
+	return t.headers.Load()
+}

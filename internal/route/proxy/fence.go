@@ -1,0 +1,125 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync"
+
+	"github.com/esdr/esdr/internal/control"
+)
+
+// router tells the proxy where traffic goes; *control.Loop implements it.
+type router interface {
+	// Endpoint is the active cluster and its nodes in the current epoch. An error means
+	// the current epoch cannot be told, and the proxy fails closed.
+	Endpoint(ctx context.Context) (control.Endpoint, error)
+	// EpochChanged is closed when the epoch next changes; take a fresh one after each wake.
+	EpochChanged() <-chan struct{}
+}
+
+// prober asks the watch step for an immediate confirming probe; *watch.Watcher implements it.
+type prober interface{ ProbeNow(cluster string) }
+
+type endpoint = control.Endpoint
+
+// fence hands out the pool of the current epoch and retires the pools of past epochs.
+// Epochs only grow: an Endpoint answer with a lower epoch than one already seen, or the
+// same epoch with another cluster, is a stale view and the proxy fails closed.
+type fence struct {
+	r        router
+	cfg      Config
+	access   map[string]clusterAccess
+	fallback clusterAccess // for clusters without an entry in access
+	log      *slog.Logger
+	resolveT func(context.Context) (context.Context, context.CancelFunc)
+
+	mu      sync.Mutex
+	cur     *pool
+	highest uint64
+	seen    bool
+	closed  bool
+}
+
+// current asks the router for the current epoch and returns its pool. It is called right
+// before every attempt, so no attempt goes to a cluster of a past epoch.
+func (f *fence) current(ctx context.Context) (*pool, error) {
+	ctx, cancel := f.resolveT(ctx)
+	defer cancel()
+	ep, err := f.r.Endpoint(ctx)
+	if err != nil {
+		return nil, newESError(http.StatusServiceUnavailable, typeUnavailable,
+			fmt.Sprintf("esdr cannot tell the current epoch, refusing to guess: %v", err))
+	}
+	return f.resolve(ep)
+}
+
+func (f *fence) resolve(ep endpoint) (*pool, error) {
+	unavailable := func(format string, args ...any) error {
+		return newESError(http.StatusServiceUnavailable, typeUnavailable, fmt.Sprintf(format, args...))
+	}
+	if ep.Cluster == "" {
+		return nil, unavailable("no active cluster in epoch %d", ep.Epoch)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return nil, unavailable("esdr proxy is shutting down")
+	}
+	if c := f.cur; c != nil && c.epoch == ep.Epoch && c.cluster == ep.Cluster && sameNodes(c, ep.Nodes) {
+		return c, nil
+	}
+	if f.seen && ep.Epoch < f.highest {
+		return nil, unavailable("stale view: epoch %d after epoch %d", ep.Epoch, f.highest)
+	}
+	if c := f.cur; c != nil && c.epoch == ep.Epoch && c.cluster != ep.Cluster {
+		return nil, unavailable("epoch %d names cluster %q and then %q", ep.Epoch, c.cluster, ep.Cluster)
+	}
+	acc, ok := f.access[ep.Cluster]
+	if !ok {
+		acc = f.fallback
+	}
+	p, err := newPool(f.cfg, ep, acc)
+	if err != nil {
+		return nil, unavailable("%v", err)
+	}
+	if old := f.cur; old != nil {
+		old.retire()
+		f.log.Info("proxy: epoch changed, old cluster fenced off",
+			"from_cluster", old.cluster, "from_epoch", old.epoch, "cluster", p.cluster, "epoch", p.epoch)
+	}
+	f.cur, f.highest, f.seen = p, ep.Epoch, true
+	return p, nil
+}
+
+func sameNodes(p *pool, nodes []string) bool {
+	return slices.EqualFunc(p.nodes, nodes, func(n *node, s string) bool { return n.raw == s })
+}
+
+// watch refreshes the pool as soon as the epoch changes, so the old cluster's idle
+// connections close and its in-flight reads move at once, not on the next request.
+func (f *fence) watch(ctx context.Context) {
+	for {
+		ch := f.r.EpochChanged()
+		if _, err := f.current(ctx); err != nil && ctx.Err() == nil {
+			f.log.Warn("proxy: cannot read the current epoch", "err", err)
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// close retires the current pool and makes every later resolve fail closed.
+func (f *fence) close() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.closed = true
+	if f.cur != nil {
+		f.cur.retire()
+	}
+}

@@ -1,0 +1,154 @@
+package proxy
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Passive health: a node that failed is skipped for a backoff that doubles with each
+// consecutive failure, between these bounds, and is tried again after it.
+const (
+	minBackoff = 250 * time.Millisecond
+	maxBackoff = 5 * time.Second
+)
+
+// node is one node of the active cluster, with its passive health.
+type node struct {
+	raw       string // as the router gave it
+	url       *url.URL
+	fails     atomic.Int32
+	downUntil atomic.Int64 // unix nanoseconds; 0 when healthy
+}
+
+func (n *node) failed(now time.Time) {
+	f := n.fails.Add(1)
+	d := minBackoff << min(f-1, 8)
+	n.downUntil.Store(now.Add(min(d, maxBackoff)).UnixNano())
+}
+
+func (n *node) succeeded() {
+	if n.fails.Load() != 0 {
+		n.fails.Store(0)
+		n.downUntil.Store(0)
+	}
+}
+
+func (n *node) healthy(now time.Time) bool { return n.downUntil.Load() <= now.UnixNano() }
+
+// pool is everything used to reach the active cluster of one epoch: its nodes and its
+// own transport. A pool is never shared between epochs: once retired, its idle
+// connections are closed and it takes no new attempt.
+type pool struct {
+	epoch   uint64
+	cluster string
+	auth    string
+	nodes   []*node
+	tr      *http.Transport
+	next    atomic.Uint32
+	retired chan struct{} // closed by retire
+
+	retireOnce sync.Once
+	lastProbe  atomic.Int64 // unix nanoseconds of the last ProbeNow asked from this pool
+}
+
+func newPool(cfg Config, ep endpoint, acc clusterAccess) (*pool, error) {
+	if len(ep.Nodes) == 0 {
+		return nil, fmt.Errorf("cluster %q of epoch %d has no nodes", ep.Cluster, ep.Epoch)
+	}
+	p := &pool{epoch: ep.Epoch, cluster: ep.Cluster, auth: acc.auth, retired: make(chan struct{})}
+	for _, s := range ep.Nodes {
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+			return nil, fmt.Errorf("cluster %q: node %q is not an http(s) URL without credentials", ep.Cluster, s)
+		}
+		p.nodes = append(p.nodes, &node{raw: s, url: u})
+	}
+	dialer := &net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: 30 * time.Second}
+	p.tr = &http.Transport{
+		Proxy:                  nil, // never an environment HTTP_PROXY: targets are the cluster's nodes only
+		DialContext:            countingDial(dialer.DialContext),
+		TLSClientConfig:        acc.tls.Clone(),
+		TLSHandshakeTimeout:    cfg.DialTimeout,
+		ResponseHeaderTimeout:  cfg.UpstreamTimeout,
+		IdleConnTimeout:        90 * time.Second,
+		MaxIdleConnsPerHost:    cfg.MaxIdlePerNode,
+		DisableCompression:     true, // bodies pass through as the node encoded them
+		MaxResponseHeaderBytes: 1 << 20,
+		WriteBufferSize:        32 << 10,
+		ReadBufferSize:         32 << 10,
+	}
+	return p, nil
+}
+
+// pick returns the next node in round-robin order that this request has not tried,
+// preferring nodes outside their backoff; nil when every node has been tried.
+func (p *pool) pick(tried []bool, now time.Time) (int, *node) {
+	start := int(p.next.Add(1)-1) % len(p.nodes)
+	fallback := -1
+	for i := range p.nodes {
+		j := (start + i) % len(p.nodes)
+		if tried[j] {
+			continue
+		}
+		if p.nodes[j].healthy(now) {
+			return j, p.nodes[j]
+		}
+		if fallback < 0 || p.nodes[j].downUntil.Load() < p.nodes[fallback].downUntil.Load() {
+			fallback = j
+		}
+	}
+	if fallback < 0 {
+		return -1, nil
+	}
+	return fallback, p.nodes[fallback]
+}
+
+// allDown reports whether every node is in its backoff: the whole cluster is failing.
+func (p *pool) allDown(now time.Time) bool {
+	for _, n := range p.nodes {
+		if n.healthy(now) {
+			return false
+		}
+	}
+	return true
+}
+
+// probeDue reports whether to ask the watch step for a probe burst, at most once per
+// minBackoff per pool (the watcher coalesces as well).
+func (p *pool) probeDue(now time.Time) bool {
+	last := p.lastProbe.Load()
+	if now.UnixNano()-last < int64(minBackoff) {
+		return false
+	}
+	return p.lastProbe.CompareAndSwap(last, now.UnixNano())
+}
+
+func (p *pool) isRetired() bool {
+	select {
+	case <-p.retired:
+		return true
+	default:
+		return false
+	}
+}
+
+// retire fences the pool off: no new attempt uses it and its idle connections close.
+// Connections still carrying a response are closed by release when they come back.
+func (p *pool) retire() {
+	p.retireOnce.Do(func() {
+		close(p.retired)
+		p.tr.CloseIdleConnections()
+	})
+}
+
+// release is called when an attempt is done with its connection.
+func (p *pool) release() {
+	if p.isRetired() {
+		p.tr.CloseIdleConnections()
+	}
+}
