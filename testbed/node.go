@@ -227,10 +227,6 @@ func procState(pid int, dir string) State {
 		return Stopped
 	}
 	proc := filepath.Join("/proc", strconv.Itoa(pid))
-	cmdline, err := os.ReadFile(filepath.Join(proc, "cmdline"))
-	if err != nil || !bytes.Contains(cmdline, []byte("\x00"+dir+"\x00")) {
-		return Stopped
-	}
 	stat, err := os.ReadFile(filepath.Join(proc, "stat"))
 	if err != nil {
 		return Stopped
@@ -239,12 +235,35 @@ func procState(pid int, dir string) State {
 	if i < 0 || i+2 >= len(stat) {
 		return Stopped
 	}
-	switch stat[i+2] {
-	case 'T', 't':
-		return Paused
-	case 'Z', 'X':
+	if c := stat[i+2]; c == 'Z' || c == 'X' {
+		// A killed JVM's main thread is a zombie while its other threads still exit and
+		// its sockets are still open: it is gone only when no thread is left.
+		if threads(proc) > 1 {
+			return Running
+		}
 		return Stopped
-	default:
-		return Running
 	}
+	cmdline, err := os.ReadFile(filepath.Join(proc, "cmdline"))
+	if err != nil || !bytes.Contains(cmdline, []byte("\x00"+dir+"\x00")) {
+		return Stopped
+	}
+	if c := stat[i+2]; c == 'T' || c == 't' {
+		return Paused
+	}
+	return Running
+}
+
+// threads reads the thread count of a process from /proc/PID/status; 0 if unknown.
+func threads(proc string) int {
+	status, err := os.ReadFile(filepath.Join(proc, "status"))
+	if err != nil {
+		return 0
+	}
+	for line := range bytes.Lines(status) {
+		if v, ok := bytes.CutPrefix(line, []byte("Threads:")); ok {
+			n, _ := strconv.Atoi(string(bytes.TrimSpace(v)))
+			return n
+		}
+	}
+	return 0
 }
