@@ -64,17 +64,9 @@ func (p *Proxy) attempt(ctx context.Context, pl *pool, n *node, r *http.Request,
 	}
 	out = out.WithContext(ctx)
 
-	stopWatch := func() {}
+	stopWatch := func() bool { return false }
 	if k != kindWrite {
-		stop := make(chan struct{})
-		go func() {
-			select {
-			case <-pl.retired:
-				cancel(errRetired)
-			case <-stop:
-			}
-		}()
-		stopWatch = sync.OnceFunc(func() { close(stop) })
+		stopWatch = context.AfterFunc(pl.retiredCtx, func() { cancel(errRetired) })
 	}
 	buf := chunks.Get().(*[]byte)
 	res := &result{node: n}

@@ -86,7 +86,7 @@ func (f *fence) resolve(ep endpoint) (*pool, error) {
 		return nil, unavailable("%v", err)
 	}
 	if old := f.cur; old != nil {
-		old.retire()
+		old.fenceOff()
 		f.log.Info("proxy: epoch changed, old cluster fenced off",
 			"from_cluster", old.cluster, "from_epoch", old.epoch, "cluster", p.cluster, "epoch", p.epoch)
 	}
@@ -120,6 +120,6 @@ func (f *fence) close() {
 	defer f.mu.Unlock()
 	f.closed = true
 	if f.cur != nil {
-		f.cur.retire()
+		f.cur.fenceOff()
 	}
 }

@@ -1,11 +1,11 @@
 package proxy
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -50,17 +50,20 @@ type pool struct {
 	nodes   []*node
 	tr      *http.Transport
 	next    atomic.Uint32
-	retired chan struct{} // closed by retire
-
-	retireOnce sync.Once
-	lastProbe  atomic.Int64 // unix nanoseconds of the last ProbeNow asked from this pool
+	retired <-chan struct{} // closed by fenceOff
+	// retiredCtx is cancelled by fenceOff, so attempts can hook it with context.AfterFunc.
+	retiredCtx context.Context
+	retire     context.CancelFunc // called by fenceOff
+	lastProbe  atomic.Int64       // unix nanoseconds of the last ProbeNow asked from this pool
 }
 
 func newPool(cfg Config, ep endpoint, acc clusterAccess) (*pool, error) {
 	if len(ep.Nodes) == 0 {
 		return nil, fmt.Errorf("cluster %q of epoch %d has no nodes", ep.Cluster, ep.Epoch)
 	}
-	p := &pool{epoch: ep.Epoch, cluster: ep.Cluster, auth: acc.auth, retired: make(chan struct{})}
+	p := &pool{epoch: ep.Epoch, cluster: ep.Cluster, auth: acc.auth}
+	p.retiredCtx, p.retire = context.WithCancel(context.Background())
+	p.retired = p.retiredCtx.Done()
 	for _, s := range ep.Nodes {
 		u, err := url.Parse(s)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
@@ -137,13 +140,11 @@ func (p *pool) isRetired() bool {
 	}
 }
 
-// retire fences the pool off: no new attempt uses it and its idle connections close.
+// fenceOff retires the pool: no new attempt uses it and its idle connections close.
 // Connections still carrying a response are closed by release when they come back.
-func (p *pool) retire() {
-	p.retireOnce.Do(func() {
-		close(p.retired)
-		p.tr.CloseIdleConnections()
-	})
+func (p *pool) fenceOff() {
+	p.retire()
+	p.tr.CloseIdleConnections()
 }
 
 // release is called when an attempt is done with its connection.
