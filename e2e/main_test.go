@@ -1,0 +1,60 @@
+// Package e2e runs esdr as a real process against real test-bed clusters. Its tests share
+// one primary and one standby cluster per engine (starting a JVM cluster costs tens of
+// seconds on two cores), heal them between tests, and run one after another.
+package e2e
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/esdr/esdr/testbed"
+)
+
+// esdrBin is the esdr binary built once for the whole package.
+var esdrBin string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		os.Exit(m.Run())
+	}
+	dir, err := os.MkdirTemp("", "esdr-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	root, err := testbed.RepoRoot()
+	if err == nil {
+		esdrBin = filepath.Join(dir, "esdr")
+		cmd := exec.Command("go", "build", "-race", "-o", esdrBin, "./cmd/esdr")
+		cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
+		err = cmd.Run()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: build esdr:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	testbed.StopShared()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// pair is a primary and a standby cluster of one engine.
+type pair struct {
+	engine           string
+	primary, standby *testbed.Cluster
+}
+
+// clusters returns the shared pair for engine, healed: every node running and joined.
+// The primary has three nodes (so one can die without the cluster dying), the standby one.
+func clusters(t *testing.T, engine string) pair {
+	t.Helper()
+	p := testbed.Shared(t, engine+"-primary", testbed.Spec{Engine: engine, Cluster: "e2e-" + engine + "-primary", Nodes: 3})
+	s := testbed.Shared(t, engine+"-standby", testbed.Spec{Engine: engine, Cluster: "e2e-" + engine + "-standby", Nodes: 1})
+	return pair{engine: engine, primary: p, standby: s}
+}

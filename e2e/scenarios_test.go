@@ -1,0 +1,142 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+
+	"github.com/esdr/esdr/internal/decide"
+	"github.com/esdr/esdr/internal/state"
+)
+
+// TestHangFailsOver pauses every primary node (SIGSTOP): connections are accepted by the
+// kernel but nothing answers, so only the probe timeout can tell.
+func TestHangFailsOver(t *testing.T) {
+	p := clusters(t, "opensearch2")
+	e := startEsdr(t, p, defaults())
+	e.waitVerdict("standby", "up", detectBound)
+	e.waitActive("primary", 1, detectBound)
+	start := time.Now()
+	if err := p.primary.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.primary.Resume() })
+	e.waitActive("standby", 2, detectBound)
+	t.Logf("hang → failover decided in %s (timeout 500ms × threshold 3; a log, not an assertion)", time.Since(start))
+	if ev := e.events(); countEvents(ev, state.EventDecided, decide.CodeActiveDown) != 1 {
+		t.Fatalf("want one failover event: %+v", ev)
+	}
+}
+
+// TestNoHealthyTarget: the standby is down when the primary dies. esdr must not move
+// traffic to a dead cluster; it says why in an event and a metric.
+func TestNoHealthyTarget(t *testing.T) {
+	p := clusters(t, "opensearch2")
+	e := startEsdr(t, p, defaults())
+	e.waitActive("primary", 1, detectBound)
+	e.waitVerdict("standby", "up", detectBound)
+	if err := p.standby.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.standby.Resume(); _ = p.primary.Resume() })
+	e.waitVerdict("standby", "down", detectBound)
+	if err := p.primary.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	e.waitVerdict("primary", "down", detectBound)
+	e.eventually("all-down refusal event", detectBound, func() bool {
+		return countEvents(e.events(), state.EventRefused, decide.CodeAllDown) >= 1
+	})
+	if st := e.status(); st.State.Active != "primary" || st.State.Epoch != 1 {
+		t.Fatalf("failed over to a dead standby: %s@%d", st.State.Active, st.State.Epoch)
+	}
+	if v, ok := e.metric(`esdr_decisions_total{action="none",code="all-down"}`); !ok || v < 1 {
+		t.Fatalf("esdr_decisions_total{all-down} = %v (found %v)", v, ok)
+	}
+	if v, _ := e.metric(`esdr_failovers_total{reason="active-down"}`); v != 0 {
+		t.Fatalf("esdr_failovers_total = %v, want 0", v)
+	}
+}
+
+// TestAutoFailback: with failback auto, esdr returns to the primary only after it has
+// stayed up for the whole window.
+func TestAutoFailback(t *testing.T) {
+	p := clusters(t, "opensearch2")
+	s := defaults()
+	s.failback, s.failbackWait, s.holdDown = "auto", "4s", "1s"
+	e := startEsdr(t, p, s)
+	e.waitVerdict("standby", "up", detectBound)
+	e.waitActive("primary", 1, detectBound)
+	if err := p.primary.Pause(); err != nil {
+		t.Fatal(err)
+	}
+	e.waitActive("standby", 2, detectBound)
+	if err := p.primary.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	e.waitVerdict("primary", "up", detectBound)
+	upAt := time.Now()
+	e.eventually("failback-waiting", detectBound, func() bool {
+		st := e.status()
+		return st.LastDecision.Code == decide.CodeFailbackWaiting || st.State.Epoch == 3
+	})
+	e.waitActive("primary", 3, detectBound)
+	if waited := time.Since(upAt); waited < 3*time.Second {
+		// The window is measured from the verdict change, which precedes upAt; allow the
+		// poll interval, but a failback long before the window is a bug.
+		t.Fatalf("failed back %s after the primary came up, window is 4s", waited)
+	}
+	if n := countEvents(e.events(), state.EventDecided, decide.CodeFailback); n != 1 {
+		t.Fatalf("%d failback events, want 1", n)
+	}
+}
+
+// TestFlappingPrimary: a primary that hangs and recovers every two seconds causes at most
+// one failover while the hold-down lasts, even with automatic failback.
+func TestFlappingPrimary(t *testing.T) {
+	p := clusters(t, "opensearch2")
+	s := defaults()
+	s.failback, s.failbackWait, s.holdDown = "auto", "1s", "1h"
+	e := startEsdr(t, p, s)
+	e.waitVerdict("standby", "up", detectBound)
+	e.waitActive("primary", 1, detectBound)
+	t.Cleanup(func() { _ = p.primary.Resume() })
+	for range 6 {
+		if err := p.primary.Pause(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Second)
+		if err := p.primary.Resume(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(2 * time.Second)
+	}
+	st := e.status()
+	transitions := 0
+	for _, ev := range e.events() {
+		if ev.Kind == state.EventDecided && (ev.Code == decide.CodeActiveDown || ev.Code == decide.CodeFailback) {
+			transitions++
+		}
+	}
+	if transitions > 1 || st.State.Epoch > 2 {
+		t.Fatalf("%d transitions (epoch %d) inside the hold-down, want at most 1", transitions, st.State.Epoch)
+	}
+	if transitions == 1 && st.LastDecision.Code != decide.CodeHoldDown && st.State.Active != "standby" {
+		t.Fatalf("after the flapping: %+v", st.LastDecision)
+	}
+}
+
+// TestCrashElasticsearch7: the crash case on Elasticsearch 7.10.2.
+func TestCrashElasticsearch7(t *testing.T) {
+	p := clusters(t, "es7")
+	e := startEsdr(t, p, defaults())
+	e.waitVerdict("standby", "up", detectBound)
+	e.waitActive("primary", 1, detectBound)
+	if err := p.primary.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { restartCluster(t, p.primary) })
+	e.waitActive("standby", 2, detectBound)
+	if v, ok := e.metric(`esdr_failovers_total{reason="active-down"}`); !ok || v != 1 {
+		t.Fatalf("esdr_failovers_total = %v (found %v), want 1", v, ok)
+	}
+}
