@@ -83,7 +83,7 @@ type backend struct {
 	conns atomic.Int32 // open connections
 }
 
-func newBackend(t *testing.T, name string, h http.HandlerFunc) *backend {
+func newBackend(t testing.TB, name string, h http.HandlerFunc) *backend {
 	t.Helper()
 	b := &backend{name: name}
 	b.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -131,7 +131,7 @@ type harness struct {
 }
 
 // startProxy runs a proxy on 127.0.0.1:0 until the test ends.
-func startProxy(t *testing.T, cfg Config, r router, p prober) *harness {
+func startProxy(t testing.TB, cfg Config, r router, p prober) *harness {
 	t.Helper()
 	cfg.Listen = "127.0.0.1:0"
 	reg := prometheus.NewPedanticRegistry()
