@@ -105,7 +105,13 @@ func (p *Proxy) attempt(ctx context.Context, pl *pool, n *node, r *http.Request,
 		res.done()
 		return res
 	}
-	stopWatch() // the response is committed to this cluster from here on
+	// The response is committed to this cluster from here on, unless the epoch ended
+	// just now and the rest of the body would be cut: then it is still a clean retry.
+	if !stopWatch() && k != kindWrite && !res.eof {
+		res.err, res.delivered = errRetired, true
+		res.done()
+		return res
+	}
 	return res
 }
 
