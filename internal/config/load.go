@@ -18,6 +18,11 @@ import (
 // wrong path (a log file, a device) from being read into memory.
 const MaxFileSize = 1 << 20
 
+// maxLines bounds the number of lines. go-yaml's parser takes time quadratic in the
+// number of keys of one block mapping (10,000 keys: under a second; 100,000: minutes);
+// a real configuration has a few hundred lines.
+const maxLines = 10_000
+
 // maxNesting bounds how deeply brackets and indentation may nest before the file is
 // handed to the YAML parser, whose recursion would otherwise follow the input. The
 // schema itself is 5 levels deep.
@@ -65,7 +70,7 @@ func Parse(data []byte, baseDir string, env func(string) (string, bool)) (*Confi
 	c.normalize(baseDir)
 	c.validate(p)
 	if len(p.list) > 0 {
-		return nil, p.list
+		return nil, p.list.capped(maxProblems)
 	}
 	return c, nil
 }
@@ -86,6 +91,9 @@ func parseDocument(data []byte) (body ast.Node, prob *Problem) {
 		return fail("not text (a NUL byte at byte %d), want a YAML file", bytes.IndexByte(data, 0))
 	case len(bytes.TrimSpace(data)) == 0:
 		return fail("empty, want a YAML mapping with at least a clusters list")
+	}
+	if n := bytes.Count(data, []byte("\n")) + 1; n > maxLines {
+		return fail("%d lines, want at most %d", n, maxLines)
 	}
 	if depth := nesting(data); depth > maxNesting {
 		return fail("nested %d levels deep, want at most %d", depth, maxNesting)

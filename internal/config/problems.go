@@ -33,6 +33,19 @@ func (ps Problems) Error() string {
 	return strings.Join(lines, "\n")
 }
 
+// maxProblems bounds the list returned: past it, a file is not a configuration with
+// mistakes but something else, and the first screenful is what helps.
+const maxProblems = 100
+
+// capped keeps the first n problems and says how many were left out.
+func (ps Problems) capped(n int) Problems {
+	if len(ps) <= n {
+		return ps
+	}
+	out := append(Problems{}, ps[:n]...)
+	return append(out, Problem{Key: fileKey, Msg: fmt.Sprintf("%d more problems not listed, want the ones above fixed first", len(ps)-n)})
+}
+
 // collector accumulates problems while decoding and validating. Validation skips keys
 // that already have a decoding problem (and everything below them): a value that could
 // not be decoded keeps its default, and a second complaint about it would only mislead.
