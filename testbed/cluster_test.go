@@ -20,12 +20,14 @@ func testEngines() []string {
 	return RequiredEngines
 }
 
-// TestFailureModes runs, in order, on one 3-node cluster per engine: formation, a
+// TestFailureModes runs, in order, on one shared 3-node cluster per engine: formation, a
 // crashed node, its restart on its data, a hung master, and a crash of every node.
+// TestSharedHeals, after it, brings the same cluster back.
 func TestFailureModes(t *testing.T) {
 	for _, engine := range testEngines() {
 		t.Run(engine, func(t *testing.T) {
-			c := StartForTest(t, Spec{Engine: engine, Cluster: "modes-" + engine, Nodes: 3})
+			c := Shared(t, "modes-"+engine, modesSpec(engine))
+			modes[engine] = c
 			steps := []struct {
 				name string
 				run  func(*testing.T, *Cluster)
@@ -40,6 +42,34 @@ func TestFailureModes(t *testing.T) {
 				if !t.Run(s.name, func(t *testing.T) { s.run(t, c) }) {
 					return // later steps build on this one
 				}
+			}
+		})
+	}
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	StopShared()
+	os.Exit(code)
+}
+
+func modesSpec(engine string) Spec { return Spec{Engine: engine, Cluster: "modes-" + engine, Nodes: 3} }
+
+// modes are the clusters TestFailureModes used, by engine.
+var modes = map[string]*Cluster{}
+
+// TestSharedHeals runs after TestFailureModes killed every node: asking for the same
+// shared cluster must hand back the same one, restarted on its data and formed again.
+func TestSharedHeals(t *testing.T) {
+	for _, engine := range testEngines() {
+		t.Run(engine, func(t *testing.T) {
+			c := Shared(t, "modes-"+engine, modesSpec(engine))
+			if old := modes[engine]; old != nil && old != c {
+				t.Fatal("Shared started a second cluster for the same key")
+			}
+			h, err := c.Health(bounded(t, 10*time.Second))
+			if err != nil || h.NumberOfNodes != 3 {
+				t.Fatalf("healed cluster: %+v, %v", h, err)
 			}
 		})
 	}
