@@ -117,7 +117,11 @@ func (d *decoder) mapping(key string, n ast.Node, v reflect.Value) {
 	case *ast.MappingValueNode:
 		pairs = []*ast.MappingValueNode{t}
 	default:
-		d.p.add(key, "%s is not a mapping, want a mapping with the keys %s", describe(n), allowedKeys(v.Type()))
+		what := describe(n)
+		if holdsSecret(v.Type()) { // auth: hunter2 must not echo hunter2
+			what = "a single value"
+		}
+		d.p.add(key, "%s is not a mapping, want a mapping with the keys %s", what, allowedKeys(v.Type()))
 		return
 	}
 	fields := schemaOf(v.Type())

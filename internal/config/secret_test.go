@@ -59,3 +59,17 @@ func TestRedacted(t *testing.T) {
 		t.Error("Redacted shares memory with the original")
 	}
 }
+
+// TestProblemsNeverQuoteSecrets: mistakes around secrets are reported without the value.
+func TestProblemsNeverQuoteSecrets(t *testing.T) {
+	doc := `
+clusters:
+  - { name: a, nodes: [http://h1:9200], auth: s3cr3t-inline }
+  - { name: b, nodes: [http://h2:9200], auth: { api_key: [s3cr3t-list] } }
+admin: { token: s3cr3t }
+`
+	_, err := Parse([]byte(doc), "", nil)
+	if err == nil || strings.Contains(err.Error(), "s3cr3t") {
+		t.Fatalf("err = %v, want problems without the secret", err)
+	}
+}

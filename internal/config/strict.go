@@ -53,6 +53,17 @@ func allowedKeys(t reflect.Type) string {
 	return strings.Join(schemaOf(t).names, ", ")
 }
 
+// holdsSecret reports whether a struct has a Secret field, so that a scalar written in
+// its place may be a secret and must not be quoted back.
+func holdsSecret(t reflect.Type) bool {
+	for i := range t.NumField() {
+		if t.Field(i).Type == secretType {
+			return true
+		}
+	}
+	return false
+}
+
 // keyName returns a mapping key's text. Keys are never expanded: ${...} is for values.
 func (d *decoder) keyName(parent string, k ast.MapKeyNode) (string, bool) {
 	var n ast.Node = k
