@@ -16,6 +16,7 @@ import (
 	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/health"
 	"github.com/esdr/esdr/internal/metrics"
+	"github.com/esdr/esdr/internal/route/proxy"
 	"github.com/esdr/esdr/internal/state"
 	"github.com/esdr/esdr/internal/watch"
 	"github.com/prometheus/client_golang/prometheus"
@@ -73,6 +74,7 @@ type daemon struct {
 	watcher *watch.Watcher
 	loop    *control.Loop
 	admin   *admin.Server
+	proxy   *proxy.Proxy // nil without proxy.listen
 }
 
 // build creates every component and binds the listeners, so that a taken port or a
@@ -113,7 +115,14 @@ func build(cfg *config.Config, log *slog.Logger) (*daemon, error) {
 		st.Close()
 		return nil, err
 	}
-	return &daemon{store: st, watcher: w, loop: loop, admin: adm}, nil
+	d := &daemon{store: st, watcher: w, loop: loop, admin: adm}
+	if cfg.Proxy.Listen != "" {
+		if d.proxy, err = newProxy(cfg, reg, loop, w, log); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	return d, nil
 }
 
 // run runs every component until ctx ends or one of them fails; the others are then
@@ -121,7 +130,7 @@ func build(cfg *config.Config, log *slog.Logger) (*daemon, error) {
 func (d *daemon) run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errs := make(chan error, 3)
+	errs := make(chan error, 4)
 	start := func(name string, f func(context.Context) error) {
 		go func() {
 			err := f(ctx)
@@ -134,8 +143,13 @@ func (d *daemon) run(ctx context.Context) error {
 	start("watch", d.watcher.Run)
 	start("control", d.loop.Run)
 	start("admin", d.admin.Run)
+	n := 3
+	if d.proxy != nil {
+		start("proxy", d.proxy.Serve)
+		n++
+	}
 	var first error
-	for range 3 {
+	for range n {
 		if err := <-errs; err != nil && first == nil && !errors.Is(err, context.Canceled) {
 			first = err
 		}

@@ -8,8 +8,11 @@ import (
 	"os"
 
 	"github.com/esdr/esdr/internal/config"
+	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/esclient"
+	"github.com/esdr/esdr/internal/route/proxy"
 	"github.com/esdr/esdr/internal/watch"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // watchTargets turns each cluster's (merged) health configuration into probes.
@@ -99,4 +102,32 @@ func sameClusters(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// newProxy builds the proxy from the configuration and binds its listener.
+func newProxy(cfg *config.Config, reg prometheus.Registerer, loop *control.Loop, w *watch.Watcher, log *slog.Logger) (*proxy.Proxy, error) {
+	x := cfg.Proxy
+	pc := proxy.Config{Listen: x.Listen, FailoverWait: x.FailoverWait, MaxRetryBody: int64(x.MaxRetryBody),
+		ReadHeaderTimeout: x.ReadHeaderTimeout, IdleTimeout: x.IdleTimeout, MaxHeaderBytes: x.MaxHeaderBytes,
+		UpstreamTimeout: x.UpstreamTimeout, DialTimeout: x.DialTimeout, ShutdownTimeout: x.ShutdownTimeout,
+		MaxIdlePerNode: x.MaxIdlePerNode, Clusters: map[string]proxy.Upstream{}}
+	for _, cl := range cfg.Clusters {
+		up := proxy.Upstream{CAFile: cl.TLS.CAFile, InsecureSkipVerify: cl.TLS.InsecureSkipVerify}
+		if x.ForwardCredentials {
+			up.Auth = proxy.Credentials{Username: cl.Auth.Username, Password: cl.Auth.Password.Reveal(), APIKey: cl.Auth.APIKey.Reveal()}
+		}
+		pc.Clusters[cl.Name] = up
+	}
+	m, err := proxy.NewMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	p, err := proxy.New(pc, loop, w, m, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Listen(); err != nil {
+		return nil, err
+	}
+	return p, nil
 }

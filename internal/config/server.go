@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"time"
 )
 
 // AdminConfig is esdr's own HTTP listener: the admin API, /metrics and the status page.
@@ -76,10 +77,26 @@ func (l LogConfig) validate(p *collector) {
 	}
 }
 
-// ProxyConfig is reserved for the proxy (a later issue): only its listen address is
-// accepted for now. Empty, the default, runs no proxy.
+// ProxyConfig is esdr's Elasticsearch-aware proxy: one stable endpoint for
+// applications that follows the active cluster of the current epoch. Empty Listen, the
+// default, runs no proxy. Zero durations and sizes take the proxy's defaults
+// (docs/configuration.md lists them).
 type ProxyConfig struct {
-	Listen string `yaml:"listen"`
+	Listen            string        `yaml:"listen"`
+	FailoverWait      time.Duration `yaml:"failover_wait"`
+	MaxRetryBody      int           `yaml:"max_retry_body"`
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	IdleTimeout       time.Duration `yaml:"idle_timeout"`
+	MaxHeaderBytes    int           `yaml:"max_header_bytes"`
+	UpstreamTimeout   time.Duration `yaml:"upstream_timeout"`
+	DialTimeout       time.Duration `yaml:"dial_timeout"`
+	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
+	MaxIdlePerNode    int           `yaml:"max_idle_per_node"`
+	// ForwardCredentials makes the proxy send each cluster's clusters[].auth on every
+	// request, replacing the client's Authorization. Anyone who can reach Listen then
+	// acts with those credentials, so it is off by default: clients authenticate
+	// themselves and the proxy passes their header through.
+	ForwardCredentials bool `yaml:"forward_credentials"`
 }
 
 func (x ProxyConfig) validate(p *collector, a AdminConfig) {
@@ -88,6 +105,33 @@ func (x ProxyConfig) validate(p *collector, a AdminConfig) {
 	}
 	if checkListen(p, "proxy.listen", x.Listen, "leave it out to run no proxy") && x.Listen == a.Listen {
 		p.add("proxy.listen", "%q is also admin.listen, want a different address", x.Listen)
+	}
+	for _, d := range []struct {
+		key      string
+		v, limit time.Duration
+	}{
+		{"proxy.failover_wait", x.FailoverWait, time.Minute},
+		{"proxy.read_header_timeout", x.ReadHeaderTimeout, time.Minute},
+		{"proxy.idle_timeout", x.IdleTimeout, time.Hour},
+		{"proxy.upstream_timeout", x.UpstreamTimeout, time.Hour},
+		{"proxy.dial_timeout", x.DialTimeout, time.Minute},
+		{"proxy.shutdown_timeout", x.ShutdownTimeout, 10 * time.Minute},
+	} {
+		if d.v < 0 || d.v > d.limit {
+			p.add(d.key, "%s is out of range, want 0 (the default) to %s", d.v, d.limit)
+		}
+	}
+	for _, n := range []struct {
+		key      string
+		v, limit int
+	}{
+		{"proxy.max_retry_body", x.MaxRetryBody, 64 << 20},
+		{"proxy.max_header_bytes", x.MaxHeaderBytes, 1 << 20},
+		{"proxy.max_idle_per_node", x.MaxIdlePerNode, 10000},
+	} {
+		if n.v < 0 || n.v > n.limit {
+			p.add(n.key, "%d is out of range, want 0 (the default) to %d", n.v, n.limit)
+		}
 	}
 }
 
