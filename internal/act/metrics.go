@@ -1,0 +1,57 @@
+package act
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// stepBuckets span 10ms to 2 minutes: a settings write takes milliseconds, a Route 53
+// change waiting for INSYNC tens of seconds, and a step retried to its bound longer.
+var stepBuckets = []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120}
+
+// metrics are the executor's collectors, registered on the Registerer it is given.
+type metrics struct {
+	steps    *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	running  prometheus.Gauge
+	fences   prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		steps: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "esdr_plan_steps_total",
+			Help: "Plan steps that ended, by step kind and outcome (done, failed, deferred, skipped, superseded, vetoed).",
+		}, []string{"kind", "outcome"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "esdr_plan_step_duration_seconds",
+			Help:    "Duration of one plan step including its retries, by step kind.",
+			Buckets: stepBuckets,
+		}, []string{"kind"}),
+		running: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "esdr_plan_running", Help: "1 while a plan is being executed, 0 otherwise.",
+		}),
+		fences: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "esdr_fences_deferred", Help: "Clusters whose fence could not be applied yet and is being retried.",
+		}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	for _, c := range []prometheus.Collector{m.steps, m.duration, m.running, m.fences} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("act: metrics: %w", err)
+		}
+	}
+	return m, nil
+}
+
+// step records a step that ended. A superseded step never ran, so it has no duration.
+func (m *metrics) step(kind StepKind, outcome Status, took time.Duration) {
+	m.steps.WithLabelValues(string(kind), string(outcome)).Inc()
+	if outcome != StatusSuperseded && outcome != StatusSkipped {
+		m.duration.WithLabelValues(string(kind)).Observe(took.Seconds())
+	}
+}

@@ -1,0 +1,61 @@
+package act
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Run is the executor's background work, until ctx ends: every RetryInterval, and as
+// soon as Seen says a cluster answers again, it retries the deferred fences and then the
+// current plan if it failed. It always returns nil; failures are recorded as events and
+// in the journal, and logged.
+//
+// Call Resume before Run and before the control loop starts, so a plan interrupted by a
+// crash is finished before anything new is decided.
+func (e *Executor) Run(ctx context.Context) error {
+	t := time.NewTicker(e.opts.RetryInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		case <-e.kick:
+		}
+		e.retryFences(ctx)
+		e.retryPlan(ctx)
+	}
+}
+
+// Seen tells Run that cluster answered a probe, so a deferred fence of it is tried now
+// rather than at the next tick ("fenced as soon as it is seen again"). It never blocks;
+// wire it to the watch step's results.
+func (e *Executor) Seen(cluster string) {
+	e.mu.Lock()
+	_, pending := e.fences[cluster]
+	e.mu.Unlock()
+	if !pending {
+		return
+	}
+	select {
+	case e.kick <- struct{}{}:
+	default:
+	}
+}
+
+// retryPlan runs the current plan again if it failed. Its done steps stay done; its
+// failed ones are tried again, and nothing runs if a newer epoch was stored meanwhile.
+func (e *Executor) retryPlan(ctx context.Context) {
+	e.run.Lock()
+	defer e.run.Unlock()
+	e.mu.Lock()
+	p := e.current.Clone()
+	e.mu.Unlock()
+	if p == nil || p.Status != StatusFailed {
+		return
+	}
+	if err := e.execute(ctx, p); err != nil && ctx.Err() == nil && !errors.Is(err, ErrSuperseded) {
+		e.opts.Log.Warn("plan still failing", "epoch", p.Epoch, "err", err)
+	}
+}
