@@ -1,0 +1,64 @@
+package drill
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/esdr/esdr/internal/esclient"
+)
+
+// Missing returns the ids of docs that the cluster reached through es does not hold.
+// It asks with _mget in batches, reading the real documents, not a count.
+func Missing(ctx context.Context, es *esclient.Client, index string, ids []string) ([]string, error) {
+	var missing []string
+	for start := 0; start < len(ids); start += 500 {
+		batch := ids[start:min(len(ids), start+500)]
+		body, _ := json.Marshal(map[string]any{"ids": batch})
+		status, resp, err := es.Do(ctx, http.MethodPost, "/"+index+"/_mget?_source=false&realtime=true", bytes.NewReader(body))
+		if err != nil {
+			return nil, fmt.Errorf("drill: mget: %w", err)
+		}
+		if status != http.StatusOK {
+			return nil, fmt.Errorf("drill: mget: HTTP %d: %s", status, resp)
+		}
+		var r struct {
+			Docs []struct {
+				ID    string `json:"_id"`
+				Found bool   `json:"found"`
+			} `json:"docs"`
+		}
+		if err := json.Unmarshal(resp, &r); err != nil {
+			return nil, fmt.Errorf("drill: mget: %w", err)
+		}
+		for _, d := range r.Docs {
+			if !d.Found {
+				missing = append(missing, d.ID)
+			}
+		}
+	}
+	return missing, nil
+}
+
+// Prepare creates index on the cluster reached through es when it is missing, with one
+// shard and replicas as given, so that searches in the load never meet a 404.
+func Prepare(ctx context.Context, es *esclient.Client, index string, replicas int) error {
+	status, _, err := es.Do(ctx, http.MethodHead, "/"+index, nil)
+	if err != nil {
+		return fmt.Errorf("drill: prepare %s: %w", index, err)
+	}
+	if status == http.StatusOK {
+		return nil
+	}
+	body := fmt.Sprintf(`{"settings":{"number_of_shards":1,"number_of_replicas":%d}}`, replicas)
+	status, resp, err := es.Do(ctx, http.MethodPut, "/"+index+"?wait_for_active_shards=1", bytes.NewReader([]byte(body)))
+	if err != nil {
+		return fmt.Errorf("drill: prepare %s: %w", index, err)
+	}
+	if status != http.StatusOK && !bytes.Contains(resp, []byte("resource_already_exists")) {
+		return fmt.Errorf("drill: prepare %s: HTTP %d: %s", index, status, resp)
+	}
+	return nil
+}
