@@ -248,3 +248,14 @@ func actedEvents(t *testing.T, st *state.File) []string {
 	}
 	return out
 }
+
+// waitFor yields briefly so a background goroutine can make progress; loops around it
+// are bounded by the test's own deadline, never asserted on time.
+func waitFor(t *testing.T, ctx context.Context) {
+	t.Helper()
+	select {
+	case <-ctx.Done():
+		t.Fatal(ctx.Err())
+	case <-time.After(5 * time.Millisecond):
+	}
+}

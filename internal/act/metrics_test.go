@@ -1,0 +1,54 @@
+package act
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/esdr/esdr/internal/decide"
+)
+
+func TestMetrics(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	r := newRig(t)
+	r.east.setErr(refused)
+	e := r.executor(t, func(o *Options) { o.Registerer = reg })
+	s, d := commit(t, r.st, decide.ActFailover, "east", "west", 2)
+	if err := e.Act(context.Background(), s, d); err != nil {
+		t.Fatal(err)
+	}
+	problems, err := testutil.GatherAndLint(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("promlint: %s: %s", p.Metric, p.Text)
+	}
+	want := `
+# HELP esdr_plan_steps_total Plan steps that ended, by step kind and outcome (done, failed, deferred, skipped, superseded, vetoed).
+# TYPE esdr_plan_steps_total counter
+esdr_plan_steps_total{kind="fence",outcome="deferred"} 1
+esdr_plan_steps_total{kind="switch",outcome="done"} 2
+esdr_plan_steps_total{kind="unfence",outcome="done"} 1
+# HELP esdr_plan_running 1 while a plan is being executed, 0 otherwise.
+# TYPE esdr_plan_running gauge
+esdr_plan_running 0
+# HELP esdr_fences_deferred Clusters whose fence could not be applied yet and is being retried.
+# TYPE esdr_fences_deferred gauge
+esdr_fences_deferred 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want),
+		"esdr_plan_steps_total", "esdr_plan_running", "esdr_fences_deferred"); err != nil {
+		t.Error(err)
+	}
+	if n := testutil.CollectAndCount(e.m.duration); n != 3 {
+		t.Errorf("%d duration series, want one per kind run (fence, unfence, switch)", n)
+	}
+	// A second executor on the same registerer is refused with an error, not a panic.
+	if _, err := New(r.st, Options{Registerer: reg}); err == nil {
+		t.Error("duplicate registration accepted")
+	}
+}
