@@ -172,8 +172,7 @@ func (e *Executor) retryFences(ctx context.Context) {
 		if err := e.dropFence(ctx, name); err != nil {
 			e.opts.Log.Warn("deferred fence applied but not forgotten", "cluster", name, "err", err)
 		}
-		p := &Plan{Epoch: f.Epoch, Code: "", To: rec.State.Active}
-		e.event(ctx, p, name, fmt.Sprintf("deferred fence %s: done after %d attempt(s); deferred since %s (epoch %d)",
+		e.event(ctx, &Plan{Epoch: f.Epoch}, name, fmt.Sprintf("deferred fence %s: done after %d attempt(s); deferred since %s (epoch %d)",
 			name, f.Attempts+1, f.Since.Format(time.RFC3339), f.Epoch))
 		e.opts.Log.Info("deferred fence applied", "cluster", name, "epoch", f.Epoch)
 	}

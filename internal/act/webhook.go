@@ -89,7 +89,9 @@ func (w *Webhook) post(ctx context.Context, pl Payload) error {
 		return permanent(fmt.Errorf("act: webhook %s: %w", w.name(), err))
 	}
 	for k, vs := range w.Header {
-		req.Header[k] = append([]string(nil), vs...)
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "esdr")

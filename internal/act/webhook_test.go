@@ -46,7 +46,9 @@ func TestWebhookOncePerTransitionEvenAfterResume(t *testing.T) {
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
 	r := newRig(t)
-	withHook := func(o *Options) { o.Webhook = &Webhook{URL: srv.URL + "/esdr", Header: http.Header{"Authorization": {"Bearer x"}}} }
+	withHook := func(o *Options) {
+		o.Webhook = &Webhook{URL: srv.URL + "/esdr", Header: http.Header{"Authorization": {"Bearer x"}}}
+	}
 
 	// Epoch 2: crash after the switches, before notify; the resumed plan notifies.
 	ctx, cancel := context.WithCancel(context.Background())
