@@ -46,8 +46,13 @@ func Summarize(samples []Sample, faultAt time.Time) Summary {
 			continue
 		}
 		lat = append(lat, x.Latency)
-		if x.Start.Before(faultAt) && x.Cluster != "" {
-			s.Before = x.Cluster
+	}
+	// Before is who answered last before the fault: by completion, since a request that
+	// started just before the fault may have been answered by the new cluster.
+	var lastEnd time.Time
+	for _, x := range samples {
+		if end := x.Start.Add(x.Latency); x.OK() && x.Cluster != "" && end.Before(faultAt) && end.After(lastEnd) {
+			s.Before, lastEnd = x.Cluster, end
 		}
 	}
 	for _, x := range samples {
