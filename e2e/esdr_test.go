@@ -27,6 +27,7 @@ type settings struct {
 	failureThreshold       int
 	failback, failbackWait string
 	holdDown               string
+	proxy                  bool // serve the proxy on a free port (esdr.proxyURL)
 }
 
 func defaults() settings {
@@ -35,14 +36,16 @@ func defaults() settings {
 
 // esdr is one `esdr run` process with its own configuration and state file.
 type esdr struct {
-	t      *testing.T
-	dir    string
-	cfg    string
-	addr   string
-	client *admin.Client
-	cmd    *exec.Cmd
-	out    *syncBuffer
-	done   chan struct{}
+	t    *testing.T
+	dir  string
+	cfg  string
+	addr string
+	// proxyURL is the proxy's base URL when settings.proxy is set.
+	proxyURL string
+	client   *admin.Client
+	cmd      *exec.Cmd
+	out      *syncBuffer
+	done     chan struct{}
 }
 
 type syncBuffer struct {
@@ -103,6 +106,11 @@ log:
   level: debug
 `, yamlList(p.primary.URLs()), yamlList(p.standby.URLs()), s.interval, s.timeout, s.failureThreshold,
 		s.holdDown, s.failback, s.failbackWait, e.addr, token)
+	if s.proxy {
+		addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+		e.proxyURL = "http://" + addr
+		cfg += fmt.Sprintf("proxy:\n  listen: %s\n  failover_wait: 5s\n  read_header_timeout: 1s\n", addr)
+	}
 	if err := os.WriteFile(e.cfg, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -4,8 +4,12 @@
 package e2e
 
 import (
+	"context"
+	"time"
+
 	"flag"
 	"fmt"
+	"github.com/esdr/esdr/internal/esclient"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,5 +60,21 @@ func clusters(t *testing.T, engine string) pair {
 	t.Helper()
 	p := testbed.Shared(t, engine+"-primary", testbed.Spec{Engine: engine, Cluster: "e2e-" + engine + "-primary", Nodes: 3})
 	s := testbed.Shared(t, engine+"-standby", testbed.Spec{Engine: engine, Cluster: "e2e-" + engine + "-standby", Nodes: 1})
+	for _, c := range []*testbed.Cluster{p, s} {
+		unfence(t, c)
+	}
 	return pair{engine: engine, primary: p, standby: s}
+}
+
+// unfence lifts a write block a previous test's esdr left on a shared cluster, so every
+// test starts from clusters that take writes.
+func unfence(t *testing.T, c *testbed.Cluster) {
+	t.Helper()
+	es, err := esclient.New(c.URLs(), esclient.Options{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := es.PutClusterSettings(context.Background(), map[string]any{"cluster.blocks.read_only": nil}); err != nil {
+		t.Fatalf("unfence %s: %v", c.Name, err)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/esdr/esdr/internal/act"
 	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/config"
 	"github.com/esdr/esdr/internal/control"
@@ -71,6 +72,7 @@ func runRun(ctx context.Context, args []string, _, stderr io.Writer) int {
 // daemon holds the running components of `esdr run`.
 type daemon struct {
 	store   *state.File
+	act     *act.Executor
 	watcher *watch.Watcher
 	loop    *control.Loop
 	admin   *admin.Server
@@ -87,42 +89,56 @@ func build(cfg *config.Config, log *slog.Logger) (*daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := watch.New(targets, watch.Options{OnResult: func(cluster string, r watch.Result, obs health.Observation, _ bool) {
-		m.ObserveProbe(cluster, r.Kind, r.Latency)
-		m.SetObservation(obs)
-	}})
-	if err != nil {
-		return nil, err
-	}
 	st, err := state.OpenFile(cfg.State.Path, state.FileOptions{})
 	if err != nil {
 		return nil, err
+	}
+	d := &daemon{store: st}
+	if err := d.assemble(cfg, reg, m, targets, log); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// assemble builds the executor, the watcher, the loop and the listeners on an open store.
+func (d *daemon) assemble(cfg *config.Config, reg *prometheus.Registry, m *metrics.Metrics, targets []watch.Target, log *slog.Logger) error {
+	ex, err := newExecutor(cfg, d.store, reg, log)
+	if err != nil {
+		return err
+	}
+	w, err := watch.New(targets, watch.Options{OnResult: func(cluster string, r watch.Result, obs health.Observation, _ bool) {
+		m.ObserveProbe(cluster, r.Kind, r.Latency)
+		m.SetObservation(obs)
+		if r.Kind != health.KindUnreachable && r.Kind != health.KindTimeout {
+			ex.Seen(cluster) // a deferred fence is applied as soon as the cluster answers
+		}
+	}})
+	if err != nil {
+		return err
 	}
 	nodes := map[string][]string{}
 	for _, c := range cfg.Clusters {
 		nodes[c.Name] = c.Nodes
 	}
-	loop, err := control.New(st, w, m, nil, control.Options{Policy: cfg.Policy(), Nodes: nodes, Log: log})
+	loop, err := control.New(d.store, w, m, ex, control.Options{Policy: cfg.Policy(), Nodes: nodes, Log: log})
 	if err != nil {
-		st.Close()
-		return nil, err
+		return err
 	}
 	adm, err := admin.New(admin.Config{Listen: cfg.Admin.Listen, Token: cfg.Admin.Token.Reveal()}, loop, reg, log)
 	if err == nil {
 		err = adm.Listen()
 	}
 	if err != nil {
-		st.Close()
-		return nil, err
+		return err
 	}
-	d := &daemon{store: st, watcher: w, loop: loop, admin: adm}
+	d.act, d.watcher, d.loop, d.admin = ex, w, loop, adm
 	if cfg.Proxy.Listen != "" {
 		if d.proxy, err = newProxy(cfg, reg, loop, w, log); err != nil {
-			st.Close()
-			return nil, err
+			return err
 		}
 	}
-	return d, nil
+	return nil
 }
 
 // run runs every component until ctx ends or one of them fails; the others are then
@@ -130,7 +146,11 @@ func build(cfg *config.Config, log *slog.Logger) (*daemon, error) {
 func (d *daemon) run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errs := make(chan error, 4)
+	// An interrupted plan is finished before anything decides anew.
+	if err := d.act.Resume(ctx); err != nil {
+		return fmt.Errorf("act: resume: %w", err)
+	}
+	errs := make(chan error, 5)
 	start := func(name string, f func(context.Context) error) {
 		go func() {
 			err := f(ctx)
@@ -143,7 +163,8 @@ func (d *daemon) run(ctx context.Context) error {
 	start("watch", d.watcher.Run)
 	start("control", d.loop.Run)
 	start("admin", d.admin.Run)
-	n := 3
+	start("act", d.act.Run)
+	n := 4
 	if d.proxy != nil {
 		start("proxy", d.proxy.Serve)
 		n++

@@ -22,7 +22,15 @@ type ClusterConfig struct {
 	// Health overrides part of the top-level health block for this cluster only, for
 	// example a smaller min_nodes on a smaller standby. Nil when not given.
 	Health *HealthOverride `yaml:"health"`
+	// Fence (default true) lets esdr make this cluster read-only
+	// (cluster.blocks.read_only) when traffic leaves it, and lift that block when traffic
+	// returns. Turning it off means a client that still reaches this cluster directly can
+	// write to it after a failover: those writes are on neither side of esdr's epoch.
+	Fence *bool `yaml:"fence"`
 }
+
+// FenceEnabled reports whether esdr may fence this cluster.
+func (c ClusterConfig) FenceEnabled() bool { return c.Fence == nil || *c.Fence }
 
 // AuthConfig is how esdr authenticates to a cluster: basic auth or an API key, or
 // nothing (Elasticsearch 8+ enables security by default, so usually one of them).

@@ -27,6 +27,8 @@ type Config struct {
 	Metrics  MetricsConfig  `yaml:"metrics"`
 	Log      LogConfig      `yaml:"log"`
 	Proxy    ProxyConfig    `yaml:"proxy"`
+	Act      ActConfig      `yaml:"act"`
+	Hooks    HooksConfig    `yaml:"hooks"`
 }
 
 // Default is the configuration before the file is applied: every key the file leaves
@@ -113,6 +115,8 @@ func (c *Config) validate(p *collector) {
 	c.Metrics.validate(p, c.Admin)
 	c.Log.validate(p)
 	c.Proxy.validate(p, c.Admin)
+	c.Act.validate(p)
+	c.Hooks.validate(p)
 }
 
 // Validate checks a Config built in code (tests, the test bed) the way Parse checks a

@@ -58,6 +58,9 @@ func (l *Loop) Status(ctx context.Context) (Status, error) {
 	defer l.mu.RUnlock()
 	st := Status{State: l.record.State, Revision: l.record.Revision, LastDecision: l.last,
 		HoldDownActive: l.record.State.InHoldDown(l.opts.Now())}
+	if r, ok := l.actor.(planReporter); ok {
+		st.Plan, st.PendingFences = r.Current(), r.PendingFences()
+	}
 	for i, name := range l.policy.Clusters {
 		role := "standby"
 		if i == 0 {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/esdr/esdr/internal/act"
 	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/health"
 	"github.com/esdr/esdr/internal/state"
@@ -37,6 +38,18 @@ type recorder interface {
 // after the new state is stored, so a crash between the two is resumed from the state.
 type Actor interface {
 	Act(ctx context.Context, s decide.State, d decide.Decision) error
+}
+
+// vetoer is implemented by an Actor that can refuse a transition before it is stored
+// (the operator's pre hook). Asking before storing means a veto leaves nothing to undo.
+type vetoer interface {
+	Veto(ctx context.Context, d decide.Decision) error
+}
+
+// planReporter is implemented by an Actor that can say what it is doing, for status.
+type planReporter interface {
+	Current() *act.Plan
+	PendingFences() []string
 }
 
 // Options configures a Loop.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/esdr/esdr/internal/act"
 	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/health"
 	"github.com/esdr/esdr/internal/state"
@@ -27,6 +28,13 @@ func (l *Loop) round(ctx context.Context, cmd *decide.Command) (decide.Decision,
 		prev, last := l.record, l.last
 		l.mu.RUnlock()
 		next, d := decide.Decide(prev.State, obs, cmd, now, p)
+		if d.Transitions() {
+			if v, ok := l.actor.(vetoer); ok {
+				if err := v.Veto(ctx, d); err != nil {
+					return l.vetoed(prev, d, cmd, err)
+				}
+			}
+		}
 		events := observed
 		notable := d.Action != decide.ActNone || d.Code != last.Code || cmd != nil
 		if notable {
@@ -152,4 +160,26 @@ func suppressed(c decide.Code) bool {
 		return true
 	}
 	return false
+}
+
+// vetoed turns a transition the pre hook refused into a refusal: nothing is stored and
+// nothing moves. The act step has already recorded an event naming the hook.
+func (l *Loop) vetoed(prev state.Record, d decide.Decision, cmd *decide.Command, err error) (decide.Decision, error) {
+	if !errors.Is(err, act.ErrVetoed) {
+		return d, fmt.Errorf("control: pre hook for %s to %s: %w", d.Action, d.To, err)
+	}
+	r := decide.Decision{Action: decide.ActRefuse, Code: d.Code, From: d.From, To: d.To, Epoch: prev.State.Epoch, Reason: err.Error()}
+	l.mu.Lock()
+	notable := l.last.Action != decide.ActRefuse || l.last.To != d.To || cmd != nil
+	if notable {
+		l.last = r
+	}
+	l.mu.Unlock()
+	if notable {
+		l.opts.Log.Warn("transition vetoed by the pre hook", "action", d.Action, "from", d.From, "to", d.To, "err", err)
+		if l.rec != nil {
+			l.rec.RecordDecision(r)
+		}
+	}
+	return r, nil
 }

@@ -4,6 +4,7 @@
 package control
 
 import (
+	"github.com/esdr/esdr/internal/act"
 	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/health"
 )
@@ -17,6 +18,10 @@ type Status struct {
 	LastDecision decide.Decision `json:"last_decision"`
 	// HoldDownActive is true while automatic transitions are suppressed.
 	HoldDownActive bool `json:"hold_down_active"`
+	// Plan is the most recent plan of steps (running, done, failed or superseded).
+	Plan *act.Plan `json:"plan,omitempty"`
+	// PendingFences names clusters esdr must still fence when it can reach them.
+	PendingFences []string `json:"pending_fences,omitempty"`
 }
 
 // ClusterStatus is one configured cluster as esdr sees it.

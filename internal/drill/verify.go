@@ -26,20 +26,38 @@ func Missing(ctx context.Context, es *esclient.Client, index string, ids []strin
 		}
 		var r struct {
 			Docs []struct {
-				ID    string `json:"_id"`
-				Found bool   `json:"found"`
+				ID    string          `json:"_id"`
+				Found bool            `json:"found"`
+				Error json.RawMessage `json:"error"`
 			} `json:"docs"`
 		}
 		if err := json.Unmarshal(resp, &r); err != nil {
 			return nil, fmt.Errorf("drill: mget: %w", err)
 		}
 		for _, d := range r.Docs {
+			if len(d.Error) > 0 {
+				// A shard that cannot answer (still recovering) says nothing about the doc.
+				return nil, fmt.Errorf("drill: mget %s: %s", d.ID, d.Error)
+			}
 			if !d.Found {
 				missing = append(missing, d.ID)
 			}
 		}
 	}
 	return missing, nil
+}
+
+// WaitIndex waits (bounded by ctx and timeout) until every primary shard of index is
+// allocated, so that reads of it answer for the data rather than for a recovery.
+func WaitIndex(ctx context.Context, es *esclient.Client, index string, timeout string) error {
+	status, resp, err := es.Do(ctx, http.MethodGet, "/_cluster/health/"+index+"?wait_for_status=yellow&timeout="+timeout, nil)
+	if err != nil {
+		return fmt.Errorf("drill: wait for %s: %w", index, err)
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("drill: wait for %s: HTTP %d: %s", index, status, resp)
+	}
+	return nil
 }
 
 // Prepare creates index on the cluster reached through es when it is missing, with one

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/esdr/esdr/internal/act"
+	"github.com/esdr/esdr/internal/config"
+	"github.com/esdr/esdr/internal/esclient"
+	"github.com/esdr/esdr/internal/state"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// newExecutor builds the act step: how each cluster is fenced, which traffic targets
+// are switched, the hooks, and the retry bounds.
+func newExecutor(cfg *config.Config, st *state.File, reg prometheus.Registerer, log *slog.Logger) (*act.Executor, error) {
+	opts := act.Options{
+		Clusters:      map[string]act.Cluster{},
+		RetryInterval: cfg.Act.RetryInterval,
+		Retry: act.Retry{Attempts: cfg.Act.StepAttempts, Backoff: cfg.Act.BackoffInitial, MaxBackoff: cfg.Act.BackoffMax,
+			MaxElapsed: cfg.Act.StepMaxDuration, AttemptTimeout: cfg.Act.StepTimeout},
+		Registerer: reg,
+		Log:        log.With("component", "act"),
+	}
+	if opts.RetryInterval == 0 {
+		opts.RetryInterval = cfg.Health.Interval
+	}
+	for _, cl := range cfg.Clusters {
+		c := act.Cluster{Nodes: cl.Nodes, NoFence: !cl.FenceEnabled()}
+		if cl.FenceEnabled() {
+			es, err := esclient.New(cl.Nodes, esclient.Options{
+				Username: cl.Auth.Username, Password: cl.Auth.Password.Reveal(), APIKey: cl.Auth.APIKey.Reveal(),
+				CAFile: cl.TLS.CAFile, InsecureSkipVerify: cl.TLS.InsecureSkipVerify,
+			})
+			if err != nil {
+				return nil, fmt.Errorf("cluster %s: %w", cl.Name, err)
+			}
+			c.Settings = es
+		}
+		opts.Clusters[cl.Name] = c
+	}
+	if h := cfg.Hooks.Pre; h != nil {
+		opts.PreHook = &act.Hook{Command: h.Command, Timeout: h.Timeout}
+		opts.VetoHold = h.VetoHold
+	}
+	if w := cfg.Hooks.Webhook; w != nil {
+		opts.Webhook = &act.Webhook{URL: w.URL.Reveal(), Timeout: w.Timeout, Header: http.Header{}}
+		if w.Authorization.IsSet() {
+			opts.Webhook.Header.Set("Authorization", w.Authorization.Reveal())
+		}
+	}
+	return act.New(st, opts)
+}
