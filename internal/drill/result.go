@@ -7,7 +7,7 @@ import (
 
 // Summary is what a drill reports about the load around a fault.
 type Summary struct {
-	Requests, Reads, Writes int
+	Requests, Reads, Writes   int
 	FailedReads, FailedWrites int
 	// AckedWrites were answered 2xx: each must be found afterwards on the cluster that
 	// acknowledged it.
