@@ -59,6 +59,7 @@ func (s *Server) routes(g prometheus.Gatherer) http.Handler {
 		"/metrics":       {http.MethodGet, false, metrics.ServeHTTP},
 		"/healthz":       {http.MethodGet, false, handleHealthz},
 	}
+	addUIRoutes(table) // GET / and /ui/*: the read-only status page (ui.go)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rt, ok := table[r.URL.Path]
 		if !ok {
