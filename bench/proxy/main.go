@@ -1,0 +1,179 @@
+// Command proxy measures throughput and latency of one OpenSearch node reached three
+// ways in the same run — directly, through HAProxy and through esdr's proxy — with wrk at
+// a few connection counts, samples esdr's resident memory, and writes the result into
+// docs/benchmarks.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/esdr/esdr/bench/report"
+	"github.com/esdr/esdr/testbed"
+	"github.com/esdr/esdr/testbed/esdrproc"
+)
+
+func main() { os.Exit(run()) }
+
+// target is one way to reach the node, and the process in the way (0 for none).
+type target struct {
+	name, url string
+	pid       int
+}
+
+// esdrIdleName is the esdr proxy configured with max_idle_per_node: 1024.
+const esdrIdleName = "esdr, idle 1024"
+
+func run() int {
+	connsFlag := flag.String("conns", "16,64,256", "wrk connection counts, comma-separated")
+	duration := flag.Duration("d", 10*time.Second, "measured duration per target and connection count")
+	warmup := flag.Duration("warmup", 2*time.Second, "unmeasured wrk run before each measurement")
+	threads := flag.Int("t", 2, "wrk threads")
+	path := flag.String("path", "/_cluster/health", "request path (GET)")
+	engine := flag.String("engine", "opensearch2", "test-bed engine")
+	esdrBin := flag.String("esdr", "bin/esdr", "esdr binary (build without -race)")
+	out := flag.String("o", "docs/benchmarks.md", "markdown file to write the section into ('' prints only)")
+	flag.Parse()
+	var conns []int
+	for _, s := range strings.Split(*connsFlag, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			fmt.Fprintf(os.Stderr, "proxy: -conns %q: want positive integers\n", *connsFlag)
+			return 2
+		}
+		conns = append(conns, n)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := bench(ctx, conns, *duration, *warmup, *threads, *path, *engine, *esdrBin, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "proxy:", err)
+		return 1
+	}
+	return 0
+}
+
+func bench(ctx context.Context, conns []int, d, warmup time.Duration, threads int, path, engine, esdrBin, out string) error {
+	dir, err := os.MkdirTemp("", "esdr-bench-proxy-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	start := time.Now()
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(os.Stderr, "[%5.0fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
+	}
+	logf("starting a 1-node %s cluster (the backend)...", engine)
+	c, err := testbed.Start(ctx, testbed.Spec{Engine: engine, Cluster: "bench-backend", Nodes: 1, Dir: dir})
+	if err != nil {
+		return err
+	}
+	defer c.Destroy()
+	node := c.Nodes[0].URL()
+
+	// esdr needs a standby in its configuration; an address nothing listens on stays
+	// down and never takes traffic, so the data path is the same as with a real one.
+	dead, err := esdrproc.FreeAddr()
+	if err != nil {
+		return err
+	}
+	esdrDefault, err := startEsdr(ctx, esdrBin, filepath.Join(dir, "esdr"), node, "http://"+dead, "")
+	if err != nil {
+		return err
+	}
+	defer esdrDefault.proc.Stop()
+	// The same proxy with as many idle upstream connections kept as there are clients,
+	// to tell the default's cost (64 per node) from the proxy's own.
+	esdrIdle, err := startEsdr(ctx, esdrBin, filepath.Join(dir, "esdr-idle"), node, "http://"+dead, "  max_idle_per_node: 1024\n")
+	if err != nil {
+		return err
+	}
+	defer esdrIdle.proc.Stop()
+	haAddr, err := esdrproc.FreeAddr()
+	if err != nil {
+		return err
+	}
+	haCfg := fmt.Sprintf(haproxyConfig, haAddr, strings.TrimPrefix(node, "http://"))
+	h, err := startHAProxy(ctx, dir, haCfg, haAddr)
+	if err != nil {
+		return err
+	}
+	defer h.stop()
+	logf("backend %s, HAProxy %s, esdr proxies %s and %s", node, haAddr, esdrDefault.proxy, esdrIdle.proxy)
+
+	targets := []target{
+		{"direct", node, 0}, {"haproxy", "http://" + haAddr, h.pid()},
+		{"esdr", esdrDefault.proxy, esdrDefault.pid}, {esdrIdleName, esdrIdle.proxy, esdrIdle.pid},
+	}
+	res := newResults(path, d, threads, haCfg)
+	res.rssIdle, _ = rssOf(esdrDefault.pid)
+	for _, n := range conns {
+		res.conns = append(res.conns, n)
+		res.targets = nil
+		res.byConns[n] = map[string]wrkResult{}
+		for _, t := range targets {
+			if _, _, err := runWrk(ctx, t.url+path, threads, n, warmup); err != nil {
+				return err
+			}
+			sampler := startRSS(t.pid)
+			r, cmd, err := runWrk(ctx, t.url+path, threads, n, d)
+			r.RSS = sampler.stop()
+			if err != nil {
+				return err
+			}
+			res.byConns[n][t.name] = r
+			res.targets = append(res.targets, t.name)
+			res.wrkCmd = cmd
+			logf("%4d conns %-16s %8.0f req/s  p50 %-9s p99 %-9s errors %d", n, t.name, r.RPS, r.P50, r.P99, r.Errors)
+		}
+	}
+	body := res.markdown()
+	fmt.Println(body)
+	if out == "" {
+		return nil
+	}
+	return report.Section(out, "proxy", "go run ./bench/proxy "+strings.Join(os.Args[1:], " "), body)
+}
+
+// esdrProxy is one `esdr run` serving the proxy.
+type esdrProxy struct {
+	proc  *esdrproc.Proc
+	proxy string // URL
+	pid   int
+}
+
+// startEsdr runs esdr on node as its primary; proxyExtra adds keys to the proxy block.
+func startEsdr(ctx context.Context, bin, dir, node, standby, proxyExtra string) (*esdrProxy, error) {
+	adminAddr, err := esdrproc.FreeAddr()
+	if err != nil {
+		return nil, err
+	}
+	proxyAddr, err := esdrproc.FreeAddr()
+	if err != nil {
+		return nil, err
+	}
+	// Pair renders the proxy block last, so Extra's indented keys continue it.
+	cfg := esdrproc.Pair{Primary: []string{node}, Standby: []string{standby},
+		Interval: time.Second, AdminAddr: adminAddr, ProxyAddr: proxyAddr, Extra: proxyExtra}
+	p, err := esdrproc.Start(ctx, bin, dir, adminAddr, cfg.YAML())
+	if err != nil {
+		return nil, err
+	}
+	if err := p.WaitUp(ctx, time.Minute, "primary"); err != nil {
+		p.Stop()
+		return nil, err
+	}
+	pid, err := pidOf(p.Config)
+	if err != nil {
+		p.Stop()
+		return nil, err
+	}
+	return &esdrProxy{proc: p, proxy: "http://" + proxyAddr, pid: pid}, nil
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// results is everything one benchmark run measured.
+type results struct {
+	path       string
+	duration   time.Duration
+	threads    int
+	wrkCmd     string // the last wrk command, as an example
+	haproxyCfg string
+	conns      []int
+	targets    []string
+	byConns    map[int]map[string]wrkResult
+	rssIdle    int64 // esdr's RSS before the first run
+}
+
+func newResults(path string, d time.Duration, threads int, haCfg string) *results {
+	return &results{path: path, duration: d, threads: threads, haproxyCfg: haCfg, byConns: map[int]map[string]wrkResult{}}
+}
+
+func (r *results) markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### Proxy throughput and latency: direct vs HAProxy 2.6 vs esdr\n\n")
+	fmt.Fprintf(&b, "`GET %s` on one OpenSearch 2 node (a 1-node test-bed cluster, 384 MiB heap), wrk with %d threads,\n", r.path, r.threads)
+	fmt.Fprintf(&b, "%s per cell after an unmeasured warm-up, the targets one after the other at each connection count.\n", r.duration)
+	fmt.Fprintf(&b, "wrk, the JVM, HAProxy and esdr all share this machine's cores (and other work on it: load average\n")
+	fmt.Fprintf(&b, "%s when the run ended), so absolute numbers are low and p99s noisy; compare within a row group.\n", loadavg())
+	fmt.Fprintf(&b, "*added* = latency over direct at the same percentile; *errors* = non-2xx answers + socket errors;\n")
+	fmt.Fprintf(&b, "*RSS* = peak VmRSS of the process in the way during the cell.\n\n")
+	b.WriteString("| conns | target | req/s | × HAProxy | p50 | p99 | added p50 / p99 | errors | RSS |\n|---|---|---|---|---|---|---|---|---|\n")
+	for _, n := range r.conns {
+		d, h := r.byConns[n]["direct"], r.byConns[n]["haproxy"]
+		for _, t := range r.targets {
+			x := r.byConns[n][t]
+			added, rss := "—", "—"
+			if t != "direct" {
+				added = signed(x.P50-d.P50) + " / " + signed(x.P99-d.P99)
+				rss = mib(x.RSS)
+			}
+			name := t
+			if strings.HasPrefix(t, "esdr") {
+				name = "**" + t + "**"
+			}
+			fmt.Fprintf(&b, "| %d | %s | %.0f | %.2f× | %s | %s | %s | %d | %s |\n",
+				n, name, x.RPS, x.RPS/h.RPS, ms(x.P50), ms(x.P99), added, x.Errors, rss)
+		}
+	}
+	last := r.conns[len(r.conns)-1]
+	e, h, d := r.byConns[last]["esdr"], r.byConns[last]["haproxy"], r.byConns[last]["direct"]
+	fmt.Fprintf(&b, "\nAgainst the targets of issue #4, esdr with its defaults at %d connections: throughput ≥ 1.0× HAProxy —\n", last)
+	fmt.Fprintf(&b, "**%.2f×**; p99 overhead over direct ≤ 0.5 ms — **%s** (p50 %s; HAProxy's %s / %s); RSS ≤ 64 MiB — **%s**\n",
+		e.RPS/h.RPS, signed(e.P99-d.P99), signed(e.P50-d.P50), signed(h.P99-d.P99), signed(h.P50-d.P50), mib(e.RSS))
+	fmt.Fprintf(&b, "(idle before the runs: %s).\n", mib(r.rssIdle))
+	fmt.Fprintf(&b, "\nesdr: `bin/esdr run` (built without -race), `proxy.listen` and the proxy's defaults (`max_idle_per_node` 64);\n")
+	fmt.Fprintf(&b, "*%s* is the same with `max_idle_per_node: 1024`. The standby in esdr's configuration is an address\n", esdrIdleName)
+	fmt.Fprintf(&b, "nothing listens on: it never takes traffic. Example wrk command: `%s`. HAProxy configuration:\n\n```\n%s```\n", r.wrkCmd, r.haproxyCfg)
+	return b.String()
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+
+func signed(d time.Duration) string {
+	return fmt.Sprintf("%+.2f ms", float64(d)/float64(time.Millisecond))
+}
+
+func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+
+// loadavg is the 1, 5 and 15 minute load averages.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}

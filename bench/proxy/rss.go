@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// pidOf finds the `esdr run` process started on config (esdrproc does not expose it).
+func pidOf(config string) (int, error) {
+	entries, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, e := range entries {
+		b, err := os.ReadFile(e)
+		if err != nil {
+			continue
+		}
+		args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+		if len(args) >= 4 && args[1] == "run" && args[2] == "-c" && args[3] == config {
+			return strconv.Atoi(filepath.Base(filepath.Dir(e)))
+		}
+	}
+	return 0, fmt.Errorf("no esdr process runs %s", config)
+}
+
+// rssOf reads a process's resident set size (VmRSS) in bytes.
+func rssOf(pid int) (int64, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, fmt.Errorf("pid %d: no VmRSS", pid)
+}
+
+// rssSampler polls a process's RSS every 250 ms until stopped and keeps the peak.
+type rssSampler struct {
+	peak int64
+	quit chan struct{}
+	done chan struct{}
+}
+
+// startRSS samples pid; pid 0 samples nothing.
+func startRSS(pid int) *rssSampler {
+	s := &rssSampler{quit: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		for pid > 0 {
+			if v, err := rssOf(pid); err == nil {
+				s.peak = max(s.peak, v)
+			}
+			select {
+			case <-s.quit:
+				return
+			case <-time.After(250 * time.Millisecond):
+			}
+		}
+	}()
+	return s
+}
+
+// stop ends the sampling and returns the peak RSS in bytes.
+func (s *rssSampler) stop() int64 {
+	close(s.quit)
+	<-s.done
+	return s.peak
+}
