@@ -56,17 +56,17 @@ const (
 
 // Parity rules: a primary against its standby.
 const (
-	ParityIndexMissing     Code = "parity-index-missing"
-	ParityAliasMissing     Code = "parity-alias-missing"
-	ParityTemplateMissing  Code = "parity-template-missing"
-	ParityTemplateDiffers  Code = "parity-template-differs"
-	ParityPipelineMissing  Code = "parity-pipeline-missing"
-	ParityPipelineDiffers  Code = "parity-pipeline-differs"
-	ParityDocLag           Code = "parity-doc-lag"
-	ParityMappingDiffers   Code = "parity-mapping-differs"
-	ParityEngineDiffers    Code = "parity-engine-differs"
-	ParityVersionDiffers   Code = "parity-version-differs"
-	ParitySameCluster      Code = "parity-same-cluster"
+	ParityIndexMissing    Code = "parity-index-missing"
+	ParityAliasMissing    Code = "parity-alias-missing"
+	ParityTemplateMissing Code = "parity-template-missing"
+	ParityTemplateDiffers Code = "parity-template-differs"
+	ParityPipelineMissing Code = "parity-pipeline-missing"
+	ParityPipelineDiffers Code = "parity-pipeline-differs"
+	ParityDocLag          Code = "parity-doc-lag"
+	ParityMappingDiffers  Code = "parity-mapping-differs"
+	ParityEngineDiffers   Code = "parity-engine-differs"
+	ParityVersionDiffers  Code = "parity-version-differs"
+	ParitySameCluster     Code = "parity-same-cluster"
 )
 
 // Catalogue describes every Code. A code missing from it is a bug, caught by a test.

@@ -63,8 +63,8 @@ func dump(fs []Finding) string {
 func TestFileEvidence(t *testing.T) {
 	mis := CheckFiles([]string{"testdata/files/misspelled/opensearch.yml"}, nil)
 	want := []string{
-		"testdata/files/misspelled/opensearch.yml: bootstrap.memory_lokc: unknown, did you mean bootstrap.memory_lock?",
-		"testdata/files/misspelled/opensearch.yml: dicovery.seed_hosts: unknown, did you mean discovery.seed_hosts?",
+		"bootstrap.memory_lokc: unknown, did you mean bootstrap.memory_lock?",
+		"dicovery.seed_hosts: unknown, did you mean discovery.seed_hosts?",
 	}
 	if len(mis) != 1 || !reflect.DeepEqual(mis[0].Evidence, want) {
 		t.Errorf("misspelled evidence:\n%s", dump(mis))

@@ -42,7 +42,7 @@ func FileRules(files []*NodeFile) []Finding {
 // perFile runs check on each file and folds the lines it returns into one finding whose
 // evidence names each file, so that three identical files make one finding, not three.
 func perFile(code Code, files []*NodeFile, check func(*NodeFile) []string) []Finding {
-	var ev, subjects []string
+	var ev, bare, subjects []string
 	for _, f := range files {
 		lines := check(f)
 		for _, l := range lines {
@@ -50,10 +50,14 @@ func perFile(code Code, files []*NodeFile, check func(*NodeFile) []string) []Fin
 		}
 		if len(lines) > 0 {
 			subjects = append(subjects, f.Path)
+			bare = lines
 		}
 	}
-	if len(ev) == 0 {
+	switch len(subjects) {
+	case 0:
 		return nil
+	case 1: // the subject names the file already
+		return []Finding{newFinding(code, subjects[0], bare...)}
 	}
 	return []Finding{newFinding(code, strings.Join(subjects, ", "), ev...)}
 }
