@@ -1,0 +1,284 @@
+package e2e
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/esdr/esdr/testbed"
+)
+
+// The Perl tier's peers: prove (the module's .t files), Starman running the example
+// app, HAProxy in front of it. scripts/install-deps.sh installs them (make test does).
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := testbed.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+func needTools(t *testing.T, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if _, err := exec.LookPath(n); err != nil {
+			t.Fatalf("%s is not installed: scripts/install-deps.sh installs it (make test runs it)", n)
+		}
+	}
+}
+
+// tapFile is what prove -v printed for one .t file.
+type tapFile struct {
+	planned, passed, failed int
+	skipAll                 string   // reason of a "1..0 # SKIP"
+	skipped                 []string // "ok N # skip ..." lines
+}
+
+var (
+	tapHeader = regexp.MustCompile(`^(t/\S+\.t) \.+ ?`)
+	tapPlan   = regexp.MustCompile(`^1\.\.(\d+)(?:\s*#\s*(?i:skip)\s*(.*))?$`)
+	tapOK     = regexp.MustCompile(`^(not )?ok \d+`)
+	tapSkip   = regexp.MustCompile(`(?i)^ok \d+\s*(?:-[^#]*)?#\s*skip`)
+)
+
+// parseTAP splits prove -v output by file and counts each file's plan and results.
+func parseTAP(out string) map[string]*tapFile {
+	files := map[string]*tapFile{}
+	var cur *tapFile
+	for _, line := range strings.Split(out, "\n") {
+		if m := tapHeader.FindStringSubmatch(line); m != nil {
+			cur = &tapFile{}
+			files[m[1]] = cur
+			line = strings.TrimSpace(line[len(m[0]):])
+			if strings.HasPrefix(line, "skipped:") {
+				cur.skipAll = strings.TrimSpace(strings.TrimPrefix(line, "skipped:"))
+			}
+		}
+		if cur == nil {
+			continue
+		}
+		line = strings.TrimSpace(line)
+		switch m := tapPlan.FindStringSubmatch(line); {
+		case m != nil:
+			cur.planned, _ = strconv.Atoi(m[1])
+			if m[1] == "0" {
+				cur.skipAll = m[2]
+			}
+		case tapSkip.MatchString(line):
+			cur.skipped = append(cur.skipped, line)
+			cur.passed++
+		case tapOK.MatchString(line):
+			if strings.HasPrefix(line, "not ") {
+				cur.failed++
+			} else {
+				cur.passed++
+			}
+		}
+	}
+	return files
+}
+
+// starman is one app server: Starman's master and its workers, in their own process group.
+type starman struct {
+	port    int
+	pidFile string
+	cmd     *exec.Cmd
+	out     *syncBuffer
+	done    chan struct{}
+}
+
+func startStarman(t *testing.T, root string, env []string) *starman {
+	t.Helper()
+	dir := t.TempDir()
+	s := &starman{port: freePort(t), pidFile: filepath.Join(dir, "starman.pid"), out: &syncBuffer{}, done: make(chan struct{})}
+	s.cmd = exec.Command("starman", "-I", filepath.Join(root, "clients/perl/lib"),
+		"--listen", fmt.Sprintf("127.0.0.1:%d", s.port), "--workers", "2", "--pid", s.pidFile,
+		filepath.Join(root, "examples/perl-app/app.psgi"))
+	s.cmd.Env = append(os.Environ(), env...)
+	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = s.cmd.Wait(); close(s.done) }()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
+		select {
+		case <-s.done:
+		case <-time.After(10 * time.Second):
+			_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		}
+		if t.Failed() {
+			t.Logf("starman :%d log:\n%s", s.port, tail(s.out.String(), 30))
+		}
+	})
+	waitFor(t, "starman :"+strconv.Itoa(s.port)+" up", 30*time.Second, func() bool {
+		if len(s.pids(t)) < 3 {
+			return false
+		}
+		res, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/nope", s.port))
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusNotFound
+	})
+	return s
+}
+
+// pids are the master's pid (from its pid file) and its workers' (from /proc).
+func (s *starman) pids(t *testing.T) []int {
+	t.Helper()
+	b, err := os.ReadFile(s.pidFile)
+	if err != nil {
+		return nil
+	}
+	master, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil
+	}
+	out := []int{master}
+	kids, _ := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", master, master))
+	for _, f := range strings.Fields(string(kids)) {
+		if n, err := strconv.Atoi(f); err == nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// kill crashes the app server: SIGKILL to the master and each worker, by pid.
+func (s *starman) kill(t *testing.T) {
+	t.Helper()
+	for _, pid := range s.pids(t) {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
+	<-s.done
+}
+
+// haproxy runs deploy/haproxy/app-tier.cfg with only its addresses and paths changed.
+type haproxy struct {
+	url, sock string
+	out       *syncBuffer
+}
+
+func startHAProxy(t *testing.T, root string, apps []*starman) *haproxy {
+	t.Helper()
+	dir := t.TempDir()
+	raw, err := os.ReadFile(filepath.Join(root, "deploy/haproxy/app-tier.cfg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := string(raw)
+	port := freePort(t)
+	h := &haproxy{url: fmt.Sprintf("http://127.0.0.1:%d", port), sock: filepath.Join(dir, "app-tier.sock"), out: &syncBuffer{}}
+	edits := [][2]string{
+		{"/run/haproxy/app-tier.sock", h.sock},
+		{"bind :80\n", fmt.Sprintf("bind 127.0.0.1:%d\n", port)},
+		{"bind 127.0.0.1:8404", fmt.Sprintf("bind 127.0.0.1:%d", freePort(t))},
+	}
+	for i, a := range apps {
+		edits = append(edits, [2]string{fmt.Sprintf("10.0.1.1%d:8080", i), fmt.Sprintf("127.0.0.1:%d", a.port)})
+	}
+	for _, e := range edits {
+		if strings.Count(cfg, e[0]) != 1 {
+			t.Fatalf("deploy/haproxy/app-tier.cfg: want %q exactly once", e[0])
+		}
+		cfg = strings.Replace(cfg, e[0], e[1], 1)
+	}
+	path := filepath.Join(dir, "haproxy.cfg")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("haproxy", "-c", "-f", path).CombinedOutput(); err != nil {
+		t.Fatalf("haproxy -c: %v\n%s", err, out)
+	}
+	cmd := exec.Command("haproxy", "-db", "-f", path)
+	cmd.Stdout, cmd.Stderr = h.out, h.out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGUSR1) // soft stop
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+		}
+	})
+	waitFor(t, "haproxy: every app server UP", 60*time.Second, func() bool {
+		st, err := h.stat()
+		if err != nil {
+			return false
+		}
+		for i := range apps {
+			if st[fmt.Sprintf("app%d", i+1)] != "UP" {
+				return false
+			}
+		}
+		return true
+	})
+	return h
+}
+
+// stat is "show stat" over the runtime API: server name → status of backend app_servers.
+func (h *haproxy) stat() (map[string]string, error) {
+	c, err := net.DialTimeout("unix", h.sock, 2*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(3 * time.Second))
+	if _, err := io.WriteString(c, "show stat\n"); err != nil {
+		return nil, err
+	}
+	r := csv.NewReader(bufio.NewReader(io.LimitReader(c, 1<<20)))
+	r.FieldsPerRecord = -1
+	rows, err := r.ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("show stat: empty")
+	}
+	col := map[string]int{}
+	for i, name := range rows[0] {
+		col[strings.TrimPrefix(strings.TrimSpace(name), "# ")] = i
+	}
+	out := map[string]string{}
+	for _, row := range rows[1:] {
+		if len(row) > col["status"] && row[col["pxname"]] == "app_servers" {
+			out[row[col["svname"]]] = row[col["status"]]
+		}
+	}
+	return out, nil
+}
+
+// waitFor polls cond until it holds; the bound only keeps a broken build from hanging.
+func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", within, what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
