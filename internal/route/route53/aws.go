@@ -7,7 +7,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	cwschemas "github.com/aws/aws-sdk-go-v2/service/cloudwatch/schemas"
 	r53 "github.com/aws/aws-sdk-go-v2/service/route53"
+	"github.com/aws/smithy-go/transport/http/protocol/awsjson"
 )
 
 // AWSConfig is the shared AWS block of esdr's configuration (aws.*).
@@ -22,6 +24,9 @@ type AWSConfig struct {
 	// moto, VPC endpoints). Empty means AWS's own.
 	Route53Endpoint    string
 	CloudWatchEndpoint string
+	// CloudWatchJSON makes the CloudWatch client speak awsJson 1.0 instead of the SDK's
+	// default Smithy RPC v2 CBOR. AWS serves both; emulators such as moto only the former.
+	CloudWatchJSON bool
 }
 
 // LoadAWS resolves credentials from the standard AWS chain.
@@ -52,6 +57,9 @@ func NewClients(cfg aws.Config, c AWSConfig) (*r53.Client, *cloudwatch.Client) {
 	cw := cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) {
 		if c.CloudWatchEndpoint != "" {
 			o.BaseEndpoint = aws.String(c.CloudWatchEndpoint)
+		}
+		if c.CloudWatchJSON {
+			o.Protocol = awsjson.New10(cwschemas.GraniteServiceVersion20100801)
 		}
 	})
 	return rc, cw

@@ -74,7 +74,9 @@ type role struct {
 	cluster  string
 }
 
-func (f *Failover) setID(r role) string { return "esdr-" + strings.ToLower(string(r.failover)) + "-" + f.cfg.Name }
+func (f *Failover) setID(r role) string {
+	return "esdr-" + strings.ToLower(string(r.failover)) + "-" + f.cfg.Name
+}
 
 // Reconcile makes Route 53 hold the configured pair: each record with its data, TTL and
 // its own health check, each check with the configured semantics. It returns what it

@@ -58,6 +58,9 @@ func (c FailoverConfig) withDefaults() FailoverConfig {
 func (c FailoverConfig) Check(clusters []string) (problems, warnings []string) {
 	c = c.withDefaults()
 	p := checker{clusters: []string{c.Primary, c.Secondary}}
+	if c.Primary == c.Secondary {
+		p.clusters = p.clusters[:1]
+	}
 	p.zone(c.HostedZoneID)
 	p.name(c.Name)
 	p.typ(c.Type)

@@ -124,8 +124,7 @@ func clients(t *testing.T, url string) (*r53.Client, *cloudwatch.Client, *calls)
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
 	}
-	cfg.APIOptions = nil
-	rc, cw := NewClients(cfg, AWSConfig{Route53Endpoint: url, CloudWatchEndpoint: url})
+	rc, cw := NewClients(cfg, AWSConfig{Route53Endpoint: url, CloudWatchEndpoint: url, CloudWatchJSON: true})
 	n := &calls{n: map[string]int{}}
 	counted := r53.New(rc.Options(), func(o *r53.Options) { o.APIOptions = append(o.APIOptions, n.middleware) })
 	return counted, cw, n
