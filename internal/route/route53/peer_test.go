@@ -59,7 +59,11 @@ func startMoto(t *testing.T) string {
 }
 
 func launchMoto() (string, error) {
-	bin, _ := filepath.Abs("../../../.cache/moto/bin/moto_server")
+	dir := os.Getenv("ESDR_MOTO_DIR") // as in scripts/install-peers.sh
+	if dir == "" {
+		dir = "../../../.cache/moto"
+	}
+	bin, _ := filepath.Abs(filepath.Join(dir, "bin", "moto_server"))
 	if _, err := os.Stat(bin); err != nil {
 		return "", fmt.Errorf("moto_server not found at %s; run scripts/install.sh", bin)
 	}
@@ -69,11 +73,11 @@ func launchMoto() (string, error) {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	dir, err := os.MkdirTemp("", "esdr-moto")
+	tmp, err := os.MkdirTemp("", "esdr-moto")
 	if err != nil {
 		return "", err
 	}
-	moto.log = filepath.Join(dir, "moto.log")
+	moto.log = filepath.Join(tmp, "moto.log")
 	logf, err := os.Create(moto.log)
 	if err != nil {
 		return "", err
