@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/esdr/esdr/internal/drill"
+	"github.com/esdr/esdr/internal/esclient"
+)
+
+func init() {
+	commands["drill"] = command{
+		summary: "run a DR drill under load and report RTO, failed requests and lost writes",
+		run:     runDrill,
+	}
+}
+
+// runDrill checks preconditions through the admin API, runs the scenario while a paced
+// read/write load goes through the endpoint, and reports as text, JSON or HTML. It exits
+// 1 when a precondition fails (nothing touched), the drill could not complete, or an
+// acknowledged write was lost or could not be verified.
+func runDrill(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o := newOpsFlags("drill", "--scenario switchover|fault --endpoint URL", stderr)
+	fs := o.fs
+	scenario := fs.String("scenario", "switchover", "switchover (planned, to a standby and back) or fault (--fault-cmd)")
+	endpoint := fs.String("endpoint", os.Getenv("ESDR_ENDPOINT"), "where applications send requests: esdr's proxy URL (env ESDR_ENDPOINT)")
+	target := fs.String("to", "", "standby to move to (default: a healthy one)")
+	faultCmd := fs.String("fault-cmd", "", "shell command that breaks the active cluster (fault scenario), e.g. 'bin/testbed kill --cluster primary'")
+	recoverCmd := fs.String("recover-cmd", "", "shell command run after the load, before writes are verified, e.g. to restart what --fault-cmd broke")
+	index := fs.String("index", "esdr-drill", "index the load writes to and searches (created when missing)")
+	workers := fs.Int("workers", 4, "concurrent clients")
+	every := fs.Duration("every", 10*time.Millisecond, "each client sends one request per this interval")
+	writeEvery := fs.Int("write-every", 3, "every Nth request of a client is a write (0: reads only)")
+	warmup := fs.Duration("warmup", 3*time.Second, "load before the fault")
+	settle := fs.Duration("settle", 5*time.Second, "load after traffic moved")
+	wait := fs.Duration("wait", 60*time.Second, "give up when esdr has not moved traffic after this long")
+	htmlPath := fs.String("html", "", "also write a self-contained HTML report with a latency/error plot to this file")
+	c, code := o.parse(args, stderr)
+	if code >= 0 {
+		return code
+	}
+	sc := drill.Scenario(*scenario)
+	var problems []string
+	if sc != drill.ScenarioSwitchover && sc != drill.ScenarioFault {
+		problems = append(problems, fmt.Sprintf("--scenario %q: want switchover or fault", *scenario))
+	}
+	if sc == drill.ScenarioFault && *faultCmd == "" {
+		problems = append(problems, "--fault-cmd: required for the fault scenario")
+	}
+	if sc == drill.ScenarioSwitchover && (*faultCmd != "" || *recoverCmd != "") {
+		problems = append(problems, "--fault-cmd and --recover-cmd apply to the fault scenario only")
+	}
+	if *endpoint == "" {
+		problems = append(problems, "--endpoint: required, the URL applications use (esdr's proxy)")
+	}
+	if *workers < 1 || *every <= 0 || *writeEvery < 0 || *wait <= 0 || *warmup < 0 || *settle < 0 {
+		problems = append(problems, "--workers, --every, --wait: want positive values; --write-every, --warmup, --settle: not negative")
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(stderr, "esdr drill: %s\n", strings.Join(problems, "; "))
+		return exitUsage
+	}
+	var progress io.Writer = stdout
+	if o.json {
+		progress = stderr // stdout carries only the JSON report
+	}
+	d := &drill.Drill{
+		Scenario: sc, API: c, Endpoint: strings.TrimRight(*endpoint, "/"), MetricsURL: strings.TrimRight(o.addr, "/") + "/metrics",
+		Target: *target, FaultCmd: *faultCmd, RecoverCmd: *recoverCmd,
+		Index: *index, Workers: *workers, Every: *every, WriteEvery: *writeEvery,
+		Warmup: *warmup, Settle: *settle, Timeout: *wait,
+		ES: func(nodes []string) (*esclient.Client, error) {
+			return esclient.New(nodes, esclient.Options{Timeout: 10 * time.Second})
+		},
+		Progress: progress,
+	}
+	rep, err := d.Run(ctx)
+	if errors.Is(err, drill.ErrPreconditions) {
+		fmt.Fprintln(stderr, "esdr drill: preconditions failed; nothing was touched:")
+		for _, c := range rep.Checks {
+			if !c.OK {
+				fmt.Fprintf(stderr, "  %s: %s\n", c.Name, c.Detail)
+			}
+		}
+		if o.json {
+			_ = rep.WriteJSON(stdout)
+		}
+		return exitFail
+	}
+	if err != nil {
+		rep.Problems = append(rep.Problems, err.Error())
+	}
+	if o.json {
+		_ = rep.WriteJSON(stdout)
+	} else {
+		fmt.Fprintln(stdout)
+		rep.WriteText(stdout)
+	}
+	if *htmlPath != "" {
+		if herr := writeHTMLReport(*htmlPath, rep); herr != nil {
+			fmt.Fprintf(stderr, "esdr drill: --html: %v\n", herr)
+			return exitFail
+		}
+		fmt.Fprintf(stderr, "esdr drill: HTML report written to %s\n", *htmlPath)
+	}
+	unverified := false
+	for _, v := range rep.Verified {
+		unverified = unverified || v.Err != ""
+	}
+	if err != nil || rep.LostWrites > 0 || unverified {
+		return exitFail
+	}
+	return exitOK
+}
+
+func writeHTMLReport(path string, rep *drill.Report) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := rep.WriteHTML(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
