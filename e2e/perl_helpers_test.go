@@ -49,7 +49,7 @@ type tapFile struct {
 }
 
 var (
-	tapHeader = regexp.MustCompile(`^(t/\S+\.t) \.+ ?`)
+	tapHeader = regexp.MustCompile(`^(?:\S*/)?(t/\S+\.t) \.+ ?`)
 	tapPlan   = regexp.MustCompile(`^1\.\.(\d+)(?:\s*#\s*(?i:skip)\s*(.*))?$`)
 	tapOK     = regexp.MustCompile(`^(not )?ok \d+`)
 	tapSkip   = regexp.MustCompile(`(?i)^ok \d+\s*(?:-[^#]*)?#\s*skip`)
@@ -280,5 +280,21 @@ func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) 
 			t.Fatalf("timed out after %s waiting for %s", within, what)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestParseTAP(t *testing.T) {
+	out := "clients/perl/t/00-load.t .. \nok 1 - a\nok 2 # skip no server\n1..2\nok\n" +
+		"clients/perl/t/20-x.t .. skipped: set by the Go e2e test\n" +
+		"clients/perl/t/30-y.t .. \nok 1 - a\nnot ok 2 - b\n#   Failed test 'b'\n1..2\n"
+	f := parseTAP(out)
+	if a := f["t/00-load.t"]; a == nil || a.planned != 2 || a.passed != 2 || len(a.skipped) != 1 {
+		t.Fatalf("00: %+v", a)
+	}
+	if b := f["t/20-x.t"]; b == nil || b.skipAll == "" {
+		t.Fatalf("20: %+v", b)
+	}
+	if c := f["t/30-y.t"]; c == nil || c.planned != 2 || c.passed != 1 || c.failed != 1 {
+		t.Fatalf("30: %+v", c)
 	}
 }
