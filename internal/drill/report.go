@@ -94,13 +94,16 @@ func (r *Report) summarize() {
 	}
 	r.Total = numbers(Summarize(append([]Sample(nil), r.Samples...), r.Started))
 	r.Total.RTOSeconds, r.Total.Before, r.Total.After = 0, "", ""
+	// A phase's window runs from halfway after the previous disruption to halfway to the
+	// next, so that it holds answers from before its own disruption (who served) and after.
+	mid := func(a, b time.Time) time.Time { return a.Add(b.Sub(a) / 2) }
 	for i := range r.Phases {
 		lo, hi := r.Started, time.Time{}
 		if i > 0 {
-			lo = r.Phases[i].At
+			lo = mid(r.Phases[i-1].At, r.Phases[i].At)
 		}
 		if i+1 < len(r.Phases) {
-			hi = r.Phases[i+1].At
+			hi = mid(r.Phases[i].At, r.Phases[i+1].At)
 		}
 		var in []Sample
 		for _, s := range r.Samples {

@@ -115,3 +115,24 @@ func TestReportFormats(t *testing.T) {
 		t.Errorf("HTML: want an inline SVG with failures and no live script:\n%s", h[:min(len(h), 2000)])
 	}
 }
+
+// TestPhasesSwitchoverAndBack: each phase sees who served before its own disruption.
+func TestPhasesSwitchoverAndBack(t *testing.T) {
+	t0 := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	var samples []Sample
+	for i := range 300 { // east until 2s, west until 4s, east again
+		c := "east"
+		if i >= 100 && i < 200 {
+			c = "west"
+		}
+		samples = append(samples, Sample{Op: OpSearch, Start: t0.Add(time.Duration(i) * 20 * time.Millisecond), Latency: time.Millisecond, Status: 200, Cluster: c})
+	}
+	r := &Report{Started: t0, Samples: samples, Phases: []Phase{{Name: "to west", At: t0.Add(1990 * time.Millisecond)}, {Name: "to east", At: t0.Add(3990 * time.Millisecond)}}}
+	r.summarize()
+	for i, want := range [][2]string{{"east", "west"}, {"west", "east"}} {
+		n := r.Phases[i].Numbers
+		if n.Before != want[0] || n.After != want[1] || n.Requests != 150 {
+			t.Errorf("phase %d: %+v, want %s → %s over 150 requests", i+1, n, want[0], want[1])
+		}
+	}
+}

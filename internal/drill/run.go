@@ -180,7 +180,11 @@ func (d *Drill) progress(ctx context.Context, r *Report, c *Counter, done chan s
 func (d *Drill) finish(ctx context.Context, r *Report, seq0 uint64, retries0 map[string]float64) {
 	if evs, err := d.API.Events(ctx, seq0, 1000); err == nil {
 		for _, e := range evs {
-			r.Timeline = append(r.Timeline, Mark{At: e.At, What: fmt.Sprintf("esdr #%d %s %s: %s", e.Seq, e.Kind, e.Code, e.Message)})
+			what := fmt.Sprintf("esdr #%d %s", e.Seq, e.Kind)
+			if e.Code != "" {
+				what += " " + string(e.Code)
+			}
+			r.Timeline = append(r.Timeline, Mark{At: e.At, What: what + ": " + e.Message})
 		}
 	}
 	sort.SliceStable(r.Timeline, func(i, j int) bool { return r.Timeline[i].At.Before(r.Timeline[j].At) })
