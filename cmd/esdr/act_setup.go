@@ -14,8 +14,9 @@ import (
 
 // newExecutor builds the act step: how each cluster is fenced, which traffic targets
 // are switched, the hooks, and the retry bounds.
-func newExecutor(cfg *config.Config, st *state.File, reg prometheus.Registerer, log *slog.Logger) (*act.Executor, error) {
+func newExecutor(cfg *config.Config, st *state.File, targets []act.Target, reg prometheus.Registerer, log *slog.Logger) (*act.Executor, error) {
 	opts := act.Options{
+		Targets:       targets,
 		Clusters:      map[string]act.Cluster{},
 		RetryInterval: cfg.Act.RetryInterval,
 		Retry: act.Retry{Attempts: cfg.Act.StepAttempts, Backoff: cfg.Act.BackoffInitial, MaxBackoff: cfg.Act.BackoffMax,

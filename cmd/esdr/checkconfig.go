@@ -44,6 +44,9 @@ func runCheckConfig(_ context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "esdr check-config: %v\n", err)
 		return exitUsage
 	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(stderr, "warning: "+w)
+	}
 	if !*quiet {
 		names := make([]string, len(cfg.Clusters))
 		for i, c := range cfg.Clusters {

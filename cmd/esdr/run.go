@@ -59,6 +59,9 @@ func runRun(ctx context.Context, args []string, _, stderr io.Writer) int {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	go reloadOnHUP(ctx, hup, *path, d, level, log)
+	for _, w := range cfg.Warnings {
+		log.Warn("configuration warning", "warning", w)
+	}
 	log.Info("esdr started", "config", *path, "clusters", cfg.Policy().Clusters, "admin", d.admin.Addr(),
 		"state", cfg.State.Path)
 	if err := d.run(ctx); err != nil {
@@ -77,6 +80,7 @@ type daemon struct {
 	loop    *control.Loop
 	admin   *admin.Server
 	proxy   *proxy.Proxy // nil without proxy.listen
+	closers []io.Closer  // target connections
 }
 
 // build creates every component and binds the listeners, so that a taken port or a
@@ -95,7 +99,7 @@ func build(cfg *config.Config, log *slog.Logger) (*daemon, error) {
 	}
 	d := &daemon{store: st}
 	if err := d.assemble(cfg, reg, m, targets, log); err != nil {
-		st.Close()
+		d.close()
 		return nil, err
 	}
 	return d, nil
@@ -103,7 +107,12 @@ func build(cfg *config.Config, log *slog.Logger) (*daemon, error) {
 
 // assemble builds the executor, the watcher, the loop and the listeners on an open store.
 func (d *daemon) assemble(cfg *config.Config, reg *prometheus.Registry, m *metrics.Metrics, targets []watch.Target, log *slog.Logger) error {
-	ex, err := newExecutor(cfg, d.store, reg, log)
+	tgs, closers, err := newTargets(cfg, log)
+	if err != nil {
+		return err
+	}
+	d.closers = closers
+	ex, err := newExecutor(cfg, d.store, tgs, reg, log)
 	if err != nil {
 		return err
 	}
@@ -179,4 +188,9 @@ func (d *daemon) run(ctx context.Context) error {
 	return first
 }
 
-func (d *daemon) close() { d.store.Close() }
+func (d *daemon) close() {
+	for _, c := range d.closers {
+		c.Close()
+	}
+	d.store.Close()
+}

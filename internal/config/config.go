@@ -29,6 +29,12 @@ type Config struct {
 	Proxy    ProxyConfig    `yaml:"proxy"`
 	Act      ActConfig      `yaml:"act"`
 	Hooks    HooksConfig    `yaml:"hooks"`
+	Targets  TargetsConfig  `yaml:"targets"`
+	AWS      AWSConfig      `yaml:"aws"`
+	// Warnings are things that work but are probably not what the operator wants (a long
+	// DNS TTL, a private address for a Route 53 checker). check-config prints them and
+	// esdr run logs them; they do not stop esdr.
+	Warnings []string `yaml:"-"`
 }
 
 // Default is the configuration before the file is applied: every key the file leaves
@@ -117,6 +123,8 @@ func (c *Config) validate(p *collector) {
 	c.Proxy.validate(p, c.Admin)
 	c.Act.validate(p)
 	c.Hooks.validate(p)
+	c.Warnings = nil
+	c.Targets.validate(p, c.Policy().Clusters, func(w string) { c.Warnings = append(c.Warnings, w) })
 }
 
 // Validate checks a Config built in code (tests, the test bed) the way Parse checks a

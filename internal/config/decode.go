@@ -65,6 +65,8 @@ func (d *decoder) decode(key string, n ast.Node, v reflect.Value) {
 		d.mapping(key, n, v)
 	case t.Kind() == reflect.Slice:
 		d.sequence(key, n, v)
+	case t.Kind() == reflect.Map:
+		d.dict(key, n, v)
 	default:
 		d.scalar(key, n, v)
 	}
@@ -146,6 +148,40 @@ func (d *decoder) mapping(key string, n ast.Node, v reflect.Value) {
 		}
 		seen[name] = true
 	}
+}
+
+// dict applies a YAML mapping with free-form keys (cluster names, as in
+// targets.route53[0].values) to a map with string keys, replacing any default map.
+func (d *decoder) dict(key string, n ast.Node, v reflect.Value) {
+	var pairs []*ast.MappingValueNode
+	switch t := n.(type) {
+	case *ast.MappingNode:
+		pairs = t.Values
+	case *ast.MappingValueNode:
+		pairs = []*ast.MappingValueNode{t}
+	default:
+		d.p.add(key, "%s is not a mapping, want NAME: value pairs such as primary: ...", describe(n))
+		return
+	}
+	out := reflect.MakeMapWithSize(v.Type(), len(pairs))
+	for _, kv := range pairs {
+		if kv == nil {
+			continue
+		}
+		name, ok := d.keyName(key, kv.Key)
+		if !ok {
+			continue
+		}
+		fk := field(key, displayKey(name))
+		if out.MapIndex(reflect.ValueOf(name)).IsValid() {
+			d.p.add(fk, "set twice, want each key once")
+			continue
+		}
+		e := reflect.New(v.Type().Elem()).Elem()
+		d.decode(fk, kv.Value, e)
+		out.SetMapIndex(reflect.ValueOf(name), e)
+	}
+	v.Set(out)
 }
 
 // sequence applies a YAML list to a slice, replacing any default list.

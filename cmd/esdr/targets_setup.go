@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/esdr/esdr/internal/act"
+	"github.com/esdr/esdr/internal/config"
+	"github.com/esdr/esdr/internal/route/etcdkey"
+	"github.com/esdr/esdr/internal/route/haproxy"
+	"github.com/esdr/esdr/internal/route/rfc2136"
+	"github.com/esdr/esdr/internal/route/route53"
+)
+
+// newTargets builds every configured traffic target, in the order plans switch them.
+// The returned closers release their connections (etcd clients) when esdr stops.
+func newTargets(cfg *config.Config, log *slog.Logger) ([]act.Target, []io.Closer, error) {
+	clusters := cfg.Policy().Clusters
+	var out []act.Target
+	var closers []io.Closer
+	fail := func(err error) ([]act.Target, []io.Closer, error) {
+		for _, c := range closers {
+			c.Close()
+		}
+		return nil, nil, err
+	}
+	if len(cfg.Targets.Route53) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		awsCfg, err := route53.LoadAWS(ctx, route53.AWSConfig{Region: cfg.AWS.Region, Profile: cfg.AWS.Profile,
+			Route53Endpoint: cfg.AWS.Route53Endpoint, CloudWatchEndpoint: cfg.AWS.CloudWatchEndpoint, CloudWatchJSON: cfg.AWS.CloudWatchJSON})
+		cancel()
+		if err != nil {
+			return fail(fmt.Errorf("aws: %w", err))
+		}
+		r53, _ := route53.NewClients(awsCfg, route53.AWSConfig{Route53Endpoint: cfg.AWS.Route53Endpoint,
+			CloudWatchEndpoint: cfg.AWS.CloudWatchEndpoint, CloudWatchJSON: cfg.AWS.CloudWatchJSON})
+		for i, t := range cfg.Targets.Route53 {
+			var tg act.Target
+			switch t.Mode {
+			case "record":
+				tg, err = route53.NewRecord(r53, t.Record(), clusters)
+			default:
+				tg, err = route53.NewFailover(r53, t.Failover(), clusters, func(ds []route53.Drift) {
+					for _, d := range ds {
+						log.Warn("route53 drift repaired", "target", i, "drift", fmt.Sprint(d))
+					}
+				})
+			}
+			if err != nil {
+				return fail(fmt.Errorf("targets.route53[%d]: %w", i, err))
+			}
+			out = append(out, tg)
+		}
+	}
+	for i, t := range cfg.Targets.RFC2136 {
+		tg, err := rfc2136.New(t.Route(), clusters)
+		if err != nil {
+			return fail(fmt.Errorf("targets.rfc2136[%d]: %w", i, err))
+		}
+		out = append(out, tg)
+	}
+	for i, t := range cfg.Targets.Etcd {
+		cli, err := etcdkey.Dial(t.Route())
+		if err != nil {
+			return fail(fmt.Errorf("targets.etcd[%d]: %w", i, err))
+		}
+		closers = append(closers, cli)
+		tg, err := etcdkey.New(cli, t.Key, nil)
+		if err != nil {
+			return fail(fmt.Errorf("targets.etcd[%d]: %w", i, err))
+		}
+		out = append(out, tg)
+	}
+	for i, t := range cfg.Targets.HAProxy {
+		tg, err := haproxy.New(t.Route(), clusters)
+		if err != nil {
+			return fail(fmt.Errorf("targets.haproxy[%d]: %w", i, err))
+		}
+		out = append(out, tg)
+	}
+	return out, closers, nil
+}
