@@ -19,6 +19,8 @@ import (
 
 // TestOfficialClientsThroughProxy points the official Go clients of each engine at the
 // proxy, unchanged: go-elasticsearch v7 for Elasticsearch 7.10, opensearch-go for OpenSearch.
+// go-elasticsearch is pinned to 7.13: from 7.14 it refuses the OSS build of 7.10 that the
+// test bed runs ("not a supported distribution"), proxy or not.
 func TestOfficialClientsThroughProxy(t *testing.T) {
 	t.Run("go-elasticsearch v7 on Elasticsearch 7.10", func(t *testing.T) {
 		p := clusters(t, "es7")
@@ -78,42 +80,45 @@ func TestOfficialClientsThroughProxy(t *testing.T) {
 	})
 }
 
-// TestLargeBulkStreams sends a large _bulk body through the proxy to a real cluster and
-// checks the esdr process's resident memory grows by far less than the body.
+// TestLargeBulkStreams sends 100 MiB of _bulk bodies through the proxy to a real cluster
+// (five of 20 MiB: the test nodes' indexing-pressure limit is 10% of a 384 MiB heap) and
+// checks the esdr process's resident memory grows by less than one body.
 func TestLargeBulkStreams(t *testing.T) {
 	p := clusters(t, "opensearch2")
 	s := defaults()
-	s.proxy = true
+	s.proxy, s.plain = true, true
 	e := startEsdr(t, p, s)
 	e.waitActive("primary", 1, detectBound)
-	const size = 40 << 20 // 40 MiB: within the test nodes' 384 MiB heaps
+	const size, rounds = 20 << 20, 5 // the issue's 100 MB, in bodies the test nodes accept
 	doc := `{"text":"` + strings.Repeat("x", 32<<10) + `"}` + "\n"
 	n := size / (len(doc) + 40)
-	pr, pw := io.Pipe()
-	go func() {
-		for i := range n {
-			fmt.Fprintf(pw, `{"index":{"_index":"bulk-stream","_id":"%d"}}`+"\n", i)
-			io.WriteString(pw, doc)
-		}
-		pw.Close()
-	}()
 	before := rss(t, e.cmd.Process.Pid)
-	req, _ := http.NewRequest(http.MethodPost, e.proxyURL+"/_bulk", pr)
-	req.Header.Set("Content-Type", "application/x-ndjson")
 	client := http.Client{Timeout: 3 * time.Minute}
-	res, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
+	for r := range rounds {
+		pr, pw := io.Pipe()
+		go func() {
+			for i := range n {
+				fmt.Fprintf(pw, `{"index":{"_index":"bulk-stream","_id":"%d-%d"}}`+"\n", r, i)
+				io.WriteString(pw, doc)
+			}
+			pw.Close()
+		}()
+		req, _ := http.NewRequest(http.MethodPost, e.proxyURL+"/_bulk", pr)
+		req.Header.Set("Content-Type", "application/x-ndjson")
+		res, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+		res.Body.Close()
+		if res.StatusCode != 200 || !bytes.Contains(body, []byte(`"errors":false`)) {
+			t.Fatalf("bulk %d: %d %s", r, res.StatusCode, body[:min(len(body), 300)])
+		}
 	}
-	body, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-	res.Body.Close()
 	after := rss(t, e.cmd.Process.Pid)
-	if res.StatusCode != 200 || !bytes.Contains(body, []byte(`"errors":false`)) {
-		t.Fatalf("bulk: %d %s", res.StatusCode, body[:min(len(body), 300)])
-	}
-	t.Logf("esdr RSS %d MiB → %d MiB while streaming %d MiB", before>>20, after>>20, size>>20)
-	if grew := after - before; grew > size/2 {
-		t.Fatalf("esdr RSS grew by %d MiB for a %d MiB body: the body was buffered", grew>>20, size>>20)
+	t.Logf("esdr RSS %d MiB → %d MiB after streaming %d × %d MiB", before>>20, after>>20, rounds, size>>20)
+	if grew := after - before; grew > 16<<20 {
+		t.Fatalf("esdr RSS grew by %d MiB for %d MiB bodies: bodies were buffered", grew>>20, size>>20)
 	}
 }
 

@@ -28,6 +28,7 @@ type settings struct {
 	failback, failbackWait string
 	holdDown               string
 	proxy                  bool // serve the proxy on a free port (esdr.proxyURL)
+	plain                  bool // run esdr built without the race detector
 }
 
 func defaults() settings {
@@ -40,6 +41,7 @@ type esdr struct {
 	dir  string
 	cfg  string
 	addr string
+	bin  string
 	// proxyURL is the proxy's base URL when settings.proxy is set.
 	proxyURL string
 	client   *admin.Client
@@ -81,7 +83,10 @@ func yamlList(urls []string) string { return "[" + strings.Join(urls, ", ") + "]
 func startEsdr(t *testing.T, p pair, s settings) *esdr {
 	t.Helper()
 	dir := t.TempDir()
-	e := &esdr{t: t, dir: dir, cfg: filepath.Join(dir, "esdr.yaml"), addr: fmt.Sprintf("127.0.0.1:%d", freePort(t))}
+	e := &esdr{t: t, dir: dir, cfg: filepath.Join(dir, "esdr.yaml"), addr: fmt.Sprintf("127.0.0.1:%d", freePort(t)), bin: esdrBin}
+	if s.plain {
+		e.bin = plainBin(t)
+	}
 	cfg := fmt.Sprintf(`clusters:
   - name: primary
     nodes: %s
@@ -128,7 +133,7 @@ log:
 func (e *esdr) start() {
 	e.t.Helper()
 	e.out = &syncBuffer{}
-	e.cmd = exec.Command(esdrBin, "run", "-c", e.cfg)
+	e.cmd = exec.Command(e.bin, "run", "-c", e.cfg)
 	e.cmd.Stdout, e.cmd.Stderr = e.out, e.out
 	e.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := e.cmd.Start(); err != nil {

@@ -5,6 +5,7 @@ package e2e
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"flag"
@@ -18,8 +19,37 @@ import (
 	"github.com/esdr/esdr/testbed"
 )
 
-// esdrBin is the esdr binary built once for the whole package.
+// esdrBin is the esdr binary built once for the whole package, with the race detector.
 var esdrBin string
+
+// plain is esdr built without the race detector, for memory measurements (the race
+// detector multiplies the memory behind every allocation).
+var plain struct {
+	once sync.Once
+	bin  string
+	err  error
+}
+
+func plainBin(t *testing.T) string {
+	t.Helper()
+	plain.once.Do(func() {
+		root, err := testbed.RepoRoot()
+		if err != nil {
+			plain.err = err
+			return
+		}
+		plain.bin = filepath.Join(filepath.Dir(esdrBin), "esdr-plain")
+		cmd := exec.Command("go", "build", "-o", plain.bin, "./cmd/esdr")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			plain.err = fmt.Errorf("%v: %s", err, out)
+		}
+	})
+	if plain.err != nil {
+		t.Fatalf("build esdr without -race: %v", plain.err)
+	}
+	return plain.bin
+}
 
 func TestMain(m *testing.M) {
 	flag.Parse()

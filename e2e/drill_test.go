@@ -1,0 +1,122 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/esdr/esdr/internal/drill"
+)
+
+// drillReport is the part of `esdr drill --json` these tests read.
+type drillReport struct {
+	Preconditions []drill.Check `json:"preconditions"`
+	Phases        []drill.Phase `json:"phases"`
+	Retries       map[string]float64
+	Acked         []drill.Verification `json:"acked_writes"`
+	Lost          int                  `json:"acked_writes_lost"`
+	Timeline      []drill.Mark         `json:"timeline"`
+}
+
+func (e *esdr) drill(t *testing.T, args ...string) (drillReport, string, int) {
+	t.Helper()
+	full := append([]string{"drill", "--endpoint", e.proxyURL, "--json", "--warmup", "2s", "--settle", "3s", "--wait", "30s"}, args...)
+	out, code := e.cli(full...)
+	var rep drillReport
+	if i := strings.Index(out, "{\n"); i >= 0 {
+		_ = json.NewDecoder(strings.NewReader(out[i:])).Decode(&rep)
+	}
+	return rep, out, code
+}
+
+func indexExists(t *testing.T, url, index string) bool {
+	t.Helper()
+	resp, err := http.Head(url + "/" + index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// TestDrill runs `esdr drill` on the test bed: refused preconditions touch nothing; a
+// planned switchover and back, then a hang of the primary, each under load through the
+// proxy, report RTO and no lost acknowledged write, in JSON and HTML.
+func TestDrill(t *testing.T) {
+	p := clusters(t, "opensearch2")
+	s := defaults()
+	s.proxy = true
+	e := startEsdr(t, p, s)
+	e.waitVerdict("standby", "up", detectBound)
+	e.waitActive("primary", 1, detectBound)
+
+	t.Run("preconditions fail: nothing touched", func(t *testing.T) {
+		if out, code := e.cli("pause"); code != 0 {
+			t.Fatalf("pause: %s", out)
+		}
+		defer e.cli("resume")
+		rep, out, code := e.drill(t, "--index", "esdr-drill-untouched")
+		if code != 1 || !strings.Contains(out, "preconditions failed; nothing was touched") || !strings.Contains(out, "esdr is not paused") {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		if len(rep.Phases) != 0 || indexExists(t, p.primary.URLs()[0], "esdr-drill-untouched") || indexExists(t, p.standby.URLs()[0], "esdr-drill-untouched") {
+			t.Fatalf("a failed drill touched something: %+v", rep)
+		}
+		if st := e.status(); st.State.Epoch != 1 {
+			t.Fatalf("epoch %d after a refused drill", st.State.Epoch)
+		}
+	})
+
+	t.Run("switchover and back", func(t *testing.T) {
+		html := filepath.Join(t.ArtifactDir(), "drill-switchover.html")
+		rep, out, code := e.drill(t, "--scenario", "switchover", "--html", html)
+		if code != 0 {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		t.Logf("drill output:\n%s", tail(out, 30))
+		if len(rep.Phases) != 2 || rep.Lost != 0 || len(rep.Acked) == 0 {
+			t.Fatalf("report: %+v", rep)
+		}
+		for i, want := range [][2]string{{"primary", "standby"}, {"standby", "primary"}} {
+			n := rep.Phases[i].Numbers
+			if n == nil || n.Before != want[0] || n.After != want[1] || n.RTOSeconds <= 0 || n.FailedReads != 0 {
+				t.Errorf("phase %d: %+v, want %s → %s, no failed read", i+1, n, want[0], want[1])
+			}
+		}
+		page, err := os.ReadFile(html)
+		if err != nil || !strings.Contains(string(page), "<svg") || strings.Contains(string(page), "<script") {
+			t.Fatalf("HTML report (%v): want an inline SVG and no script", err)
+		}
+		t.Logf("HTML report: %s", html)
+		e.waitActive("primary", 3, detectBound)
+	})
+
+	t.Run("fault: primary hangs", func(t *testing.T) {
+		var pids []string
+		for _, n := range p.primary.Nodes {
+			pids = append(pids, strconv.Itoa(n.PID()))
+		}
+		t.Cleanup(func() { _ = p.primary.Resume() })
+		pidList := strings.Join(pids, " ")
+		rep, out, code := e.drill(t, "--scenario", "fault", "--fault-cmd", "kill -STOP "+pidList, "--recover-cmd", "kill -CONT "+pidList)
+		if code != 0 {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		t.Logf("drill output:\n%s", tail(out, 30))
+		if len(rep.Phases) != 1 || rep.Lost != 0 {
+			t.Fatalf("report: %+v", rep)
+		}
+		if n := rep.Phases[0].Numbers; n == nil || n.Before != "primary" || n.After != "standby" || n.RTOSeconds <= 0 {
+			t.Fatalf("phase: %+v", n)
+		}
+		for _, v := range rep.Acked {
+			if v.Err != "" || len(v.Missing) > 0 {
+				t.Errorf("acknowledged by %s: %+v", v.Cluster, v)
+			}
+		}
+	})
+}
