@@ -14,8 +14,8 @@ import (
 
 // drillReport is the part of `esdr drill --json` these tests read.
 type drillReport struct {
-	Preconditions []drill.Check `json:"preconditions"`
-	Phases        []drill.Phase `json:"phases"`
+	Preconditions []drill.Check        `json:"preconditions"`
+	Phases        []drill.Phase        `json:"phases"`
 	Retries       map[string]float64   `json:"proxy_retries"`
 	Acked         []drill.Verification `json:"acked_writes"`
 	Lost          int                  `json:"acked_writes_lost"`
