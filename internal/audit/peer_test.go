@@ -97,7 +97,7 @@ func threeNodes(t *testing.T, c *testbed.Cluster) {
 func tooFew(t *testing.T, c *testbed.Cluster, n int) {
 	r := Run(bounded(t), Options{Cluster: target("small", c), Now: time.Now()})
 	f := find(r, LiveMastersTooFew, "small")
-	if f == nil || !strings.HasPrefix(f.Evidence[0], fmt.Sprintf("%d master-eligible of %d nodes", n, n)) {
+	if f == nil || !strings.HasPrefix(f.Evidence[0], fmt.Sprintf("%d master-eligible of %s", n, plural(n, "node"))) {
 		t.Fatalf("want %s with %d masters, got %v (%v)", LiveMastersTooFew, n, r.Codes(), f)
 	}
 }
@@ -134,6 +134,9 @@ func parity(t *testing.T, primary, standby *testbed.Cluster) {
 	post(t, ctx, s, "/orders/_refresh")
 
 	r := Run(ctx, Options{Primary: target("primary", primary), Standby: target("standby", standby), Now: time.Now()})
+	var text strings.Builder
+	_ = r.WriteText(&text)
+	t.Logf("report:\n%s", text.String())
 	for _, want := range []struct {
 		code     Code
 		subject  string

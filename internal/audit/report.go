@@ -68,17 +68,22 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "\n%s (%d)\n", strings.ToUpper(sev.String()), len(group))
 		area := Area("")
-		for _, f := range group {
+		for i, f := range group {
 			if f.Area != area {
 				area = f.Area
 				fmt.Fprintf(&b, "  %s\n", area)
 			}
-			fmt.Fprintf(&b, "    %s: %s\n", f.Code, f.Title)
+			// Findings of one code are adjacent: title once, then each subject, then the fix.
+			if i == 0 || group[i-1].Code != f.Code {
+				fmt.Fprintf(&b, "    %s: %s\n", f.Code, f.Title)
+			}
 			fmt.Fprintf(&b, "      on:   %s\n", f.Subject)
 			for _, e := range f.Evidence {
 				fmt.Fprintf(&b, "      seen: %s\n", e)
 			}
-			fmt.Fprintf(&b, "      fix:  %s\n", f.Fix)
+			if i == len(group)-1 || group[i+1].Code != f.Code {
+				fmt.Fprintf(&b, "      fix:  %s\n", f.Fix)
+			}
 		}
 	}
 	if len(r.Findings) == 0 {

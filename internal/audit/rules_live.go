@@ -46,7 +46,7 @@ func ruleLiveMasters(f *LiveFacts) []Finding {
 			elected = n.Name
 		}
 	}
-	ev := fmt.Sprintf("%d master-eligible of %d nodes: %s", len(masters), len(f.Nodes), strings.Join(masters, ", "))
+	ev := fmt.Sprintf("%d master-eligible of %s: %s", len(masters), plural(len(f.Nodes), "node"), strings.Join(masters, ", "))
 	var out []Finding
 	switch {
 	case len(masters) < 3:
