@@ -31,7 +31,7 @@ func run() int {
 	flag.DurationVar(&b.interval, "interval", 200*time.Millisecond, "esdr health.interval (timeout equals it)")
 	flag.IntVar(&b.threshold, "threshold", 3, "esdr health.failure_threshold")
 	flag.DurationVar(&b.before, "before", 2*time.Second, "load before the fault")
-	flag.DurationVar(&b.window, "window", 15*time.Second, "load from the fault on")
+	flag.DurationVar(&b.window, "window", 20*time.Second, "load from the fault on")
 	flag.BoolVar(&b.writes, "writes", true, "also run a client with 1 write in 2 requests beside the reads-only one")
 	out := flag.String("o", "docs/benchmarks.md", "markdown file to write the section into ('' prints only)")
 	flag.Parse()

@@ -137,6 +137,10 @@ func (b *bed) run(ctx context.Context, f fault, i int) (runResult, error) {
 	}
 	stop()
 	wg.Wait()
+	// esdr fences the old primary (cluster.blocks.read_only) as soon as it answers: stop
+	// esdr before healing it, then lift the block for the next run.
+	e.Stop()
+	h.stop()
 	if err := b.heal(ctx, f); err != nil {
 		return res, err
 	}
@@ -175,6 +179,10 @@ func (b *bed) heal(ctx context.Context, f fault) error {
 	}
 	if err := b.primary.WaitFormed(ctx, len(b.primary.Nodes)); err != nil {
 		return err
+	}
+	// The block as the request's only setting: anything else is refused while it holds.
+	if err := b.esP.PutClusterSettings(ctx, map[string]any{"cluster.blocks.read_only": nil}); err != nil {
+		return fmt.Errorf("unfence primary: %w", err)
 	}
 	b.logf("  primary healed (%s) in %s", map[fault]string{faultKill: "restarted", faultPause: "resumed"}[f], time.Since(start).Round(time.Second))
 	return nil
