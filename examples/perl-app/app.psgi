@@ -9,7 +9,7 @@
 #   ESDR_DISCOVERY_URL  esdr's admin API, comma-separated for several (discovery mode)
 #   ESDR_PRODUCT_CHECK  1 (default) or 0 for OpenSearch / Elasticsearch < 7.14
 #   APP_INDEX           index used by /docs and /search (default "docs")
-#   HEALTH_TIMEOUT      seconds /healthz waits for the active cluster (default 1)
+#   HEALTH_TIMEOUT      seconds /healthz waits for the active cluster (default 2)
 #
 # Routes:
 #   GET  /healthz        200 when the active cluster answers within HEALTH_TIMEOUT and is
@@ -25,7 +25,7 @@ use Try::Tiny;
 use Esdr::Elasticsearch;
 
 my $INDEX          = $ENV{APP_INDEX}      || 'docs';
-my $HEALTH_TIMEOUT = $ENV{HEALTH_TIMEOUT} || 1;
+my $HEALTH_TIMEOUT = $ENV{HEALTH_TIMEOUT} || 2;
 my $JSON           = JSON::PP->new->utf8->canonical;
 
 # One client per process (Starman forks workers; each builds its own on first use) and
