@@ -11,53 +11,75 @@ import (
 )
 
 func TestActRunsStepsInOrderAndJournalsEach(t *testing.T) {
-	r := newRig(t)
-	e := r.executor(t, nil)
-	// After each step, the journal already holds its outcome and nothing later has run.
-	var seen []string
-	e.afterStep = func(p *Plan, i int) {
-		got := stored(t, r.st, p.Epoch)
-		if got.Steps[i].Status != StatusDone || got.Steps[i].Attempts != 1 {
-			t.Errorf("after step %d the journal says %+v", i, got.Steps[i])
-		}
-		for _, s := range got.Steps[i+1:] {
-			if s.Status != StatusPending {
-				t.Errorf("after step %d, later step %s %s is %s", i, s.Kind, s.Name, s.Status)
+	cases := []struct {
+		action decide.Action
+		want   []string // side effects, in order
+		kinds  []string // steps afterStep saw, in order
+		event  string
+	}{
+		// A failover promotes first: the old active is judged down.
+		{decide.ActFailover, []string{"unfence west", "fence east", "switch a → west", "switch b → west"},
+			[]string{"unfence", "fence", "switch", "switch"}, "plan for epoch 2 (failover east → west): 4 steps"},
+		// A switchover fences the healthy old active before the new one takes writes.
+		{decide.ActSwitchover, []string{"fence east", "unfence west", "switch a → west", "switch b → west"},
+			[]string{"fence", "unfence", "switch", "switch"}, "plan for epoch 2 (switchover east → west): 4 steps"},
+	}
+	for _, c := range cases {
+		t.Run(string(c.action), func(t *testing.T) {
+			r := newRig(t)
+			e := r.executor(t, nil)
+			// After each step, the journal already holds its outcome and nothing later has run.
+			var seen []string
+			e.afterStep = func(p *Plan, i int) {
+				got := stored(t, r.st, p.Epoch)
+				if got.Steps[i].Status != StatusDone || got.Steps[i].Attempts != 1 {
+					t.Errorf("after step %d the journal says %+v", i, got.Steps[i])
+				}
+				for _, s := range got.Steps[i+1:] {
+					if s.Status != StatusPending {
+						t.Errorf("after step %d, later step %s %s is %s", i, s.Kind, s.Name, s.Status)
+					}
+				}
+				if n := len(r.j.list()); n != i+1 {
+					t.Errorf("after step %d, %d side effects: %q", i, n, r.j.list())
+				}
+				seen = append(seen, string(got.Steps[i].Kind))
 			}
-		}
-		seen = append(seen, string(got.Steps[i].Kind))
-	}
-	s, d := commit(t, r.st, decide.ActFailover, "east", "west", 2)
-	if err := e.Act(context.Background(), s, d); err != nil {
-		t.Fatal(err)
-	}
-	want := []string{"fence east", "unfence west", "switch a → west", "switch b → west"}
-	if got := r.j.list(); !slices.Equal(got, want) {
-		t.Errorf("side effects %q, want %q", got, want)
-	}
-	if !slices.Equal(seen, []string{"fence", "unfence", "switch", "switch"}) {
-		t.Errorf("afterStep saw %q", seen)
-	}
-	p := stored(t, r.st, 2)
-	if p.Status != StatusDone || p.Finished.IsZero() {
-		t.Errorf("plan %s, finished %v", p.Status, p.Finished)
-	}
-	if cur := e.Current(); cur == nil || cur.Status != StatusDone || cur.Epoch != 2 {
-		t.Errorf("Current() = %+v", cur)
-	}
-	evs := strings.Join(actedEvents(t, r.st), "\n")
-	for _, w := range []string{"plan for epoch 2 (failover east → west): 4 steps", "fence east: done after 1 attempt(s)",
-		"switch b: done", "plan for epoch 2 done"} {
-		if !strings.Contains(evs, w) {
-			t.Errorf("events lack %q:\n%s", w, evs)
-		}
-	}
-	// Acting again on the same stored decision (a repeated call) applies nothing twice.
-	if err := e.Act(context.Background(), s, d); err != nil {
-		t.Fatal(err)
-	}
-	if calls, _ := r.a.counts(); calls != 1 {
-		t.Errorf("target a called %d times, want 1", calls)
+			s, d := commit(t, r.st, c.action, "east", "west", 2)
+			if err := e.Act(context.Background(), s, d); err != nil {
+				t.Fatal(err)
+			}
+			if got := r.j.list(); !slices.Equal(got, c.want) {
+				t.Errorf("side effects %q, want %q", got, c.want)
+			}
+			if !slices.Equal(seen, c.kinds) {
+				t.Errorf("afterStep saw %q, want %q", seen, c.kinds)
+			}
+			p := stored(t, r.st, 2)
+			if p.Status != StatusDone || p.Finished.IsZero() {
+				t.Errorf("plan %s, finished %v", p.Status, p.Finished)
+			}
+			if cur := e.Current(); cur == nil || cur.Status != StatusDone || cur.Epoch != 2 {
+				t.Errorf("Current() = %+v", cur)
+			}
+			evs := strings.Join(actedEvents(t, r.st), "\n")
+			for _, w := range []string{c.event, "unfence west: done after 1 attempt(s)", "\nacted: fence east: done after 1 attempt(s)",
+				"switch b: done", "plan for epoch 2 done"} {
+				if !strings.Contains(evs, w) {
+					t.Errorf("events lack %q:\n%s", w, evs)
+				}
+			}
+			// Acting again on the same stored decision (a repeated call) applies nothing twice.
+			if err := e.Act(context.Background(), s, d); err != nil {
+				t.Fatal(err)
+			}
+			if calls, _ := r.a.counts(); calls != 1 {
+				t.Errorf("target a called %d times, want 1", calls)
+			}
+			if got := r.j.list(); !slices.Equal(got, c.want) {
+				t.Errorf("after a repeated Act, side effects %q", got)
+			}
+		})
 	}
 }
 
@@ -133,7 +155,7 @@ func TestActSupersedesUnfinishedPreviousPlan(t *testing.T) {
 	r := newRig(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	e := r.executor(t, nil)
-	e.afterStep = func(*Plan, int) { cancel() } // "crash" after the fence
+	e.afterStep = func(*Plan, int) { cancel() } // "crash" after the first step (the unfence)
 	s, d := commit(t, r.st, decide.ActFailover, "east", "west", 2)
 	if err := e.Act(ctx, s, d); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Act = %v", err)

@@ -41,6 +41,11 @@ type Options struct {
 	PreHook *Hook
 	Webhook *Webhook
 	Retry   Retry
+	// FenceTimeout bounds one attempt to fence the cluster traffic leaves. A hung
+	// cluster times out rather than refusing, and the fence is then deferred; keeping
+	// this short keeps a hung old primary from holding up the rest of the plan.
+	// Default 2s (never more than Retry.AttemptTimeout).
+	FenceTimeout time.Duration
 	// RetryInterval is how often Run retries deferred fences and a failed plan; use the
 	// probe interval, so a fenced-late cluster is fenced within one interval of coming
 	// back. Default 10s.
@@ -86,6 +91,9 @@ func New(st store, opts Options) (*Executor, error) {
 		return nil, errors.New("act: a store is required")
 	}
 	opts.Retry = opts.Retry.withDefaults()
+	if opts.FenceTimeout <= 0 {
+		opts.FenceTimeout = DefaultFenceTimeout
+	}
 	if opts.RetryInterval <= 0 {
 		opts.RetryInterval = 10 * time.Second
 	}

@@ -23,7 +23,9 @@ func (e *Executor) fenceStep(ctx context.Context, p *Plan, st *Step) (Status, st
 	if c.NoFence || c.Settings == nil {
 		return StatusSkipped, "fencing disabled for this cluster (fence: false)", nil
 	}
-	err := e.opts.Retry.do(ctx, &st.Attempts, func(ctx context.Context) error {
+	r := e.opts.Retry
+	r.AttemptTimeout = min(r.AttemptTimeout, e.opts.FenceTimeout)
+	err := r.do(ctx, &st.Attempts, func(ctx context.Context) error {
 		err := c.Settings.PutClusterSettings(ctx, map[string]any{readOnly: true})
 		if err != nil && gone(err) {
 			return permanent(err) // no use retrying now: this is what deferral is for
@@ -157,7 +159,9 @@ func (e *Executor) retryFences(ctx context.Context) {
 			_ = e.dropFence(ctx, name)
 			continue
 		}
-		actx, cancel := context.WithTimeout(ctx, e.opts.Retry.AttemptTimeout)
+		// Bounded like the fence step: this holds e.run, so a hung cluster must not
+		// keep the next plan waiting for a whole AttemptTimeout.
+		actx, cancel := context.WithTimeout(ctx, min(e.opts.Retry.AttemptTimeout, e.opts.FenceTimeout))
 		began := time.Now()
 		err := c.Settings.PutClusterSettings(actx, map[string]any{readOnly: true})
 		cancel()

@@ -4,7 +4,9 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/esclient"
@@ -19,11 +21,15 @@ func TestUnreachableFenceIsDeferredAndTrafficMoves(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := stored(t, r.st, 2)
-	if p.Status != StatusDone || p.Steps[0].Status != StatusDeferred || p.Steps[0].Attempts != 1 {
-		t.Fatalf("plan %s, fence %+v; want done with the fence deferred after one attempt", p.Status, p.Steps[0])
+	want := []string{"unfence west: done", "fence east: deferred", "switch a: done", "switch b: done"}
+	if got := statuses(p); p.Status != StatusDone || !slices.Equal(got, want) || p.Steps[1].Attempts != 1 {
+		t.Fatalf("plan %s, steps %q, fence %+v; want done with the fence deferred after one attempt", p.Status, got, p.Steps[1])
 	}
 	if _, changes := r.a.counts(); changes != 1 {
 		t.Error("traffic did not move while the fence was deferred")
+	}
+	if got, want := r.j.list(), []string{"unfence west", "switch a → west", "switch b → west"}; !slices.Equal(got, want) {
+		t.Errorf("side effects %q, want %q", got, want)
 	}
 	if got := e.PendingFences(); !slices.Equal(got, []string{"east"}) {
 		t.Errorf("PendingFences = %q", got)
@@ -93,8 +99,13 @@ func TestFenceHTTPErrorIsRetriedThenDeferred(t *testing.T) {
 	if err := e.Act(context.Background(), s, d); err != nil {
 		t.Fatal(err)
 	}
-	f := stored(t, r.st, 2).Steps[0]
-	if f.Status != StatusDeferred || f.Attempts != fastRetry.Attempts || !strings.Contains(f.Error, "HTTP 500") {
+	p := stored(t, r.st, 2)
+	want := []string{"unfence west: done", "fence east: deferred", "switch a: done", "switch b: done"}
+	if got := statuses(p); !slices.Equal(got, want) {
+		t.Errorf("steps %q, want %q", got, want)
+	}
+	f := p.Steps[1]
+	if f.Kind != StepFence || f.Status != StatusDeferred || f.Attempts != fastRetry.Attempts || !strings.Contains(f.Error, "HTTP 500") {
 		t.Errorf("fence step %+v, want deferred after %d attempts", f, fastRetry.Attempts)
 	}
 }
@@ -111,7 +122,12 @@ func TestFenceOptOut(t *testing.T) {
 	if puts, _ := r.east.state(); puts != 0 {
 		t.Errorf("opted-out east got %d settings writes", puts)
 	}
-	if st := stored(t, r.st, 2).Steps[0]; st.Status != StatusSkipped || !strings.Contains(st.Note, "fence: false") {
+	p := stored(t, r.st, 2)
+	want := []string{"unfence west: done", "fence east: skipped", "switch a: done", "switch b: done"}
+	if got := statuses(p); p.Status != StatusDone || !slices.Equal(got, want) {
+		t.Errorf("plan %s, steps %q, want %q", p.Status, got, want)
+	}
+	if st := p.Steps[1]; st.Kind != StepFence || st.Attempts != 0 || !strings.Contains(st.Note, "fence: false") {
 		t.Errorf("fence step %+v", st)
 	}
 }
@@ -138,5 +154,76 @@ func TestRunRetriesDeferredFenceWhenSeen(t *testing.T) {
 	}
 	if _, ro := r.east.state(); ro != true {
 		t.Error("east not fenced once seen")
+	}
+}
+
+// hungSettings is a cluster that accepts the connection and never answers: every call
+// blocks until its context ends. deadlines records how much time each call was given.
+type hungSettings struct {
+	mu        sync.Mutex
+	deadlines []time.Duration
+}
+
+func (h *hungSettings) PutClusterSettings(ctx context.Context, _ map[string]any) error {
+	d, ok := ctx.Deadline()
+	h.mu.Lock()
+	if ok {
+		h.deadlines = append(h.deadlines, time.Until(d))
+	} else {
+		h.deadlines = append(h.deadlines, -1)
+	}
+	h.mu.Unlock()
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (h *hungSettings) given() []time.Duration {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.deadlines)
+}
+
+// A hung old active is not waited on for a whole AttemptTimeout: each fence attempt is
+// cut at FenceTimeout, the fence is deferred, and traffic has already moved to a
+// writable new active. The background retry is bounded the same way.
+func TestHungFenceIsCutAtFenceTimeoutAndDeferred(t *testing.T) {
+	const fenceTimeout = 50 * time.Millisecond
+	r := newRig(t)
+	hung := &hungSettings{}
+	e := r.executor(t, func(o *Options) {
+		o.Clusters["east"] = Cluster{Nodes: []string{"http://east:9200"}, Settings: hung}
+		o.FenceTimeout = fenceTimeout // fastRetry.AttemptTimeout is 5s
+	})
+	s, d := commit(t, r.st, decide.ActFailover, "east", "west", 2)
+	if err := e.Act(context.Background(), s, d); err != nil {
+		t.Fatal(err)
+	}
+	p := stored(t, r.st, 2)
+	want := []string{"unfence west: done", "fence east: deferred", "switch a: done", "switch b: done"}
+	if got := statuses(p); p.Status != StatusDone || !slices.Equal(got, want) {
+		t.Fatalf("plan %s, steps %q, want %q", p.Status, got, want)
+	}
+	if f := p.Steps[1]; f.Attempts != 1 || !strings.Contains(f.Error, context.DeadlineExceeded.Error()) {
+		t.Errorf("fence step %+v; want deferred after one attempt that hit its deadline", f)
+	}
+	if got, want := r.j.list(), []string{"unfence west", "switch a → west", "switch b → west"}; !slices.Equal(got, want) {
+		t.Errorf("side effects %q, want %q", got, want)
+	}
+	if got := e.PendingFences(); !slices.Equal(got, []string{"east"}) {
+		t.Errorf("PendingFences = %q", got)
+	}
+
+	e.retryFences(context.Background()) // still hung: kept, and cut the same way
+	if got := e.PendingFences(); !slices.Equal(got, []string{"east"}) {
+		t.Errorf("after a hung retry PendingFences = %q", got)
+	}
+	given := hung.given()
+	if len(given) != 2 {
+		t.Fatalf("hung cluster called %d times, want the step's one attempt and one retry", len(given))
+	}
+	for i, g := range given {
+		if g <= 0 || g > fenceTimeout {
+			t.Errorf("attempt %d was given %v, want at most FenceTimeout (%v)", i+1, g, fenceTimeout)
+		}
 	}
 }

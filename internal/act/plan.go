@@ -133,7 +133,7 @@ func transitionFromState(lt *decide.Transition) transition {
 }
 
 // newPlan lays out the steps for t: pre hook → fence from → unfence to → switch each
-// target → notify. The pre hook comes first so a veto leaves everything untouched; the
+// target → notify (for a failover, unfence to before fence from; see below). The pre hook comes first so a veto leaves everything untouched; the
 // fence precedes the switches so the old cluster stops taking writes before clients
 // move; the unfence precedes them so the new one accepts writes when they arrive.
 // approved is set when Veto already ran the hook for this transition before it was
@@ -152,7 +152,10 @@ func newPlan(t transition, o *Options, approved *approval, now time.Time) *Plan 
 			s.Note = "approved before the transition was stored"
 		}
 	}
-	if t.From != "" {
+	fence := func() {
+		if t.From == "" {
+			return
+		}
 		s := add(StepFence, t.From)
 		if c, ok := o.Clusters[t.From]; !ok {
 			s.Status, s.Note = StatusSkipped, "cluster not configured"
@@ -160,11 +163,24 @@ func newPlan(t transition, o *Options, approved *approval, now time.Time) *Plan 
 			s.Status, s.Note = StatusSkipped, "fencing disabled for this cluster (fence: false)"
 		}
 	}
-	s := add(StepUnfence, t.To)
-	if c, ok := o.Clusters[t.To]; !ok {
-		s.Status, s.Note = StatusSkipped, "cluster not configured"
-	} else if c.NoFence {
-		s.Status, s.Note = StatusSkipped, "fencing disabled for this cluster (fence: false)"
+	unfence := func() {
+		s := add(StepUnfence, t.To)
+		if c, ok := o.Clusters[t.To]; !ok {
+			s.Status, s.Note = StatusSkipped, "cluster not configured"
+		} else if c.NoFence {
+			s.Status, s.Note = StatusSkipped, "fencing disabled for this cluster (fence: false)"
+		}
+	}
+	// A failover leaves a cluster judged down: the proxy already sends writes to the new
+	// one, so it is unfenced first and the fence of the old one (usually deferred) cannot
+	// delay it. A planned switchover or failback leaves a healthy cluster: fence it
+	// first, so the two are never writable at once.
+	if t.Action == decide.ActFailover {
+		unfence()
+		fence()
+	} else {
+		fence()
+		unfence()
 	}
 	for _, tg := range o.Targets {
 		add(StepSwitch, tg.Name())

@@ -13,6 +13,7 @@ const (
 	DefaultMaxBackoff     = 5 * time.Second
 	DefaultMaxElapsed     = 30 * time.Second
 	DefaultAttemptTimeout = 10 * time.Second
+	DefaultFenceTimeout   = 2 * time.Second
 )
 
 // Retry bounds how hard one step is tried before it is recorded as failed. The loop
