@@ -184,9 +184,20 @@ func TestPerlAppDrill(t *testing.T) {
 	e.waitVerdict("standby", "up", detectBound)
 	e.waitActive("primary", 1, detectBound)
 
-	env := []string{"ESDR_PROXY_URL=" + e.proxyURL, "ESDR_PRODUCT_CHECK=0", "APP_INDEX=" + index, "HEALTH_TIMEOUT=1"}
+	env := []string{"ESDR_PROXY_URL=" + e.proxyURL, "ESDR_PRODUCT_CHECK=0", "APP_INDEX=" + index, "HEALTH_TIMEOUT=2"}
 	apps := []*starman{startStarman(t, root, env), startStarman(t, root, env), startStarman(t, root, env)}
 	h := startHAProxy(t, root, apps)
+	t.Cleanup(func() {
+		if t.Failed() {
+			var checks []string // state changes with their reasons, not the access log
+			for _, l := range strings.Split(h.out.String(), "\n") {
+				if strings.Contains(l, "Server app_servers/") && !strings.HasPrefix(l, "[") {
+					checks = append(checks, l)
+				}
+			}
+			t.Logf("haproxy server state changes:\n%s", strings.Join(checks, "\n"))
+		}
+	})
 	pids := make([][]int, len(apps))
 	for i, a := range apps {
 		pids[i] = a.pids(t)
@@ -204,6 +215,12 @@ func TestPerlAppDrill(t *testing.T) {
 	e.waitActive("standby", 2, detectBound)
 	time.Sleep(5 * time.Second)
 
+	// Kill an app server only once HAProxy sees all three up, so "marked down" below is
+	// this kill's doing.
+	waitFor(t, "haproxy: every app server UP before the app kill", 60*time.Second, func() bool {
+		st, err := h.stat()
+		return err == nil && st["app1"] == "UP" && st["app2"] == "UP" && st["app3"] == "UP"
+	})
 	appKillAt := time.Now()
 	victim := apps[1]
 	victim.kill(t)
