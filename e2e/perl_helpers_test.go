@@ -187,7 +187,7 @@ func startHAProxy(t *testing.T, root string, apps []*starman) *haproxy {
 	port := freePort(t)
 	h := &haproxy{url: fmt.Sprintf("http://127.0.0.1:%d", port), sock: filepath.Join(dir, "app-tier.sock"), out: &syncBuffer{}}
 	edits := [][2]string{
-		{"/run/haproxy/app-tier.sock", h.sock},
+		{"stats socket /run/haproxy/app-tier.sock", "stats socket " + h.sock},
 		{"bind :80\n", fmt.Sprintf("bind 127.0.0.1:%d\n", port)},
 		{"bind 127.0.0.1:8404", fmt.Sprintf("bind 127.0.0.1:%d", freePort(t))},
 	}
