@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -197,3 +198,31 @@ type notLeading struct{}
 
 func (notLeading) LeaderKey() string { return "" }
 func (notLeading) LeaderRev() int64  { return 0 }
+
+// TestEtcdHasFileMethods keeps the two stores interchangeable for control and act:
+// every method of *File exists on *Etcd with the same signature.
+func TestEtcdHasFileMethods(t *testing.T) {
+	file, etcd := reflect.TypeFor[*File](), reflect.TypeFor[*Etcd]()
+	for i := range file.NumMethod() {
+		m := file.Method(i)
+		got, ok := etcd.MethodByName(m.Name)
+		if !ok || got.Type.NumIn() != m.Type.NumIn() {
+			t.Errorf("*Etcd lacks %s%s", m.Name, m.Type)
+			continue
+		}
+		for j := 1; j < m.Type.NumIn(); j++ { // skip the receiver
+			if got.Type.In(j) != m.Type.In(j) {
+				t.Errorf("*Etcd.%s argument %d is %s, *File's is %s", m.Name, j, got.Type.In(j), m.Type.In(j))
+			}
+		}
+		if got.Type.NumOut() != m.Type.NumOut() {
+			t.Errorf("*Etcd.%s returns %d values, *File's %d", m.Name, got.Type.NumOut(), m.Type.NumOut())
+			continue
+		}
+		for j := range m.Type.NumOut() {
+			if got.Type.Out(j) != m.Type.Out(j) {
+				t.Errorf("*Etcd.%s result %d is %s, *File's is %s", m.Name, j, got.Type.Out(j), m.Type.Out(j))
+			}
+		}
+	}
+}
