@@ -27,8 +27,9 @@ type settings struct {
 	failureThreshold       int
 	failback, failbackWait string
 	holdDown               string
-	proxy                  bool // serve the proxy on a free port (esdr.proxyURL)
-	plain                  bool // run esdr built without the race detector
+	proxy                  bool   // serve the proxy on a free port (esdr.proxyURL)
+	plain                  bool   // run esdr built without the race detector
+	extra                  string // further top-level YAML (targets, act, aws, hooks)
 }
 
 func defaults() settings {
@@ -116,6 +117,7 @@ log:
 		e.proxyURL = "http://" + addr
 		cfg += fmt.Sprintf("proxy:\n  listen: %s\n  failover_wait: 5s\n  read_header_timeout: 1s\n", addr)
 	}
+	cfg += s.extra
 	if err := os.WriteFile(e.cfg, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ func newExecutor(cfg *config.Config, st *state.File, targets []act.Target, reg p
 		Targets:       targets,
 		Clusters:      map[string]act.Cluster{},
 		RetryInterval: cfg.Act.RetryInterval,
+		FenceTimeout:  cfg.Act.FenceTimeout,
 		Retry: act.Retry{Attempts: cfg.Act.StepAttempts, Backoff: cfg.Act.BackoffInitial, MaxBackoff: cfg.Act.BackoffMax,
 			MaxElapsed: cfg.Act.StepMaxDuration, AttemptTimeout: cfg.Act.StepTimeout},
 		Registerer: reg,

@@ -155,10 +155,6 @@ func (d *daemon) assemble(cfg *config.Config, reg *prometheus.Registry, m *metri
 func (d *daemon) run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	// An interrupted plan is finished before anything decides anew.
-	if err := d.act.Resume(ctx); err != nil {
-		return fmt.Errorf("act: resume: %w", err)
-	}
 	errs := make(chan error, 5)
 	start := func(name string, f func(context.Context) error) {
 		go func() {
@@ -172,7 +168,15 @@ func (d *daemon) run(ctx context.Context) error {
 	start("watch", d.watcher.Run)
 	start("control", d.loop.Run)
 	start("admin", d.admin.Run)
-	start("act", d.act.Run)
+	// An interrupted plan is finished first, in the act step's own goroutine: the proxy
+	// and the admin API serve meanwhile (from the stored epoch), and a new transition
+	// waits for the executor, which runs one plan at a time.
+	start("act", func(ctx context.Context) error {
+		if err := d.act.Resume(ctx); err != nil {
+			return fmt.Errorf("resume: %w", err)
+		}
+		return d.act.Run(ctx)
+	})
 	n := 4
 	if d.proxy != nil {
 		start("proxy", d.proxy.Serve)

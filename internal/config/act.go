@@ -14,6 +14,9 @@ type ActConfig struct {
 	StepMaxDuration time.Duration `yaml:"step_max_duration"`
 	BackoffInitial  time.Duration `yaml:"backoff_initial"`
 	BackoffMax      time.Duration `yaml:"backoff_max"`
+	// FenceTimeout bounds one attempt to fence the cluster traffic leaves (default 2s):
+	// a hung cluster must not hold up the rest of the plan; its fence is deferred.
+	FenceTimeout time.Duration `yaml:"fence_timeout"`
 	// RetryInterval is how often deferred fences and failed plans are retried; 0 means
 	// the health interval.
 	RetryInterval time.Duration `yaml:"retry_interval"`
@@ -27,7 +30,8 @@ func (a ActConfig) validate(p *collector) {
 		key string
 		v   time.Duration
 	}{{"act.step_timeout", a.StepTimeout}, {"act.step_max_duration", a.StepMaxDuration},
-		{"act.backoff_initial", a.BackoffInitial}, {"act.backoff_max", a.BackoffMax}, {"act.retry_interval", a.RetryInterval}} {
+		{"act.backoff_initial", a.BackoffInitial}, {"act.backoff_max", a.BackoffMax}, {"act.retry_interval", a.RetryInterval},
+		{"act.fence_timeout", a.FenceTimeout}} {
 		if d.v < 0 || d.v > time.Hour {
 			p.add(d.key, "%s is out of range, want 0 (the default) to 1h", d.v)
 		}
