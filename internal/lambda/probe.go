@@ -1,0 +1,79 @@
+package lambda
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/esdr/esdr/internal/config"
+	"github.com/esdr/esdr/internal/esclient"
+	"github.com/esdr/esdr/internal/health"
+	"github.com/esdr/esdr/internal/watch"
+)
+
+// prober runs each cluster's configured checks once, from wherever the function runs
+// (inside the VPC, with the credentials Route 53's checkers cannot send).
+type prober struct {
+	checks  map[string][]watch.Check
+	timeout map[string]time.Duration
+}
+
+// newProber builds the same checks `esdr run` builds from the health configuration.
+// clients are the clusters' esclient clients, shared with fencing.
+func newProber(cfg *config.Config, clients map[string]*esclient.Client) (*prober, error) {
+	p := &prober{checks: map[string][]watch.Check{}, timeout: map[string]time.Duration{}}
+	for _, cl := range cfg.Clusters {
+		h := cfg.ClusterHealth(cl.Name)
+		p.timeout[cl.Name] = h.Timeout
+		for i, ch := range h.Checks {
+			var c watch.Check
+			var err error
+			switch ch.Kind {
+			case "cluster":
+				c, err = watch.NewClusterCheck(clients[cl.Name], watch.ClusterSpec{Accept: ch.Accept, MinNodes: ch.MinNodes,
+					MinDataNodes: ch.MinDataNodes, RequireMaster: ch.RequireMaster})
+			case "http":
+				c, err = watch.NewHTTPCheck(cl.Nodes, watch.HTTPSpec{Path: ch.Path, Match: ch.Match})
+			default:
+				err = fmt.Errorf("unknown check kind %q", ch.Kind)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("lambda: cluster %s: health.checks[%d]: %w", cl.Name, i, err)
+			}
+			p.checks[cl.Name] = append(p.checks[cl.Name], c)
+		}
+	}
+	return p, nil
+}
+
+// probeAll probes every cluster once, in parallel, each within its configured timeout.
+// The alarm already applied Route 53's thresholds, so one probe is a confirmation, not a
+// verdict of its own: a failing probe is Down, a passing one Up.
+func (p *prober) probeAll(ctx context.Context, now time.Time) map[string]health.Observation {
+	out := map[string]health.Observation{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for name, checks := range p.checks {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(ctx, p.timeout[name])
+			defer cancel()
+			r := watch.Result{Kind: health.KindHealthy, Detail: "no checks configured"}
+			for _, c := range checks {
+				if r = c(ctx); !r.Kind.Passing() {
+					break
+				}
+			}
+			ob := health.Observation{Cluster: name, Verdict: health.VerdictUp, Last: r.Kind, Detail: r.Detail, At: now,
+				LatencySeconds: r.Latency.Seconds(), ConsecutiveSuccesses: 1}
+			if !r.Kind.Passing() {
+				ob.Verdict, ob.ConsecutiveSuccesses, ob.ConsecutiveFailures = health.VerdictDown, 0, 1
+			}
+			mu.Lock()
+			out[name] = ob
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return out
+}
