@@ -45,8 +45,9 @@ type Options struct {
 	Timeout time.Duration
 	// Lead is run, in its own goroutine, for every term this member leads; its ctx ends
 	// the moment leadership is lost (session gone) or Run's ctx ends. When Lead returns
-	// while still leading, the member resigns; a non-nil error then ends Run. nil means
-	// the member only campaigns and reports.
+	// while still leading, the member resigns and campaigns again, unless Lead failed
+	// with an error other than state.ErrNotLeader: that ends Run. nil means the member
+	// only campaigns and reports.
 	Lead func(ctx context.Context) error
 	// Registerer receives the member's metrics; nil means none.
 	Registerer prometheus.Registerer

@@ -2,12 +2,15 @@ package fleet
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/client/v3/concurrency"
+
+	"github.com/esdr/esdr/internal/state"
 )
 
 // retryDelay is the pause between attempts to get a new session after one was lost.
@@ -155,6 +158,9 @@ func (m *Member) serve(ctx context.Context, sess *concurrency.Session) error {
 		if sessCtx.Err() != nil {
 			err = nil // cancelled because leadership ended: not a failure of Lead
 		}
+	}
+	if errors.Is(err, state.ErrNotLeader) {
+		err = nil // the store saw the term end before the session did: campaign again
 	}
 	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), m.opts.Timeout)
 	defer rcancel()

@@ -3,6 +3,7 @@ package fleet
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -193,5 +194,27 @@ func TestObservationsOfLiveMembersOnly(t *testing.T) {
 	})
 	if ms, err := a.Members(ctx); err != nil || !slices.Equal(names(ms), []string{"a"}) {
 		t.Fatalf("members after c died: %+v %v", ms, err)
+	}
+}
+
+func TestLeadEndingItsTerm(t *testing.T) {
+	url := peers.Etcd(t)
+	boom := errors.New("boom")
+	calls := make(chan int, 4)
+	n := 0
+	m, err := New(client(t, url), Options{Name: "a", Prefix: prefix, TTL: 2 * time.Second, Lead: func(ctx context.Context) error {
+		n++
+		calls <- n
+		if n == 1 {
+			return fmt.Errorf("loop: %w", state.ErrNotLeader) // the store saw the term end: campaign again
+		}
+		return boom // anything else ends Run
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = m.Run(context.Background())
+	if !errors.Is(err, boom) || len(calls) != 2 || m.IsLeader() {
+		t.Fatalf("Run: %v after %d terms (leading %v); want boom after 2", err, len(calls), m.IsLeader())
 	}
 }
