@@ -3,7 +3,7 @@ SHELL := /usr/bin/env bash
 GO ?= go
 export ESDR_REPO_ROOT := $(CURDIR)
 
-.PHONY: build install test test-short vet fmt-check demo bench clean
+.PHONY: build install test test-short vet fmt-check demo bench clean lambda-zip
 
 build: ## bin/esdr, bin/testbed and every other command
 	@mkdir -p bin
@@ -41,6 +41,14 @@ bench: install build ## benchmarks on real clusters, written to docs/benchmarks.
 	@echo "== 3/3 bench/detect: kill -9 → esdr's failover decision, 5 runs"
 	$(GO) run ./bench/detect
 	@echo "== make bench: done, results in docs/benchmarks.md"
+
+lambda-zip: ## bin/esdr-lambda-{x86_64,arm64}.zip: the Lambda's bootstrap for provided.al2023 (see docs/aws.md)
+	@set -e; for arch in x86_64:amd64 arm64:arm64; do \
+		dir=bin/lambda/$${arch%%:*}; mkdir -p $$dir; \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$${arch##*:} $(GO) build -trimpath -tags lambda.norpc -ldflags='-s -w' -o $$dir/bootstrap ./cmd/esdr-lambda; \
+		rm -f bin/esdr-lambda-$${arch%%:*}.zip; (cd $$dir && zip -q -X ../../esdr-lambda-$${arch%%:*}.zip bootstrap); \
+		echo "bin/esdr-lambda-$${arch%%:*}.zip"; \
+	done
 
 clean: ## build output and the test bed's state (stops its clusters first)
 	-@[ -x bin/testbed ] && bin/testbed down --dir .testbed >/dev/null 2>&1; true
