@@ -154,6 +154,16 @@ func (e *esdr) start() {
 	})
 }
 
+// Exited reports whether the esdr process has ended.
+func (e *esdr) Exited() bool {
+	select {
+	case <-e.done:
+		return true
+	default:
+		return false
+	}
+}
+
 // kill9 kills esdr without letting it clean up, as a crash would.
 func (e *esdr) kill9() {
 	_ = e.cmd.Process.Kill()
