@@ -61,6 +61,15 @@ func EngineNames() string {
 // RequiredEngines are the engines every `make test` runs against.
 var RequiredEngines = []string{"opensearch2", "es7"}
 
+// EnginesUnderTest are the engines the real-peer tests run on: $ESDR_TESTBED_ENGINES
+// (comma-separated), else RequiredEngines.
+func EnginesUnderTest() []string {
+	if v := os.Getenv("ESDR_TESTBED_ENGINES"); v != "" {
+		return strings.Split(v, ",")
+	}
+	return RequiredEngines
+}
+
 // EnginesDir is where the engines' jars live: $ESDR_ENGINES_DIR, else .cache/engines
 // under the repository root (see RepoRoot).
 func EnginesDir() (string, error) {

@@ -2,7 +2,6 @@ package esclient
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -11,19 +10,10 @@ import (
 	"github.com/esdr/esdr/testbed"
 )
 
-// peerEngines are the engines the real-peer tests run on: $ESDR_TESTBED_ENGINES
-// (comma-separated), else the test bed's required ones.
-func peerEngines() []string {
-	if v := os.Getenv("ESDR_TESTBED_ENGINES"); v != "" {
-		return strings.Split(v, ",")
-	}
-	return testbed.RequiredEngines
-}
-
 // TestPeerEngines runs every call against a real one-node cluster of each engine
 // (skipped under -short): the fixtures above must match what the engines really send.
 func TestPeerEngines(t *testing.T) {
-	for _, engine := range peerEngines() {
+	for _, engine := range testbed.EnginesUnderTest() {
 		t.Run(engine, func(t *testing.T) {
 			tb := testbed.StartForTest(t, testbed.Spec{Engine: engine, Cluster: "esclient-" + engine, Nodes: 1})
 			c := newClient(t, append([]string{deadPort(t)}, tb.URLs()...), Options{})

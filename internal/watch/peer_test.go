@@ -1,8 +1,6 @@
 package watch
 
 import (
-	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -11,19 +9,10 @@ import (
 	"github.com/esdr/esdr/testbed"
 )
 
-// peerEngines are the engines the real-peer tests run on: $ESDR_TESTBED_ENGINES
-// (comma-separated), else the test bed's required ones.
-func peerEngines() []string {
-	if v := os.Getenv("ESDR_TESTBED_ENGINES"); v != "" {
-		return strings.Split(v, ",")
-	}
-	return testbed.RequiredEngines
-}
-
 // TestPeerChecks breaks a real 3-node cluster of each engine step by step and checks
 // what the probes say (skipped under -short).
 func TestPeerChecks(t *testing.T) {
-	for _, engine := range peerEngines() {
+	for _, engine := range testbed.EnginesUnderTest() {
 		t.Run(engine, func(t *testing.T) {
 			tb := testbed.StartForTest(t, testbed.Spec{Engine: engine, Cluster: "watch-" + engine, Nodes: 3})
 			c, err := esclient.New(tb.URLs(), esclient.Options{Timeout: 2 * time.Second})

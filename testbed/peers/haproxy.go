@@ -26,7 +26,7 @@ type Server struct {
 // StartHAProxy starts Debian's HAProxy with a frontend on a free port and backend "es".
 func StartHAProxy(t testing.TB, servers []Server) HAProxy {
 	t.Helper()
-	bin := need(t, "haproxy")
+	bin := Need(t, "haproxy")
 	// Unix socket paths are limited to 108 bytes; t.TempDir() can be longer.
 	dir, err := os.MkdirTemp("", "esdr-haproxy")
 	if err != nil {
@@ -49,7 +49,7 @@ func StartHAProxy(t testing.TB, servers []Server) HAProxy {
 	if err := os.WriteFile(conf, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	start(t, dir, "haproxy", bin, "-f", conf, "-db")
+	Start(t, dir, "haproxy", bin, "-f", conf, "-db")
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		if c, err := net.Dial("unix", h.Socket); err == nil {
 			c.Close()

@@ -1,5 +1,5 @@
 // Package peers starts the real systems esdr's traffic targets talk to — etcd, HAProxy,
-// moto (Route 53) — as child processes on free loopback ports, for tests. Each start
+// moto (Route 53), BIND — as child processes on free loopback ports, for tests. Each start
 // registers a cleanup that stops the process and, when the test failed, logs its output.
 package peers
 
@@ -12,49 +12,101 @@ import (
 	"testing"
 )
 
-// FreePort returns a loopback port nothing listens on right now.
+// FreePort returns a loopback port nothing listens on right now, over TCP or UDP (a DNS
+// server listens on both).
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := freePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
-// start runs bin with args, its output in dir/name.log, stopped by t.Cleanup.
-func start(t testing.TB, dir, name, bin string, args ...string) {
+func freePort() (int, error) {
+	for range 20 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, fmt.Errorf("peers: free port: %w", err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		u, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
+		l.Close()
+		if err == nil {
+			u.Close()
+			return port, nil
+		}
+	}
+	return 0, fmt.Errorf("peers: no loopback port free for both TCP and UDP")
+}
+
+// Start runs bin with args, its output in dir/name.log, stopped by t.Cleanup, which also
+// logs the output's tail when the test failed.
+func Start(t testing.TB, dir, name, bin string, args ...string) {
 	t.Helper()
-	logPath := filepath.Join(dir, name+".log")
-	logf, err := os.Create(logPath)
+	p, err := launch(dir, name, bin, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", name, err)
-	}
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		_ = logf.Close()
+		p.Stop()
 		if t.Failed() {
-			out, _ := os.ReadFile(logPath)
-			t.Logf("%s log:\n%s", name, tail(string(out), 4000))
+			t.Logf("%s log:\n%s", name, p.Log())
 		}
 	})
 }
 
-// need finds a binary or fails the test with what to do.
-func need(t testing.TB, name string) string {
+// Proc is a peer process started outside any one test, e.g. shared by a package's tests
+// and stopped from its TestMain.
+type Proc struct {
+	cmd     *exec.Cmd
+	logf    *os.File
+	tempDir string // removed by Stop, when the Proc made it
+}
+
+// launch runs bin with args, its output in dir/name.log.
+func launch(dir, name, bin string, args ...string) (*Proc, error) {
+	logf, err := os.Create(filepath.Join(dir, name+".log"))
+	if err != nil {
+		return nil, fmt.Errorf("peers: %s: %w", name, err)
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, fmt.Errorf("peers: start %s: %w", name, err)
+	}
+	return &Proc{cmd: cmd, logf: logf}, nil
+}
+
+// Stop kills the process and waits for it.
+func (p *Proc) Stop() {
+	_ = p.cmd.Process.Kill()
+	_ = p.cmd.Wait()
+	_ = p.logf.Close()
+	if p.tempDir != "" {
+		_ = os.RemoveAll(p.tempDir)
+	}
+}
+
+// Log returns the tail of the process's output.
+func (p *Proc) Log() string {
+	out, _ := os.ReadFile(p.logf.Name())
+	return tail(string(out), 4000)
+}
+
+// Need finds a binary on $PATH or in /usr/sbin (named's home, often off a user's PATH),
+// skips the test under -short, or fails it with what to do.
+func Need(t testing.TB, name string) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skipf("needs a real %s; skipped under -short", name)
 	}
-	bin, err := exec.LookPath(name)
-	if err != nil {
+	if bin, err := exec.LookPath(name); err == nil {
+		return bin
+	}
+	bin := filepath.Join("/usr/sbin", name)
+	if _, err := os.Stat(bin); err != nil {
 		t.Fatalf("%s not found; run scripts/install.sh", name)
 	}
 	return bin

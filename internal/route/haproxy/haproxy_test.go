@@ -15,7 +15,7 @@ func TestApplyMovesTrafficToTheNewCluster(t *testing.T) {
 	nodes := []*node{newNode(t), newNode(t), newNode(t), newNode(t)}
 	p := startHAProxy(t, names, nodes)
 	tg, err := New(Config{
-		Socket:  "unix:" + p.socket,
+		Socket:  "unix:" + p.Socket,
 		Backend: "es",
 		Servers: map[string][]string{"east": {"east1", "east2"}, "west": {"west1", "west2"}},
 	}, []string{"east", "west"})
@@ -46,7 +46,7 @@ func TestApplyMovesTrafficToTheNewCluster(t *testing.T) {
 
 	client := &http.Client{}
 	for range 20 {
-		resp, err := client.Get("http://" + p.frontend + "/_cluster/health")
+		resp, err := client.Get("http://" + p.Frontend + "/_cluster/health")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,7 +73,7 @@ func TestApplyReportsUnknownServer(t *testing.T) {
 	nodes := []*node{newNode(t), newNode(t)}
 	p := startHAProxy(t, []string{"east1", "west1"}, nodes)
 	tg, err := New(Config{
-		Socket:  p.socket,
+		Socket:  p.Socket,
 		Backend: "es",
 		Servers: map[string][]string{"east": {"east1"}, "west": {"west1", "west9"}},
 	}, []string{"east", "west"})

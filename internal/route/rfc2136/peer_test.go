@@ -3,14 +3,14 @@ package rfc2136
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/esdr/esdr/testbed/peers"
 )
 
 // Test zone, key and record served by the test's named.
@@ -26,18 +26,9 @@ const (
 // It returns the server's host:port; named is stopped when the test ends.
 func startNamed(t *testing.T) string {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("needs a real BIND named; skipped under -short")
-	}
-	bin, err := exec.LookPath("named")
-	if err != nil {
-		if _, err = os.Stat("/usr/sbin/named"); err != nil {
-			t.Fatal("named not found; run scripts/install.sh")
-		}
-		bin = "/usr/sbin/named"
-	}
+	bin := peers.Need(t, "named")
 	dir := t.TempDir()
-	port := freePort(t)
+	port := peers.FreePort(t)
 	zone := `$TTL 300
 @   IN SOA ns1.example.com. hostmaster.example.com. 1 3600 600 86400 30
     IN NS  ns1.example.com.
@@ -66,24 +57,7 @@ zone "example.com" {
 			t.Fatal(err)
 		}
 	}
-	logf, err := os.Create(filepath.Join(dir, "named.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-g", "-4", "-c", filepath.Join(dir, "named.conf"))
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		_ = logf.Close()
-		if t.Failed() {
-			out, _ := os.ReadFile(logf.Name())
-			t.Logf("named log:\n%s", out)
-		}
-	})
+	peers.Start(t, dir, "named", bin, "-g", "-4", "-c", filepath.Join(dir, "named.conf"))
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	c := &dns.Client{Timeout: 500 * time.Millisecond}
 	m := new(dns.Msg).SetQuestion(testZone, dns.TypeSOA)
@@ -98,24 +72,4 @@ zone "example.com" {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// freePort returns a port free for both UDP and TCP on 127.0.0.1, as named listens on both.
-func freePort(t *testing.T) int {
-	t.Helper()
-	for range 20 {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		u, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
-		l.Close()
-		if err == nil {
-			u.Close()
-			return port
-		}
-	}
-	t.Fatal("no port free for both TCP and UDP")
-	return 0
 }

@@ -2,15 +2,10 @@ package route53
 
 import (
 	"context"
-	"fmt"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
@@ -18,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	r53 "github.com/aws/aws-sdk-go-v2/service/route53"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/esdr/esdr/testbed/peers"
 )
 
 // The moto server is shared by the package's tests (it takes seconds to start on a
@@ -25,17 +22,14 @@ import (
 var moto struct {
 	once sync.Once
 	url  string
+	proc *peers.Proc
 	err  error
-	cmd  *exec.Cmd
-	log  string
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if moto.cmd != nil {
-		_ = moto.cmd.Process.Kill()
-		_ = moto.cmd.Wait()
-		_ = os.RemoveAll(filepath.Dir(moto.log))
+	if moto.proc != nil {
+		moto.proc.Stop()
 	}
 	os.Exit(code)
 }
@@ -46,7 +40,7 @@ func startMoto(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("needs moto; skipped under -short")
 	}
-	moto.once.Do(func() { moto.url, moto.err = launchMoto() })
+	moto.once.Do(func() { moto.url, moto.proc, moto.err = peers.LaunchMoto("../../..") })
 	if moto.err != nil {
 		t.Fatal(moto.err)
 	}
@@ -56,46 +50,6 @@ func startMoto(t *testing.T) string {
 	}
 	resp.Body.Close()
 	return moto.url
-}
-
-func launchMoto() (string, error) {
-	dir := os.Getenv("ESDR_MOTO_DIR") // as in scripts/install-peers.sh
-	if dir == "" {
-		dir = "../../../.cache/moto"
-	}
-	bin, _ := filepath.Abs(filepath.Join(dir, "bin", "moto_server"))
-	if _, err := os.Stat(bin); err != nil {
-		return "", fmt.Errorf("moto_server not found at %s; run scripts/install.sh", bin)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	tmp, err := os.MkdirTemp("", "esdr-moto")
-	if err != nil {
-		return "", err
-	}
-	moto.log = filepath.Join(tmp, "moto.log")
-	logf, err := os.Create(moto.log)
-	if err != nil {
-		return "", err
-	}
-	moto.cmd = exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	moto.cmd.Stdout, moto.cmd.Stderr = logf, logf
-	if err := moto.cmd.Start(); err != nil {
-		return "", err
-	}
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		if resp, err := http.Get(url + "/moto-api/"); err == nil {
-			resp.Body.Close()
-			return url, nil
-		}
-	}
-	out, _ := os.ReadFile(moto.log)
-	return "", fmt.Errorf("moto at %s not ready within 60s:\n%s", url, out)
 }
 
 // calls counts SDK operations by name, through a middleware on the client.
