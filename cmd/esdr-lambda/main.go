@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"time"
@@ -49,6 +50,18 @@ func run() int {
 		return 1
 	}
 	log.Info("esdr-lambda ready", "alarm", cfg.Alarm, "confirm", cfg.Confirm, "clusters", cfg.ESDR.Policy().Clusters)
-	awslambda.Start(h.Invoke)
+	awslambda.StartHandler(raw{h})
 	return 0
+}
+
+// raw hands the runtime's payload to the handler as it came, so that an event that is
+// not even JSON gets the handler's own error ("lambda: unknown event: ...") and log line.
+type raw struct{ h *lambda.Handler }
+
+func (r raw) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	res, err := r.h.Invoke(ctx, payload)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(res)
 }

@@ -8,7 +8,6 @@ package lambda
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -78,7 +77,7 @@ func New(cfg Config, api route53API, log *slog.Logger) (*Handler, error) {
 // steps failed (Lambda's retry then runs the same idempotent plan again). A decision not
 // to act — a duplicate, an OK in manual-failback mode, a standby that is down — is a
 // Result, not an error: retrying would not change it.
-func (h *Handler) Invoke(ctx context.Context, raw json.RawMessage) (Result, error) {
+func (h *Handler) Invoke(ctx context.Context, raw []byte) (Result, error) {
 	a, err := Decode(raw)
 	if err != nil {
 		h.log.Error("event refused", "err", err, "bytes", len(raw))

@@ -37,7 +37,7 @@ func (h *Handler) observe(ctx context.Context, a Alarm, now time.Time) decide.Ob
 			Detail: "alarm " + a.Name + " in ALARM: " + truncate(a.Reason, 200), At: now, ConsecutiveFailures: 1}
 		if a.State == StateOK {
 			ob = health.Observation{Cluster: name, Verdict: health.VerdictUp, Last: health.KindHealthy,
-				Detail: "alarm " + a.Name + " OK", At: now, ConsecutiveSuccesses: 1}
+				Detail: "alarm " + a.Name + " OK", At: now, ConsecutiveSuccesses: 1, Since: h.upSince(a, now)}
 		}
 		if p, ok := probed[name]; ok {
 			switch {
@@ -55,4 +55,16 @@ func (h *Handler) observe(ctx context.Context, a Alarm, now time.Time) decide.Ob
 		obs[name] = ob
 	}
 	return obs
+}
+
+// upSince is when an OK alarm says the primary came back. On this path the alarm's own
+// evaluation periods are the stability window, and no later event will come to measure
+// failback_after against: an OK counts as the whole window, measured back from the
+// alarm's state change. Failback itself still happens only with failover.failback: auto.
+func (h *Handler) upSince(a Alarm, now time.Time) time.Time {
+	at := a.At
+	if at.IsZero() || at.After(now) {
+		at = now
+	}
+	return at.Add(-h.policy.FailbackAfter)
 }
