@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -144,6 +145,9 @@ func (b *bed) run(ctx context.Context, f fault, i int) (runResult, error) {
 	if err := b.heal(ctx, f); err != nil {
 		return res, err
 	}
+	if err := b.waitGreen(ctx, indices); err != nil {
+		return res, err
+	}
 	for l, s := range samples {
 		o := outcome{sum: drill.Summarize(s, faultAt)}
 		for _, x := range s {
@@ -185,6 +189,24 @@ func (b *bed) heal(ctx context.Context, f fault) error {
 		return fmt.Errorf("unfence primary: %w", err)
 	}
 	b.logf("  primary healed (%s) in %s", map[fault]string{faultKill: "restarted", faultPause: "resumed"}[f], time.Since(start).Round(time.Second))
+	return nil
+}
+
+// waitGreen waits until every copy of the run's indices on the healed primary has
+// started: _mget is refused by a shard still recovering.
+func (b *bed) waitGreen(ctx context.Context, indices map[load]string) error {
+	var names []string
+	for _, n := range indices {
+		names = append(names, n)
+	}
+	path := "/_cluster/health/" + strings.Join(names, ",") + "?wait_for_status=green&timeout=60s"
+	status, body, err := b.esP.Do(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return fmt.Errorf("wait for the run's indices: %w", err)
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("wait for the run's indices: HTTP %d: %.200s", status, body)
+	}
 	return nil
 }
 
