@@ -58,7 +58,7 @@ func run() int {
 	body := markdown(&b, *engine, fs, results)
 	fmt.Println(body)
 	if *out != "" {
-		if err := report.Section(*out, "failover", "go run ./bench/failover "+strings.Join(os.Args[1:], " "), body); err != nil {
+		if err := report.Section(*out, "failover", strings.TrimSpace("go run ./bench/failover "+strings.Join(os.Args[1:], " ")), body); err != nil {
 			fmt.Fprintln(os.Stderr, "failover:", err)
 			return 1
 		}

@@ -139,7 +139,7 @@ func bench(ctx context.Context, conns []int, d, warmup time.Duration, threads in
 	if out == "" {
 		return nil
 	}
-	return report.Section(out, "proxy", "go run ./bench/proxy "+strings.Join(os.Args[1:], " "), body)
+	return report.Section(out, "proxy", strings.TrimSpace("go run ./bench/proxy "+strings.Join(os.Args[1:], " ")), body)
 }
 
 // esdrProxy is one `esdr run` serving the proxy.
