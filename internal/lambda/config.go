@@ -57,7 +57,12 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 	if strings.TrimSpace(raw) == "" {
 		add("%s: not set, want esdr's YAML configuration (clusters, failover, targets.route53)", EnvConfig)
 	} else {
-		cfg, err := config.Parse([]byte(raw), "/tmp", lookup)
+		// Relative paths (a CA file shipped in the zip) are relative to the function's code.
+		base, _ := lookup("LAMBDA_TASK_ROOT")
+		if base == "" {
+			base = "."
+		}
+		cfg, err := config.Parse([]byte(raw), base, lookup)
 		var ps config.Problems
 		switch {
 		case errors.As(err, &ps):
