@@ -12,9 +12,11 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	r53 "github.com/aws/aws-sdk-go-v2/service/route53"
 	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 	"github.com/esdr/esdr/internal/act"
+	"github.com/esdr/esdr/internal/route/route53"
 	"github.com/esdr/esdr/internal/state"
 	"github.com/esdr/esdr/testbed"
 	"github.com/esdr/esdr/testbed/peers"
@@ -53,6 +55,11 @@ func TestCrashMidPlanResumes(t *testing.T) {
 aws:
   region: us-east-1
   route53_endpoint: %s
+  cloudwatch_endpoint: %s
+  cloudwatch_json: true
+publish_health:
+  cloudwatch: true
+  interval: 10s
 targets:
   route53:
     - mode: record
@@ -68,7 +75,7 @@ targets:
     - socket: %s
       backend: es
       servers: {primary: [%s], standby: [%s]}
-`, motoURL, zoneID, etcdURL, hap.Socket, p.primary.Nodes[0].Name+", "+p.primary.Nodes[1].Name+", "+p.primary.Nodes[2].Name, sb.Name)
+`, motoURL, motoURL, zoneID, etcdURL, hap.Socket, p.primary.Nodes[0].Name+", "+p.primary.Nodes[1].Name+", "+p.primary.Nodes[2].Name, sb.Name)
 	e := startEsdr(t, p, s)
 	e.waitVerdict("standby", "up", detectBound)
 	e.waitActive("primary", 1, detectBound)
@@ -149,6 +156,27 @@ targets:
 	if err != nil || status != http.StatusForbidden || !strings.Contains(string(body), "cluster_block_exception") {
 		t.Fatalf("index on the fenced old primary: %d %s %v, want 403 cluster_block_exception", status, body, err)
 	}
+
+	// esdr's verdicts reach CloudWatch, for a CLOUDWATCH_METRIC Route 53 health check.
+	e.eventually("esdr/ClusterHealthy in CloudWatch", 30*time.Second, func() bool {
+		return publishedClusters(t, motoURL) >= 2
+	})
+}
+
+// publishedClusters counts the clusters CloudWatch (moto) has esdr/ClusterHealthy for.
+func publishedClusters(t *testing.T, motoURL string) int {
+	t.Helper()
+	cfg, err := route53.LoadAWS(context.Background(), route53.AWSConfig{Region: "us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, cw := route53.NewClients(cfg, route53.AWSConfig{CloudWatchEndpoint: motoURL, CloudWatchJSON: true})
+	out, err := cw.ListMetrics(context.Background(), &cloudwatch.ListMetricsInput{
+		Namespace: aws.String(route53.MetricNamespace), MetricName: aws.String(route53.MetricName)})
+	if err != nil {
+		return 0
+	}
+	return len(out.Metrics)
 }
 
 func stepStatus(p *act.Plan, kind act.StepKind) act.Status {

@@ -79,8 +79,9 @@ type daemon struct {
 	watcher *watch.Watcher
 	loop    *control.Loop
 	admin   *admin.Server
-	proxy   *proxy.Proxy // nil without proxy.listen
-	closers []io.Closer  // target connections
+	proxy   *proxy.Proxy                // nil without proxy.listen
+	closers []io.Closer                 // target connections
+	publish func(context.Context) error // CloudWatch health publishing, when configured
 }
 
 // build creates every component and binds the listeners, so that a taken port or a
@@ -107,7 +108,7 @@ func build(cfg *config.Config, log *slog.Logger) (*daemon, error) {
 
 // assemble builds the executor, the watcher, the loop and the listeners on an open store.
 func (d *daemon) assemble(cfg *config.Config, reg *prometheus.Registry, m *metrics.Metrics, targets []watch.Target, log *slog.Logger) error {
-	tgs, closers, err := newTargets(cfg, log)
+	tgs, pub, closers, err := newTargets(cfg, log)
 	if err != nil {
 		return err
 	}
@@ -142,6 +143,10 @@ func (d *daemon) assemble(cfg *config.Config, reg *prometheus.Registry, m *metri
 		return err
 	}
 	d.act, d.watcher, d.loop, d.admin = ex, w, loop, adm
+	if pub != nil {
+		every := cfg.PublishHealth.Interval
+		d.publish = func(ctx context.Context) error { return publishHealth(ctx, pub, w, every, log) }
+	}
 	if cfg.Proxy.Listen != "" {
 		if d.proxy, err = newProxy(cfg, reg, loop, w, log); err != nil {
 			return err
@@ -155,7 +160,7 @@ func (d *daemon) assemble(cfg *config.Config, reg *prometheus.Registry, m *metri
 func (d *daemon) run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errs := make(chan error, 5)
+	errs := make(chan error, 6)
 	start := func(name string, f func(context.Context) error) {
 		go func() {
 			err := f(ctx)
@@ -180,6 +185,10 @@ func (d *daemon) run(ctx context.Context) error {
 	n := 4
 	if d.proxy != nil {
 		start("proxy", d.proxy.Serve)
+		n++
+	}
+	if d.publish != nil {
+		start("publish", d.publish)
 		n++
 	}
 	var first error

@@ -13,21 +13,24 @@ import (
 	"github.com/esdr/esdr/internal/route/haproxy"
 	"github.com/esdr/esdr/internal/route/rfc2136"
 	"github.com/esdr/esdr/internal/route/route53"
+	"github.com/esdr/esdr/internal/watch"
 )
 
-// newTargets builds every configured traffic target, in the order plans switch them.
-// The returned closers release their connections (etcd clients) when esdr stops.
-func newTargets(cfg *config.Config, log *slog.Logger) ([]act.Target, []io.Closer, error) {
+// newTargets builds every configured traffic target, in the order plans switch them,
+// and the CloudWatch health publisher when configured. The returned closers release
+// their connections (etcd clients) when esdr stops.
+func newTargets(cfg *config.Config, log *slog.Logger) ([]act.Target, *route53.Publisher, []io.Closer, error) {
 	clusters := cfg.Policy().Clusters
 	var out []act.Target
 	var closers []io.Closer
-	fail := func(err error) ([]act.Target, []io.Closer, error) {
+	var pub *route53.Publisher
+	fail := func(err error) ([]act.Target, *route53.Publisher, []io.Closer, error) {
 		for _, c := range closers {
 			c.Close()
 		}
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	if len(cfg.Targets.Route53) > 0 {
+	if len(cfg.Targets.Route53) > 0 || cfg.PublishHealth.CloudWatch {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		awsCfg, err := route53.LoadAWS(ctx, route53.AWSConfig{Region: cfg.AWS.Region, Profile: cfg.AWS.Profile,
 			Route53Endpoint: cfg.AWS.Route53Endpoint, CloudWatchEndpoint: cfg.AWS.CloudWatchEndpoint, CloudWatchJSON: cfg.AWS.CloudWatchJSON})
@@ -35,8 +38,11 @@ func newTargets(cfg *config.Config, log *slog.Logger) ([]act.Target, []io.Closer
 		if err != nil {
 			return fail(fmt.Errorf("aws: %w", err))
 		}
-		r53, _ := route53.NewClients(awsCfg, route53.AWSConfig{Route53Endpoint: cfg.AWS.Route53Endpoint,
+		r53, cw := route53.NewClients(awsCfg, route53.AWSConfig{Route53Endpoint: cfg.AWS.Route53Endpoint,
 			CloudWatchEndpoint: cfg.AWS.CloudWatchEndpoint, CloudWatchJSON: cfg.AWS.CloudWatchJSON})
+		if cfg.PublishHealth.CloudWatch {
+			pub = route53.NewPublisher(cw, nil)
+		}
 		for i, t := range cfg.Targets.Route53 {
 			var tg act.Target
 			switch t.Mode {
@@ -81,5 +87,29 @@ func newTargets(cfg *config.Config, log *slog.Logger) ([]act.Target, []io.Closer
 		}
 		out = append(out, tg)
 	}
-	return out, closers, nil
+	return out, pub, closers, nil
+}
+
+// publishHealth sends the watch step's verdicts to CloudWatch every interval until ctx
+// ends. A failed publish is logged, never fatal: the alarm sees missing data and the
+// Route 53 health check's insufficient-data rule decides.
+func publishHealth(ctx context.Context, pub *route53.Publisher, w *watch.Watcher, every time.Duration, log *slog.Logger) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		healthy := map[string]bool{}
+		for name, o := range w.Snapshot() {
+			healthy[name] = o.Up()
+		}
+		pctx, cancel := context.WithTimeout(ctx, every)
+		if err := pub.Publish(pctx, healthy); err != nil && ctx.Err() == nil {
+			log.Warn("publish health to CloudWatch failed; retrying next interval", "err", err)
+		}
+		cancel()
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
 }

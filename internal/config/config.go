@@ -31,6 +31,8 @@ type Config struct {
 	Hooks    HooksConfig    `yaml:"hooks"`
 	Targets  TargetsConfig  `yaml:"targets"`
 	AWS      AWSConfig      `yaml:"aws"`
+	// PublishHealth sends esdr's verdicts to CloudWatch.
+	PublishHealth PublishHealthConfig `yaml:"publish_health"`
 	// Warnings are things that work but are probably not what the operator wants (a long
 	// DNS TTL, a private address for a Route 53 checker). check-config prints them and
 	// esdr run logs them; they do not stop esdr.
@@ -41,12 +43,13 @@ type Config struct {
 // out keeps the value here. It has no clusters, so it does not validate on its own.
 func Default() *Config {
 	return &Config{
-		Health:   DefaultHealth(),
-		Failover: DefaultFailover(),
-		State:    DefaultState(),
-		Admin:    DefaultAdmin(),
-		Metrics:  DefaultMetrics(),
-		Log:      DefaultLog(),
+		Health:        DefaultHealth(),
+		Failover:      DefaultFailover(),
+		State:         DefaultState(),
+		Admin:         DefaultAdmin(),
+		Metrics:       DefaultMetrics(),
+		Log:           DefaultLog(),
+		PublishHealth: DefaultPublishHealth(),
 	}
 }
 
@@ -123,6 +126,7 @@ func (c *Config) validate(p *collector) {
 	c.Proxy.validate(p, c.Admin)
 	c.Act.validate(p)
 	c.Hooks.validate(p)
+	c.PublishHealth.validate(p)
 	c.Warnings = nil
 	c.Targets.validate(p, c.Policy().Clusters, func(w string) { c.Warnings = append(c.Warnings, w) })
 }

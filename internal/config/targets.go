@@ -165,3 +165,24 @@ func (ts TargetsConfig) validate(p *collector, clusters []string, warn func(stri
 		report(index("targets.haproxy", i), t.Route().Check(clusters))
 	}
 }
+
+// PublishHealthConfig publishes esdr's verdict on each cluster as a CloudWatch metric
+// (namespace esdr, metric ClusterHealthy, dimension Cluster; 1 up, 0 not), so that a
+// CloudWatch-alarm-based Route 53 health check can follow what esdr sees from inside the
+// VPC, with credentials Route 53's public checkers cannot send.
+type PublishHealthConfig struct {
+	CloudWatch bool          `yaml:"cloudwatch"`
+	Interval   time.Duration `yaml:"interval"`
+}
+
+// DefaultPublishHealth publishes nothing; when enabled, every 30s (CloudWatch alarms
+// evaluate per minute; an alarm with missing data goes to INSUFFICIENT_DATA).
+func DefaultPublishHealth() PublishHealthConfig {
+	return PublishHealthConfig{Interval: 30 * time.Second}
+}
+
+func (h PublishHealthConfig) validate(p *collector) {
+	if h.CloudWatch && (h.Interval < 10*time.Second || h.Interval > time.Minute) {
+		p.add("publish_health.interval", "%s is out of range, want 10s to 1m (CloudWatch alarms evaluate once a minute)", h.Interval)
+	}
+}
