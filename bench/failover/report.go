@@ -73,7 +73,7 @@ func targets(b *bed, results map[fault][]runResult) string {
 		}
 		ratio := ""
 		if worst > 0 && worstHA > 0 {
-			ratio = fmt.Sprintf(", %.1f× HAProxy's", float64(worst)/float64(worstHA))
+			ratio = fmt.Sprintf(", %.2f× HAProxy's", float64(worst)/float64(worstHA))
 		}
 		fmt.Fprintf(&s, "\n- %s → standby serving ≤ %s: **%s** (HAProxy %s%s); failed reads %d (HAProxy %d) over %d runs",
 			t.f, t.goal, fmtRTO(worst), fmtRTO(worstHA), ratio, failed, failedHA, len(rs))
