@@ -131,6 +131,10 @@ func (p *Proxy) forward(r *http.Request, k kind, body *replay) (*result, *pool, 
 		res := p.attempt(ctx, pl, n, r, body, k)
 		if res.err == nil {
 			n.succeeded()
+			if p.holdBlocked(ctx, pl, res, k, body) {
+				tried = make([]bool, len(pl.nodes))
+				continue
+			}
 			return res, pl, nil
 		}
 		if ctx.Err() != nil {

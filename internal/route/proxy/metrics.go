@@ -12,6 +12,7 @@ const (
 	retryNotDelivered = "not_delivered" // the node never received it (dial refused, reset before sending)
 	retryReadFailed   = "read_failed"   // a read failed after it was sent; it is safe to repeat
 	retryFailover     = "failover"      // it followed a new epoch to another cluster
+	retryBlocked      = "write_blocked" // the new active still had its read-only block; not applied
 )
 
 // upstreamBuckets span 1ms to 60s: a local node answers in a millisecond, a heavy search
@@ -56,7 +57,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			return nil, err
 		}
 	}
-	for _, r := range []string{retryNotDelivered, retryReadFailed, retryFailover} {
+	for _, r := range []string{retryNotDelivered, retryReadFailed, retryFailover, retryBlocked} {
 		m.retries.WithLabelValues(r)
 	}
 	return m, nil

@@ -47,6 +47,7 @@ type pool struct {
 	epoch   uint64
 	cluster string
 	auth    string
+	created time.Time // when this epoch's pool was built: the epoch change, as the proxy saw it
 	nodes   []*node
 	tr      *http.Transport
 	next    atomic.Uint32
@@ -61,7 +62,7 @@ func newPool(cfg Config, ep endpoint, acc clusterAccess) (*pool, error) {
 	if len(ep.Nodes) == 0 {
 		return nil, fmt.Errorf("cluster %q of epoch %d has no nodes", ep.Cluster, ep.Epoch)
 	}
-	p := &pool{epoch: ep.Epoch, cluster: ep.Cluster, auth: acc.auth}
+	p := &pool{epoch: ep.Epoch, cluster: ep.Cluster, auth: acc.auth, created: time.Now()}
 	p.retiredCtx, p.retire = context.WithCancel(context.Background())
 	p.retired = p.retiredCtx.Done()
 	for _, s := range ep.Nodes {

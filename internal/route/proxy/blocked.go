@@ -1,0 +1,42 @@
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"time"
+)
+
+// blockedRetryEvery is the pause between attempts of a write the new active cluster
+// refused with its read-only block, while the plan that lifts the block is running.
+const blockedRetryEvery = 200 * time.Millisecond
+
+// blockedByFence reports whether a write was refused because the cluster is read-only
+// (cluster.blocks.read_only, which esdr itself sets when it fences a cluster and lifts
+// when it promotes one). Elasticsearch and OpenSearch check that block before executing
+// anything, so such a write was not applied and repeating it is safe.
+func blockedByFence(res *result, k kind) bool {
+	return k == kindWrite && res.resp != nil && res.resp.StatusCode == http.StatusForbidden &&
+		bytes.Contains(res.first, []byte("cluster_block_exception")) &&
+		bytes.Contains(res.first, []byte("read-only"))
+}
+
+// holdBlocked decides whether to hold a write the active cluster refused with its
+// read-only block: only in the first failover_wait of an epoch (the plan's unfence step
+// is in flight: the proxy switches at the epoch change, the plan right after) and only
+// when the body can be sent again. It waits blockedRetryEvery and reports true to retry.
+func (p *Proxy) holdBlocked(ctx context.Context, pl *pool, res *result, k kind, body *replay) bool {
+	if !blockedByFence(res, k) || time.Since(pl.created) > p.cfg.FailoverWait || (body != nil && !body.canReplay()) {
+		return false
+	}
+	res.done()
+	p.m.retry(retryBlocked)
+	t := time.NewTimer(blockedRetryEvery)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return true // the next attempt sees the context and ends the request
+	}
+}

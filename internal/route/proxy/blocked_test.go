@@ -1,0 +1,57 @@
+package proxy
+
+import (
+	"io"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+const readOnlyBody = `{"error":{"root_cause":[{"type":"cluster_block_exception","reason":"blocked by: [FORBIDDEN/6/cluster read-only (api)];"}],"type":"cluster_block_exception","reason":"blocked by: [FORBIDDEN/6/cluster read-only (api)];"},"status":403}`
+
+// fencedFor answers writes with the read-only block until unfenced is set.
+func fencedFor(unfenced *atomic.Bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method != http.MethodGet && !unfenced.Load() {
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = io.WriteString(w, readOnlyBody)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+		_, _ = io.WriteString(w, `{"result":"created"}`)
+	}
+}
+
+// A write that reaches the new active cluster before the plan lifted its read-only block
+// is held and retried — it was not applied — and succeeds once the block is gone.
+func TestWriteHeldWhileNewActiveIsUnfenced(t *testing.T) {
+	var unfenced atomic.Bool
+	b := newBackend(t, "w1", fencedFor(&unfenced))
+	h := startProxy(t, Config{FailoverWait: 3 * time.Second}, newRouter("west", 2, b.url()), &fakeProber{})
+	go func() { time.Sleep(500 * time.Millisecond); unfenced.Store(true) }()
+	a := h.do(t, "PUT", "/idx/_doc/1", `{"x":1}`)
+	if a.status != http.StatusCreated {
+		t.Fatalf("write answered %d %s, want 201 once the block was lifted", a.status, a.body)
+	}
+	if hits := b.hits.Load(); hits < 2 {
+		t.Fatalf("backend saw %d attempts, want the refused ones and the accepted one", hits)
+	}
+}
+
+// Outside the first failover_wait of an epoch, a read-only cluster is the operator's
+// business: the block is passed to the client at once.
+func TestWriteBlockPassedThroughLaterInTheEpoch(t *testing.T) {
+	var unfenced atomic.Bool
+	b := newBackend(t, "w1", fencedFor(&unfenced))
+	h := startProxy(t, Config{FailoverWait: 200 * time.Millisecond}, newRouter("west", 2, b.url()), &fakeProber{})
+	h.do(t, "GET", "/", "") // builds the epoch's pool
+	time.Sleep(300 * time.Millisecond)
+	before := b.hits.Load()
+	a := h.do(t, "PUT", "/idx/_doc/1", `{"x":1}`)
+	if a.status != http.StatusForbidden || b.hits.Load()-before != 1 {
+		t.Fatalf("write answered %d after %d attempts, want the 403 after one", a.status, b.hits.Load()-before)
+	}
+}
