@@ -9,6 +9,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -34,7 +35,8 @@ type result struct {
 }
 
 // attempt sends r to one node of pl. Reads and scrolls are aborted when pl is retired
-// before their response starts, to be retried on the new cluster.
+// before their response starts, to be retried on the new cluster; writes when it is
+// retired before the node answered.
 func (p *Proxy) attempt(ctx context.Context, pl *pool, n *node, r *http.Request, body *replay, k kind) *result {
 	ctx, cancel := context.WithCancelCause(ctx)
 	var st sendTracker
@@ -64,10 +66,16 @@ func (p *Proxy) attempt(ctx context.Context, pl *pool, n *node, r *http.Request,
 	}
 	out = out.WithContext(ctx)
 
-	stopWatch := func() bool { return false }
-	if k != kindWrite {
-		stopWatch = context.AfterFunc(pl.retiredCtx, func() { cancel(errRetired) })
-	}
+	// When the epoch ends before the node answered, the attempt is cut: a read to be
+	// retried on the new cluster, a write to be answered at once as outcome-unknown (a
+	// hung old cluster must not hold it until upstream_timeout). A write whose response
+	// has started is left to finish.
+	var answered atomic.Bool
+	stopWatch := context.AfterFunc(pl.retiredCtx, func() {
+		if k != kindWrite || !answered.Load() {
+			cancel(errRetired)
+		}
+	})
 	buf := chunks.Get().(*[]byte)
 	res := &result{node: n}
 	res.done = sync.OnceFunc(func() {
@@ -87,6 +95,7 @@ func (p *Proxy) attempt(ctx context.Context, pl *pool, n *node, r *http.Request,
 
 	start := time.Now()
 	resp, err := pl.tr.RoundTrip(out)
+	answered.Store(err == nil)
 	if err == nil {
 		p.m.upstreamDone(pl.cluster, time.Since(start))
 		res.resp = resp

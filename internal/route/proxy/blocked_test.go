@@ -3,6 +3,7 @@ package proxy
 import (
 	"io"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -53,5 +54,37 @@ func TestWriteBlockPassedThroughLaterInTheEpoch(t *testing.T) {
 	a := h.do(t, "PUT", "/idx/_doc/1", `{"x":1}`)
 	if a.status != http.StatusForbidden || b.hits.Load()-before != 1 {
 		t.Fatalf("write answered %d after %d attempts, want the 403 after one", a.status, b.hits.Load()-before)
+	}
+}
+
+// A write hung on a cluster that stops being active is answered at once as
+// outcome-unknown (it may still apply there later), not held until upstream_timeout,
+// and never replayed on the new cluster.
+func TestHungWriteAnsweredOnEpochChange(t *testing.T) {
+	release := make(chan struct{})
+	east := newBackend(t, "e1", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	defer close(release)
+	west := newBackend(t, "w1", nil)
+	r := newRouter("east", 1, east.url())
+	h := startProxy(t, Config{UpstreamTimeout: time.Minute}, r, &fakeProber{})
+	go func() {
+		waitFor(t, "the write to reach east", func() bool { return east.hits.Load() == 1 })
+		r.set("west", 2, west.url())
+	}()
+	start := time.Now()
+	a := h.do(t, "PUT", "/idx/_doc/1", `{"x":1}`)
+	if a.status != http.StatusBadGateway || !strings.Contains(a.body, typeWriteOutcomeUnknown) {
+		t.Fatalf("hung write answered %d %s, want 502 %s", a.status, a.body, typeWriteOutcomeUnknown)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("answered after %s, not at the epoch change", took)
+	}
+	if west.hits.Load() != 0 {
+		t.Fatal("the write was replayed on the new cluster")
 	}
 }

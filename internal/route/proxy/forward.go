@@ -164,6 +164,10 @@ func (p *Proxy) forward(r *http.Request, k kind, body *replay) (*result, *pool, 
 func describe(res *result, pl *pool, k kind) error {
 	where := fmt.Sprintf("node %s of cluster %q (epoch %d)", res.node.raw, pl.cluster, pl.epoch)
 	switch {
+	case k == kindWrite && res.delivered && errors.Is(res.err, errRetired):
+		return newESError(http.StatusBadGateway, typeWriteOutcomeUnknown, fmt.Sprintf(
+			"the active cluster changed while the write was in flight to %s: it may or may not have been applied there, and esdr does not replay it",
+			where))
 	case k == kindWrite && res.delivered:
 		return newESError(http.StatusBadGateway, typeWriteOutcomeUnknown, fmt.Sprintf(
 			"the write was sent to %s and the connection failed before an answer (%v): it may or may not have been applied, and esdr does not replay it",
