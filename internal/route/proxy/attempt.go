@@ -34,6 +34,11 @@ type result struct {
 	done      func()
 }
 
+// writeGrace is how long a write in flight when its epoch ends may still be answered by
+// the old cluster (a healthy one, in a switchover, answers in milliseconds) before it is
+// cut and answered outcome-unknown (a hung one would hold it until upstream_timeout).
+const writeGrace = time.Second
+
 // attempt sends r to one node of pl. Reads and scrolls are aborted when pl is retired
 // before their response starts, to be retried on the new cluster; writes when it is
 // retired before the node answered.
@@ -68,18 +73,28 @@ func (p *Proxy) attempt(ctx context.Context, pl *pool, n *node, r *http.Request,
 
 	// When the epoch ends before the node answered, the attempt is cut: a read to be
 	// retried on the new cluster, a write to be answered at once as outcome-unknown (a
-	// hung old cluster must not hold it until upstream_timeout). A write whose response
-	// has started is left to finish.
+	// hung old cluster must not hold it until upstream_timeout) after writeGrace. A write
+	// whose response has started is left to finish.
 	var answered atomic.Bool
+	var grace atomic.Pointer[time.Timer]
 	stopWatch := context.AfterFunc(pl.retiredCtx, func() {
-		if k != kindWrite || !answered.Load() {
+		if k != kindWrite {
 			cancel(errRetired)
+			return
 		}
+		grace.Store(time.AfterFunc(writeGrace, func() {
+			if !answered.Load() {
+				cancel(errRetired)
+			}
+		}))
 	})
 	buf := chunks.Get().(*[]byte)
 	res := &result{node: n}
 	res.done = sync.OnceFunc(func() {
 		stopWatch()
+		if t := grace.Load(); t != nil {
+			t.Stop()
+		}
 		if res.resp != nil {
 			res.resp.Body.Close()
 		}

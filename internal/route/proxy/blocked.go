@@ -21,12 +21,16 @@ func blockedByFence(res *result, k kind) bool {
 		bytes.Contains(res.first, []byte("read-only"))
 }
 
-// holdBlocked decides whether to hold a write the active cluster refused with its
-// read-only block: only in the first failover_wait of an epoch (the plan's unfence step
-// is in flight: the proxy switches at the epoch change, the plan right after) and only
-// when the body can be sent again. It waits blockedRetryEvery and reports true to retry.
+// holdBlocked decides whether to retry a write refused with the read-only block, which
+// means it was not applied. Two moments of a transition produce that refusal: the new
+// active cluster before the plan's unfence step ran (the proxy switches at the epoch
+// change, the plan right after), and the old one just fenced while the proxy still sent
+// it this request. So: within the first failover_wait of an epoch, or when this pool's
+// epoch has ended (the retry then goes to the new cluster), and only when the body can be
+// sent again. It waits blockedRetryEvery and reports true to retry.
 func (p *Proxy) holdBlocked(ctx context.Context, pl *pool, res *result, k kind, body *replay) bool {
-	if !blockedByFence(res, k) || time.Since(pl.created) > p.cfg.FailoverWait || (body != nil && !body.canReplay()) {
+	young := time.Since(pl.created) <= p.cfg.FailoverWait
+	if !blockedByFence(res, k) || !(young || pl.isRetired()) || (body != nil && !body.canReplay()) {
 		return false
 	}
 	res.done()

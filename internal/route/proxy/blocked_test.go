@@ -88,3 +88,33 @@ func TestHungWriteAnsweredOnEpochChange(t *testing.T) {
 		t.Fatal("the write was replayed on the new cluster")
 	}
 }
+
+// A write the old cluster answers with its new read-only block after the epoch ended
+// (it was fenced while the write was in flight) follows the new epoch: the block proves
+// it was not applied.
+func TestWriteBlockedByJustFencedClusterFollowsNewEpoch(t *testing.T) {
+	var r *fakeRouter
+	west := newBackend(t, "w1", nil)
+	switched := make(chan struct{})
+	east := newBackend(t, "e1", func(w http.ResponseWriter, req *http.Request) {
+		_, _ = io.Copy(io.Discard, req.Body)
+		if req.Method == http.MethodGet {
+			return
+		}
+		r.set("west", 2, west.url()) // the decision lands, the plan fences east...
+		<-switched
+		time.Sleep(100 * time.Millisecond) // ...and east refuses the write it was holding
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = io.WriteString(w, readOnlyBody)
+	})
+	r = newRouter("east", 1, east.url())
+	h := startProxy(t, Config{FailoverWait: 50 * time.Millisecond}, r, &fakeProber{})
+	h.do(t, "GET", "/", "") // the epoch's pool exists and is past its first failover_wait
+	time.Sleep(100 * time.Millisecond)
+	go func() { close(switched) }()
+	a := h.do(t, "PUT", "/idx/_doc/1", `{"x":1}`)
+	if a.status != http.StatusOK || a.cluster != "west" || east.hits.Load() != 2 || west.hits.Load() != 1 {
+		t.Fatalf("write answered %d by %q (east %d, west %d hits): %s", a.status, a.cluster, east.hits.Load(), west.hits.Load(), a.body)
+	}
+}
