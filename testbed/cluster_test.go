@@ -3,7 +3,6 @@ package testbed
 import (
 	"context"
 	"errors"
-	"net"
 	"os"
 	"strings"
 	"syscall"
@@ -165,12 +164,11 @@ func killAll(t *testing.T, c *Cluster) {
 		t.Fatal(err)
 	}
 	for _, n := range c.Nodes {
-		conn, err := net.DialTimeout("tcp", n.URL()[len("http://"):], 2*time.Second)
-		if err == nil {
-			conn.Close()
+		up, err := Listening(n.URL()[len("http://"):], 2*time.Second)
+		if up {
 			t.Fatalf("node %s: port %d still accepts connections", n.Name, n.HTTPPort)
 		}
-		if !errors.Is(err, syscall.ECONNREFUSED) {
+		if err != nil && !errors.Is(err, syscall.ECONNREFUSED) {
 			t.Fatalf("node %s: dial: %v, want connection refused", n.Name, err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"strconv"
+	"time"
 )
 
 // Free ports are drawn from below the kernel's ephemeral range (32768+), so outgoing
@@ -43,4 +44,17 @@ func portRange(first, n int) ([]int, error) {
 		}
 	}
 	return nil, fmt.Errorf("%w: no run of %d free ports in %d-%d", ErrPortInUse, n, freePortLow, freePortHigh)
+}
+
+// Listening reports whether something accepts TCP connections on addr. A dial to a
+// loopback port that nothing listens on can still "succeed" when the kernel picks that
+// same port as the source (TCP self-connect, possible for ports given by others in the
+// ephemeral range); that is not a listener, and is reported as false.
+func Listening(addr string, timeout time.Duration) (bool, error) {
+	conn, err := net.DialTimeout("tcp", addr, timeout)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+	return conn.LocalAddr().String() != conn.RemoteAddr().String(), nil
 }

@@ -31,8 +31,16 @@ func procState(pid int, dir string) State {
 		return Stopped
 	}
 	cmdline, err := os.ReadFile(filepath.Join(proc, "cmdline"))
-	if err != nil || !bytes.Contains(cmdline, []byte("\x00"+dir+"\x00")) {
+	if err != nil {
 		return Stopped
+	}
+	if len(cmdline) == 0 {
+		// Exiting: the kernel releases a dying process's memory (so cmdline reads empty)
+		// before its files, so its sockets may still be open.
+		return Running
+	}
+	if !bytes.Contains(cmdline, []byte("\x00"+dir+"\x00")) {
+		return Stopped // the pid now belongs to another program
 	}
 	if c := stat[i+2]; c == 'T' || c == 't' {
 		return Paused

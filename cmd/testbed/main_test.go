@@ -122,8 +122,7 @@ func TestUpStatusKillDown(t *testing.T) {
 	if got := st.Clusters[0].Nodes[2]; got.State != testbed.Stopped || got.PID != 0 {
 		t.Fatalf("killed node: %+v", got)
 	}
-	if conn, err := net.DialTimeout("tcp", strings.TrimPrefix(victim.HTTP, "http://"), time.Second); err == nil {
-		conn.Close()
+	if up, _ := testbed.Listening(strings.TrimPrefix(victim.HTTP, "http://"), time.Second); up {
 		t.Fatalf("killed node %s still accepts connections", victim.Name)
 	}
 
