@@ -199,7 +199,8 @@ func (b *browser) waitFor(t *testing.T, what string, within time.Duration, cond 
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), within)
 	defer cancel()
-	for b.eval(t, "("+cond+") === true") != true {
+	// Until the page has loaded, its elements are missing: an exception means "not yet".
+	for b.eval(t, "(() => { try { return ("+cond+") === true } catch (e) { return false } })()") != true {
 		select {
 		case <-ctx.Done():
 			b.screenshot(t, "status-page-timeout.png")
