@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/esdr/esdr/bench/anchor"
 	"os"
 	"slices"
 	"strings"
@@ -47,8 +48,8 @@ func markdown(b *bed, engine string, fs []fault, results map[fault][]runResult) 
 		s.WriteString("\n")
 	}
 	s.WriteString(targets(b, results))
-	fmt.Fprintf(&s, "\nHAProxy %s configuration (addresses are this run's):\n\n```\n%s```\n", haproxyVersion(),
-		anchor("127.0.0.1:FRONT", []string{"127.0.0.1:P1", "127.0.0.1:P2", "127.0.0.1:P3"}, "127.0.0.1:S1"))
+	fmt.Fprintf(&s, "\nHAProxy %s configuration (addresses are this run's):\n\n```\n%s```\n", anchor.Version(),
+		haproxyConfigFor("127.0.0.1:FRONT", []string{"127.0.0.1:P1", "127.0.0.1:P2", "127.0.0.1:P3"}, "127.0.0.1:S1"))
 	return s.String()
 }
 

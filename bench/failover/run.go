@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/esdr/esdr/bench/anchor"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -82,11 +83,11 @@ func (b *bed) run(ctx context.Context, f fault, i int) (runResult, error) {
 	if err := e.WaitUp(ctx, time.Minute, "primary", "standby"); err != nil {
 		return res, err
 	}
-	h, err := startHAProxy(ctx, runDir, anchor(haAddr, b.primary.URLs(), b.standby.URLs()[0]), haAddr)
+	h, err := anchor.Start(ctx, runDir, haproxyConfigFor(haAddr, b.primary.URLs(), b.standby.URLs()[0]), haAddr)
 	if err != nil {
 		return res, err
 	}
-	defer h.stop()
+	defer h.Stop()
 	urls := map[string]string{"esdr": "http://" + proxyAddr, "haproxy": "http://" + haAddr}
 
 	indices := map[load]string{}
@@ -141,7 +142,7 @@ func (b *bed) run(ctx context.Context, f fault, i int) (runResult, error) {
 	// esdr fences the old primary (cluster.blocks.read_only) as soon as it answers: stop
 	// esdr before healing it, then lift the block for the next run.
 	e.Stop()
-	h.stop()
+	h.Stop()
 	if err := b.heal(ctx, f); err != nil {
 		return res, err
 	}

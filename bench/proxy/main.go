@@ -8,6 +8,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/esdr/esdr/bench/anchor"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -101,15 +102,15 @@ func bench(ctx context.Context, conns []int, d, warmup time.Duration, threads in
 		return err
 	}
 	haCfg := fmt.Sprintf(haproxyConfig, haAddr, strings.TrimPrefix(node, "http://"))
-	h, err := startHAProxy(ctx, dir, haCfg, haAddr)
+	h, err := anchor.Start(ctx, dir, haCfg, haAddr)
 	if err != nil {
 		return err
 	}
-	defer h.stop()
+	defer h.Stop()
 	logf("backend %s, HAProxy %s, esdr proxies %s and %s", node, haAddr, esdrDefault.proxy, esdrIdle.proxy)
 
 	targets := []target{
-		{"direct", node, 0}, {"haproxy", "http://" + haAddr, h.pid()},
+		{"direct", node, 0}, {"haproxy", "http://" + haAddr, h.PID()},
 		{"esdr", esdrDefault.proxy, esdrDefault.pid}, {esdrIdleName, esdrIdle.proxy, esdrIdle.pid},
 	}
 	res := newResults(path, d, threads, haCfg)
