@@ -35,7 +35,11 @@ func (l *Loop) round(ctx context.Context, cmd *decide.Command) (decide.Decision,
 				}
 			}
 		}
-		events := observed
+		events := make([]state.Event, len(observed), len(observed)+1)
+		for i, ev := range observed {
+			ev.Epoch = prev.State.Epoch // what was observed, under the epoch in force
+			events[i] = ev
+		}
 		notable := d.Action != decide.ActNone || d.Code != last.Code || cmd != nil
 		if notable {
 			events = append(events, decisionEvent(d, cmd, now))
