@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/esdr/esdr/internal/drill"
@@ -140,33 +138,8 @@ func (d *demo) checkFenced(ctx context.Context, r *result, esP *esclient.Client,
 
 // requestCount is how many searches and index operations a cluster has executed.
 func requestCount(ctx context.Context, es *esclient.Client) (int64, error) {
-	status, body, err := es.Do(ctx, http.MethodGet, "/_nodes/stats/indices/search,indexing", nil)
-	if err != nil {
-		return 0, err
-	}
-	if status != http.StatusOK {
-		return 0, fmt.Errorf("node stats: HTTP %d", status)
-	}
-	var s struct {
-		Nodes map[string]struct {
-			Indices struct {
-				Search struct {
-					QueryTotal int64 `json:"query_total"`
-				} `json:"search"`
-				Indexing struct {
-					IndexTotal int64 `json:"index_total"`
-				} `json:"indexing"`
-			} `json:"indices"`
-		} `json:"nodes"`
-	}
-	if err := json.Unmarshal(body, &s); err != nil {
-		return 0, fmt.Errorf("node stats: %w", err)
-	}
-	var n int64
-	for _, x := range s.Nodes {
-		n += x.Indices.Search.QueryTotal + x.Indices.Indexing.IndexTotal
-	}
-	return n, nil
+	searches, indexed, err := drill.Executed(ctx, es)
+	return searches + indexed, err
 }
 
 func esOf(c *testbed.Cluster) (*esclient.Client, error) {

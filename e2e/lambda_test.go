@@ -79,8 +79,8 @@ targets:
 	fn := startRIE(t, rieBin, boot, []string{"ESDR_CONFIG=" + cfg, "ESDR_ALARM_NAME=" + lambdaAlarm,
 		"AWS_ACCESS_KEY_ID=testing", "AWS_SECRET_ACCESS_KEY=testing", "AWS_REGION=us-east-1"})
 
-	record := func() string { return recordValue(t, motoURL, zone, "es.example.com.") }
-	marker := func() string { return txtValue(t, rc, zone, "_esdr.es.example.com.") }
+	record := func() string { return recordValue(t, motoURL, zone, "es.example.com.", r53types.RRTypeCname) }
+	marker := func() string { return recordValue(t, motoURL, zone, "_esdr.es.example.com.", r53types.RRTypeTxt) }
 
 	// Malformed and unknown events: an error, nothing read from the clusters, nothing changed.
 	for name, ev := range map[string]string{
@@ -319,18 +319,4 @@ func changeRecord(t *testing.T, rc *r53.Client, zone string, action r53types.Cha
 	if err != nil {
 		t.Fatal(err)
 	}
-}
-
-func txtValue(t *testing.T, rc *r53.Client, zone, name string) string {
-	t.Helper()
-	out, err := rc.ListResourceRecordSets(context.Background(), &r53.ListResourceRecordSetsInput{HostedZoneId: aws.String(zone)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, rr := range out.ResourceRecordSets {
-		if aws.ToString(rr.Name) == name && rr.Type == r53types.RRTypeTxt && len(rr.ResourceRecords) == 1 {
-			return aws.ToString(rr.ResourceRecords[0].Value)
-		}
-	}
-	return ""
 }

@@ -3,10 +3,8 @@ package e2e
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -42,28 +40,9 @@ func prepare(t *testing.T, p pair) {
 // its own statistics: the proof that esdr sent it (or did not send it) traffic.
 func requestCounts(t *testing.T, c *testbed.Cluster) (search, index int64) {
 	t.Helper()
-	_, body, err := esOf(t, c).Do(context.Background(), http.MethodGet, "/_nodes/stats/indices/search,indexing", nil)
+	search, index, err := drill.Executed(context.Background(), esOf(t, c))
 	if err != nil {
 		t.Fatal(err)
-	}
-	var r struct {
-		Nodes map[string]struct {
-			Indices struct {
-				Search struct {
-					QueryTotal int64 `json:"query_total"`
-				} `json:"search"`
-				Indexing struct {
-					IndexTotal int64 `json:"index_total"`
-				} `json:"indexing"`
-			} `json:"indices"`
-		} `json:"nodes"`
-	}
-	if err := json.Unmarshal(body, &r); err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range r.Nodes {
-		search += n.Indices.Search.QueryTotal
-		index += n.Indices.Indexing.IndexTotal
 	}
 	return search, index
 }

@@ -142,7 +142,7 @@ targets:
 			t.Errorf("haproxy server %s admin state %s, want maint=%v\n%s", name, admin, wantMaint, states)
 		}
 	}
-	if got := recordValue(t, motoURL, zoneID, "es.example.com."); strings.TrimSuffix(got, ".") != "standby.example.net" {
+	if got := recordValue(t, motoURL, zoneID, "es.example.com.", r53types.RRTypeCname); strings.TrimSuffix(got, ".") != "standby.example.net" {
 		t.Errorf("route53 record = %q, want standby.example.net", got)
 	}
 
@@ -203,14 +203,15 @@ func createZone(t *testing.T, motoURL string) string {
 	return strings.TrimPrefix(*out.HostedZone.Id, "/hostedzone/")
 }
 
-func recordValue(t *testing.T, motoURL, zoneID, name string) string {
+// recordValue is the single value of the record name of type typ in the zone, or "".
+func recordValue(t *testing.T, motoURL, zoneID, name string, typ r53types.RRType) string {
 	t.Helper()
 	out, err := route53Client(motoURL).ListResourceRecordSets(context.Background(), &r53.ListResourceRecordSetsInput{HostedZoneId: aws.String(zoneID)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, rr := range out.ResourceRecordSets {
-		if aws.ToString(rr.Name) == name && rr.Type == r53types.RRTypeCname && len(rr.ResourceRecords) == 1 {
+		if aws.ToString(rr.Name) == name && rr.Type == typ && len(rr.ResourceRecords) == 1 {
 			return aws.ToString(rr.ResourceRecords[0].Value)
 		}
 	}

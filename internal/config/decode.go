@@ -112,13 +112,8 @@ func (d *decoder) resolve(key string, n ast.Node) ast.Node {
 
 // mapping applies a YAML mapping to a struct.
 func (d *decoder) mapping(key string, n ast.Node, v reflect.Value) {
-	var pairs []*ast.MappingValueNode
-	switch t := n.(type) {
-	case *ast.MappingNode:
-		pairs = t.Values
-	case *ast.MappingValueNode:
-		pairs = []*ast.MappingValueNode{t}
-	default:
+	pairs, ok := pairsOf(n)
+	if !ok {
 		what := describe(n)
 		if holdsSecret(v.Type()) { // auth: hunter2 must not echo hunter2
 			what = "a single value"
@@ -150,16 +145,22 @@ func (d *decoder) mapping(key string, n ast.Node, v reflect.Value) {
 	}
 }
 
+// pairsOf returns the key/value pairs of a YAML mapping node, and false for anything else.
+func pairsOf(n ast.Node) ([]*ast.MappingValueNode, bool) {
+	switch t := n.(type) {
+	case *ast.MappingNode:
+		return t.Values, true
+	case *ast.MappingValueNode:
+		return []*ast.MappingValueNode{t}, true
+	}
+	return nil, false
+}
+
 // dict applies a YAML mapping with free-form keys (cluster names, as in
 // targets.route53[0].values) to a map with string keys, replacing any default map.
 func (d *decoder) dict(key string, n ast.Node, v reflect.Value) {
-	var pairs []*ast.MappingValueNode
-	switch t := n.(type) {
-	case *ast.MappingNode:
-		pairs = t.Values
-	case *ast.MappingValueNode:
-		pairs = []*ast.MappingValueNode{t}
-	default:
+	pairs, ok := pairsOf(n)
+	if !ok {
 		d.p.add(key, "%s is not a mapping, want NAME: value pairs such as primary: ...", describe(n))
 		return
 	}
