@@ -33,6 +33,9 @@ type Config struct {
 	AWS      AWSConfig      `yaml:"aws"`
 	// PublishHealth sends esdr's verdicts to CloudWatch.
 	PublishHealth PublishHealthConfig `yaml:"publish_health"`
+	// Fleet, when set, runs this esdr as one member of a fleet over etcd; nil is the
+	// embedded default (one process, state.path).
+	Fleet *FleetConfig `yaml:"fleet"`
 	// Warnings are things that work but are probably not what the operator wants (a long
 	// DNS TTL, a private address for a Route 53 checker). check-config prints them and
 	// esdr run logs them; they do not stop esdr.
@@ -106,6 +109,9 @@ func (c *Config) normalize(baseDir string) {
 		cl.TLS.CAFile = resolvePath(baseDir, cl.TLS.CAFile)
 	}
 	c.State.Path = resolvePath(baseDir, c.State.Path)
+	if c.Fleet != nil {
+		c.Fleet.normalize(c.Health, baseDir)
+	}
 }
 
 // validate checks every part of c, adding one problem per thing wrong.
@@ -127,7 +133,8 @@ func (c *Config) validate(p *collector) {
 	c.Act.validate(p)
 	c.Hooks.validate(p)
 	c.PublishHealth.validate(p)
-	c.Warnings = nil
+	c.Fleet.validate(p)
+	c.Warnings = c.Fleet.warnings()
 	c.Targets.validate(p, c.Policy().Clusters, func(w string) { c.Warnings = append(c.Warnings, w) })
 }
 

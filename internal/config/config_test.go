@@ -160,3 +160,29 @@ func TestBounds(t *testing.T) {
 		t.Errorf("problems not capped: %d, last %v", len(ps), ps[len(ps)-1])
 	}
 }
+
+// TestFleetDefaults: a fleet block that names only the essentials gets a vantage, a
+// session TTL, a proxy staleness bound and a view age derived from the health interval.
+func TestFleetDefaults(t *testing.T) {
+	t.Setenv("ESDR_ADMIN_TOKEN", "0123456789abcdef")
+	c, err := Load("testdata/good/fleet.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := c.Fleet
+	if f == nil || f.Vantage != "zone-a" || f.SessionTTL != DefaultSessionTTL || f.StaleAfter != DefaultStaleAfter || f.Quorum != 2 {
+		t.Fatalf("fleet = %+v", f)
+	}
+	if want := 3 * (c.Health.Interval + c.Health.Timeout); f.ViewMaxAge != max(want, 3*time.Second) {
+		t.Errorf("view_max_age = %s, want %s", f.ViewMaxAge, want)
+	}
+	if !filepath.IsAbs(f.Etcd.CAFile) {
+		t.Errorf("ca_file %q not made relative to the config file", f.Etcd.CAFile)
+	}
+	if len(c.Warnings) != 0 {
+		t.Errorf("warnings for a sound fleet: %q", c.Warnings)
+	}
+	if c.Redacted().Fleet == c.Fleet {
+		t.Error("Redacted shares the fleet block")
+	}
+}

@@ -50,6 +50,9 @@ func (c *Config) Redacted() *Config {
 		a.APIKey = redactSecret(a.APIKey)
 	}
 	r.Admin.Token = redactSecret(r.Admin.Token)
+	if r.Fleet != nil {
+		r.Fleet.Etcd.Password = redactSecret(r.Fleet.Etcd.Password)
+	}
 	return r
 }
 
@@ -86,6 +89,11 @@ func (c *Config) clone() *Config {
 		r.Clusters[i].Health = r.Clusters[i].Health.clone()
 	}
 	r.Health.Checks = cloneChecks(c.Health.Checks)
+	if c.Fleet != nil {
+		f := *c.Fleet
+		f.Etcd.Endpoints = slices.Clone(f.Etcd.Endpoints)
+		r.Fleet = &f
+	}
 	return &r
 }
 
