@@ -1,6 +1,7 @@
 package act
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -40,12 +41,32 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.steps, m.duration, m.running, m.fences} {
-		if err := reg.Register(c); err != nil {
-			return nil, fmt.Errorf("act: metrics: %w", err)
-		}
+	// A fleet member builds a new executor for every term it leads: the later ones take
+	// over the collectors the first registered, so the counters carry on.
+	var errs [4]error
+	m.steps, errs[0] = reuse(reg, m.steps)
+	m.duration, errs[1] = reuse(reg, m.duration)
+	m.running, errs[2] = reuse(reg, m.running)
+	m.fences, errs[3] = reuse(reg, m.fences)
+	if err := errors.Join(errs[:]...); err != nil {
+		return nil, err
 	}
 	return m, nil
+}
+
+// reuse registers c, or returns the collector of the same description already there.
+func reuse[T prometheus.Collector](reg prometheus.Registerer, c T) (T, error) {
+	err := reg.Register(c)
+	if err == nil {
+		return c, nil
+	}
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if old, ok := are.ExistingCollector.(T); ok {
+			return old, nil
+		}
+	}
+	return c, fmt.Errorf("act: metrics: %w", err)
 }
 
 // step records a step that ended. A superseded step never ran, so it has no duration.

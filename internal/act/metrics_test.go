@@ -47,8 +47,19 @@ esdr_fences_deferred 1
 	if n := testutil.CollectAndCount(e.m.duration); n != 3 {
 		t.Errorf("%d duration series, want one per kind run (fence, unfence, switch)", n)
 	}
-	// A second executor on the same registerer is refused with an error, not a panic.
-	if _, err := New(r.st, Options{Registerer: reg}); err == nil {
-		t.Error("duplicate registration accepted")
+	// A second executor on the same registerer (a fleet member's next term) carries on
+	// with the same collectors: its counts add to the first one's.
+	e2, err := New(r.st, Options{Registerer: reg})
+	if err != nil {
+		t.Fatalf("second executor: %v", err)
+	}
+	if e2.m.steps != e.m.steps || e2.m.fences != e.m.fences {
+		t.Error("second executor has collectors of its own, not the registered ones")
+	}
+	// A collector of another shape under the same name is still refused.
+	clash := prometheus.NewRegistry()
+	clash.MustRegister(prometheus.NewGauge(prometheus.GaugeOpts{Name: "esdr_plan_running", Help: "x", ConstLabels: prometheus.Labels{"a": "b"}}))
+	if _, err := New(r.st, Options{Registerer: clash}); err == nil {
+		t.Error("a clashing collector was accepted")
 	}
 }

@@ -132,8 +132,9 @@ func (l *Loop) currentPolicy() decide.Policy {
 
 // Run loads the stored state, takes the first decision synchronously and then decides
 // again on every change of observations, every tick and every operator command, until
-// ctx ends. It returns an error only when the first round fails (the state cannot be
-// read or written at start), so that a misconfigured esdr stops at once.
+// ctx ends. It returns an error when the first round fails (the state cannot be read or
+// written at start), so that a misconfigured esdr stops at once, and when the store
+// refuses a write with state.ErrNotLeader: a fleet member that lost its term stops.
 func (l *Loop) Run(ctx context.Context) error {
 	rec, err := l.store.Load(ctx)
 	if err != nil {
@@ -161,11 +162,17 @@ func (l *Loop) Run(ctx context.Context) error {
 		case req := <-l.cmds:
 			d, err := l.round(ctx, &req.cmd)
 			req.reply <- commandResp{d, err}
+			if errors.Is(err, state.ErrNotLeader) {
+				return err
+			}
 			continue
 		}
 		// A failed round changed nothing (nothing is acted on unless stored first), so
-		// the next round simply tries again; the error is reported, not fatal.
-		if _, err := l.round(ctx, nil); err != nil {
+		// the next round simply tries again; the error is reported, not fatal — unless
+		// the store says this process no longer leads the fleet: then it must stop.
+		if _, err := l.round(ctx, nil); errors.Is(err, state.ErrNotLeader) {
+			return err
+		} else if err != nil {
 			l.opts.Log.Error("round failed; retrying on the next tick", "err", err)
 		}
 	}

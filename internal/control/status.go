@@ -4,6 +4,8 @@
 package control
 
 import (
+	"time"
+
 	"github.com/esdr/esdr/internal/act"
 	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/health"
@@ -22,6 +24,43 @@ type Status struct {
 	Plan *act.Plan `json:"plan,omitempty"`
 	// PendingFences names clusters esdr must still fence when it can reach them.
 	PendingFences []string `json:"pending_fences,omitempty"`
+	// Fleet is set when esdr runs as a fleet member.
+	Fleet *FleetStatus `json:"fleet,omitempty"`
+}
+
+// FleetStatus is the fleet as the member answering sees it.
+type FleetStatus struct {
+	// Member and Vantage name the member that answered; Leading says whether it leads.
+	Member  string `json:"member"`
+	Vantage string `json:"vantage"`
+	Leading bool   `json:"leading"`
+	// Leader is the member that leads now ("" when none does).
+	Leader string `json:"leader"`
+	// Members are the live members, by name.
+	Members []FleetMember `json:"members"`
+	// Views are the members' published verdicts of every cluster (leader only).
+	Views []FleetView `json:"views,omitempty"`
+	// Findings are what the leader noticed across views that is not a decision,
+	// such as a member partitioned from the primary.
+	Findings []decide.Finding `json:"findings,omitempty"`
+	// EpochAge is how long ago etcd last confirmed this member's view of the epoch; its
+	// proxy fails closed past the configured bound. -1 when never.
+	EpochAge string `json:"epoch_age"`
+}
+
+// FleetMember is one live member.
+type FleetMember struct {
+	Name    string `json:"name"`
+	Vantage string `json:"vantage"`
+	Admin   string `json:"admin,omitempty"`
+}
+
+// FleetView is what one member reported of every cluster, and when.
+type FleetView struct {
+	Member   string                    `json:"member"`
+	Vantage  string                    `json:"vantage"`
+	At       time.Time                 `json:"at"`
+	Verdicts map[string]health.Verdict `json:"verdicts"`
 }
 
 // ClusterStatus is one configured cluster as esdr sees it.
