@@ -1,7 +1,7 @@
 package decide
 
 // Code names one situation esdr can find itself in. The set is closed: every decision
-// carries exactly one, and logs, metrics, events and the API all speak of it by this name.
+// and every finding across vantage points carries exactly one, and logs, metrics, events and the API all speak of it by this name.
 type Code string
 
 // Mode describes a Code: what it means and whether it is enough, on its own, to act on.
@@ -37,6 +37,10 @@ const (
 	CodeResumed           Code = "resume"
 	CodeAcknowledged      Code = "ack"
 	CodeNothingToAck      Code = "nothing-to-ack"
+
+	// Findings across the fleet's vantage points (see Combine), never decisions.
+	CodePartitionedFromPrimary Code = "partitioned-from-primary"
+	CodeNoQuorum               Code = "no-quorum"
 )
 
 // Catalogue describes every Code. A code missing from it is a bug, caught by a test.
@@ -44,7 +48,7 @@ var Catalogue = map[Code]Mode{
 	CodeStarting:          {"no active cluster chosen yet; esdr takes the preferred cluster", false},
 	CodeActiveHealthy:     {"the active cluster passes its checks", false},
 	CodeActiveDegraded:    {"the active cluster serves within tolerance (yellow or fewer nodes)", false},
-	CodeActiveUnknown:     {"not enough results yet to judge the active cluster", false},
+	CodeActiveUnknown:     {"not enough results yet, or not enough agreeing vantage points, to judge the active cluster", false},
 	CodeActiveDown:        {"the active cluster failed its checks the threshold number of times in a row", true},
 	CodeNoHealthyTarget:   {"the active cluster is down and no other cluster is known to be up: nothing to fail over to", false},
 	CodeAllDown:           {"every configured cluster is down", false},
@@ -64,6 +68,9 @@ var Catalogue = map[Code]Mode{
 	CodeResumed:           {"an operator resumed esdr", false},
 	CodeAcknowledged:      {"an operator acknowledged the last transition; the hold-down is lifted", false},
 	CodeNothingToAck:      {"ack requested but no hold-down is active", false},
+	CodePartitionedFromPrimary: {"one vantage point cannot see the active cluster while a quorum of others see it up: " +
+		"that member is cut off from the primary, which is not down (orchestrator's UnreachablePrimary); never a reason to fail over alone", false},
+	CodeNoQuorum: {"fewer fresh vantage points than the configured quorum report observations: every cluster is unknown, so no automatic failover", false},
 }
 
 // Describe returns the catalogue description of c, or c itself when it is unknown.

@@ -43,7 +43,11 @@ func Decide(prev State, obs Observations, cmd *Command, now time.Time, p Policy)
 	case health.VerdictDown:
 		return onActiveDown(prev, obs, now, p)
 	case health.VerdictUnknown:
-		return prev, none(prev, CodeActiveUnknown, fmt.Sprintf("active %s: not enough results yet", prev.Active))
+		why := fmt.Sprintf("active %s: not enough results yet", prev.Active)
+		if active.Detail != "" {
+			why += "; " + active.Detail
+		}
+		return prev, none(prev, CodeActiveUnknown, why)
 	}
 	if pref := p.Preferred(); prev.Active != pref && obs.of(pref).Up() {
 		return onPreferredBack(prev, obs, now, p)
