@@ -1,0 +1,172 @@
+package mirror
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// applier applies records to the standby, in order. recs is either one record or a run
+// of single-document operations (see docOp) that may go as one _bulk. An error matching
+// ErrRefused is final; any other error is retried with the same records.
+type applier interface {
+	Apply(ctx context.Context, recs []Record) error
+}
+
+// ReplicatorOptions tune a Replicator; zero values take the defaults.
+type ReplicatorOptions struct {
+	MaxBatch      int           // records per _bulk; default 500
+	MaxBatchBytes int           // body bytes per _bulk; default 8 MiB
+	Backoff       time.Duration // first retry delay; default 100ms, doubling
+	MaxBackoff    time.Duration // default 10s
+	Now           func() time.Time
+}
+
+// rateWindow is the period over which Stats computes the replay rate.
+const rateWindow = 10 * time.Second
+
+// Replicator applies the journal to the standby in order, never skipping a record, and
+// advances the journal's checkpoint only after the standby has acknowledged.
+type Replicator struct {
+	j    *Journal
+	a    applier
+	opts ReplicatorOptions
+
+	mu       sync.Mutex
+	oldest   time.Time // Time of the oldest record read and not yet applied
+	total    uint64    // records applied since New
+	retries  uint64
+	lastErr  error
+	winStart time.Time
+	winN     uint64
+	rate     float64
+}
+
+// NewReplicator returns a Replicator applying j to the standby through a.
+func NewReplicator(j *Journal, a applier, opts ReplicatorOptions) (*Replicator, error) {
+	if j == nil || a == nil {
+		return nil, errors.New("mirror: replicator needs a journal and an applier")
+	}
+	if opts.MaxBatch <= 0 {
+		opts.MaxBatch = 500
+	}
+	if opts.MaxBatchBytes <= 0 {
+		opts.MaxBatchBytes = 8 << 20
+	}
+	if opts.Backoff <= 0 {
+		opts.Backoff = 100 * time.Millisecond
+	}
+	if opts.MaxBackoff < opts.Backoff {
+		opts.MaxBackoff = max(10*time.Second, opts.Backoff)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Replicator{j: j, a: a, opts: opts, winStart: opts.Now()}, nil
+}
+
+// Run applies records from the journal's checkpoint on, waiting for new ones, until ctx
+// ends (then it returns nil). It returns an error, and replication stops, when a record
+// is refused for good (ErrRefused, naming the seq) or the journal is corrupt or closed:
+// those need a human, and skipping the record would lose an acknowledged write.
+func (r *Replicator) Run(ctx context.Context) error {
+	rd, err := r.j.NewReader(r.j.Stats().Applied + 1)
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	var pending []Record // read, not yet applied
+	for {
+		changed := r.j.changes() // before reading, so that no append is missed
+		if pending, err = r.fill(rd, pending); err != nil {
+			return err
+		}
+		if len(pending) == 0 {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-changed:
+				continue
+			}
+		}
+		run := r.nextRun(pending)
+		if err := r.apply(ctx, run); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		if err := r.j.SetApplied(run[len(run)-1].Seq); err != nil {
+			return err
+		}
+		pending = pending[len(run):]
+		r.progress(len(run), pending)
+	}
+}
+
+// fill reads durable records until a batch is full or none is left.
+func (r *Replicator) fill(rd *Reader, pending []Record) ([]Record, error) {
+	for len(pending) < r.opts.MaxBatch {
+		rec, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return pending, fmt.Errorf("mirror: replication stopped: %w", err)
+		}
+		pending = append(pending, rec)
+	}
+	if len(pending) > 0 {
+		r.mu.Lock()
+		r.oldest = pending[0].Time
+		r.mu.Unlock()
+	}
+	return pending, nil
+}
+
+// nextRun is the first record alone, or the longest run of document operations from the
+// start of pending that fits one _bulk.
+func (r *Replicator) nextRun(pending []Record) []Record {
+	n, size := 0, 0
+	for _, rec := range pending {
+		if _, _, ok := docOp(rec); !ok || (n > 0 && size+len(rec.Body) > r.opts.MaxBatchBytes) {
+			break
+		}
+		n, size = n+1, size+len(rec.Body)+128
+	}
+	return pending[:max(n, 1)]
+}
+
+// apply applies one run, retrying with backoff until the standby acknowledges it, refuses
+// it for good, or ctx ends.
+func (r *Replicator) apply(ctx context.Context, run []Record) error {
+	wait := r.opts.Backoff
+	for {
+		err := r.a.Apply(ctx, run)
+		r.mu.Lock()
+		r.lastErr = err
+		if err != nil && !errors.Is(err, ErrRefused) {
+			r.retries++
+		}
+		r.mu.Unlock()
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, ErrRefused):
+			return fmt.Errorf("mirror: replication stopped at seq %d-%d: %w; "+
+				"fix the cause on the standby and restart replication, which resumes at seq %d",
+				run[0].Seq, run[len(run)-1].Seq, err, run[0].Seq)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		wait = min(2*wait, r.opts.MaxBackoff)
+	}
+}
