@@ -1,7 +1,10 @@
 package proxy
 
 import (
+	"maps"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +29,19 @@ type Metrics struct {
 	upstream    *prometheus.HistogramVec
 	open        prometheus.Gauge
 	unavailable prometheus.Counter
+
+	// byCluster caches each cluster's series (copy on write: read on every request,
+	// written once per cluster), so the hot path skips WithLabelValues, which hashes
+	// its labels, takes a lock and builds the code_class string each time.
+	byCluster atomic.Pointer[map[string]*series]
+	addMu     sync.Mutex
+}
+
+// series are one cluster's children of the labelled collectors, each created on first use
+// so that only series that happened are exported, as before the cache.
+type series struct {
+	byClass  [6]atomic.Pointer[prometheus.Counter] // index status/100
+	upstream atomic.Pointer[prometheus.Observer]
 }
 
 // NewMetrics creates the proxy's collectors and registers them on reg. Registering twice
@@ -70,7 +86,46 @@ func (m *Metrics) request(cluster string, status int) {
 	if cluster == "" {
 		cluster = "none"
 	}
-	m.requests.WithLabelValues(cluster, strconv.Itoa(status/100)+"xx").Inc()
+	c := status / 100
+	label := func() prometheus.Counter { return m.requests.WithLabelValues(cluster, strconv.Itoa(c)+"xx") }
+	if c < 1 || c >= len(series{}.byClass) {
+		label().Inc()
+		return
+	}
+	child(&m.seriesOf(cluster).byClass[c], label).Inc()
+}
+
+// child returns the collector child cached in p, creating it with get on first use.
+// Two first uses at once both call get, which returns the same child both times.
+func child[T any](p *atomic.Pointer[T], get func() T) T {
+	if v := p.Load(); v != nil {
+		return *v
+	}
+	v := get()
+	p.Store(&v)
+	return v
+}
+
+// seriesOf returns the cached series of cluster, adding them on first use.
+func (m *Metrics) seriesOf(cluster string) *series {
+	if all := m.byCluster.Load(); all != nil {
+		if s, ok := (*all)[cluster]; ok {
+			return s
+		}
+	}
+	m.addMu.Lock()
+	defer m.addMu.Unlock()
+	next := map[string]*series{}
+	if old := m.byCluster.Load(); old != nil {
+		if s, ok := (*old)[cluster]; ok {
+			return s
+		}
+		maps.Copy(next, *old)
+	}
+	s := &series{}
+	next[cluster] = s
+	m.byCluster.Store(&next)
+	return s
 }
 
 func (m *Metrics) failedClosed() {
@@ -87,7 +142,9 @@ func (m *Metrics) retry(reason string) {
 
 func (m *Metrics) upstreamDone(cluster string, d time.Duration) {
 	if m != nil {
-		m.upstream.WithLabelValues(cluster).Observe(d.Seconds())
+		child(&m.seriesOf(cluster).upstream, func() prometheus.Observer {
+			return m.upstream.WithLabelValues(cluster)
+		}).Observe(d.Seconds())
 	}
 }
 
