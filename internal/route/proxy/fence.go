@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/esdr/esdr/internal/control"
 )
@@ -36,6 +37,10 @@ type fence struct {
 	log      *slog.Logger
 	resolveT func(context.Context) (context.Context, context.CancelFunc)
 
+	// live is cur, readable without the lock: while the epoch stays the same, which is
+	// nearly always, resolve answers from it without serializing every request on mu.
+	live atomic.Pointer[pool]
+
 	mu      sync.Mutex
 	cur     *pool
 	highest uint64
@@ -63,12 +68,17 @@ func (f *fence) resolve(ep endpoint) (*pool, error) {
 	if ep.Cluster == "" {
 		return nil, unavailable("no active cluster in epoch %d", ep.Epoch)
 	}
+	// A retired pool is never the answer: close and every epoch change retire the pool
+	// they replace, so those go the slow way below.
+	if c := f.live.Load(); c != nil && c.serves(ep) && !c.isRetired() {
+		return c, nil
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
 		return nil, unavailable("esdr proxy is shutting down")
 	}
-	if c := f.cur; c != nil && c.epoch == ep.Epoch && c.cluster == ep.Cluster && sameNodes(c, ep.Nodes) {
+	if c := f.cur; c != nil && c.serves(ep) {
 		return c, nil
 	}
 	if f.seen && ep.Epoch < f.highest {
@@ -91,11 +101,14 @@ func (f *fence) resolve(ep endpoint) (*pool, error) {
 			"from_cluster", old.cluster, "from_epoch", old.epoch, "cluster", p.cluster, "epoch", p.epoch)
 	}
 	f.cur, f.highest, f.seen = p, ep.Epoch, true
+	f.live.Store(p)
 	return p, nil
 }
 
-func sameNodes(p *pool, nodes []string) bool {
-	return slices.EqualFunc(p.nodes, nodes, func(n *node, s string) bool { return n.raw == s })
+// serves reports whether p is the pool of ep: same epoch, cluster and nodes.
+func (p *pool) serves(ep endpoint) bool {
+	return p.epoch == ep.Epoch && p.cluster == ep.Cluster &&
+		slices.EqualFunc(p.nodes, ep.Nodes, func(n *node, s string) bool { return n.raw == s })
 }
 
 // watch refreshes the pool as soon as the epoch changes, so the old cluster's idle
