@@ -13,17 +13,13 @@ import (
 	"time"
 )
 
-// chunkSize is the copy buffer for response bodies, and how much of a response is read
-// before the client sees anything: until then, a failed read can still be retried.
-const chunkSize = 32 << 10
-
-var chunks = sync.Pool{New: func() any { b := make([]byte, chunkSize); return &b }}
-
 // errRetired cancels a read in flight when its epoch ends, so it moves to the new cluster.
 var errRetired = errors.New("proxy: epoch changed during the attempt")
 
 // result is one attempt at one node. On success resp is set and first holds the start
-// of its body (eof when that was all of it); done must then be called once.
+// of its body (eof when that was all of it); done must then be called once. The
+// attempt's own bookkeeping lives in the same struct: one allocation per attempt
+// instead of one per piece.
 type result struct {
 	resp      *http.Response
 	first     []byte
@@ -31,7 +27,23 @@ type result struct {
 	err       error
 	delivered bool // the request headers were written: the node may have acted on it
 	node      *node
-	done      func()
+
+	pl        *pool
+	k         kind
+	cancel    context.CancelCauseFunc
+	stopWatch func() bool // unhooks retired from the pool's retirement
+	buf       *chunk      // first's backing array, taken once the node answered
+	st        sendTracker
+	trace     httptrace.ClientTrace
+	answered  atomic.Bool // the node's response headers arrived
+	grace     atomic.Pointer[time.Timer]
+	once      sync.Once
+
+	// The transport may still read a body after RoundTrip returned: each reader it was
+	// given is detached when the attempt ends.
+	bodiesMu sync.Mutex
+	bodies   []*attemptBody
+	inline   [2]*attemptBody // bodies' storage for the usual one or two readers
 }
 
 // writeGrace is how long a write in flight when its epoch ends may still be answered by
@@ -43,80 +55,43 @@ const writeGrace = time.Second
 // before their response starts, to be retried on the new cluster; writes when it is
 // retired before the node answered.
 func (p *Proxy) attempt(ctx context.Context, pl *pool, n *node, r *http.Request, body *replay, k kind) *result {
-	ctx, cancel := context.WithCancelCause(ctx)
-	var st sendTracker
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-		GotConn:      func(ci httptrace.GotConnInfo) { st.gotConn(ci.Conn) },
-		WroteHeaders: func() { st.headers.Store(true) },
-	})
-	out := &http.Request{
+	res := &result{node: n, pl: pl, k: k}
+	res.bodies = res.inline[:0]
+	ctx, res.cancel = context.WithCancelCause(ctx)
+	res.trace.GotConn = res.st.gotConn
+	res.trace.WroteHeaders = res.st.wroteHeaders
+	ctx = httptrace.WithClientTrace(ctx, &res.trace)
+	out := http.Request{
 		Method: r.Method, URL: targetURL(n.url, r.URL), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: upstreamHeader(r, pl.auth), ContentLength: r.ContentLength, Host: n.url.Host,
 	}
-	var bodies []*attemptBody
-	var bodiesMu sync.Mutex
 	if body != nil {
 		newBody := func() (io.ReadCloser, error) {
 			if !body.canReplay() {
 				return nil, errBodyGone
 			}
 			ab := body.reader()
-			bodiesMu.Lock()
-			bodies = append(bodies, ab)
-			bodiesMu.Unlock()
+			res.bodiesMu.Lock()
+			res.bodies = append(res.bodies, ab)
+			res.bodiesMu.Unlock()
 			return ab, nil
 		}
 		out.Body, _ = newBody()
 		out.GetBody = newBody // lets the transport resend on a fresh connection when nothing was written
 	}
-	out = out.WithContext(ctx)
-
-	// When the epoch ends before the node answered, the attempt is cut: a read to be
-	// retried on the new cluster, a write to be answered at once as outcome-unknown (a
-	// hung old cluster must not hold it until upstream_timeout) after writeGrace. A write
-	// whose response has started is left to finish.
-	var answered atomic.Bool
-	var grace atomic.Pointer[time.Timer]
-	stopWatch := context.AfterFunc(pl.retiredCtx, func() {
-		if k != kindWrite {
-			cancel(errRetired)
-			return
-		}
-		grace.Store(time.AfterFunc(writeGrace, func() {
-			if !answered.Load() {
-				cancel(errRetired)
-			}
-		}))
-	})
-	buf := chunks.Get().(*[]byte)
-	res := &result{node: n}
-	res.done = sync.OnceFunc(func() {
-		stopWatch()
-		if t := grace.Load(); t != nil {
-			t.Stop()
-		}
-		if res.resp != nil {
-			res.resp.Body.Close()
-		}
-		bodiesMu.Lock()
-		for _, ab := range bodies {
-			ab.detach()
-		}
-		bodiesMu.Unlock()
-		cancel(nil)
-		pl.release()
-		chunks.Put(buf)
-	})
+	req := out.WithContext(ctx)
+	res.stopWatch = context.AfterFunc(pl.retiredCtx, res.retired)
 
 	start := time.Now()
-	resp, err := pl.tr.RoundTrip(out)
-	answered.Store(err == nil)
+	resp, err := pl.tr.RoundTrip(req)
+	res.answered.Store(err == nil)
 	if err == nil {
 		p.m.upstreamDone(pl.cluster, time.Since(start))
 		res.resp = resp
+		res.buf = getChunk(resp.ContentLength)
 		var m int
-		m, err = readSome(resp.Body, *buf)
-		res.first, res.eof = (*buf)[:m], errors.Is(err, io.EOF)
+		m, err = readSome(resp.Body, res.buf.b)
+		res.first, res.eof = res.buf.b[:m], errors.Is(err, io.EOF)
 		if res.eof {
 			err = nil
 		}
@@ -125,18 +100,56 @@ func (p *Proxy) attempt(ctx context.Context, pl *pool, n *node, r *http.Request,
 		if cause := context.Cause(ctx); errors.Is(cause, errRetired) {
 			err = errRetired
 		}
-		res.err, res.delivered = err, st.sent()
+		res.err, res.delivered = err, res.st.sent()
 		res.done()
 		return res
 	}
 	// The response is committed to this cluster from here on, unless the epoch ended
 	// just now and the rest of the body would be cut: then it is still a clean retry.
-	if !stopWatch() && k != kindWrite && !res.eof {
+	if !res.stopWatch() && k != kindWrite && !res.eof {
 		res.err, res.delivered = errRetired, true
 		res.done()
 		return res
 	}
 	return res
+}
+
+// retired runs when the attempt's epoch ends before the node answered. The attempt is
+// cut: a read to be retried on the new cluster, a write to be answered at once as
+// outcome-unknown (a hung old cluster must not hold it until upstream_timeout) after
+// writeGrace. A write whose response has started is left to finish.
+func (res *result) retired() {
+	if res.k != kindWrite {
+		res.cancel(errRetired)
+		return
+	}
+	res.grace.Store(time.AfterFunc(writeGrace, func() {
+		if !res.answered.Load() {
+			res.cancel(errRetired)
+		}
+	}))
+}
+
+// done ends the attempt: it releases the response, the body readers, the context, the
+// connection and the buffer. It may be called more than once.
+func (res *result) done() { res.once.Do(res.finish) }
+
+func (res *result) finish() {
+	res.stopWatch()
+	if t := res.grace.Load(); t != nil {
+		t.Stop()
+	}
+	if res.resp != nil {
+		res.resp.Body.Close()
+	}
+	res.bodiesMu.Lock()
+	for _, ab := range res.bodies {
+		ab.detach()
+	}
+	res.bodiesMu.Unlock()
+	res.cancel(nil)
+	res.pl.release()
+	putChunk(res.buf)
 }
 
 // readSome reads until it gets at least one byte or an error.

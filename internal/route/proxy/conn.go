@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"net"
+	"net/http/httptrace"
 	"sync/atomic"
 )
 
@@ -52,12 +53,16 @@ type sendTracker struct {
 	headers  atomic.Bool // WroteHeaders fired: the fallback when counting is unavailable
 }
 
-func (t *sendTracker) gotConn(c net.Conn) {
-	if ctr := writeCounter(c); ctr != nil {
+// gotConn is the attempt's httptrace GotConn hook.
+func (t *sendTracker) gotConn(ci httptrace.GotConnInfo) {
+	if ctr := writeCounter(ci.Conn); ctr != nil {
 		t.baseline.Store(ctr.Load())
 		t.counter.Store(ctr)
 	}
 }
+
+// wroteHeaders is the attempt's httptrace WroteHeaders hook.
+func (t *sendTracker) wroteHeaders() { t.headers.Store(true) }
 
 // sent reports whether any byte of the request may have reached the node.
 func (t *sendTracker) sent() bool {
