@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
 )
 
@@ -207,9 +206,7 @@ func waitEpoch(ctx context.Context, changed <-chan struct{}, deadline time.Time)
 func (p *Proxy) respond(w http.ResponseWriter, pl *pool, res *result) (int, error) {
 	resp := res.resp
 	h := w.Header()
-	copyResponseHeader(h, resp.Header)
-	h.Set(headerCluster, pl.cluster)
-	h.Set(headerEpoch, strconv.FormatUint(pl.epoch, 10))
+	copyResponseHeader(h, resp.Header, pl.cluster, pl.epochText)
 	w.WriteHeader(resp.StatusCode)
 	if len(res.first) > 0 {
 		if _, err := w.Write(res.first); err != nil {

@@ -14,15 +14,17 @@ const (
 )
 
 // hopByHop are the connection-specific fields of RFC 9110 section 7.6.1, which a proxy
-// removes in both directions (Proxy-Connection is the legacy spelling clients still send).
+// removes in both directions (Proxy-Connection is the legacy spelling clients still send),
+// in canonical form: parsed headers hold their keys canonical, so they are deleted
+// directly, without canonicalizing each name on every request.
 var hopByHop = []string{
 	"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
-	"Proxy-Authorization", "TE", "Trailer", "Transfer-Encoding", "Upgrade",
+	"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
 }
 
 // removeHopByHop deletes the hop-by-hop fields and every field named by Connection.
 func removeHopByHop(h http.Header) {
-	for _, v := range h.Values("Connection") {
+	for _, v := range h["Connection"] {
 		for name := range strings.SplitSeq(v, ",") {
 			if name = textproto.TrimString(name); name != "" {
 				h.Del(name)
@@ -30,29 +32,63 @@ func removeHopByHop(h http.Header) {
 		}
 	}
 	for _, name := range hopByHop {
-		h.Del(name)
+		delete(h, name)
 	}
+}
+
+// cloneWithRoom copies h into dst with one backing array for all the values, as
+// Header.Clone does, plus extra spare slots returned for the fields the proxy adds, so
+// adding them allocates nothing more. Each field's slice is capped at its own values:
+// appending to one never writes over the next.
+func cloneWithRoom(dst, h http.Header, extra int) (spare []string) {
+	n := extra
+	for _, vv := range h {
+		n += len(vv)
+	}
+	vals := make([]string, n)
+	for k, vv := range h {
+		if vv == nil {
+			dst[k] = nil // kept as Clone keeps them
+			continue
+		}
+		c := copy(vals, vv)
+		dst[k], vals = vals[:c:c], vals[c:]
+	}
+	return vals
+}
+
+// setOne sets h[key] to the single value v, using a spare slot when one is left.
+func setOne(h http.Header, key, v string, spare []string) []string {
+	if len(spare) == 0 {
+		h[key] = []string{v}
+		return spare
+	}
+	spare[0] = v
+	h[key] = spare[:1:1]
+	return spare[1:]
 }
 
 // upstreamHeader builds the header sent to a node from the client's: hop-by-hop fields
 // removed, Expect removed (the proxy's own server has answered it), X-Forwarded-For
 // appended, Via added, and the configured Authorization when the cluster has one.
 func upstreamHeader(in *http.Request, auth string) http.Header {
-	h := in.Header.Clone()
-	if h == nil {
-		h = http.Header{}
-	}
+	h := make(http.Header, len(in.Header)+3)
+	spare := cloneWithRoom(h, in.Header, 3)
 	removeHopByHop(h)
-	h.Del("Expect")
+	delete(h, "Expect")
 	if ip, _, err := net.SplitHostPort(in.RemoteAddr); err == nil {
-		if prior := h.Values("X-Forwarded-For"); len(prior) > 0 {
+		if prior := h["X-Forwarded-For"]; len(prior) > 0 {
 			ip = strings.Join(prior, ", ") + ", " + ip
 		}
-		h.Set("X-Forwarded-For", ip)
+		spare = setOne(h, "X-Forwarded-For", ip, spare)
 	}
-	h.Add("Via", "1.1 esdr")
+	if via := h["Via"]; len(via) > 0 {
+		h["Via"] = append(via, "1.1 esdr")
+	} else {
+		spare = setOne(h, "Via", "1.1 esdr", spare)
+	}
 	if auth != "" {
-		h.Set("Authorization", auth)
+		setOne(h, "Authorization", auth, spare)
 	}
 	if _, ok := h["User-Agent"]; !ok {
 		h["User-Agent"] = nil // keep Go's default User-Agent out, as httputil.ReverseProxy does
@@ -61,12 +97,12 @@ func upstreamHeader(in *http.Request, auth string) http.Header {
 }
 
 // copyResponseHeader copies a node's response header to the client, without hop-by-hop
-// fields.
-func copyResponseHeader(dst, src http.Header) {
-	for k, vv := range src {
-		dst[k] = append([]string(nil), vv...)
-	}
+// fields, and says which cluster and epoch answered.
+func copyResponseHeader(dst, src http.Header, cluster, epoch string) {
+	spare := cloneWithRoom(dst, src, 2)
 	removeHopByHop(dst)
+	spare = setOne(dst, headerCluster, cluster, spare)
+	setOne(dst, headerEpoch, epoch, spare)
 }
 
 // reject returns why the proxy refuses to forward r, or nil. Only origin-form targets

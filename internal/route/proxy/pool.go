@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"sync/atomic"
 	"time"
 )
@@ -47,14 +48,15 @@ func (n *node) healthy(now time.Time) bool { return n.downUntil.Load() <= now.Un
 // own transport. A pool is never shared between epochs: once retired, its idle
 // connections are closed and it takes no new attempt.
 type pool struct {
-	epoch   uint64
-	cluster string
-	auth    string
-	created time.Time // when this epoch's pool was built: the epoch change, as the proxy saw it
-	nodes   []*node
-	tr      *http.Transport
-	next    atomic.Uint32
-	retired <-chan struct{} // closed by fenceOff
+	epoch     uint64
+	epochText string // epoch in decimal, for the X-Esdr-Epoch header
+	cluster   string
+	auth      string
+	created   time.Time // when this epoch's pool was built: the epoch change, as the proxy saw it
+	nodes     []*node
+	tr        *http.Transport
+	next      atomic.Uint32
+	retired   <-chan struct{} // closed by fenceOff
 	// retiredCtx is cancelled by fenceOff, so attempts can hook it with context.AfterFunc.
 	retiredCtx context.Context
 	retire     context.CancelFunc // called by fenceOff
@@ -65,7 +67,7 @@ func newPool(cfg Config, ep endpoint, acc clusterAccess) (*pool, error) {
 	if len(ep.Nodes) == 0 {
 		return nil, fmt.Errorf("cluster %q of epoch %d has no nodes", ep.Cluster, ep.Epoch)
 	}
-	p := &pool{epoch: ep.Epoch, cluster: ep.Cluster, auth: acc.auth, created: time.Now()}
+	p := &pool{epoch: ep.Epoch, epochText: strconv.FormatUint(ep.Epoch, 10), cluster: ep.Cluster, auth: acc.auth, created: time.Now()}
 	p.retiredCtx, p.retire = context.WithCancel(context.Background())
 	p.retired = p.retiredCtx.Done()
 	for _, s := range ep.Nodes {
