@@ -80,6 +80,7 @@ func (p *Proxy) forward(r *http.Request, k kind, body *replay) (*result, *pool, 
 		tried    []bool
 		lastErr  error
 		deadline time.Time // end of the failover wait, set when it starts
+		triedBuf [16]bool  // tried's storage for clusters of up to 16 nodes
 	)
 	for attempts := 0; attempts < maxAttempts; {
 		changed := p.r.EpochChanged()
@@ -99,7 +100,7 @@ func (p *Proxy) forward(r *http.Request, k kind, body *replay) (*result, *pool, 
 				}
 				p.m.retry(retryFailover)
 			}
-			cur, tried = pl, make([]bool, len(pl.nodes))
+			cur, tried = pl, triedFor(triedBuf[:], len(pl.nodes))
 		}
 		now := time.Now()
 		i, n := pl.pick(tried, now)
@@ -131,7 +132,7 @@ func (p *Proxy) forward(r *http.Request, k kind, body *replay) (*result, *pool, 
 		if res.err == nil {
 			n.succeeded()
 			if p.holdBlocked(ctx, pl, res, k, body) {
-				tried = make([]bool, len(pl.nodes))
+				tried = triedFor(triedBuf[:], len(pl.nodes))
 				continue
 			}
 			return res, pl, nil
@@ -157,6 +158,15 @@ func (p *Proxy) forward(r *http.Request, k kind, body *replay) (*result, *pool, 
 		}
 	}
 	return nil, cur, fmt.Errorf("gave up after %d attempts: %w", maxAttempts, lastErr)
+}
+
+// triedFor returns n cleared flags, in buf when it is large enough.
+func triedFor(buf []bool, n int) []bool {
+	if n > len(buf) {
+		return make([]bool, n)
+	}
+	clear(buf[:n])
+	return buf[:n]
 }
 
 // describe turns a failed attempt into the answer the client gets if it is the last.

@@ -66,7 +66,8 @@ var readEndpoints = [][]string{
 // except scrolls; POST is a read only for the endpoints above, addressed as
 // /<endpoint> or /<targets>/<endpoint>; everything else is a write.
 func classify(r *http.Request) kind {
-	segs := strings.Split(strings.Trim(r.URL.EscapedPath(), "/"), "/")
+	var buf [8]string
+	segs := segments(buf[:0], r.URL.EscapedPath())
 	if len(segs) >= 2 && segs[0] == "_search" && segs[1] == "scroll" && len(segs) <= 3 {
 		return kindScroll
 	}
@@ -91,6 +92,19 @@ func classify(r *http.Request) kind {
 		}
 	}
 	return kindWrite
+}
+
+// segments is strings.Split(strings.Trim(path, "/"), "/") appended to segs, which
+// classify backs with an array on its stack: no allocation for a request's path.
+func segments(segs []string, path string) []string {
+	path = strings.Trim(path, "/")
+	for {
+		i := strings.IndexByte(path, '/')
+		if i < 0 {
+			return append(segs, path)
+		}
+		segs, path = append(segs, path[:i]), path[i+1:]
+	}
 }
 
 func matchSegments(pattern, segs []string) bool {

@@ -3,6 +3,7 @@ package proxy
 import (
 	"io"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -104,5 +105,16 @@ func TestReplayGivesUpOnLargeBodies(t *testing.T) {
 	}
 	if b.kept != nil {
 		t.Error("bytes kept past the limit")
+	}
+}
+
+func TestSegmentsIsSplitOfTrim(t *testing.T) {
+	for _, p := range []string{"", "/", "//", "/a", "/a/", "a/b", "/a//b/", "/_search/scroll/x",
+		"/1/2/3/4/5/6/7/8/9/10"} {
+		var buf [2]string
+		got, want := segments(buf[:0], p), strings.Split(strings.Trim(p, "/"), "/")
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("segments(%q) = %q, want %q", p, got, want)
+		}
 	}
 }
