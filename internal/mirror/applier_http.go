@@ -64,7 +64,11 @@ func (a *HTTPApplier) Apply(ctx context.Context, recs []Record) error {
 		body.Write(line)
 		body.WriteByte('\n')
 		if op != "delete" {
-			body.Write(bytes.TrimRight(rec.Body, "\r\n"))
+			if bytes.IndexByte(rec.Body, '\n') < 0 {
+				body.Write(rec.Body)
+			} else if err := json.Compact(&body, rec.Body); err != nil {
+				return fmt.Errorf("mirror: seq %d: body cannot join a _bulk: %w", rec.Seq, err)
+			}
 			body.WriteByte('\n')
 		}
 	}
@@ -104,10 +108,13 @@ func checkBulkResponse(recs []Record, method string, status int, resp []byte) er
 	first := recs[0].Seq
 	if status != http.StatusOK {
 		typ, reason := esError(resp)
-		if classifyStatus(method, status, typ) == refused && len(recs) == 1 {
-			return &RefusedError{Seq: first, Status: status, Reason: reason}
+		if classifyStatus(method, status, typ) != refused {
+			return fmt.Errorf("mirror: _bulk from seq %d: standby answered HTTP %d: %s", first, status, reason)
 		}
-		return fmt.Errorf("mirror: _bulk from seq %d: standby answered HTTP %d: %s", first, status, reason)
+		if len(recs) > 1 {
+			reason = fmt.Sprintf("the _bulk of seq %d-%d: %s", first, recs[len(recs)-1].Seq, reason)
+		}
+		return &RefusedError{Seq: first, Status: status, Reason: reason}
 	}
 	var br struct {
 		Errors bool                         `json:"errors"`

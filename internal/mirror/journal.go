@@ -45,6 +45,12 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
+// readBound is the largest payload length a reader believes. It is looser than
+// MaxRecordBytes (which bounds what Append accepts, approximately) so that a record
+// written under an older, larger setting still reads; a garbled length past it, or past
+// the file, is caught, and a smaller one fails the checksum.
+func (o Options) readBound() uint32 { return uint32(min(o.MaxBytes, 1<<32-1)) }
+
 // Journal is a durable, append-only log of writes in segment files of one directory,
 // owned by one process at a time (an exclusive lock file). Append is safe for concurrent
 // use; concurrent appenders share fsyncs (group commit).
@@ -61,6 +67,7 @@ type Journal struct {
 	durable uint64    // last seq known to be on stable storage
 	applied uint64    // durable checkpoint of the replicator
 	total   int64     // bytes in all segments
+	held    int64     // bytes reserved for records not yet appended
 	syncing bool      // a group-commit leader is in fsync
 	changed chan struct{}
 	failed  error // sticky: after a failed write or fsync nothing more is accepted
@@ -79,48 +86,14 @@ type segment struct {
 }
 
 // Append writes rec to the journal and returns its sequence number once it is on stable
-// storage. Appends that arrive while another's fsync is running are written at once and
-// made durable together by the next fsync, so N concurrent Appends cost about one fsync.
-//
-// ErrJournalFull means the record was not written. Any other error may come after the
-// record was written (a cancelled ctx, a failed fsync): like an acknowledgement lost on
-// the wire, the caller must report a failure, and the record may still be replicated.
+// storage: Reserve followed by Reservation.Append. A proxy should Reserve before it
+// forwards the write instead, so that a write the active cluster accepted always fits.
 func (j *Journal) Append(ctx context.Context, rec Record) (uint64, error) {
-	b, pcrc := encodePayload(&rec)
-	if n := int64(len(b) - headerSize); n > j.opts.MaxRecordBytes {
-		return 0, fmt.Errorf("mirror: record of %d bytes over the journal's %d-byte bound", n, j.opts.MaxRecordBytes)
-	}
-	j.mu.Lock()
-	switch {
-	case j.closed:
-		j.mu.Unlock()
-		return 0, ErrClosed
-	case j.failed != nil:
-		j.mu.Unlock()
-		return 0, j.failed
-	case j.total+int64(len(b)) > j.opts.MaxBytes:
-		err := fmt.Errorf("%w: %d of %d bytes in use, %d records not yet applied to the standby "+
-			"(applied up to seq %d of %d); writes are refused rather than lost: bring the standby "+
-			"back or fix replication, or take this pair out of mirror mode",
-			ErrJournalFull, j.total, j.opts.MaxBytes, j.written-j.applied, j.applied, j.written)
-		j.mu.Unlock()
+	res, err := j.Reserve(rec)
+	if err != nil {
 		return 0, err
 	}
-	seq := j.next
-	seal(b, pcrc, seq)
-	if _, err := j.f.Write(b); err != nil {
-		// The file may now end in a partial record: stop here; Open truncates it.
-		j.failLocked(fmt.Errorf("mirror: journal %s: write: %w", j.segs[len(j.segs)-1].path, err))
-		err = j.failed
-		j.mu.Unlock()
-		return 0, err
-	}
-	j.next++
-	j.written = seq
-	j.segs[len(j.segs)-1].size += int64(len(b))
-	j.total += int64(len(b))
-	j.mu.Unlock()
-	return seq, j.waitDurable(ctx, seq)
+	return res.Append(ctx, rec)
 }
 
 // waitDurable returns when seq is on stable storage. The first waiter to find no fsync
@@ -152,7 +125,7 @@ func (j *Journal) waitDurable(ctx context.Context, seq uint64) error {
 				j.failLocked(fmt.Errorf("mirror: journal %s: fsync: %w", path, err))
 			} else {
 				j.durable = max(j.durable, target)
-				if !j.closed && j.segs[len(j.segs)-1].size >= j.opts.SegmentBytes {
+				if !j.closed && j.failed == nil && j.segs[len(j.segs)-1].size >= j.opts.SegmentBytes {
 					if err := j.rotateLocked(); err != nil {
 						j.failLocked(err)
 					}

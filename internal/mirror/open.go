@@ -78,8 +78,8 @@ func (j *Journal) recover() (Recovery, error) {
 		if err != nil {
 			return rep, fmt.Errorf("mirror: journal: %w", err)
 		}
-		end, last, err := scanSegment(data, s.first, uint32(j.opts.MaxRecordBytes))
-		if err != nil && (i < len(segs)-1 || !tornTail(data, end, uint32(j.opts.MaxRecordBytes))) {
+		end, last, err := scanSegment(data, s.first, j.opts.readBound())
+		if err != nil && (i < len(segs)-1 || !tornTail(data, end, j.opts.readBound())) {
 			return rep, fmt.Errorf("%w: %s at offset %d: %w", ErrCorrupt, s.path, end, err)
 		}
 		if err != nil {
@@ -103,6 +103,9 @@ func (j *Journal) recover() (Recovery, error) {
 	}
 	if next > 1 && rep.FirstSeq != 0 {
 		rep.LastSeq = next - 1
+	}
+	if len(segs) == 0 && applied > 0 {
+		return rep, fmt.Errorf("%w: the checkpoint is at seq %d but there is no segment (the active one is never deleted): segment files were removed", ErrCorrupt, applied)
 	}
 	if len(segs) == 0 {
 		f, s, err := createSegment(j.dir, next)

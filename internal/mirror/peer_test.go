@@ -66,6 +66,8 @@ func replicatePeer(t *testing.T, c *esclient.Client) {
 	want["d5"] = "5,updated"
 	add(Record{Method: "POST", Path: "/mirrored/_create/c1", Body: []byte(`{"n":-1}`)})
 	want["c1"] = "-1"
+	add(Record{Method: "PUT", Path: "/mirrored/_doc/pretty", Body: []byte("{\n  \"n\": 1000\n}\n")})
+	want["pretty"] = "1000"
 	var bulk strings.Builder
 	for i := 300; i < 310; i++ {
 		fmt.Fprintf(&bulk, "{\"index\":{\"_id\":\"d%d\"}}\n{\"n\":%d}\n", i, i)
@@ -74,7 +76,7 @@ func replicatePeer(t *testing.T, c *esclient.Client) {
 	bulk.WriteString("{\"delete\":{\"_id\":\"d0\"}}\n")
 	delete(want, "d0")
 	add(Record{Method: "POST", Path: "/mirrored/_bulk", Body: []byte(bulk.String())})
-	first := j.Stats().Durable // 284 records
+	first := j.Stats().Durable // 285 records
 
 	// Replicator 1 is stopped midway, as if esdr were killed.
 	r1, err := NewReplicator(j, NewHTTPApplier(c), ReplicatorOptions{MaxBatch: 20})

@@ -28,7 +28,12 @@ const (
 
 var classNames = [...]string{"not_a_write", "replicate", "assign_id", "refuse"}
 
-func (c Class) String() string { return classNames[c] }
+func (c Class) String() string {
+	if c < 0 || int(c) >= len(classNames) {
+		return fmt.Sprintf("class(%d)", int(c))
+	}
+	return classNames[c]
+}
 
 // Request is what the policy looks at: method, escaped path without the query, the
 // Content-Type header and, for _bulk and _update, the body.

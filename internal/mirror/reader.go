@@ -64,7 +64,7 @@ func (r *Reader) Next() (Record, error) {
 		if err != nil && !errors.Is(err, io.EOF) {
 			return Record{}, fmt.Errorf("mirror: journal %s: %w", r.seg.path, err)
 		}
-		h, err := parseHeader(r.hdr[:n], uint32(r.j.opts.MaxRecordBytes))
+		h, err := parseHeader(r.hdr[:n], r.j.opts.readBound())
 		if err != nil {
 			return Record{}, r.corrupt(err)
 		}
@@ -77,7 +77,7 @@ func (r *Reader) Next() (Record, error) {
 		if _, err := r.f.ReadAt(buf, r.off); err != nil {
 			return Record{}, r.corrupt(err)
 		}
-		rec, _, err := parseRecord(buf, uint32(r.j.opts.MaxRecordBytes))
+		rec, _, err := parseRecord(buf, r.j.opts.readBound())
 		if err == nil && rec.Seq != r.next {
 			err = fmt.Errorf("%w: seq %d where %d was expected", errSequence, rec.Seq, r.next)
 		}

@@ -128,6 +128,28 @@ func TestCorruptionRefused(t *testing.T) {
 			t.Fatalf("Open = %v", err)
 		}
 	})
+	t.Run("every segment removed", func(t *testing.T) {
+		dir := t.TempDir()
+		j, _, err := Open(dir, small)
+		if err != nil {
+			t.Fatal(err)
+		}
+		appendN(t, j, 1, 3)
+		if err := j.SetApplied(2); err != nil {
+			t.Fatal(err)
+		}
+		if err := j.Close(); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range segmentFiles(t, dir) {
+			if err := os.Remove(s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, _, err := Open(dir, small); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("Open = %v", err)
+		}
+	})
 	t.Run("damaged checkpoint", func(t *testing.T) {
 		dir := t.TempDir()
 		written(t, dir, 3, small)

@@ -1,6 +1,8 @@
 package mirror
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -47,6 +49,9 @@ func docOp(rec Record) (op string, meta bulkMeta, ok bool) {
 	}
 	if q.Get("op_type") == "create" && op == "index" {
 		op = "create"
+	}
+	if op != "delete" && bytes.IndexByte(rec.Body, '\n') >= 0 && !json.Valid(rec.Body) {
+		return "", bulkMeta{}, false // a _bulk source must fit on one line: compacted in Apply
 	}
 	index, err1 := url.PathUnescape(segs[0])
 	id, err2 := url.PathUnescape(segs[2])

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -34,6 +35,8 @@ type Replicator struct {
 	j    *Journal
 	a    applier
 	opts ReplicatorOptions
+
+	running atomic.Bool
 
 	mu       sync.Mutex
 	oldest   time.Time // Time of the oldest record read and not yet applied
@@ -73,6 +76,10 @@ func NewReplicator(j *Journal, a applier, opts ReplicatorOptions) (*Replicator, 
 // is refused for good (ErrRefused, naming the seq) or the journal is corrupt or closed:
 // those need a human, and skipping the record would lose an acknowledged write.
 func (r *Replicator) Run(ctx context.Context) error {
+	if !r.running.CompareAndSwap(false, true) {
+		return errors.New("mirror: replicator already running")
+	}
+	defer r.running.Store(false)
 	rd, err := r.j.NewReader(r.j.Stats().Applied + 1)
 	if err != nil {
 		return err
@@ -107,9 +114,14 @@ func (r *Replicator) Run(ctx context.Context) error {
 	}
 }
 
-// fill reads durable records until a batch is full or none is left.
+// fill reads durable records until a batch is full (MaxBatch records or MaxBatchBytes of
+// bodies, which also bounds the memory held) or none is left.
 func (r *Replicator) fill(rd *Reader, pending []Record) ([]Record, error) {
-	for len(pending) < r.opts.MaxBatch {
+	size := 0
+	for _, rec := range pending {
+		size += len(rec.Body)
+	}
+	for len(pending) < r.opts.MaxBatch && size < r.opts.MaxBatchBytes {
 		rec, err := rd.Next()
 		if errors.Is(err, io.EOF) {
 			break
@@ -118,6 +130,7 @@ func (r *Replicator) fill(rd *Reader, pending []Record) ([]Record, error) {
 			return pending, fmt.Errorf("mirror: replication stopped: %w", err)
 		}
 		pending = append(pending, rec)
+		size += len(rec.Body)
 	}
 	if len(pending) > 0 {
 		r.mu.Lock()
