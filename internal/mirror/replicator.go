@@ -86,7 +86,7 @@ func (r *Replicator) Run(ctx context.Context) error {
 	}
 	defer rd.Close()
 	var pending []Record // read, not yet applied
-	for {
+	for ctx.Err() == nil {
 		changed := r.j.changes() // before reading, so that no append is missed
 		if pending, err = r.fill(rd, pending); err != nil {
 			return err
@@ -112,6 +112,7 @@ func (r *Replicator) Run(ctx context.Context) error {
 		pending = pending[len(run):]
 		r.progress(len(run), pending)
 	}
+	return nil
 }
 
 // fill reads durable records until a batch is full (MaxBatch records or MaxBatchBytes of
