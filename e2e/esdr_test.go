@@ -29,7 +29,10 @@ type settings struct {
 	holdDown               string
 	proxy                  bool   // serve the proxy on a free port (esdr.proxyURL)
 	plain                  bool   // run esdr built without the race detector
-	extra                  string // further top-level YAML (targets, act, aws, hooks)
+	extra                  string // further top-level YAML (targets, act, aws, hooks, fleet)
+	// primaryNodes replaces the primary's node URLs (a fleet member reaching the primary
+	// through its own netfault forwarders).
+	primaryNodes []string
 }
 
 func defaults() settings {
@@ -88,6 +91,10 @@ func startEsdr(t *testing.T, p pair, s settings) *esdr {
 	if s.plain {
 		e.bin = plainBin(t)
 	}
+	primary := p.primary.URLs()
+	if s.primaryNodes != nil {
+		primary = s.primaryNodes
+	}
 	cfg := fmt.Sprintf(`clusters:
   - name: primary
     nodes: %s
@@ -110,7 +117,7 @@ admin:
   token: %s
 log:
   level: debug
-`, yamlList(p.primary.URLs()), yamlList(p.standby.URLs()), s.interval, s.timeout, s.failureThreshold,
+`, yamlList(primary), yamlList(p.standby.URLs()), s.interval, s.timeout, s.failureThreshold,
 		s.holdDown, s.failback, s.failbackWait, e.addr, token)
 	if s.proxy {
 		addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -12,9 +13,19 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
+// actStore is the part of a state store the act step journals in; *state.File and
+// *state.Etcd have it.
+type actStore interface {
+	Load(ctx context.Context) (state.Record, error)
+	Get(ctx context.Context, bucket, key string) ([]byte, bool, error)
+	Put(ctx context.Context, bucket, key string, val []byte) error
+	Delete(ctx context.Context, bucket, key string) error
+	Append(ctx context.Context, events ...state.Event) ([]state.Event, error)
+}
+
 // newExecutor builds the act step: how each cluster is fenced, which traffic targets
 // are switched, the hooks, and the retry bounds.
-func newExecutor(cfg *config.Config, st *state.File, targets []act.Target, reg prometheus.Registerer, log *slog.Logger) (*act.Executor, error) {
+func newExecutor(cfg *config.Config, st actStore, targets []act.Target, reg prometheus.Registerer, log *slog.Logger) (*act.Executor, error) {
 	opts := act.Options{
 		Targets:       targets,
 		Clusters:      map[string]act.Cluster{},

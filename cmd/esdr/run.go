@@ -15,6 +15,7 @@ import (
 	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/config"
 	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/health"
 	"github.com/esdr/esdr/internal/metrics"
 	"github.com/esdr/esdr/internal/route/proxy"
@@ -49,7 +50,12 @@ func runRun(ctx context.Context, args []string, _, stderr io.Writer) int {
 	}
 	level := new(slog.LevelVar)
 	log := newLogger(cfg.Log, level, stderr)
-	d, err := build(cfg, log)
+	var d service
+	if cfg.Fleet != nil {
+		d, err = buildFleet(cfg, log)
+	} else {
+		d, err = build(cfg, log)
+	}
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return exitFail
@@ -62,8 +68,11 @@ func runRun(ctx context.Context, args []string, _, stderr io.Writer) int {
 	for _, w := range cfg.Warnings {
 		log.Warn("configuration warning", "warning", w)
 	}
-	log.Info("esdr started", "config", *path, "clusters", cfg.Policy().Clusters, "admin", d.admin.Addr(),
-		"state", cfg.State.Path)
+	where := []any{"state", cfg.State.Path}
+	if f := cfg.Fleet; f != nil {
+		where = []any{"fleet", f.Name, "vantage", f.Vantage, "etcd", f.Etcd.Endpoints, "prefix", f.Etcd.Prefix}
+	}
+	log.Info("esdr started", append([]any{"config", *path, "clusters", cfg.Policy().Clusters, "admin", d.adminAddr()}, where...)...)
 	if err := d.run(ctx); err != nil {
 		log.Error("stopped", "err", err)
 		return exitFail
@@ -72,7 +81,16 @@ func runRun(ctx context.Context, args []string, _, stderr io.Writer) int {
 	return exitOK
 }
 
-// daemon holds the running components of `esdr run`.
+// service is `esdr run` once built: the embedded daemon or a fleet member.
+type service interface {
+	run(ctx context.Context) error
+	close()
+	clusters() []string
+	setPolicy(p decide.Policy)
+	adminAddr() string
+}
+
+// daemon holds the running components of `esdr run` on the embedded default.
 type daemon struct {
 	store   *state.File
 	act     *act.Executor
@@ -88,7 +106,7 @@ type daemon struct {
 // locked state file is reported before anything runs.
 func build(cfg *config.Config, log *slog.Logger) (*daemon, error) {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectorsFor()...)
 	m := metrics.New(reg)
 	targets, err := watchTargets(cfg)
 	if err != nil {
@@ -158,10 +176,37 @@ func (d *daemon) assemble(cfg *config.Config, reg *prometheus.Registry, m *metri
 // run runs every component until ctx ends or one of them fails; the others are then
 // stopped and waited for.
 func (d *daemon) run(ctx context.Context) error {
+	parts := map[string]func(context.Context) error{
+		"watch":   d.watcher.Run,
+		"control": d.loop.Run,
+		"admin":   d.admin.Run,
+		// An interrupted plan is finished first, in the act step's own goroutine: the
+		// proxy and the admin API serve meanwhile (from the stored epoch), and a new
+		// transition waits for the executor, which runs one plan at a time.
+		"act": func(ctx context.Context) error {
+			if err := d.act.Resume(ctx); err != nil {
+				return fmt.Errorf("resume: %w", err)
+			}
+			return d.act.Run(ctx)
+		},
+	}
+	if d.proxy != nil {
+		parts["proxy"] = d.proxy.Serve
+	}
+	if d.publish != nil {
+		parts["publish"] = d.publish
+	}
+	return runAll(ctx, parts)
+}
+
+// runAll runs each part in its own goroutine until ctx ends or one part returns; then
+// the others are cancelled and waited for. The first error other than a cancellation
+// is returned, prefixed with the part's name.
+func runAll(ctx context.Context, parts map[string]func(context.Context) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errs := make(chan error, 6)
-	start := func(name string, f func(context.Context) error) {
+	errs := make(chan error, len(parts))
+	for name, f := range parts {
 		go func() {
 			err := f(ctx)
 			if err != nil {
@@ -170,29 +215,8 @@ func (d *daemon) run(ctx context.Context) error {
 			errs <- err
 		}()
 	}
-	start("watch", d.watcher.Run)
-	start("control", d.loop.Run)
-	start("admin", d.admin.Run)
-	// An interrupted plan is finished first, in the act step's own goroutine: the proxy
-	// and the admin API serve meanwhile (from the stored epoch), and a new transition
-	// waits for the executor, which runs one plan at a time.
-	start("act", func(ctx context.Context) error {
-		if err := d.act.Resume(ctx); err != nil {
-			return fmt.Errorf("resume: %w", err)
-		}
-		return d.act.Run(ctx)
-	})
-	n := 4
-	if d.proxy != nil {
-		start("proxy", d.proxy.Serve)
-		n++
-	}
-	if d.publish != nil {
-		start("publish", d.publish)
-		n++
-	}
 	var first error
-	for range n {
+	for range parts {
 		if err := <-errs; err != nil && first == nil && !errors.Is(err, context.Canceled) {
 			first = err
 		}
@@ -200,6 +224,15 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	return first
 }
+
+// collectorsFor are the runtime collectors every esdr exports.
+func collectorsFor() []prometheus.Collector {
+	return []prometheus.Collector{collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})}
+}
+
+func (d *daemon) clusters() []string        { return d.loop.Policy().Clusters }
+func (d *daemon) setPolicy(p decide.Policy) { d.loop.SetPolicy(p) }
+func (d *daemon) adminAddr() string         { return d.admin.Addr() }
 
 func (d *daemon) close() {
 	for _, c := range d.closers {

@@ -65,7 +65,7 @@ func newLogger(c config.LogConfig, level *slog.LevelVar, w io.Writer) *slog.Logg
 // reloadOnHUP re-reads the configuration on SIGHUP and applies its safe parts: the
 // failover policy and the log level. Clusters, probes, listeners and the state path need
 // a restart; a change to them is reported, not applied.
-func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, path string, d *daemon, level *slog.LevelVar, log *slog.Logger) {
+func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, path string, d service, level *slog.LevelVar, log *slog.Logger) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -77,11 +77,11 @@ func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, path string, d *daem
 			log.Error("reload refused: invalid configuration; still running the previous one", "config", path, "err", err)
 			continue
 		}
-		if got, want := cfg.Policy().Clusters, d.loop.Current(); !sameClusters(got, d.clusters()) {
-			log.Warn("reload: the cluster list changed; restart esdr to apply it", "clusters", got, "active", want.Active)
+		if got := cfg.Policy().Clusters; !sameClusters(got, d.clusters()) {
+			log.Warn("reload: the cluster list changed; restart esdr to apply it", "clusters", got, "running", d.clusters())
 			continue
 		}
-		d.loop.SetPolicy(cfg.Policy())
+		d.setPolicy(cfg.Policy())
 		var l slog.Level
 		_ = l.UnmarshalText([]byte(cfg.Log.Level))
 		level.Set(l)
@@ -89,8 +89,6 @@ func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, path string, d *daem
 			"hold_down", cfg.Failover.HoldDown, "log_level", cfg.Log.Level)
 	}
 }
-
-func (d *daemon) clusters() []string { return d.loop.Policy().Clusters }
 
 func sameClusters(a, b []string) bool {
 	if len(a) != len(b) {
@@ -104,8 +102,15 @@ func sameClusters(a, b []string) bool {
 	return true
 }
 
+// epochSource tells the proxy the active cluster of the current epoch: the control loop
+// on the embedded default, the fleet's epoch watch for a fleet member.
+type epochSource interface {
+	Endpoint(ctx context.Context) (control.Endpoint, error)
+	EpochChanged() <-chan struct{}
+}
+
 // newProxy builds the proxy from the configuration and binds its listener.
-func newProxy(cfg *config.Config, reg prometheus.Registerer, loop *control.Loop, w *watch.Watcher, log *slog.Logger) (*proxy.Proxy, error) {
+func newProxy(cfg *config.Config, reg prometheus.Registerer, epochs epochSource, w *watch.Watcher, log *slog.Logger) (*proxy.Proxy, error) {
 	x := cfg.Proxy
 	pc := proxy.Config{Listen: x.Listen, FailoverWait: x.FailoverWait, MaxRetryBody: int64(x.MaxRetryBody),
 		ReadHeaderTimeout: x.ReadHeaderTimeout, IdleTimeout: x.IdleTimeout, MaxHeaderBytes: x.MaxHeaderBytes,
@@ -122,7 +127,7 @@ func newProxy(cfg *config.Config, reg prometheus.Registerer, loop *control.Loop,
 	if err != nil {
 		return nil, err
 	}
-	p, err := proxy.New(pc, loop, w, m, log)
+	p, err := proxy.New(pc, epochs, w, m, log)
 	if err != nil {
 		return nil, err
 	}

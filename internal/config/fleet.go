@@ -100,6 +100,9 @@ func (f *FleetConfig) validate(p *collector) {
 	if !strings.HasPrefix(f.Etcd.Prefix, "/") || !strings.HasSuffix(f.Etcd.Prefix, "/") {
 		p.add("fleet.etcd.prefix", "%q is not allowed, want a key prefix that starts and ends with '/', such as /esdr/prod/", f.Etcd.Prefix)
 	}
+	if (f.Etcd.Username == "") != (f.Etcd.Password == "") {
+		p.add("fleet.etcd.username", "username and password go together, set both or neither")
+	}
 	if f.SessionTTL < time.Second || f.SessionTTL > 5*time.Minute || f.SessionTTL%time.Second != 0 {
 		p.add("fleet.session_ttl", "%s is not allowed, want whole seconds from 1s to 5m", fmtDuration(f.SessionTTL))
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/esdr/esdr/internal/decide"
-	"github.com/esdr/esdr/internal/health"
 	"github.com/esdr/esdr/internal/state"
 )
 
@@ -61,18 +60,7 @@ func (l *Loop) Status(ctx context.Context) (Status, error) {
 	if r, ok := l.actor.(planReporter); ok {
 		st.Plan, st.PendingFences = r.Current(), r.PendingFences()
 	}
-	for i, name := range l.policy.Clusters {
-		role := "standby"
-		if i == 0 {
-			role = "primary"
-		}
-		o, ok := obs[name]
-		if !ok {
-			o = health.Observation{Cluster: name, Verdict: health.VerdictUnknown}
-		}
-		st.Clusters = append(st.Clusters, ClusterStatus{Name: name, Role: role, Active: name == l.record.State.Active,
-			Nodes: l.opts.Nodes[name], Observation: o})
-	}
+	st.Clusters = ClusterStatuses(l.policy.Clusters, l.opts.Nodes, l.record.State.Active, obs)
 	return st, nil
 }
 

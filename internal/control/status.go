@@ -79,3 +79,21 @@ type Endpoint struct {
 	Epoch   uint64   `json:"epoch"`
 	Nodes   []string `json:"nodes"`
 }
+
+// ClusterStatuses lists clusters in order of preference (the first is the primary) with
+// what obs says of each; a cluster obs does not mention is Unknown.
+func ClusterStatuses(clusters []string, nodes map[string][]string, active string, obs map[string]health.Observation) []ClusterStatus {
+	out := make([]ClusterStatus, 0, len(clusters))
+	for i, name := range clusters {
+		role := "standby"
+		if i == 0 {
+			role = "primary"
+		}
+		o, ok := obs[name]
+		if !ok {
+			o = health.Observation{Cluster: name, Verdict: health.VerdictUnknown}
+		}
+		out = append(out, ClusterStatus{Name: name, Role: role, Active: name == active, Nodes: nodes[name], Observation: o})
+	}
+	return out
+}

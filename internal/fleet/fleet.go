@@ -36,6 +36,9 @@ type Options struct {
 	Name string
 	// Vantage is where the member observes from (zone, site); empty means Name.
 	Vantage string
+	// Admin is the URL of the member's admin API, registered so that the others can
+	// tell an operator where the leader takes commands; empty when it has none.
+	Admin string
 	// Prefix is the deployment's key prefix, for example "/esdr/prod/", shared with the
 	// state store; it must start and end with '/'.
 	Prefix string

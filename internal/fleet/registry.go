@@ -20,12 +20,13 @@ const maxListed = 1000
 type Info struct {
 	Name    string `json:"name"`
 	Vantage string `json:"vantage"`
+	Admin   string `json:"admin,omitempty"`
 }
 
 // register puts the member's Info, and the last observations it published, under
 // the new lease.
 func (m *Member) register(ctx context.Context, lease clientv3.LeaseID, view []byte) error {
-	raw, err := json.Marshal(Info{Name: m.opts.Name, Vantage: m.opts.Vantage})
+	raw, err := json.Marshal(Info{Name: m.opts.Name, Vantage: m.opts.Vantage, Admin: m.opts.Admin})
 	if err != nil {
 		return fmt.Errorf("fleet: encode member: %w", err)
 	}
