@@ -41,6 +41,7 @@ type fleetDaemon struct {
 	epoch   *fleet.EpochWatch
 	admin   *admin.Server
 	proxy   *proxy.Proxy
+	report  *fleet.Reporter
 	targets []act.Target
 	closers []io.Closer
 	nodes   map[string][]string
@@ -89,6 +90,9 @@ func (d *fleetDaemon) assemble(cfg *config.Config, log *slog.Logger) error {
 		return err
 	}
 	d.member = member
+	if d.report, err = fleet.NewReporter(d.reg); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), f.Etcd.DialTimeout+5*time.Second)
 	defer cancel()
 	if d.store, err = state.OpenEtcd(ctx, d.cli, state.EtcdOptions{Prefix: f.Etcd.Prefix, Guard: member}); err != nil {
@@ -135,6 +139,14 @@ func (d *fleetDaemon) run(ctx context.Context) error {
 		"epoch":  d.epoch.Run,
 		"admin":  d.admin.Run,
 		"member": d.member.Run,
+		"report": func(ctx context.Context) error {
+			return d.report.Run(ctx, d.member, d.epoch, func() []decide.Finding {
+				if t := d.current(); t != nil {
+					return t.quorum.Findings()
+				}
+				return nil
+			})
+		},
 		"publish": func(ctx context.Context) error {
 			d.member.PublishEach(ctx, d.watcher, time.Now)
 			return nil

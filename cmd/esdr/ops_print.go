@@ -67,6 +67,7 @@ func printStatus(w io.Writer, st control.Status) {
 			orDash(string(o.Verdict)), orDash(string(o.Last)), orDash(clip(o.Detail)))
 	}
 	tw.Flush()
+	printFleet(w, st.Fleet)
 }
 
 // printEvents prints a page of events; when the page is full it says how to get the next.
