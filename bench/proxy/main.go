@@ -67,7 +67,7 @@ func bench(ctx context.Context, conns []int, d, warmup time.Duration, threads in
 		return err
 	}
 	defer os.RemoveAll(dir)
-	start := time.Now()
+	start, loadStart := time.Now(), loadavg()
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(os.Stderr, "[%5.0fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
 	}
@@ -114,6 +114,7 @@ func bench(ctx context.Context, conns []int, d, warmup time.Duration, threads in
 		{"esdr", esdrDefault.proxy, esdrDefault.pid}, {esdrIdleName, esdrIdle.proxy, esdrIdle.pid},
 	}
 	res := newResults(path, d, threads, haCfg)
+	res.loadStart = loadStart
 	res.rssIdle, _ = rssOf(esdrDefault.pid)
 	for _, n := range conns {
 		res.conns = append(res.conns, n)

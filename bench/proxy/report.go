@@ -17,7 +17,8 @@ type results struct {
 	conns      []int
 	targets    []string
 	byConns    map[int]map[string]wrkResult
-	rssIdle    int64 // esdr's RSS before the first run
+	rssIdle    int64  // esdr's RSS before the first run
+	loadStart  string // load average before the benchmark started anything: other work on the machine
 }
 
 func newResults(path string, d time.Duration, threads int, haCfg string) *results {
@@ -29,8 +30,9 @@ func (r *results) markdown() string {
 	fmt.Fprintf(&b, "### Proxy throughput and latency: direct vs HAProxy 2.6 vs esdr\n\n")
 	fmt.Fprintf(&b, "`GET %s` on one OpenSearch 2 node (a 1-node test-bed cluster, 384 MiB heap), wrk with %d threads,\n", r.path, r.threads)
 	fmt.Fprintf(&b, "%s per cell after an unmeasured warm-up, the targets one after the other at each connection count.\n", r.duration)
-	fmt.Fprintf(&b, "wrk, the JVM, HAProxy and esdr all share this machine's cores (and other work on it: load average\n")
-	fmt.Fprintf(&b, "%s when the run ended), so absolute numbers are low and p99s noisy; compare within a row group.\n", loadavg())
+	fmt.Fprintf(&b, "wrk, the JVM, HAProxy and esdr all share this machine's cores, and other work on it (load average\n")
+	fmt.Fprintf(&b, "%s before the run started anything, %s when it ended, its own load included), so absolute\n", r.loadStart, loadavg())
+	fmt.Fprintf(&b, "numbers are low and p99s noisy; compare within a row group.\n")
 	fmt.Fprintf(&b, "*added* = latency over direct at the same percentile; *errors* = non-2xx answers + socket errors;\n")
 	fmt.Fprintf(&b, "*RSS* = peak VmRSS of the process in the way during the cell.\n\n")
 	b.WriteString("| conns | target | req/s | × HAProxy | p50 | p99 | added p50 / p99 | errors | RSS |\n|---|---|---|---|---|---|---|---|---|\n")
