@@ -14,13 +14,13 @@ import (
 	"github.com/esdr/esdr/internal/act"
 	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/config"
-	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/fleet"
 	"github.com/esdr/esdr/internal/health"
 	"github.com/esdr/esdr/internal/metrics"
 	"github.com/esdr/esdr/internal/route/etcdkey"
 	"github.com/esdr/esdr/internal/route/proxy"
+	"github.com/esdr/esdr/internal/route/route53"
 	"github.com/esdr/esdr/internal/state"
 	"github.com/esdr/esdr/internal/watch"
 )
@@ -42,6 +42,7 @@ type fleetDaemon struct {
 	admin   *admin.Server
 	proxy   *proxy.Proxy
 	report  *fleet.Reporter
+	pub     *route53.Publisher // CloudWatch health, published by the leader only
 	targets []act.Target
 	closers []io.Closer
 	nodes   map[string][]string
@@ -49,13 +50,6 @@ type fleetDaemon struct {
 	mu     sync.Mutex
 	policy decide.Policy
 	term   *term // nil while not leading
-}
-
-// term is what the member runs while it leads.
-type term struct {
-	loop   *control.Loop
-	ex     *act.Executor
-	quorum *fleet.QuorumObserver
 }
 
 // buildFleet creates every component of a fleet member, connects to etcd and binds the
@@ -102,11 +96,11 @@ func (d *fleetDaemon) assemble(cfg *config.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	tgs, _, closers, err := newTargets(cfg, log)
+	tgs, pub, closers, err := newTargets(cfg, log)
 	if err != nil {
 		return err
 	}
-	d.targets, d.closers = tgs, closers
+	d.targets, d.closers, d.pub = tgs, closers, pub
 	d.watcher, err = watch.New(targets, watch.Options{OnResult: func(cluster string, r watch.Result, obs health.Observation, _ bool) {
 		d.m.ObserveProbe(cluster, r.Kind, r.Latency)
 		d.m.SetObservation(obs)
@@ -156,53 +150,6 @@ func (d *fleetDaemon) run(ctx context.Context) error {
 		parts["proxy"] = d.proxy.Serve
 	}
 	return runAll(ctx, parts)
-}
-
-// lead is one term of leadership: the control loop and the act step on the shared
-// store, fed by the combined views of every member. It returns when ctx ends (the
-// session is lost) or the store refuses a write because another member leads.
-func (d *fleetDaemon) lead(ctx context.Context) error {
-	f := d.cfg.Fleet
-	log := d.log.With("term", d.member.LeaderRev())
-	log.Warn("leading the fleet", "member", f.Name)
-	q := d.member.NewQuorumObserver(d.policy.Clusters, decide.Quorum{Size: f.Quorum, MaxAge: f.ViewMaxAge}, d.activeCluster)
-	ex, err := newExecutor(d.cfg, d.store, d.targets, d.reg, log)
-	if err != nil {
-		return err
-	}
-	d.mu.Lock()
-	policy := d.policy
-	d.mu.Unlock()
-	loop, err := control.New(d.store, q, d.m, ex, control.Options{Policy: policy, Nodes: d.nodes, Log: log})
-	if err != nil {
-		return err
-	}
-	d.setTerm(&term{loop: loop, ex: ex, quorum: q})
-	defer d.setTerm(nil)
-	defer log.Warn("no longer leading", "member", f.Name)
-	return runAll(ctx, map[string]func(context.Context) error{
-		"quorum":   q.Run,
-		"control":  loop.Run,
-		"findings": func(ctx context.Context) error { return recordFindings(ctx, q, d.store, log) },
-		"act": func(ctx context.Context) error {
-			if err := ex.Resume(ctx); err != nil {
-				return fmt.Errorf("resume: %w", err)
-			}
-			return ex.Run(ctx)
-		},
-	})
-}
-
-func (d *fleetDaemon) setTerm(t *term) {
-	d.mu.Lock()
-	d.term = t
-	d.mu.Unlock()
-}
-
-func (d *fleetDaemon) current() *term {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.term
 }
 
 // activeCluster is the active cluster of the epoch this member follows.

@@ -9,11 +9,11 @@ import (
 
 	"github.com/esdr/esdr/internal/act"
 	"github.com/esdr/esdr/internal/config"
+	"github.com/esdr/esdr/internal/health"
 	"github.com/esdr/esdr/internal/route/etcdkey"
 	"github.com/esdr/esdr/internal/route/haproxy"
 	"github.com/esdr/esdr/internal/route/rfc2136"
 	"github.com/esdr/esdr/internal/route/route53"
-	"github.com/esdr/esdr/internal/watch"
 )
 
 // newTargets builds every configured traffic target, in the order plans switch them,
@@ -90,10 +90,15 @@ func newTargets(cfg *config.Config, log *slog.Logger) ([]act.Target, *route53.Pu
 	return out, pub, closers, nil
 }
 
+// snapshotter is where verdicts come from: the watcher, or a fleet leader's combined views.
+type snapshotter interface {
+	Snapshot() map[string]health.Observation
+}
+
 // publishHealth sends the watch step's verdicts to CloudWatch every interval until ctx
 // ends. A failed publish is logged, never fatal: the alarm sees missing data and the
 // Route 53 health check's insufficient-data rule decides.
-func publishHealth(ctx context.Context, pub *route53.Publisher, w *watch.Watcher, every time.Duration, log *slog.Logger) error {
+func publishHealth(ctx context.Context, pub *route53.Publisher, w snapshotter, every time.Duration, log *slog.Logger) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
