@@ -69,4 +69,3 @@ func (d *fleetDaemon) current() *term {
 	defer d.mu.Unlock()
 	return d.term
 }
-
