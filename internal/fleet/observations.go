@@ -9,18 +9,15 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/health"
 )
 
 // View is one member's observations of every cluster, as published under
 // observations/<member> with the member's lease: a member whose session ends has no
-// view, so every view read is from a live member. At says how old the view is.
-type View struct {
-	Member   string                        `json:"member"`
-	Vantage  string                        `json:"vantage"`
-	At       time.Time                     `json:"at"`
-	Clusters map[string]health.Observation `json:"clusters"`
-}
+// view, so every view read is from a live member. At says how old the view is. It is
+// the decide step's VantageView, so the leader combines views as they are read.
+type View = decide.VantageView
 
 // source is the part of the watch step Publishing needs; *watch.Watcher has it.
 type source interface {

@@ -82,11 +82,7 @@ func (q *QuorumObserver) refresh(ctx context.Context) {
 		views = q.views
 	}
 	q.mu.Unlock()
-	in := make([]decide.VantageView, len(views))
-	for i, v := range views {
-		in[i] = decide.VantageView{Member: v.Member, Vantage: v.Vantage, At: v.At, Clusters: v.Clusters}
-	}
-	obs, findings := decide.Combine(in, q.clusters, q.active(), q.quorum, q.now())
+	obs, findings := decide.Combine(views, q.clusters, q.active(), q.quorum, q.now())
 	q.mu.Lock()
 	changed := !reflect.DeepEqual(obs, q.obs) || !reflect.DeepEqual(findings, q.findings)
 	q.obs, q.findings = obs, findings
