@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"time"
 )
@@ -58,6 +59,9 @@ type Config struct {
 	// Clusters holds per-cluster credentials and TLS settings, by cluster name. A cluster
 	// without an entry is reached with system roots and the client's own Authorization.
 	Clusters map[string]Upstream
+	// Wrap, when set, wraps the proxy's handler: write mirroring (internal/mirror)
+	// journals each write the active cluster accepted before the client is answered.
+	Wrap func(http.Handler) http.Handler
 }
 
 // Upstream is how the proxy reaches one cluster.

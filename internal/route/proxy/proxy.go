@@ -55,8 +55,12 @@ func New(cfg Config, r router, p prober, m *Metrics, log *slog.Logger) (*Proxy, 
 		resolveT: func(ctx context.Context) (context.Context, context.CancelFunc) {
 			return context.WithTimeout(ctx, cfg.FailoverWait)
 		}}
+	var h http.Handler = px
+	if cfg.Wrap != nil {
+		h = cfg.Wrap(px)
+	}
 	px.srv = &http.Server{
-		Handler:           px,
+		Handler:           h,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    cfg.MaxHeaderBytes,
