@@ -124,16 +124,16 @@ func bench(ctx context.Context, conns []int, d, warmup time.Duration, threads in
 			if _, _, err := runWrk(ctx, t.url+path, threads, n, warmup); err != nil {
 				return err
 			}
-			sampler := startRSS(t.pid)
+			sampler, cpu0 := startRSS(t.pid), cpuUsed(t.pid)
 			r, cmd, err := runWrk(ctx, t.url+path, threads, n, d)
-			r.RSS = sampler.stop()
+			r.RSS, r.CPU = sampler.stop(), cpuUsed(t.pid)-cpu0
 			if err != nil {
 				return err
 			}
 			res.byConns[n][t.name] = r
 			res.targets = append(res.targets, t.name)
 			res.wrkCmd = cmd
-			logf("%4d conns %-16s %8.0f req/s  p50 %-9s p99 %-9s errors %d", n, t.name, r.RPS, r.P50, r.P99, r.Errors)
+			logf("%4d conns %-16s %8.0f req/s  p50 %-9s p99 %-9s errors %d  CPU %s", n, t.name, r.RPS, r.P50, r.P99, r.Errors, perRequest(r))
 		}
 	}
 	body := res.markdown()
@@ -142,6 +142,15 @@ func bench(ctx context.Context, conns []int, d, warmup time.Duration, threads in
 		return nil
 	}
 	return report.Section(out, "proxy", strings.TrimSpace("go run ./bench/proxy "+strings.Join(os.Args[1:], " ")), body)
+}
+
+// cpuUsed is cpuOf, 0 for no process or when it cannot be read.
+func cpuUsed(pid int) time.Duration {
+	if pid == 0 {
+		return 0
+	}
+	d, _ := cpuOf(pid)
+	return d
 }
 
 // esdrProxy is one `esdr run` serving the proxy.

@@ -34,35 +34,63 @@ func (r *results) markdown() string {
 	fmt.Fprintf(&b, "%s before the run started anything, %s when it ended, its own load included), so absolute\n", r.loadStart, loadavg())
 	fmt.Fprintf(&b, "numbers are low and p99s noisy; compare within a row group.\n")
 	fmt.Fprintf(&b, "*added* = latency over direct at the same percentile; *errors* = non-2xx answers + socket errors;\n")
-	fmt.Fprintf(&b, "*RSS* = peak VmRSS of the process in the way during the cell.\n\n")
-	b.WriteString("| conns | target | req/s | × HAProxy | p50 | p99 | added p50 / p99 | errors | RSS |\n|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "*RSS* = peak VmRSS of the process in the way during the cell; *CPU/req* = its CPU time (user + system)\n")
+	fmt.Fprintf(&b, "during the cell over the requests wrk completed: its cost per request, which other load on the machine\n")
+	fmt.Fprintf(&b, "disturbs much less than req/s.\n\n")
+	b.WriteString("| conns | target | req/s | × HAProxy | p50 | p99 | added p50 / p99 | errors | RSS | CPU/req |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, n := range r.conns {
 		d, h := r.byConns[n]["direct"], r.byConns[n]["haproxy"]
 		for _, t := range r.targets {
 			x := r.byConns[n][t]
-			added, rss := "—", "—"
+			added, rss, cpu := "—", "—", "—"
 			if t != "direct" {
 				added = signed(x.P50-d.P50) + " / " + signed(x.P99-d.P99)
-				rss = mib(x.RSS)
+				rss, cpu = mib(x.RSS), perRequest(x)
 			}
 			name := t
 			if strings.HasPrefix(t, "esdr") {
 				name = "**" + t + "**"
 			}
-			fmt.Fprintf(&b, "| %d | %s | %.0f | %.2f× | %s | %s | %s | %d | %s |\n",
-				n, name, x.RPS, x.RPS/h.RPS, ms(x.P50), ms(x.P99), added, x.Errors, rss)
+			fmt.Fprintf(&b, "| %d | %s | %.0f | %.2f× | %s | %s | %s | %d | %s | %s |\n",
+				n, name, x.RPS, x.RPS/h.RPS, ms(x.P50), ms(x.P99), added, x.Errors, rss, cpu)
 		}
 	}
 	last := r.conns[len(r.conns)-1]
 	e, h, d := r.byConns[last]["esdr"], r.byConns[last]["haproxy"], r.byConns[last]["direct"]
-	fmt.Fprintf(&b, "\nAgainst the targets of issue #4, esdr with its defaults at %d connections: throughput ≥ 1.0× HAProxy —\n", last)
-	fmt.Fprintf(&b, "**%.2f×**; p99 overhead over direct ≤ 0.5 ms — **%s** (p50 %s; HAProxy's %s / %s); RSS ≤ 64 MiB — **%s**\n",
-		e.RPS/h.RPS, signed(e.P99-d.P99), signed(e.P50-d.P50), signed(h.P99-d.P99), signed(h.P50-d.P50), mib(e.RSS))
-	fmt.Fprintf(&b, "(idle before the runs: %s).\n", mib(r.rssIdle))
+	fmt.Fprintf(&b, "\nAgainst the targets of issue #4, esdr with its defaults at %d connections:\n\n", last)
+	fmt.Fprintf(&b, "- throughput ≥ 1.0× HAProxy: **%.2f×** (%s);\n", e.RPS/h.RPS, verdict(e.RPS >= h.RPS))
+	p99 := e.P99 - d.P99
+	if p99 < 0 {
+		fmt.Fprintf(&b, "- p99 overhead over direct ≤ 0.5 ms: **%s**, not a result: direct's own p99 was higher in its cell (noise);\n", signed(p99))
+	} else {
+		fmt.Fprintf(&b, "- p99 overhead over direct ≤ 0.5 ms: **%s** (%s);\n", signed(p99), verdict(p99 <= 500*time.Microsecond))
+	}
+	fmt.Fprintf(&b, "  the p50 overhead, steadier, is **%s** (HAProxy's p50 / p99: %s / %s);\n", signed(e.P50-d.P50), signed(h.P50-d.P50), signed(h.P99-d.P99))
+	if e.CPU > 0 && h.CPU > 0 && e.Requests > 0 && h.Requests > 0 {
+		ratio := (float64(e.CPU) / float64(e.Requests)) / (float64(h.CPU) / float64(h.Requests))
+		fmt.Fprintf(&b, "- CPU per request (not a target; what bounds throughput on a busy machine): esdr %s, HAProxy %s (%.1f×);\n",
+			perRequest(e), perRequest(h), ratio)
+	}
+	fmt.Fprintf(&b, "- RSS ≤ 64 MiB: **%s** (%s; idle before the runs: %s).\n", mib(e.RSS), verdict(e.RSS <= 64<<20), mib(r.rssIdle))
 	fmt.Fprintf(&b, "\nesdr: `bin/esdr run` (built without -race), `proxy.listen` and the proxy's defaults (`max_idle_per_node` 64);\n")
 	fmt.Fprintf(&b, "*%s* is the same with `max_idle_per_node: 1024`. The standby in esdr's configuration is an address\n", esdrIdleName)
 	fmt.Fprintf(&b, "nothing listens on: it never takes traffic. Example wrk command: `%s`. HAProxy configuration:\n\n```\n%s```\n", r.wrkCmd, r.haproxyCfg)
 	return b.String()
+}
+
+func verdict(met bool) string {
+	if met {
+		return "met"
+	}
+	return "not met"
+}
+
+// perRequest is the CPU time per completed request, in microseconds.
+func perRequest(r wrkResult) string {
+	if r.Requests == 0 || r.CPU == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f µs", float64(r.CPU)/float64(time.Microsecond)/float64(r.Requests))
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }

@@ -43,6 +43,30 @@ func rssOf(pid int) (int64, error) {
 	return 0, fmt.Errorf("pid %d: no VmRSS", pid)
 }
 
+// clockTicks is the kernel's USER_HZ, the unit of /proc/<pid>/stat's CPU times (100 on
+// Linux for every architecture Go supports).
+const clockTicks = 100
+
+// cpuOf reads the CPU time (user + system, all threads) a process has used so far.
+func cpuOf(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name, in parentheses, may hold spaces: fields are counted after it.
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b)[i+1:])
+	if i < 0 || len(f) < 13 {
+		return 0, fmt.Errorf("pid %d: unexpected /proc stat %q", pid, b)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64) // field 14
+	stime, err2 := strconv.ParseInt(f[12], 10, 64) // field 15
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("pid %d: unexpected /proc stat %q", pid, b)
+	}
+	return time.Duration(utime+stime) * time.Second / clockTicks, nil
+}
+
 // rssSampler polls a process's RSS every 250 ms until stopped and keeps the peak.
 type rssSampler struct {
 	peak int64

@@ -20,6 +20,8 @@ type wrkResult struct {
 	Errors int
 	// RSS is the peak resident memory of the process in the way (0 for direct).
 	RSS int64
+	// CPU is the CPU time the process in the way used during the run (0 for direct).
+	CPU time.Duration
 }
 
 var (
