@@ -77,6 +77,7 @@ func (j *Journal) SetApplied(seq uint64) error {
 		return err
 	}
 	j.applied = seq
+	j.notifyLocked() // wakes writes waiting for the standby to catch up (Mirror.drain)
 	// A segment's last record is the next segment's first minus one; the active segment
 	// is never deleted.
 	for len(j.segs) > 1 && j.segs[1].first-1 <= seq {

@@ -1,0 +1,174 @@
+package mirror
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/esdr/esdr/internal/control"
+)
+
+// Defaults for the HandlerOptions left zero.
+const (
+	DefaultMaxBody       = 100 << 20 // Elasticsearch's default http.max_content_length
+	DefaultMaxResponse   = 64 << 20
+	DefaultDrainWait     = 30 * time.Second
+	DefaultAppendTimeout = 30 * time.Second
+)
+
+// endpointer tells where traffic goes in the current epoch; *control.Loop has it.
+type endpointer interface {
+	Endpoint(ctx context.Context) (control.Endpoint, error)
+}
+
+// HandlerOptions tune a Mirror; zero values take the defaults.
+type HandlerOptions struct {
+	// MaxBody bounds the body of a write, which is read whole to be journaled.
+	MaxBody int64
+	// MaxResponse bounds the active cluster's answer to a write, held until the write
+	// is journaled.
+	MaxResponse int64
+	// DrainWait bounds how long a write waits, after the active cluster changed, for the
+	// journaled records destined for the new active cluster to be applied.
+	DrainWait time.Duration
+	// AppendTimeout bounds journaling a write the active cluster accepted. It does not
+	// end with the client's request.
+	AppendTimeout time.Duration
+	Log           *slog.Logger
+}
+
+// Mirror is write mirroring in the proxy: Wrap journals every write the active cluster
+// accepted before the client is answered, and Gate holds writes to a cluster until the
+// journal's records for it are applied.
+type Mirror struct {
+	j     *Journal
+	pair  Pair
+	eps   endpointer
+	opts  HandlerOptions
+	locks *lockTable
+
+	mu      sync.Mutex
+	lastFor map[string]uint64 // the last seq to apply to each cluster
+}
+
+// NewMirror returns the write path of mirror mode for pair, journaling to j. eps tells
+// the active cluster. The records j holds but has not applied are read once, to know
+// what each cluster still lacks.
+func NewMirror(j *Journal, pair Pair, eps endpointer, opts HandlerOptions) (*Mirror, error) {
+	if j == nil || eps == nil {
+		return nil, errors.New("mirror: a journal and an endpoint source are required")
+	}
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = DefaultMaxBody
+	}
+	if opts.MaxResponse <= 0 {
+		opts.MaxResponse = DefaultMaxResponse
+	}
+	if opts.DrainWait <= 0 {
+		opts.DrainWait = DefaultDrainWait
+	}
+	if opts.AppendTimeout <= 0 {
+		opts.AppendTimeout = DefaultAppendTimeout
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	m := &Mirror{j: j, pair: pair, eps: eps, opts: opts, locks: newLockTable(), lastFor: map[string]uint64{}}
+	if err := m.scanUnapplied(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// scanUnapplied reads the records not yet applied and notes the last one for each
+// cluster. A record from a cluster outside the pair counts for both: it stops
+// replication (RouteApplier), and nothing must be written past it unnoticed.
+func (m *Mirror) scanUnapplied() error {
+	st := m.j.Stats()
+	if st.Durable <= st.Applied {
+		return nil
+	}
+	rd, err := m.j.NewReader(st.Applied + 1)
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	for {
+		rec, err := rd.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("mirror: reading unapplied records: %w", err)
+		}
+		if t, ok := m.pair.Target(rec.Cluster); ok {
+			m.lastFor[t] = rec.Seq
+		} else {
+			m.lastFor[m.pair.A], m.lastFor[m.pair.B] = rec.Seq, rec.Seq
+		}
+	}
+}
+
+// noteAppended records that seq, accepted by cluster, must be applied to the other one.
+func (m *Mirror) noteAppended(cluster string, seq uint64) {
+	t, _ := m.pair.Target(cluster)
+	m.mu.Lock()
+	m.lastFor[t] = max(m.lastFor[t], seq)
+	m.mu.Unlock()
+}
+
+// Pending is how many journaled records must still be applied before cluster holds
+// every write acknowledged through esdr (0 when it does). The replicator applies in
+// journal order, so that is every record up to the last one destined for cluster.
+func (m *Mirror) Pending(cluster string) uint64 {
+	m.mu.Lock()
+	last := m.lastFor[cluster]
+	m.mu.Unlock()
+	if applied := m.j.Stats().Applied; last > applied {
+		return last - applied
+	}
+	return 0
+}
+
+// DrainError is a write held because the cluster it would go to still lacks journaled
+// writes, past the drain wait.
+type DrainError struct {
+	Cluster string
+	Pending uint64
+	Waited  time.Duration
+}
+
+func (e *DrainError) Error() string {
+	return fmt.Sprintf("mirror mode: cluster %s is still applying %d journaled writes (waited %s); "+
+		"writes go to it once it holds every write acknowledged before; retry shortly, and if this lasts "+
+		"check the replication lag and errors in esdr status", e.Cluster, e.Pending, e.Waited.Round(time.Millisecond))
+}
+
+// drain returns once cluster holds every journaled write meant for it, or a *DrainError
+// after the drain wait, or ctx's error.
+func (m *Mirror) drain(ctx context.Context, cluster string) error {
+	if m.Pending(cluster) == 0 {
+		return nil
+	}
+	start := time.Now()
+	t := time.NewTimer(m.opts.DrainWait)
+	defer t.Stop()
+	for {
+		ch := m.j.changes() // before reading: no SetApplied is missed
+		n := m.Pending(cluster)
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-t.C:
+			return &DrainError{Cluster: cluster, Pending: n, Waited: time.Since(start)}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}

@@ -1,0 +1,185 @@
+package mirror
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Wrap returns next (the proxy) with mirror mode in front of it. Reads pass through
+// untouched and streaming. Refused writes are answered with the policy's 400 without
+// reaching a cluster. Every other write is read whole (up to MaxBody), room is reserved
+// for it in the journal, its documents are locked, it is forwarded with its answer held
+// (up to MaxResponse), and, if the active cluster accepted it, journaled before the
+// client gets the answer.
+func (m *Mirror) Wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ct := r.Header.Get("Content-Type")
+		if Classify(Request{Method: r.Method, Path: r.URL.EscapedPath(), ContentType: ct}).Class == NotAWrite {
+			next.ServeHTTP(w, r) // the policy never needs a body to call a request a read
+			return
+		}
+		m.write(w, r, next)
+	})
+}
+
+// write handles a request that may change a document.
+func (m *Mirror) write(w http.ResponseWriter, r *http.Request, next http.Handler) {
+	if enc := r.Header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
+		writeError(w, r, RefusalStatus, "esdr_mirror_mode_exception", fmt.Sprintf(
+			"mirror mode: a request body with Content-Encoding %s cannot be mirrored; send it uncompressed", enc), "", "")
+		return
+	}
+	body, err := readBody(r, m.opts.MaxBody)
+	if err != nil {
+		if errors.Is(err, errBodyTooLarge) {
+			writeError(w, r, http.StatusRequestEntityTooLarge, typeTooLarge, fmt.Sprintf(
+				"mirror mode: a write body over %d bytes (mirror.max_body) is not mirrored; send smaller requests, such as smaller _bulk batches", m.opts.MaxBody), "", "")
+			return
+		}
+		writeError(w, r, http.StatusBadRequest, "esdr_bad_request_body", "cannot read the request body: "+err.Error(), "", "")
+		return
+	}
+	ct := r.Header.Get("Content-Type")
+	dec := Classify(Request{Method: r.Method, Path: r.URL.EscapedPath(), ContentType: ct, Body: body})
+	switch dec.Class {
+	case Refuse:
+		writeError(w, r, RefusalStatus, "esdr_mirror_mode_exception", dec.Reason, "", "")
+		return
+	case NotAWrite:
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+		next.ServeHTTP(w, r)
+		return
+	case AssignID:
+		path := dec.Rewrite(NewID())
+		r.URL.Path, r.URL.RawPath = path, ""
+		r.RequestURI = r.URL.RequestURI()
+	}
+	rec := Record{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, ContentType: ct, Body: body}
+	res, err := m.j.Reserve(rec)
+	if err != nil {
+		m.refuseJournal(w, r, err)
+		return
+	}
+	defer res.Release() // does nothing once appended
+	if ep, err := m.eps.Endpoint(r.Context()); err == nil && ep.Cluster != "" {
+		if err := m.drain(r.Context(), ep.Cluster); err != nil {
+			m.refuseDrain(w, r, err)
+			return
+		}
+	}
+	index, docs := lockTarget(r.Method, rec.Path, body)
+	locks := m.locks.lock(index, docs)
+	defer locks.unlock()
+
+	r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+	r.Header.Del("Accept-Encoding") // the answer of a _bulk is read to journal what it accepted
+	r = r.WithContext(context.WithValue(r.Context(), writeKey{}, true))
+	buf := newBufferedWriter(m.opts.MaxResponse)
+	next.ServeHTTP(buf, r)
+	m.finish(w, r, buf, res, rec)
+}
+
+// finish journals what the active cluster accepted, then answers the client.
+func (m *Mirror) finish(w http.ResponseWriter, r *http.Request, buf *bufferedWriter, res *Reservation, rec Record) {
+	cluster, epochText := buf.header.Get(headerCluster), buf.header.Get(headerEpoch)
+	if buf.status == 0 || !Accepted(rec.Method, buf.status) && !buf.over {
+		buf.sendTo(w, r) // refused, or the proxy's own error: nothing changed, nothing to journal
+		return
+	}
+	unknown := func(why string) {
+		m.opts.Log.Error("mirror: a write the active cluster accepted is not journaled; the client is told its outcome is unknown",
+			"method", rec.Method, "path", rec.Path, "cluster", cluster, "epoch", epochText, "err", why)
+		writeError(w, r, http.StatusBadGateway, typeOutcomeUnknown, "mirror mode: cluster "+cluster+
+			" answered the write but it could not be journaled for the standby ("+why+"); its outcome is unknown: "+
+			"check the document and retry if needed", cluster, epochText)
+	}
+	epoch, err := strconv.ParseUint(epochText, 10, 64)
+	switch {
+	case buf.over:
+		unknown(errResponseTooLarge.Error())
+		return
+	case err != nil:
+		unknown("the answer names no epoch")
+		return
+	}
+	if _, ok := m.pair.Target(cluster); !ok {
+		unknown(fmt.Sprintf("cluster %q is not one of the mirrored pair", cluster))
+		return
+	}
+	if isBulkPath(rec.Path) {
+		kept, n, err := AcceptedBulk(rec.Body, buf.body.Bytes())
+		if err != nil {
+			unknown(err.Error())
+			return
+		}
+		if n == 0 {
+			buf.sendTo(w, r) // every item refused
+			return
+		}
+		rec.Body = kept
+	}
+	rec.Epoch, rec.Cluster, rec.Time = epoch, cluster, time.Now()
+	// The active cluster holds the write: journal it even if the client has gone.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), m.opts.AppendTimeout)
+	defer cancel()
+	seq, err := res.Append(ctx, rec)
+	if err != nil {
+		unknown(err.Error())
+		return
+	}
+	m.noteAppended(cluster, seq)
+	buf.sendTo(w, r)
+}
+
+func (m *Mirror) refuseJournal(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, ErrJournalFull) {
+		writeError(w, r, http.StatusServiceUnavailable, typeJournalFull,
+			"mirror mode: the standby lags and the journal is full, so the write was refused before it reached any cluster: "+err.Error(), "", "")
+		return
+	}
+	m.opts.Log.Error("mirror: the journal takes no writes", "err", err)
+	writeError(w, r, http.StatusServiceUnavailable, typeUnavailable,
+		"mirror mode: the journal takes no writes, so the write was refused before it reached any cluster: "+err.Error(), "", "")
+}
+
+func (m *Mirror) refuseDrain(w http.ResponseWriter, r *http.Request, err error) {
+	var de *DrainError
+	if errors.As(err, &de) {
+		writeError(w, r, http.StatusServiceUnavailable, typeUnavailable, de.Error(), "", "")
+		return
+	}
+	// The client went away while waiting: nothing was forwarded.
+	writeError(w, r, http.StatusServiceUnavailable, typeUnavailable, "mirror mode: "+err.Error(), "", "")
+}
+
+var errBodyTooLarge = errors.New("mirror: body too large")
+
+// readBody reads the whole body, at most limit bytes.
+func readBody(r *http.Request, limit int64) ([]byte, error) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	if r.ContentLength > limit {
+		return nil, errBodyTooLarge
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, errBodyTooLarge
+	}
+	return b, nil
+}
+
+// writeKey marks the context of a write forwarded by Wrap, for Gate.
+type writeKey struct{}
+
+func isWrite(ctx context.Context) bool { v, _ := ctx.Value(writeKey{}).(bool); return v }
