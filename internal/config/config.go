@@ -36,6 +36,9 @@ type Config struct {
 	// Fleet, when set, runs this esdr as one member of a fleet over etcd; nil is the
 	// embedded default (one process, state.path).
 	Fleet *FleetConfig `yaml:"fleet"`
+	// Mirror, when enabled, journals every write through the proxy and replays it to
+	// the other cluster of the pair (docs/mirror.md).
+	Mirror *MirrorConfig `yaml:"mirror"`
 	// Warnings are things that work but are probably not what the operator wants (a long
 	// DNS TTL, a private address for a Route 53 checker). check-config prints them and
 	// esdr run logs them; they do not stop esdr.
@@ -112,6 +115,7 @@ func (c *Config) normalize(baseDir string) {
 	if c.Fleet != nil {
 		c.Fleet.normalize(c.Health, baseDir)
 	}
+	c.Mirror.normalize(baseDir)
 }
 
 // validate checks every part of c, adding one problem per thing wrong.
@@ -134,6 +138,7 @@ func (c *Config) validate(p *collector) {
 	c.Hooks.validate(p)
 	c.PublishHealth.validate(p)
 	c.Fleet.validate(p)
+	c.Mirror.validate(p, c)
 	c.Warnings = c.Fleet.warnings()
 	c.Targets.validate(p, c.Policy().Clusters, func(w string) { c.Warnings = append(c.Warnings, w) })
 }

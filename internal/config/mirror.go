@@ -1,0 +1,100 @@
+package config
+
+import (
+	"time"
+)
+
+// MirrorConfig turns on write mirroring (docs/mirror.md): the proxy journals every
+// write the active cluster accepted, durably, before the client is answered, and a
+// replicator applies the journal to the other cluster of the pair in order. Leaving the
+// block out, or enabled: false, mirrors nothing.
+type MirrorConfig struct {
+	Enabled bool `yaml:"enabled"`
+	// JournalDir holds the journal's segment files, relative to the configuration file.
+	// One esdr at a time: the directory is locked.
+	JournalDir string `yaml:"journal_dir"`
+	// MaxBytes bounds the journal on disk: when the standby lags that far behind,
+	// writes are refused (503) instead of lost.
+	MaxBytes int `yaml:"max_bytes"`
+	// SegmentBytes is the size of one segment file, at most a quarter of MaxBytes.
+	SegmentBytes int `yaml:"segment_bytes"`
+	// MaxBody bounds one write's body, which is read whole to be journaled (413 past it).
+	MaxBody int `yaml:"max_body"`
+	// DrainWait is how long a write waits, after a failover, for the new active cluster
+	// to have applied every journaled write meant for it, before it fails with 503.
+	DrainWait time.Duration `yaml:"drain_wait"`
+	// MaxLagOnFailover is how many journaled writes the failover target may still lack
+	// for an automatic failover to go ahead (Patroni's maximum_lag_on_failover, counted
+	// in writes). Past it the failover is refused, with the lag in the reason, until the
+	// standby catches up or an operator runs esdr switchover --force.
+	MaxLagOnFailover int `yaml:"max_lag_on_failover"`
+}
+
+// Mirror defaults, applied by normalize to the values the file leaves out.
+const (
+	DefaultMirrorJournalDir   = "esdr-journal"
+	DefaultMirrorMaxBytes     = 1 << 30
+	DefaultMirrorSegmentBytes = 32 << 20
+	DefaultMirrorMaxBody      = 100 << 20
+	DefaultMirrorDrainWait    = 30 * time.Second
+	DefaultMirrorMaxLag       = 10000
+)
+
+// On reports whether mirroring is configured and enabled.
+func (m *MirrorConfig) On() bool { return m != nil && m.Enabled }
+
+func (m *MirrorConfig) normalize(baseDir string) {
+	if m == nil {
+		return
+	}
+	if m.JournalDir == "" {
+		m.JournalDir = DefaultMirrorJournalDir
+	}
+	m.JournalDir = resolvePath(baseDir, m.JournalDir)
+	if m.MaxBytes == 0 {
+		m.MaxBytes = DefaultMirrorMaxBytes
+	}
+	if m.SegmentBytes == 0 {
+		m.SegmentBytes = min(DefaultMirrorSegmentBytes, m.MaxBytes/4)
+	}
+	if m.MaxBody == 0 {
+		m.MaxBody = min(DefaultMirrorMaxBody, m.MaxBytes/2)
+	}
+	if m.DrainWait == 0 {
+		m.DrainWait = DefaultMirrorDrainWait
+	}
+	if m.MaxLagOnFailover == 0 {
+		m.MaxLagOnFailover = DefaultMirrorMaxLag
+	}
+}
+
+// validate checks the block and what it needs from the rest of the file: a proxy (the
+// write path), exactly two clusters (a pair) and the embedded default (not a fleet).
+func (m *MirrorConfig) validate(p *collector, c *Config) {
+	if !m.On() {
+		return
+	}
+	if c.Fleet != nil {
+		p.add("mirror", "mirror mode runs on the embedded default only (one esdr holds the journal), want either mirror or fleet, not both")
+	}
+	if c.Proxy.Listen == "" {
+		p.add("mirror", "mirror mode needs proxy.listen: only writes through esdr's proxy are mirrored")
+	}
+	if n := len(c.Clusters); n != 2 && n >= 2 {
+		p.add("mirror", "mirror mode keeps a pair of clusters in step, want exactly 2 clusters, got %d", n)
+	}
+	if m.MaxBytes < 1<<20 || m.MaxBytes > 1<<40 {
+		p.add("mirror.max_bytes", "%d is out of range, want 1048576 (1 MiB) to 1099511627776 (1 TiB)", m.MaxBytes)
+	} else if m.SegmentBytes < 4096 || m.SegmentBytes > m.MaxBytes/4 {
+		p.add("mirror.segment_bytes", "%d is out of range, want 4096 to a quarter of mirror.max_bytes (%d)", m.SegmentBytes, m.MaxBytes/4)
+	}
+	if m.MaxBody < 1024 || m.MaxBody > min(m.MaxBytes/2, 1<<31) {
+		p.add("mirror.max_body", "%d is out of range, want 1024 to half of mirror.max_bytes (%d), at most 2 GiB", m.MaxBody, min(m.MaxBytes/2, 1<<31))
+	}
+	if m.DrainWait < 0 || m.DrainWait > 10*time.Minute {
+		p.add("mirror.drain_wait", "%s is out of range, want 0 (the default, 30s) to 10m", fmtDuration(m.DrainWait))
+	}
+	if m.MaxLagOnFailover < 0 {
+		p.add("mirror.max_lag_on_failover", "%d is negative, want the number of journaled writes the failover target may lack (default %d)", m.MaxLagOnFailover, DefaultMirrorMaxLag)
+	}
+}
