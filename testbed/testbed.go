@@ -47,6 +47,10 @@ type Spec struct {
 	Detached bool
 	// FormTimeout bounds the wait for the cluster to form; default 3 minutes.
 	FormTimeout time.Duration
+	// Settings are extra node settings given to every node after the test bed's own
+	// (key → value; "[a,b]" is a list), e.g. {"path.repo": dir} for snapshot tests. They
+	// may not replace a setting the test bed needs to form the cluster. See settings.go.
+	Settings map[string]string
 }
 
 var clusterNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
@@ -84,6 +88,9 @@ func (s Spec) withDefaults() (Spec, error) {
 	s.Dir = dir
 	if s.FormTimeout <= 0 {
 		s.FormTimeout = DefaultFormTimeout
+	}
+	if err := checkSettings(s.Settings); err != nil {
+		return s, err
 	}
 	return s, nil
 }
@@ -127,5 +134,5 @@ func nodeSettings(e engine, s Spec, i int, httpPorts, transportPorts []int) []st
 		// Test machines have full disks more often than not; shards must still allocate.
 		"cluster.routing.allocation.disk.threshold_enabled=false",
 	}
-	return append(set, e.extraSettings...)
+	return append(append(set, e.extraSettings...), userSettings(s.Settings)...)
 }

@@ -1,0 +1,87 @@
+package snapshot
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Report is the outcome of one cycle.
+type Report struct {
+	Snapshot string
+	// Started is when the snapshot was requested: after a good cycle the standby holds
+	// the chosen indices as they were on the primary at about this time.
+	Started  time.Time
+	Duration time.Duration
+	Restored []string // indices restored on the standby, in order
+	Pruned   int      // old snapshots deleted
+	// Err is why the cycle failed (nil if it succeeded). PruneErr is a failure to delete
+	// old snapshots, which does not fail the cycle.
+	Err      error
+	PruneErr error
+}
+
+// Run runs a cycle at once, then one every Interval (from the start of the previous one;
+// at once if it took longer), until ctx ends; then it returns nil. A failed cycle does
+// not stop Run: the next one tries again, and Stats shows the error and the growing age.
+func (s *Sync) Run(ctx context.Context) error {
+	if !s.running.CompareAndSwap(false, true) {
+		return fmt.Errorf("snapshot: Run called twice: %w", ErrBusy)
+	}
+	defer s.running.Store(false)
+	for {
+		start := time.Now()
+		_, _ = s.Cycle(ctx) // recorded in Stats and given to OnCycle
+		if ctx.Err() != nil || sleep(ctx, s.opts.Interval-time.Since(start)) != nil {
+			return nil
+		}
+	}
+}
+
+// Cycle runs one sync now: make sure the repository is registered on both clusters,
+// snapshot the chosen indices of the primary, restore each on the standby, prune old
+// snapshots. It returns ErrBusy if a cycle is already running.
+func (s *Sync) Cycle(ctx context.Context) (Report, error) {
+	if !s.cycle.TryLock() {
+		return Report{}, ErrBusy
+	}
+	defer s.cycle.Unlock()
+	now := s.opts.Now()
+	rep := Report{Started: now, Snapshot: snapshotName(s.opts.Prefix, now)}
+	s.begin(now)
+	rep.Err = s.sync(ctx, &rep)
+	rep.Duration = s.opts.Now().Sub(now)
+	s.end(rep)
+	if s.opts.OnCycle != nil {
+		s.opts.OnCycle(rep)
+	}
+	return rep, rep.Err
+}
+
+// sync is the body of a cycle; it fills rep as it goes.
+func (s *Sync) sync(ctx context.Context, rep *Report) error {
+	s.setPhase("checking the repository")
+	if err := s.ensureRepositories(ctx); err != nil {
+		return err
+	}
+	t, err := s.take(ctx, rep.Snapshot)
+	if err != nil {
+		return err
+	}
+	rep.Started = t.started
+	for _, idx := range t.sortedIndices() {
+		if err := s.restore(ctx, t, idx); err != nil {
+			return err
+		}
+		rep.Restored = append(rep.Restored, idx)
+	}
+	rep.Pruned, rep.PruneErr = s.prune(ctx, rep.Snapshot)
+	return nil
+}
+
+// snapshotName is <prefix>-<UTC date>-<time>-<milliseconds>: unique per cycle, and in
+// time order when sorted.
+func snapshotName(prefix string, t time.Time) string {
+	t = t.UTC()
+	return fmt.Sprintf("%s-%s-%03d", prefix, t.Format("20060102-150405"), t.Nanosecond()/1e6)
+}
