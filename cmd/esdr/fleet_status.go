@@ -30,7 +30,9 @@ func (c fleetController) Status(ctx context.Context) (control.Status, error) {
 	if d.current() == nil || err != nil {
 		rec, err := d.store.Load(ctx)
 		if err != nil {
-			return control.Status{}, fmt.Errorf("fleet: read the shared state: %w", err)
+			// etcd is away: answer with the last record this member confirmed; the fleet
+			// section's epoch_age says how old it is.
+			rec, _ = d.epoch.Record()
 		}
 		st = control.Status{State: rec.State, Revision: rec.Revision, HoldDownActive: rec.State.InHoldDown(time.Now()),
 			Clusters: control.ClusterStatuses(d.clusters(), d.nodes, rec.State.Active, d.watcher.Snapshot())}
