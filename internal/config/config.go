@@ -65,13 +65,17 @@ func (c *Config) Policy() decide.Policy {
 	for i, cl := range c.Clusters {
 		names[i] = cl.Name
 	}
-	return decide.Policy{
+	p := decide.Policy{
 		Clusters:      names,
 		AutoFailover:  c.Failover.Auto,
 		HoldDown:      c.Failover.HoldDown,
 		Failback:      decide.FailbackMode(c.Failover.Failback),
 		FailbackAfter: c.Failover.FailbackAfter,
 	}
+	if c.Mirror.On() && c.Mirror.MaxLagOnFailover > 0 {
+		p.MaxLagOnFailover = uint64(c.Mirror.MaxLagOnFailover)
+	}
+	return p
 }
 
 // Cluster returns the cluster called name, and whether there is one.

@@ -37,6 +37,9 @@ const (
 	CodeResumed           Code = "resume"
 	CodeAcknowledged      Code = "ack"
 	CodeNothingToAck      Code = "nothing-to-ack"
+	// CodeStandbyLagging: in mirror mode the target lacks more journaled writes than
+	// the policy allows (Patroni's maximum_lag_on_failover).
+	CodeStandbyLagging Code = "standby-lagging"
 
 	// Findings across the fleet's vantage points (see Combine), never decisions.
 	CodePartitionedFromPrimary Code = "partitioned-from-primary"
@@ -68,6 +71,8 @@ var Catalogue = map[Code]Mode{
 	CodeResumed:           {"an operator resumed esdr", false},
 	CodeAcknowledged:      {"an operator acknowledged the last transition; the hold-down is lifted", false},
 	CodeNothingToAck:      {"ack requested but no hold-down is active", false},
+	CodeStandbyLagging: {"the failover target lacks more journaled writes than mirror.max_lag_on_failover allows; esdr waits for it " +
+		"to catch up (esdr switchover --force overrides, and the new active cluster misses those writes until they are applied)", false},
 	CodePartitionedFromPrimary: {"one vantage point cannot see the active cluster while a quorum of others see it up: " +
 		"that member is cut off from the primary, which is not down (orchestrator's UnreachablePrimary); never a reason to fail over alone", false},
 	CodeNoQuorum: {"fewer fresh vantage points than the configured quorum report observations: every cluster is unknown, so no automatic failover", false},

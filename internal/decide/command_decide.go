@@ -37,6 +37,15 @@ func switchover(prev State, obs Observations, cmd Command, now time.Time, p Poli
 		return prev, none(prev, CodeAlreadyActive, fmt.Sprintf("%s is already active at epoch %d", cmd.To, prev.Epoch))
 	}
 	target := obs.of(cmd.To)
+	if why := lagging(obs, cmd.To, p); why != "" {
+		if !cmd.Force {
+			return prev, refuse(prev, CodeStandbyLagging, "switchover refused: "+why+"; wait for it to catch up, or use --force to override")
+		}
+		if target.Up() {
+			return transition(prev, ActSwitchover, CodeSwitchoverForced, cmd.To,
+				fmt.Sprintf("switchover to %s forced by %s although %s", cmd.To, who(cmd), why), now, 0)
+		}
+	}
 	if target.Up() {
 		return transition(prev, ActSwitchover, CodeSwitchover, cmd.To,
 			fmt.Sprintf("switchover to %s requested by %s", cmd.To, who(cmd)), now, 0)

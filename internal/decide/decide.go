@@ -82,6 +82,9 @@ func onActiveDown(prev State, obs Observations, now time.Time, p Policy) (State,
 		return prev, none(prev, CodeHoldDown, cause+fmt.Sprintf("; failover to %s suppressed until %s; run esdr ack to allow it",
 			target, prev.HoldDownUntil.UTC().Format(time.RFC3339)))
 	}
+	if why := lagging(obs, target, p); why != "" {
+		return prev, none(prev, CodeStandbyLagging, cause+"; "+target+" is up but "+why)
+	}
 	return transition(prev, ActFailover, CodeActiveDown, target, cause+"; "+target+" is up", now, p.HoldDown)
 }
 
@@ -95,6 +98,9 @@ func onPreferredBack(prev State, obs Observations, now time.Time, p Policy) (Sta
 	if upFor < p.FailbackAfter {
 		return prev, none(prev, CodeFailbackWaiting,
 			fmt.Sprintf("preferred %s up for %s of the %s failback window", pref, round(upFor), p.FailbackAfter))
+	}
+	if why := lagging(obs, pref, p); why != "" {
+		return prev, none(prev, CodeStandbyLagging, fmt.Sprintf("failback to %s waits: %s", pref, why))
 	}
 	if prev.InHoldDown(now) {
 		return prev, none(prev, CodeHoldDown, fmt.Sprintf("failback to %s suppressed until %s; run esdr ack to allow it",

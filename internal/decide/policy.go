@@ -29,6 +29,10 @@ type Policy struct {
 	// Failback and FailbackAfter govern the return to the preferred cluster.
 	Failback      FailbackMode
 	FailbackAfter time.Duration
+	// MaxLagOnFailover, in mirror mode, is how many journaled writes a cluster may lack
+	// (its observation's MirrorLag) and still be made active automatically or by a
+	// switchover without force. 0 sets no bound.
+	MaxLagOnFailover uint64
 }
 
 // Preferred is the first cluster in order of preference, the one esdr starts on and

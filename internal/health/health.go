@@ -66,6 +66,10 @@ type Observation struct {
 	ConsecutiveSuccesses int `json:"consecutive_successes"`
 	// LatencySeconds is the duration of the most recent probe.
 	LatencySeconds float64 `json:"latency_seconds"`
+	// MirrorLag is, in mirror mode, how many journaled writes this cluster still lacks
+	// (docs/mirror.md); decide refuses an automatic failover to a cluster lagging past
+	// the policy's bound. 0 when caught up or mirror mode is off.
+	MirrorLag uint64 `json:"mirror_lag,omitempty"`
 }
 
 // Up reports whether the cluster is, by its verdict, fit to take traffic.
