@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -100,6 +101,7 @@ type daemon struct {
 	proxy   *proxy.Proxy                // nil without proxy.listen
 	closers []io.Closer                 // target connections
 	publish func(context.Context) error // CloudWatch health publishing, when configured
+	mirror  *mirrorSetup                // write mirroring, when configured
 }
 
 // build creates every component and binds the listeners, so that a taken port or a
@@ -149,11 +151,20 @@ func (d *daemon) assemble(cfg *config.Config, reg *prometheus.Registry, m *metri
 	for _, c := range cfg.Clusters {
 		nodes[c.Name] = c.Nodes
 	}
-	loop, err := control.New(d.store, w, m, ex, control.Options{Policy: cfg.Policy(), Nodes: nodes, Log: log})
+	lags := &lagObserver{Watcher: w}
+	loop, err := control.New(d.store, lags, m, ex, control.Options{Policy: cfg.Policy(), Nodes: nodes, Log: log})
 	if err != nil {
 		return err
 	}
-	adm, err := admin.New(admin.Config{Listen: cfg.Admin.Listen, Token: cfg.Admin.Token.Reveal()}, loop, reg, log)
+	var ctl admin.Controller = loop
+	if cfg.Mirror.On() {
+		if d.mirror, err = openMirror(cfg, loop, reg, log); err != nil {
+			return err
+		}
+		d.closers = append(d.closers, d.mirror)
+		ctl, lags.s = mirrorController{loop, d.mirror}, d.mirror
+	}
+	adm, err := admin.New(admin.Config{Listen: cfg.Admin.Listen, Token: cfg.Admin.Token.Reveal()}, ctl, reg, log)
 	if err == nil {
 		err = adm.Listen()
 	}
@@ -166,7 +177,12 @@ func (d *daemon) assemble(cfg *config.Config, reg *prometheus.Registry, m *metri
 		d.publish = func(ctx context.Context) error { return publishHealth(ctx, pub, w, every, log) }
 	}
 	if cfg.Proxy.Listen != "" {
-		if d.proxy, err = newProxy(cfg, reg, loop, w, log); err != nil {
+		var epochs epochSource = loop
+		var wrap func(http.Handler) http.Handler
+		if d.mirror != nil {
+			epochs, wrap = d.mirror.proxyHooks(loop)
+		}
+		if d.proxy, err = newProxyWrapped(cfg, reg, epochs, w, log, wrap); err != nil {
 			return err
 		}
 	}
@@ -195,6 +211,9 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	if d.publish != nil {
 		parts["publish"] = d.publish
+	}
+	if d.mirror != nil {
+		parts["mirror"] = d.mirror.run
 	}
 	return runAll(ctx, parts)
 }

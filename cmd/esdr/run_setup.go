@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 
 	"github.com/esdr/esdr/internal/config"
@@ -111,11 +112,17 @@ type epochSource interface {
 
 // newProxy builds the proxy from the configuration and binds its listener.
 func newProxy(cfg *config.Config, reg prometheus.Registerer, epochs epochSource, w *watch.Watcher, log *slog.Logger) (*proxy.Proxy, error) {
+	return newProxyWrapped(cfg, reg, epochs, w, log, nil)
+}
+
+// newProxyWrapped is newProxy with wrap (mirror mode's write path) around its handler.
+func newProxyWrapped(cfg *config.Config, reg prometheus.Registerer, epochs epochSource, w *watch.Watcher, log *slog.Logger,
+	wrap func(http.Handler) http.Handler) (*proxy.Proxy, error) {
 	x := cfg.Proxy
 	pc := proxy.Config{Listen: x.Listen, FailoverWait: x.FailoverWait, MaxRetryBody: int64(x.MaxRetryBody),
 		ReadHeaderTimeout: x.ReadHeaderTimeout, IdleTimeout: x.IdleTimeout, MaxHeaderBytes: x.MaxHeaderBytes,
 		UpstreamTimeout: x.UpstreamTimeout, DialTimeout: x.DialTimeout, ShutdownTimeout: x.ShutdownTimeout,
-		MaxIdlePerNode: x.MaxIdlePerNode, Clusters: map[string]proxy.Upstream{}}
+		MaxIdlePerNode: x.MaxIdlePerNode, Clusters: map[string]proxy.Upstream{}, Wrap: wrap}
 	for _, cl := range cfg.Clusters {
 		up := proxy.Upstream{CAFile: cl.TLS.CAFile, InsecureSkipVerify: cl.TLS.InsecureSkipVerify}
 		if x.ForwardCredentials {

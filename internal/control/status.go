@@ -26,6 +26,36 @@ type Status struct {
 	PendingFences []string `json:"pending_fences,omitempty"`
 	// Fleet is set when esdr runs as a fleet member.
 	Fleet *FleetStatus `json:"fleet,omitempty"`
+	// Mirror is set when write mirroring is on (docs/mirror.md).
+	Mirror *MirrorStatus `json:"mirror,omitempty"`
+}
+
+// MirrorStatus is write mirroring's journal and replication, for esdr status.
+type MirrorStatus struct {
+	// Pair names the two clusters kept in step.
+	Pair       []string `json:"pair"`
+	JournalDir string   `json:"journal_dir"`
+	// LagOps is the journaled writes not yet applied; LagSeconds how long ago the oldest
+	// of them was acknowledged (0 when caught up).
+	LagOps     uint64  `json:"lag_ops"`
+	LagSeconds float64 `json:"lag_seconds"`
+	// Pending is, per cluster, the journaled writes still to apply before it holds
+	// every write acknowledged through esdr.
+	Pending map[string]uint64 `json:"pending"`
+	// JournalBytes of JournalMaxBytes are in use; past the bound writes are refused.
+	JournalBytes    int64 `json:"journal_bytes"`
+	JournalMaxBytes int64 `json:"journal_max_bytes"`
+	// Durable and Applied are the last journaled and the last applied seq.
+	Durable uint64 `json:"durable_seq"`
+	Applied uint64 `json:"applied_seq"`
+	// AppliedTotal counts records applied since start; Rate is the replay rate per second.
+	AppliedTotal uint64  `json:"applied_total"`
+	Rate         float64 `json:"rate"`
+	Retries      uint64  `json:"retries"`
+	LastError    string  `json:"last_error,omitempty"`
+	// Stopped says why replication stopped for good (a refused record, a corrupt
+	// journal); a human must act.
+	Stopped string `json:"stopped,omitempty"`
 }
 
 // FleetStatus is the fleet as the member answering sees it.

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/esdr/esdr/internal/config"
+	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/esclient"
+	"github.com/esdr/esdr/internal/health"
+	"github.com/esdr/esdr/internal/mirror"
+	"github.com/esdr/esdr/internal/watch"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// applyTimeout bounds one replay request to a cluster (a _bulk of up to 500 records).
+const applyTimeout = 60 * time.Second
+
+// mirrorSetup is write mirroring in `esdr run` on the embedded default: the journal,
+// the proxy's write path and the replicator applying the journal to the pair's other
+// cluster.
+type mirrorSetup struct {
+	cfg  *config.MirrorConfig
+	pair mirror.Pair
+	j    *mirror.Journal
+	rep  *mirror.Replicator
+	m    *mirror.Mirror
+	log  *slog.Logger
+
+	mu      sync.Mutex
+	stopped error // why replication stopped for good
+}
+
+// openMirror opens the journal (logging what recovery found), and builds the
+// replicator and the write path routed by epochs.
+func openMirror(cfg *config.Config, epochs epochSource, reg prometheus.Registerer, log *slog.Logger) (*mirrorSetup, error) {
+	mc := cfg.Mirror
+	pair, err := mirror.NewPair(cfg.Clusters[0].Name, cfg.Clusters[1].Name)
+	if err != nil {
+		return nil, err
+	}
+	j, rep, err := mirror.Open(mc.JournalDir, mirror.Options{MaxBytes: int64(mc.MaxBytes), SegmentBytes: int64(mc.SegmentBytes),
+		MaxRecordBytes: min(int64(mc.MaxBody)+64<<10, int64(mc.MaxBytes)/2)})
+	if err != nil {
+		return nil, fmt.Errorf("mirror: journal %s: %w", mc.JournalDir, err)
+	}
+	s := &mirrorSetup{cfg: mc, pair: pair, j: j, log: log}
+	log.Info("mirror: journal opened", "dir", mc.JournalDir, "segments", rep.Segments, "first_seq", rep.FirstSeq,
+		"last_seq", rep.LastSeq, "applied_seq", rep.Applied, "pair", []string{pair.A, pair.B})
+	if t := rep.Truncated; t != nil {
+		log.Warn("mirror: the journal ended in a record torn by a crash; truncated to the last valid record (no client was told it succeeded)",
+			"file", t.File, "offset", t.Offset, "bytes", t.Bytes, "reason", t.Reason)
+	}
+	if err := s.build(cfg, epochs, reg); err != nil {
+		_ = j.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *mirrorSetup) build(cfg *config.Config, epochs epochSource, reg prometheus.Registerer) error {
+	appliers := map[string]*mirror.HTTPApplier{}
+	for _, cl := range cfg.Clusters[:2] {
+		c, err := esclient.New(cl.Nodes, esclient.Options{Username: cl.Auth.Username, Password: cl.Auth.Password.Reveal(),
+			APIKey: cl.Auth.APIKey.Reveal(), CAFile: cl.TLS.CAFile, InsecureSkipVerify: cl.TLS.InsecureSkipVerify,
+			Timeout: applyTimeout, MaxBody: 64 << 20})
+		if err != nil {
+			return fmt.Errorf("mirror: cluster %s: %w", cl.Name, err)
+		}
+		appliers[cl.Name] = mirror.NewHTTPApplier(c)
+	}
+	ra, err := mirror.NewRouteApplier(s.pair, appliers[s.pair.A], appliers[s.pair.B])
+	if err != nil {
+		return err
+	}
+	if s.rep, err = mirror.NewReplicator(s.j, ra, mirror.ReplicatorOptions{}); err != nil {
+		return err
+	}
+	if s.m, err = mirror.NewMirror(s.j, s.pair, epochs, mirror.HandlerOptions{MaxBody: int64(s.cfg.MaxBody),
+		DrainWait: s.cfg.DrainWait, Log: s.log}); err != nil {
+		return err
+	}
+	return s.register(reg)
+}
+
+// proxyHooks are what the proxy needs in mirror mode: the epoch source that holds writes
+// until the active cluster caught up, and the write path around the proxy's handler.
+func (s *mirrorSetup) proxyHooks(epochs epochSource) (epochSource, func(http.Handler) http.Handler) {
+	return s.m.Gate(epochs), s.m.Wrap
+}
+
+// run replicates until ctx ends. When replication stops for good (a record refused by
+// the target, a corrupt journal), it says so loudly and once; the proxy keeps serving,
+// and writes are journaled until the journal is full, then refused.
+func (s *mirrorSetup) run(ctx context.Context) error {
+	err := s.rep.Run(ctx)
+	if err == nil || ctx.Err() != nil {
+		return nil
+	}
+	s.log.Error("mirror: replication stopped; a human must act (writes are journaled until the journal is full)", "err", err)
+	s.mu.Lock()
+	s.stopped = err
+	s.mu.Unlock()
+	<-ctx.Done()
+	return nil
+}
+
+// Close closes the journal, after everything that appends to it has stopped.
+func (s *mirrorSetup) Close() error { return s.j.Close() }
+
+// status is the mirror section of esdr status.
+func (s *mirrorSetup) status() *control.MirrorStatus {
+	rs, js := s.rep.Stats(), s.j.Stats()
+	st := &control.MirrorStatus{Pair: []string{s.pair.A, s.pair.B}, JournalDir: s.cfg.JournalDir,
+		LagOps: rs.LagOps, LagSeconds: rs.LagAge.Seconds(), JournalBytes: js.Bytes, JournalMaxBytes: js.MaxBytes,
+		Durable: js.Durable, Applied: js.Applied, AppliedTotal: rs.Applied, Rate: rs.Rate, Retries: rs.Retries,
+		Pending: map[string]uint64{s.pair.A: s.m.Pending(s.pair.A), s.pair.B: s.m.Pending(s.pair.B)}}
+	if rs.LastError != nil {
+		st.LastError = rs.LastError.Error()
+	}
+	s.mu.Lock()
+	if s.stopped != nil {
+		st.Stopped = s.stopped.Error()
+	}
+	s.mu.Unlock()
+	return st
+}
+
+// register exports the lag, the journal's size and the replay counter.
+func (s *mirrorSetup) register(reg prometheus.Registerer) error {
+	cs := []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_mirror_lag_ops",
+			Help: "Journaled writes not yet applied to the other cluster of the pair."},
+			func() float64 { return float64(s.rep.Stats().LagOps) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_mirror_lag_seconds",
+			Help: "Age of the oldest journaled write not yet applied (0 when caught up)."},
+			func() float64 { return s.rep.Stats().LagAge.Seconds() }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_mirror_journal_bytes",
+			Help: "Bytes of journal segments on disk."},
+			func() float64 { return float64(s.j.Stats().Bytes) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_mirror_journal_max_bytes",
+			Help: "The journal's bound (mirror.max_bytes); writes are refused past it."},
+			func() float64 { return float64(s.j.Stats().MaxBytes) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "esdr_mirror_applied_total",
+			Help: "Journaled writes applied to the other cluster since esdr started."},
+			func() float64 { return float64(s.rep.Stats().Applied) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_mirror_replication_stopped",
+			Help: "1 when replication stopped for good (a refused record, a corrupt journal) and a human must act."},
+			func() float64 {
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				if s.stopped != nil {
+					return 1
+				}
+				return 0
+			}),
+	}
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			return fmt.Errorf("mirror: metrics: %w", err)
+		}
+	}
+	return nil
+}
+
+// mirrorController is the admin API's controller with the mirror section in the status.
+type mirrorController struct {
+	*control.Loop
+	s *mirrorSetup
+}
+
+func (c mirrorController) Status(ctx context.Context) (control.Status, error) {
+	st, err := c.Loop.Status(ctx)
+	if err == nil {
+		st.Mirror = c.s.status()
+	}
+	return st, err
+}
+
+// printMirror prints the mirror section of esdr status.
+func printMirror(w io.Writer, m *control.MirrorStatus) {
+	if m == nil {
+		return
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "mirror:\t%s <-> %s, journal %s\n", m.Pair[0], m.Pair[1], m.JournalDir)
+	fmt.Fprintf(tw, "lag:\t%d writes, oldest %.1fs\n", m.LagOps, m.LagSeconds)
+	for _, c := range m.Pair {
+		fmt.Fprintf(tw, "  %s lacks:\t%d journaled writes\n", c, m.Pending[c])
+	}
+	fmt.Fprintf(tw, "journal:\t%d of %d bytes, seq %d durable, %d applied\n", m.JournalBytes, m.JournalMaxBytes, m.Durable, m.Applied)
+	fmt.Fprintf(tw, "replayed:\t%d since start, %.1f/s, %d retries\n", m.AppliedTotal, m.Rate, m.Retries)
+	if m.LastError != "" {
+		fmt.Fprintf(tw, "last error:\t%s\n", clip(m.LastError))
+	}
+	if m.Stopped != "" {
+		fmt.Fprintf(tw, "REPLICATION STOPPED:\t%s\n", m.Stopped)
+	}
+	tw.Flush()
+}
+
+// lagObserver is the watch step's observations with, for each cluster, the journaled
+// writes it still lacks: decide refuses to make a cluster active that lacks more than
+// mirror.max_lag_on_failover.
+type lagObserver struct {
+	*watch.Watcher
+	s *mirrorSetup // set once the mirror is open, before the loop runs
+}
+
+func (o *lagObserver) Snapshot() map[string]health.Observation {
+	obs := o.Watcher.Snapshot()
+	if o.s == nil {
+		return obs
+	}
+	for _, c := range []string{o.s.pair.A, o.s.pair.B} {
+		if ob, ok := obs[c]; ok {
+			ob.MirrorLag = o.s.m.Pending(c)
+			obs[c] = ob
+		}
+	}
+	return obs
+}
