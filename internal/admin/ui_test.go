@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -9,6 +10,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/esdr/esdr/internal/admin"
+	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/decide"
+	"github.com/esdr/esdr/internal/health"
 )
 
 func TestStatusPageRoutes(t *testing.T) {
@@ -101,25 +109,8 @@ func TestStatusPageIsReadOnlyAndSelfContained(t *testing.T) {
 // controller and reads the DOM after its scripts ran: the strict CSP lets the page work.
 // The live-update proof on the test bed is e2e/statuspage_test.go.
 func TestStatusPageRendersInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs chromium")
-	}
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatal("chromium is missing: run scripts/install.sh (it installs Debian chromium)")
-	}
 	h := start(t, testToken)
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+t.TempDir(), "--virtual-time-budget=5000", "--dump-dom", h.url+"/")
-	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("chromium: %v", err)
-	}
-	dom := string(out)
+	dom := renderedDOM(t, h.url+"/")
 	for _, want := range []string{
 		`data-testid="active">east</strong>`,
 		`<strong id="epoch">3</strong>`,
@@ -128,6 +119,7 @@ func TestStatusPageRendersInChromium(t *testing.T) {
 		"esdr takes the preferred cluster east",
 		`aria-label="east: last 0 probes, none yet"`,
 		`id="conn" class="conn" role="status" aria-live="polite">live</p>`,
+		`<section id="fleet" aria-labelledby="h-fleet" hidden="">`, // the embedded mode has no fleet
 	} {
 		if !strings.Contains(dom, want) {
 			t.Errorf("rendered page lacks %s", want)
@@ -136,4 +128,122 @@ func TestStatusPageRendersInChromium(t *testing.T) {
 	if t.Failed() {
 		t.Logf("DOM:\n%s", dom)
 	}
+}
+
+// fleetCtl answers like fakeCtl, with the fleet section a leader gives when one member
+// cannot reach the primary.
+type fleetCtl struct {
+	*fakeCtl
+	fleet *control.FleetStatus
+}
+
+func (f fleetCtl) Status(ctx context.Context) (control.Status, error) {
+	st, err := f.fakeCtl.Status(ctx)
+	st.Fleet = f.fleet
+	return st, err
+}
+
+// TestStatusPageFleetInChromium renders the fleet section: the leader, the members ×
+// clusters table from the views with their ages, and a finding naming the cut-off member;
+// and, from a follower, where to find the views instead.
+func TestStatusPageFleetInChromium(t *testing.T) {
+	now := time.Now().UTC()
+	view := func(member, vantage string, ago time.Duration, east health.Verdict) control.FleetView {
+		return control.FleetView{Member: member, Vantage: vantage, At: now.Add(-ago),
+			Verdicts: map[string]health.Verdict{"east": east, "west": health.VerdictDown}}
+	}
+	members := []control.FleetMember{
+		{Name: "esdr-a", Vantage: "zone-a", Admin: "http://10.0.0.1:9310"},
+		{Name: "esdr-b", Vantage: "zone-b", Admin: "http://10.0.0.2:9310"},
+		{Name: "esdr-c", Vantage: "zone-c"},
+	}
+	leader := &control.FleetStatus{Member: "esdr-a", Vantage: "zone-a", Leading: true, Leader: "esdr-a", EpochAge: "412ms",
+		Members: members,
+		Views: []control.FleetView{view("esdr-a", "zone-a", time.Second, health.VerdictUp),
+			view("esdr-b", "zone-b", 2*time.Second, health.VerdictDown), view("esdr-c", "zone-c", 75*time.Second, health.VerdictUp)},
+		Findings: []decide.Finding{{Code: decide.CodePartitionedFromPrimary, Cluster: "east", Member: "esdr-b", Vantage: "zone-b",
+			Message: "esdr-b at zone-b sees active east down (unreachable) while 2 of 3 fresh vantage points see it up"}},
+	}
+	follower := &control.FleetStatus{Member: "esdr-b", Vantage: "zone-b", Leader: "esdr-a", EpochAge: "-1", Members: members}
+	cases := []struct {
+		name  string
+		fleet *control.FleetStatus
+		want  []string
+	}{
+		{"leader", leader, []string{
+			`<section id="fleet" aria-labelledby="h-fleet">`,
+			`Leader: <strong data-testid="fleet-leader">esdr-a</strong>. This page is served by <strong>esdr-a</strong> (vantage zone-a), the leader.`,
+			`<th scope="col">east<span class="muted"> (active)</span></th><th scope="col">west</th><th scope="col">view taken</th>`,
+			`<tr data-member="esdr-b" class="has-finding"><th scope="row">esdr-b<div class="muted"><a href="http://10.0.0.2:9310/">its status page</a></div></th>`,
+			`<td data-cluster="east"><span class="v-down">down</span></td>`,
+			`s ago)</td>`, // virtual time runs ahead in the browser: ages are not exact
+			`(1m `,
+			`<li data-code="partitioned-from-primary" data-member="esdr-b"><code>partitioned-from-primary</code> esdr-b at zone-b sees active east down`,
+			"etcd confirmed this member's epoch 412ms ago",
+		}},
+		{"follower", follower, []string{
+			"(vantage zone-b), a follower.",
+			`<a href="http://10.0.0.1:9310/">open the leader's page</a>`,
+			`<tr data-member="esdr-c" class=""><th scope="row">esdr-c</th><td>zone-c</td><td data-cluster="east">–</td>`,
+			`<li class="muted">Reported by the leader only.</li>`,
+			"etcd has not confirmed this member's epoch yet",
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			url := serve(t, fleetCtl{fakeCtl: &fakeCtl{}, fleet: c.fleet})
+			dom := renderedDOM(t, url+"/")
+			for _, want := range c.want {
+				if !strings.Contains(dom, want) {
+					t.Errorf("rendered page lacks %s", want)
+				}
+			}
+			if t.Failed() {
+				t.Logf("DOM:\n%s", dom)
+			}
+		})
+	}
+}
+
+// serve runs an admin server with ctl on a free port until the test ends.
+func serve(t *testing.T, ctl admin.Controller) string {
+	t.Helper()
+	srv, err := admin.New(admin.Config{Listen: "127.0.0.1:0", Token: testToken}, ctl, prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	return "http://" + srv.Addr()
+}
+
+// renderedDOM loads url in headless Chromium and returns the DOM after its scripts ran.
+func renderedDOM(t *testing.T, url string) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs chromium")
+	}
+	bin, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatal("chromium is missing: run scripts/install.sh (it installs Debian chromium)")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+t.TempDir(), "--virtual-time-budget=5000", "--dump-dom", url)
+	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	return string(out)
 }

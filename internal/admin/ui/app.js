@@ -137,6 +137,75 @@ function drawStatus(st) {
   drawPlan(st.plan);
   const f = st.pending_fences || [];
   $("fences").textContent = f.length ? f.join(", ") + ": to be fenced as soon as esdr can reach them" : "None.";
+  drawFleet(st);
+}
+
+// live rewrites a live region only when what it says changes, so that a screen reader
+// hears a new leader or finding once, not at every poll.
+function live(node, key, ...kids) {
+  if (node.dataset.key === key) return;
+  node.dataset.key = key;
+  replace(node, ...kids);
+}
+
+// adminLink is a link to another member's status page, when its admin URL is http(s).
+function adminLink(url, text) {
+  return /^https?:\/\/[^\s]+$/.test(url || "") ? el("a", { href: url.replace(/\/*$/, "/") }, text) : null;
+}
+
+// drawFleet shows the fleet section when esdr runs as a fleet member (status.fleet): who
+// answered and who leads, every live member's own verdict of each cluster with the age of
+// its view (the leader alone reports views and findings), the findings, and how long ago
+// etcd confirmed this member's epoch. In the embedded mode the section stays hidden.
+function drawFleet(st) {
+  const f = st.fleet;
+  $("fleet").hidden = !f;
+  if (!f) return;
+  const members = (f.members || []).slice();
+  const byName = new Map(members.map((m) => [m.name, m]));
+  const leader = byName.get(f.leader) || {};
+  live($("fleet-leader"), [f.member, f.leading, f.leader].join("|"),
+    "Leader: ", f.leader ? el("strong", { "data-testid": "fleet-leader" }, f.leader) : el("strong", { class: "v-down" }, "none: nothing is decided until a member leads"),
+    ". This page is served by ", el("strong", {}, f.member), ` (vantage ${f.vantage || "–"}), ` + (f.leading ? "the leader." : "a follower."));
+  $("fleet-epoch").textContent = !f.epoch_age || f.epoch_age === "-1"
+    ? "etcd has not confirmed this member's epoch yet: its proxy fails closed."
+    : `etcd confirmed this member's epoch ${f.epoch_age} ago (its proxy fails closed past stale_after).`;
+
+  const views = new Map((f.views || []).map((v) => [v.member, v]));
+  const names = (st.clusters || []).map((c) => c.name);
+  for (const v of views.values()) {
+    for (const c of Object.keys(v.verdicts || {})) if (!names.includes(c)) names.push(c);
+    if (!byName.has(v.member)) { const m = { name: v.member, vantage: v.vantage }; members.push(m); byName.set(m.name, m); }
+  }
+  const findings = f.findings || [];
+  const named = new Set(findings.map((x) => x.member).filter(Boolean));
+  const active = (st.state || {}).active;
+  replace(document.querySelector("#fleet-views thead tr"),
+    el("th", { scope: "col" }, "member"), el("th", { scope: "col" }, "vantage"),
+    ...names.map((c) => el("th", { scope: "col" }, c, c === active ? el("span", { class: "muted" }, " (active)") : null)),
+    el("th", { scope: "col" }, "view taken"));
+  replace(document.querySelector("#fleet-views tbody"), ...members.map((m) => {
+    const v = views.get(m.name);
+    return el("tr", { "data-member": m.name, class: named.has(m.name) ? "has-finding" : "" },
+      el("th", { scope: "row" }, m.name,
+        m.name === f.leader ? el("span", { class: "badge" }, "leader") : null,
+        m.name === f.member ? el("span", { class: "badge muted" }, "this page") : null,
+        m.name !== f.member && m.admin ? el("div", { class: "muted" }, adminLink(m.admin, "its status page")) : null),
+      el("td", {}, m.vantage || "–"),
+      ...names.map((c) => {
+        const vd = v && v.verdicts ? v.verdicts[c] : "";
+        return el("td", { "data-cluster": c }, vd ? el("span", { class: "v-" + vd }, vd) : "–");
+      }),
+      el("td", { title: v ? v.at : "" }, v ? `${clock(v.at)} (${ago(v.at)})` : "–"));
+  }));
+  replace($("fleet-note"), f.leading
+    ? "Each member's own verdicts; the leader decides on those a quorum of fresh vantage points agree on."
+    : el("span", {}, "The leader alone reports the members' views and findings: ",
+      adminLink(leader.admin, "open the leader's page") || "open the leader's page", "."));
+  live($("fleet-findings"), JSON.stringify(findings.map((x) => [x.code, x.member, x.message]).concat([f.leading])),
+    ...(findings.length ? findings.map((x) => el("li", { "data-code": x.code, "data-member": x.member || "" },
+      el("code", {}, x.code), " ", x.message))
+      : [el("li", { class: "muted" }, f.leading ? "None." : "Reported by the leader only.")]));
 }
 
 function drawPlan(p) {
