@@ -27,7 +27,7 @@ type Check struct {
 }
 
 // Precheck judges, from esdr's own status, whether a drill of scenario may start. It
-// changes nothing. target is the standby the drill expects traffic to move to ("" means
+// changes nothing. In fleet mode it adds the fleet's own preconditions (fleetChecks). target is the standby the drill expects traffic to move to ("" means
 // any healthy standby); the chosen one is returned.
 func Precheck(st control.Status, scenario Scenario, target string) (checks []Check, chosen string) {
 	add := func(name string, ok bool, format string, a ...any) {
@@ -77,6 +77,7 @@ func Precheck(st control.Status, scenario Scenario, target string) (checks []Che
 	} else {
 		add(want+" is up", false, "no standby other than %q is up: a failover would have nowhere to go", s.Active)
 	}
+	checks = append(checks, fleetChecks(st.Fleet, s.Active, chosen)...)
 	return checks, chosen
 }
 
