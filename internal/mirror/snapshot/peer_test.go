@@ -159,6 +159,7 @@ func syncPeer(t *testing.T, root string, standbyCluster *testbed.Cluster, primar
 	// 2: added, updated and deleted documents follow, over the standby's existing copy.
 	bulk(primary, "logs-a", 200, 250, "v1")
 	bulk(primary, "logs-a", 0, 5, "v2")
+	bulk(primary, "logs-b", 10, 20, "v1")
 	for i := 100; i < 120; i++ {
 		do(primary, http.MethodDelete, fmt.Sprintf("/logs-a/_doc/d%d", i), "")
 	}
@@ -169,17 +170,27 @@ func syncPeer(t *testing.T, root string, standbyCluster *testbed.Cluster, primar
 	if err != nil {
 		t.Fatalf("cycle 2: %v", err)
 	}
-	// The in-place restore reuses the standby's files that the snapshot still has.
-	var rec map[string]struct {
-		Shards []struct {
-			Index struct{ Files struct{ Total, Reused int } } `json:"index"`
-		} `json:"shards"`
+	// The in-place restore keeps the files of segments the snapshot has unchanged: all of
+	// append-only logs-b's old segment; none of logs-a's, whose one old segment took
+	// updates and deletes (a changed segment is copied whole).
+	for _, idx := range []string{"logs-a", "logs-b"} {
+		var rec map[string]struct {
+			Shards []struct {
+				Index struct{ Files struct{ Total, Reused int } } `json:"index"`
+			} `json:"shards"`
+		}
+		if err := json.Unmarshal(do(standby, http.MethodGet, "/"+idx+"/_recovery", ""), &rec); err != nil {
+			t.Fatal(err)
+		}
+		for i, sh := range rec[idx].Shards {
+			t.Logf("cycle 2: %s shard %d restored with %d of %d files reused", idx, i, sh.Index.Files.Reused, sh.Index.Files.Total)
+			if idx == "logs-b" && sh.Index.Files.Reused == 0 {
+				t.Errorf("cycle 2: append-only %s shard %d reused no file of the previous restore", idx, i)
+			}
+		}
 	}
-	if err := json.Unmarshal(do(standby, http.MethodGet, "/logs-a/_recovery", ""), &rec); err != nil {
-		t.Fatal(err)
-	}
-	for i, sh := range rec["logs-a"].Shards {
-		t.Logf("cycle 2: logs-a shard %d restored with %d of %d files reused", i, sh.Index.Files.Reused, sh.Index.Files.Total)
+	if n := count(standby, "logs-b"); n != 20 {
+		t.Errorf("standby logs-b after cycle 2: %d documents, want 20", n)
 	}
 	if n := count(standby, "logs-a"); n != 230 {
 		t.Errorf("standby logs-a after cycle 2: %d documents, want 230", n)
