@@ -149,7 +149,7 @@ func (e *DrainError) Error() string {
 }
 
 // drain returns once cluster holds every journaled write meant for it, or a *DrainError
-// after the drain wait, or ctx's error.
+// after the drain wait or ctx's deadline, or ctx's error when it is cancelled.
 func (m *Mirror) drain(ctx context.Context, cluster string) error {
 	if m.Pending(cluster) == 0 {
 		return nil
@@ -168,6 +168,9 @@ func (m *Mirror) drain(ctx context.Context, cluster string) error {
 		case <-t.C:
 			return &DrainError{Cluster: cluster, Pending: n, Waited: time.Since(start)}
 		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) { // the proxy's own wait ran out first
+				return &DrainError{Cluster: cluster, Pending: m.Pending(cluster), Waited: time.Since(start)}
+			}
 			return ctx.Err()
 		}
 	}
