@@ -9,7 +9,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // FreePort returns a loopback port nothing listens on right now, over TCP or UDP (a DNS
@@ -87,6 +90,41 @@ func (p *Proc) Stop() {
 	if p.tempDir != "" {
 		_ = os.RemoveAll(p.tempDir)
 	}
+}
+
+// Pause sends SIGSTOP and waits until the kernel reports the process stopped: it then hangs
+// with its sockets open, which a kill cannot show (peers see silence, not a reset).
+func (p *Proc) Pause() error { return p.signal(syscall.SIGSTOP, true) }
+
+// Resume sends SIGCONT to a paused process and waits until it runs again.
+func (p *Proc) Resume() error { return p.signal(syscall.SIGCONT, false) }
+
+// signal sends sig and waits (briefly: signals are delivered at once) until the process is
+// stopped or not, as wantStopped says.
+func (p *Proc) signal(sig syscall.Signal, wantStopped bool) error {
+	pid := p.cmd.Process.Pid
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		return fmt.Errorf("peers: pid %d: %v: %w", pid, sig, err)
+	}
+	for range 200 {
+		if procStopped(pid) == wantStopped {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return fmt.Errorf("peers: pid %d: %v: stopped is still %t", pid, sig, !wantStopped)
+}
+
+// procStopped reports whether /proc says pid is stopped by a signal (state T).
+func procStopped(pid int) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	// "pid (comm) S ...": comm may hold spaces and parentheses, the state follows the last ')'.
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')')
+	return i >= 0 && strings.HasPrefix(s[i+1:], " T")
 }
 
 // Log returns the tail of the process's output.
