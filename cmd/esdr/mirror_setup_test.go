@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/esdr/esdr/internal/config"
+	"github.com/esdr/esdr/internal/control"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+type fixedEpoch struct{}
+
+func (fixedEpoch) Endpoint(context.Context) (control.Endpoint, error) {
+	return control.Endpoint{Cluster: "primary", Epoch: 1}, nil
+}
+func (fixedEpoch) EpochChanged() <-chan struct{} { return make(chan struct{}) }
+
+// TestOpenMirror opens mirror mode from a configuration: the journal relative to the
+// file, lint-clean metrics, and a status section printed by esdr status.
+func TestOpenMirror(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := config.Parse([]byte(`clusters:
+  - name: primary
+    nodes: [http://127.0.0.1:1]
+  - name: standby
+    nodes: [http://127.0.0.1:2]
+admin:
+  listen: ""
+metrics:
+  enabled: false
+proxy:
+  listen: 127.0.0.1:0
+mirror:
+  enabled: true
+  journal_dir: j
+  max_lag_on_failover: 50
+`), dir, func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := cfg.Policy(); p.MaxLagOnFailover != 50 {
+		t.Errorf("policy MaxLagOnFailover = %d, want 50", p.MaxLagOnFailover)
+	}
+	reg := prometheus.NewRegistry()
+	s, err := openMirror(cfg, fixedEpoch{}, reg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.cfg.JournalDir != dir+"/j" {
+		t.Errorf("journal dir %s, want it beside the configuration", s.cfg.JournalDir)
+	}
+	problems, err := testutil.GatherAndLint(reg)
+	if err != nil || len(problems) > 0 {
+		t.Errorf("metrics lint: %v %v", problems, err)
+	}
+	if n, err := testutil.GatherAndCount(reg); err != nil || n != 6 {
+		t.Errorf("%d metrics, want 6 (%v)", n, err)
+	}
+	st := s.status()
+	if st.LagOps != 0 || st.Pending["primary"] != 0 || st.Pending["standby"] != 0 || st.JournalMaxBytes != 1<<30 {
+		t.Errorf("status of an empty journal: %+v", st)
+	}
+	var out bytes.Buffer
+	printMirror(&out, st)
+	for _, want := range []string{"mirror:", "primary <-> standby", "standby lacks:", "journal:"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("esdr status mirror section lacks %q:\n%s", want, out.String())
+		}
+	}
+	if _, err := openMirror(cfg, fixedEpoch{}, prometheus.NewRegistry(), slog.New(slog.DiscardHandler)); err == nil {
+		t.Error("a second esdr opened the same journal")
+	}
+}
