@@ -27,7 +27,8 @@ type Check struct {
 }
 
 // Precheck judges, from esdr's own status, whether a drill of scenario may start. It
-// changes nothing. In fleet mode it adds the fleet's own preconditions (fleetChecks). target is the standby the drill expects traffic to move to ("" means
+// changes nothing. In fleet mode it adds the fleet's own preconditions (fleetChecks), with write
+// mirroring on the mirror's (mirrorChecks). target is the standby the drill expects traffic to move to ("" means
 // any healthy standby); the chosen one is returned.
 func Precheck(st control.Status, scenario Scenario, target string) (checks []Check, chosen string) {
 	add := func(name string, ok bool, format string, a ...any) {
@@ -78,6 +79,7 @@ func Precheck(st control.Status, scenario Scenario, target string) (checks []Che
 		add(want+" is up", false, "no standby other than %q is up: a failover would have nowhere to go", s.Active)
 	}
 	checks = append(checks, fleetChecks(st.Fleet, s.Active, chosen)...)
+	checks = append(checks, mirrorChecks(st.Mirror, chosen)...)
 	return checks, chosen
 }
 

@@ -54,6 +54,16 @@ func inFleet(mod func(f *control.FleetStatus)) func(*control.Status) {
 	}
 }
 
+// withMirror turns write mirroring on between primary and standby, replicating with a
+// small lag, then applies mod.
+func withMirror(mod func(m *control.MirrorStatus)) func(*control.Status) {
+	return func(st *control.Status) {
+		st.Mirror = &control.MirrorStatus{Pair: []string{"primary", "standby"}, LagOps: 12, LagSeconds: 0.4,
+			Pending: map[string]uint64{"standby": 12}, JournalBytes: 4096, JournalMaxBytes: 1 << 20}
+		mod(st.Mirror)
+	}
+}
+
 func partitioned(f *control.FleetStatus) {
 	f.Views[1].Verdicts["primary"] = health.VerdictDown
 	f.Findings = []decide.Finding{{Code: decide.CodePartitionedFromPrimary, Cluster: "primary", Member: "esdr-b", Vantage: "zone-b",
@@ -62,9 +72,9 @@ func partitioned(f *control.FleetStatus) {
 
 const everyMember = "every member sees primary and standby up"
 
-// TestPrecheckFleet covers the fleet's preconditions (TestPrecheck, in report_test.go,
-// covers the others).
-func TestPrecheckFleet(t *testing.T) {
+// TestPrecheckFleetAndMirror covers the preconditions of a fleet and of write mirroring
+// (TestPrecheck, in report_test.go, covers the others).
+func TestPrecheckFleetAndMirror(t *testing.T) {
 	cases := []struct {
 		name     string
 		scenario Scenario
@@ -104,6 +114,14 @@ func TestPrecheckFleet(t *testing.T) {
 		{name: "fleet, --to a standby every member reaches", target: "dr", mod: inFleet(func(f *control.FleetStatus) {
 			f.Views[2].Verdicts["standby"] = health.VerdictDown
 		}), chosen: "dr", detail: map[string]string{"every member sees primary and dr up": "3 members"}},
+		{name: "mirror replicating with some lag", mod: withMirror(func(*control.MirrorStatus) {}), chosen: "standby",
+			detail: map[string]string{"write mirroring replicates": `lag 12 writes (0.4s), 12 pending for "standby", journal 4096 of 1048576 bytes`}},
+		{name: "mirror replication stopped", mod: withMirror(func(m *control.MirrorStatus) { m.Stopped = "mirror: record 7 refused by standby" }),
+			failed: []string{"write mirroring replicates"}, chosen: "standby",
+			detail: map[string]string{"write mirroring replicates": "replication stopped: mirror: record 7 refused by standby"}},
+		{name: "mirror journal full", mod: withMirror(func(m *control.MirrorStatus) { m.JournalBytes = m.JournalMaxBytes }),
+			failed: []string{"write mirroring replicates"}, chosen: "standby",
+			detail: map[string]string{"write mirroring replicates": "the journal is full, so writes are refused"}},
 		{name: "fleet, no active cluster yet", mod: func(st *control.Status) {
 			st.State = decide.State{}
 			st.Fleet = wellFleet()
@@ -144,7 +162,7 @@ func TestPrecheckFleet(t *testing.T) {
 			}
 			if st.Fleet == nil {
 				for _, ch := range checks {
-					if strings.Contains(ch.Name, "fleet") || strings.Contains(ch.Name, "member") {
+					if strings.Contains(ch.Name, "fleet") || strings.Contains(ch.Name, "member ") {
 						t.Errorf("embedded mode has a fleet check %q", ch.Name)
 					}
 				}
