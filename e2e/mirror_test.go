@@ -1,0 +1,313 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/esdr/esdr/internal/drill"
+	"github.com/esdr/esdr/testbed"
+)
+
+const mirrorIndex = "esdr-mirror"
+
+// freshMirrorIndex deletes and recreates the mirrored index on both clusters, directly:
+// each test starts from empty indices and a new journal.
+func freshMirrorIndex(t *testing.T, p pair) {
+	t.Helper()
+	ctx := context.Background()
+	for c, replicas := range map[*testbed.Cluster]int{p.primary: 1, p.standby: 0} {
+		es := esOf(t, c)
+		if st, b, err := es.Do(ctx, http.MethodDelete, "/"+mirrorIndex, nil); err != nil || (st != 200 && st != 404) {
+			t.Fatalf("delete %s: %d %s %v", mirrorIndex, st, b, err)
+		}
+		if err := drill.Prepare(ctx, es, mirrorIndex, replicas); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func mirrorSettings() settings {
+	s := defaults()
+	s.proxy = true
+	s.extra = "mirror:\n  enabled: true\n  journal_dir: journal\n  drain_wait: 20s\n"
+	return s
+}
+
+// bulkLoad sends a _bulk of five index items with explicit ids every interval, and
+// records which ids each cluster acknowledged (item by item) and which got an error.
+type bulkLoad struct {
+	mu     sync.Mutex
+	acked  map[string][]string // cluster -> ids
+	failed []string
+}
+
+func (b *bulkLoad) run(ctx context.Context, t *testing.T, url string) {
+	client := &http.Client{Timeout: 10 * time.Second}
+	for n := 0; ctx.Err() == nil; n++ {
+		var body strings.Builder
+		var ids []string
+		for k := range 5 {
+			id := fmt.Sprintf("bulk-%d-%d", n, k)
+			ids = append(ids, id)
+			fmt.Fprintf(&body, "{\"index\":{\"_index\":%q,\"_id\":%q}}\n{\"n\":%d,\"k\":%d}\n", mirrorIndex, id, n, k)
+		}
+		res, err := client.Post(url+"/_bulk", "application/x-ndjson", strings.NewReader(body.String()))
+		if err != nil {
+			b.fail(ids...)
+			continue
+		}
+		msg, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		var br struct {
+			Items []map[string]struct {
+				ID     string `json:"_id"`
+				Status int    `json:"status"`
+			} `json:"items"`
+		}
+		if res.StatusCode != 200 || json.Unmarshal(msg, &br) != nil {
+			b.fail(ids...)
+		} else {
+			for _, it := range br.Items {
+				if r := it["index"]; r.Status >= 200 && r.Status < 300 {
+					b.ack(res.Header.Get("X-Esdr-Cluster"), r.ID)
+				} else {
+					b.fail(r.ID)
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func (b *bulkLoad) ack(cluster, id string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.acked == nil {
+		b.acked = map[string][]string{}
+	}
+	b.acked[cluster] = append(b.acked[cluster], id)
+}
+
+func (b *bulkLoad) fail(ids ...string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.failed = append(b.failed, ids...)
+}
+
+// mirrorStream runs single writes with explicit ids, searches and _bulk writes through
+// the proxy while during runs, and returns the ids each cluster acknowledged and how
+// many writes failed. Unless esdr itself goes away (crash), every failure must be an
+// HTTP answer.
+func mirrorStream(t *testing.T, url string, crash bool, during func()) (map[string][]string, int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan []drill.Sample, 1)
+	go func() {
+		done <- drill.Load{URL: url, Index: mirrorIndex, Workers: 4, Every: 10 * time.Millisecond, WriteEvery: 2, Timeout: 30 * time.Second}.Run(ctx)
+	}()
+	bl := &bulkLoad{}
+	bulkDone := make(chan struct{})
+	go func() { bl.run(ctx, t, url); close(bulkDone) }()
+	during()
+	cancel()
+	samples := <-done
+	<-bulkDone
+	acked := drill.Acked(samples)
+	failed := len(bl.failed)
+	for _, x := range samples {
+		if x.Op == drill.OpIndex && !x.OK() {
+			failed++
+			if x.Status == 0 && !crash {
+				t.Errorf("write %s failed without an HTTP answer: %s", x.DocID, x.Err)
+			}
+		}
+		if x.Op == drill.OpSearch && !x.OK() && x.Status != 503 && !crash {
+			t.Errorf("search failed: %s", x.Err)
+		}
+	}
+	for c, ids := range bl.acked {
+		acked[c] = append(acked[c], ids...)
+	}
+	return acked, failed
+}
+
+// checkHolds fails unless the cluster holds every id.
+func checkHolds(t *testing.T, c *testbed.Cluster, name string, ids []string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := drill.WaitIndex(ctx, esOf(t, c), mirrorIndex, "60s"); err != nil {
+		t.Fatal(err)
+	}
+	missing, err := drill.Missing(ctx, esOf(t, c), mirrorIndex, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(missing) > 0 {
+		t.Fatalf("%d of %d acknowledged writes are missing on %s: %v", len(missing), len(ids), name, missing[:min(5, len(missing))])
+	}
+}
+
+func allIDs(acked map[string][]string) []string {
+	var out []string
+	for _, ids := range acked {
+		out = append(out, ids...)
+	}
+	return out
+}
+
+// waitPending waits until cluster lacks no journaled write, by esdr status.
+func waitPending(e *esdr, cluster string, within time.Duration) {
+	e.eventually("mirror: "+cluster+" caught up", within, func() bool {
+		st := e.status()
+		return st.Mirror != nil && st.Mirror.Pending[cluster] == 0
+	})
+}
+
+// TestMirrorFailover: writes (single and _bulk, explicit ids) and searches through the
+// proxy with mirror mode on; every primary node is killed mid-stream. After the failover
+// the standby holds every write any client was told succeeded, whichever cluster took
+// it; once the old primary is back, it gets the writes the standby took (failback resync).
+func TestMirrorFailover(t *testing.T) {
+	p := clusters(t, "opensearch2")
+	freshMirrorIndex(t, p)
+	e := startEsdr(t, p, mirrorSettings())
+	e.waitVerdict("standby", "up", detectBound)
+	e.waitActive("primary", 1, detectBound)
+
+	acked, failed := mirrorStream(t, e.proxyURL, false, func() {
+		time.Sleep(3 * time.Second)
+		if err := p.primary.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		e.waitActive("standby", 2, detectBound)
+		time.Sleep(3 * time.Second)
+	})
+	t.Logf("acknowledged: %d by primary, %d by standby; %d writes failed", len(acked["primary"]), len(acked["standby"]), failed)
+	if len(acked["primary"]) == 0 || len(acked["standby"]) == 0 {
+		t.Fatalf("want writes acknowledged by both clusters, got %v", map[string]int{"primary": len(acked["primary"]), "standby": len(acked["standby"])})
+	}
+	checkHolds(t, p.standby, "the standby", allIDs(acked))
+	st := e.status()
+	if st.Mirror == nil || st.Mirror.Pending["standby"] != 0 {
+		t.Fatalf("status after failover: %+v", st.Mirror)
+	}
+	if out, _ := e.cli("status"); !strings.Contains(out, "mirror:") || !strings.Contains(out, "primary lacks:") {
+		t.Errorf("esdr status prints no mirror section:\n%s", out)
+	}
+
+	// The old primary comes back, fenced (read-only) by esdr: the writes the standby took
+	// wait in the journal, and status shows what it lacks. The switchover back lifts the
+	// fence; the replay of those writes (the failback resync) runs while writes are held
+	// by the gate, so nothing reaches the primary ahead of them.
+	restartCluster(t, p.primary)
+	e.waitVerdict("primary", "up", detectBound)
+	if st := e.status(); st.Mirror == nil || st.Mirror.Pending["primary"] == 0 {
+		t.Fatalf("the old primary lacks nothing before the switchover back: %+v", st.Mirror)
+	}
+	if out, code := e.cli("switchover", "--to", "primary"); code != 0 {
+		t.Fatalf("switchover back: %d %s", code, out)
+	}
+	e.waitActive("primary", 3, detectBound)
+	waitPending(e, "primary", recoverBound)
+	checkHolds(t, p.primary, "the old primary", allIDs(acked))
+}
+
+// TestMirrorCrash: esdr is killed -9 mid-stream and restarted on the same journal:
+// nothing acknowledged is lost, and the standby ends with every acknowledged write.
+func TestMirrorCrash(t *testing.T) {
+	p := clusters(t, "opensearch2")
+	freshMirrorIndex(t, p)
+	e := startEsdr(t, p, mirrorSettings())
+	e.waitVerdict("standby", "up", detectBound)
+	e.waitActive("primary", 1, detectBound)
+
+	acked, failed := mirrorStream(t, e.proxyURL, true, func() {
+		time.Sleep(3 * time.Second)
+		e.kill9()
+		e.start()
+		if !strings.Contains(e.out.String(), "mirror: journal opened") {
+			t.Errorf("the restarted esdr did not report its journal:\n%s", tail(e.out.String(), 20))
+		}
+		time.Sleep(3 * time.Second)
+	})
+	t.Logf("acknowledged: %d by primary; %d writes failed around the crash", len(acked["primary"]), failed)
+	if len(acked["primary"]) == 0 || len(acked) != 1 {
+		t.Fatalf("acknowledged by %v, want the primary only", acked)
+	}
+	waitPending(e, "standby", recoverBound)
+	checkHolds(t, p.standby, "the standby", acked["primary"])
+	checkHolds(t, p.primary, "the primary", acked["primary"])
+	if b, err := json.Marshal(e.status().Mirror); err == nil && bytes.Contains(b, []byte(`"stopped"`)) {
+		t.Errorf("replication stopped: %s", b)
+	}
+}
+
+// setReadOnly sets or lifts cluster.blocks.read_only on c directly.
+func setReadOnly(t *testing.T, c *testbed.Cluster, on bool) {
+	t.Helper()
+	v := "null"
+	if on {
+		v = "true"
+	}
+	body := `{"persistent":{"cluster.blocks.read_only":` + v + `}}`
+	if st, b, err := esOf(t, c).Do(context.Background(), http.MethodPut, "/_cluster/settings", strings.NewReader(body)); err != nil || st != 200 {
+		t.Fatalf("cluster.blocks.read_only=%s: %d %s %v", v, st, b, err)
+	}
+}
+
+// TestMirrorLagRefusesFailover: the standby answers its health checks but refuses the
+// replay (read-only), so it lags past mirror.max_lag_on_failover; the primary dies. The
+// automatic failover is refused with the lag in the reason. Once the standby takes the
+// replay again it catches up, the failover goes ahead, and nothing acknowledged is lost.
+func TestMirrorLagRefusesFailover(t *testing.T) {
+	p := clusters(t, "opensearch2")
+	freshMirrorIndex(t, p)
+	s := mirrorSettings()
+	s.extra += "  max_lag_on_failover: 5\n"
+	e := startEsdr(t, p, s)
+	e.waitVerdict("standby", "up", detectBound)
+	e.waitActive("primary", 1, detectBound)
+
+	setReadOnly(t, p.standby, true)
+	t.Cleanup(func() { setReadOnly(t, p.standby, false) })
+	var ids []string
+	for i := range 20 {
+		id := fmt.Sprintf("lag-%d", i)
+		req, _ := http.NewRequest(http.MethodPut, e.proxyURL+"/"+mirrorIndex+"/_doc/"+id, strings.NewReader(`{"n":1}`))
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 201 {
+			t.Fatalf("write %s: HTTP %d", id, res.StatusCode)
+		}
+		ids = append(ids, id)
+	}
+	if err := p.primary.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	e.eventually("failover refused for the lag", detectBound, func() bool {
+		d := e.status().LastDecision
+		return d.Code == "standby-lagging" && strings.Contains(d.Reason, "standby lacks 20 journaled writes")
+	})
+	if st := e.status(); st.State.Active != "primary" || st.State.Epoch != 1 {
+		t.Fatalf("failed over to a lagging standby: %+v", st.State)
+	}
+	setReadOnly(t, p.standby, false)
+	e.waitActive("standby", 2, detectBound)
+	checkHolds(t, p.standby, "the standby", ids)
+	restartCluster(t, p.primary)
+}
