@@ -71,6 +71,11 @@ func Dial(c Config) (*clientv3.Client, error) {
 		Username:    c.Username,
 		Password:    c.Password,
 		Logger:      zap.NewNop(),
+		// Keep-alive pings find a member that stopped answering (paused, partitioned)
+		// within seconds, so the client moves to another endpoint instead of waiting on
+		// it until each request's deadline.
+		DialKeepAliveTime:    2 * time.Second,
+		DialKeepAliveTimeout: 2 * time.Second,
 	}
 	if c.CAFile != "" {
 		pem, err := os.ReadFile(c.CAFile)
