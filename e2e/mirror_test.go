@@ -45,7 +45,7 @@ func mirrorSettings() settings {
 // records which ids each cluster acknowledged (item by item) and which got an error.
 type bulkLoad struct {
 	mu     sync.Mutex
-	acked  map[string][]string // cluster -> ids
+	acked  map[string][]string // cluster@epoch -> ids
 	failed []string
 }
 
@@ -77,7 +77,7 @@ func (b *bulkLoad) run(ctx context.Context, t *testing.T, url string) {
 		} else {
 			for _, it := range br.Items {
 				if r := it["index"]; r.Status >= 200 && r.Status < 300 {
-					b.ack(res.Header.Get("X-Esdr-Cluster"), r.ID)
+					b.ack(res.Header.Get("X-Esdr-Cluster")+"@"+res.Header.Get("X-Esdr-Epoch"), r.ID)
 				} else {
 					b.fail(r.ID)
 				}
@@ -90,13 +90,13 @@ func (b *bulkLoad) run(ctx context.Context, t *testing.T, url string) {
 	}
 }
 
-func (b *bulkLoad) ack(cluster, id string) {
+func (b *bulkLoad) ack(key, id string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.acked == nil {
 		b.acked = map[string][]string{}
 	}
-	b.acked[cluster] = append(b.acked[cluster], id)
+	b.acked[key] = append(b.acked[key], id)
 }
 
 func (b *bulkLoad) fail(ids ...string) {
@@ -106,8 +106,8 @@ func (b *bulkLoad) fail(ids ...string) {
 }
 
 // mirrorStream runs single writes with explicit ids, searches and _bulk writes through
-// the proxy while during runs, and returns the ids each cluster acknowledged and how
-// many writes failed. Unless esdr itself goes away (crash), every failure must be an
+// the proxy while during runs, and returns the ids acknowledged by each cluster at each
+// epoch ("primary@1") and how many writes failed. Unless esdr itself goes away (crash), every failure must be an
 // HTTP answer.
 func mirrorStream(t *testing.T, url string, crash bool, during func()) (map[string][]string, int) {
 	t.Helper()
@@ -123,7 +123,12 @@ func mirrorStream(t *testing.T, url string, crash bool, during func()) (map[stri
 	cancel()
 	samples := <-done
 	<-bulkDone
-	acked := drill.Acked(samples)
+	acked := map[string][]string{}
+	for _, x := range samples {
+		if x.Op == drill.OpIndex && x.OK() {
+			acked[x.Cluster+"@"+x.Epoch] = append(acked[x.Cluster+"@"+x.Epoch], x.DocID)
+		}
+	}
 	failed := len(bl.failed)
 	for _, x := range samples {
 		if x.Op == drill.OpIndex && !x.OK() {
@@ -166,6 +171,16 @@ func allIDs(acked map[string][]string) []string {
 	return out
 }
 
+// byCluster merges the acknowledged ids of every epoch per cluster.
+func byCluster(acked map[string][]string) map[string][]string {
+	out := map[string][]string{}
+	for key, ids := range acked {
+		c, _, _ := strings.Cut(key, "@")
+		out[c] = append(out[c], ids...)
+	}
+	return out
+}
+
 // waitPending waits until cluster lacks no journaled write, by esdr status.
 func waitPending(e *esdr, cluster string, within time.Duration) {
 	e.eventually("mirror: "+cluster+" caught up", within, func() bool {
@@ -185,7 +200,7 @@ func TestMirrorFailover(t *testing.T) {
 	e.waitVerdict("standby", "up", detectBound)
 	e.waitActive("primary", 1, detectBound)
 
-	acked, failed := mirrorStream(t, e.proxyURL, false, func() {
+	byEpoch, failed := mirrorStream(t, e.proxyURL, false, func() {
 		time.Sleep(3 * time.Second)
 		if err := p.primary.Kill(); err != nil {
 			t.Fatal(err)
@@ -193,6 +208,7 @@ func TestMirrorFailover(t *testing.T) {
 		e.waitActive("standby", 2, detectBound)
 		time.Sleep(3 * time.Second)
 	})
+	acked := byCluster(byEpoch)
 	t.Logf("acknowledged: %d by primary, %d by standby; %d writes failed", len(acked["primary"]), len(acked["standby"]), failed)
 	if len(acked["primary"]) == 0 || len(acked["standby"]) == 0 {
 		t.Fatalf("want writes acknowledged by both clusters, got %v", map[string]int{"primary": len(acked["primary"]), "standby": len(acked["standby"])})
@@ -232,7 +248,7 @@ func TestMirrorCrash(t *testing.T) {
 	e.waitVerdict("standby", "up", detectBound)
 	e.waitActive("primary", 1, detectBound)
 
-	acked, failed := mirrorStream(t, e.proxyURL, true, func() {
+	byEpoch, failed := mirrorStream(t, e.proxyURL, true, func() {
 		time.Sleep(3 * time.Second)
 		e.kill9()
 		e.start()
@@ -241,6 +257,7 @@ func TestMirrorCrash(t *testing.T) {
 		}
 		time.Sleep(3 * time.Second)
 	})
+	acked := byCluster(byEpoch)
 	t.Logf("acknowledged: %d by primary; %d writes failed around the crash", len(acked["primary"]), failed)
 	if len(acked["primary"]) == 0 || len(acked) != 1 {
 		t.Fatalf("acknowledged by %v, want the primary only", acked)
@@ -310,4 +327,43 @@ func TestMirrorLagRefusesFailover(t *testing.T) {
 	e.waitActive("standby", 2, detectBound)
 	checkHolds(t, p.standby, "the standby", ids)
 	restartCluster(t, p.primary)
+}
+
+// TestMirrorSwitchover: planned switchovers under load, to the standby and back. Writes
+// to the new active cluster wait until it holds every journaled write meant for it, so
+// after each switchover both clusters end with every acknowledged write.
+func TestMirrorSwitchover(t *testing.T) {
+	p := clusters(t, "opensearch2")
+	freshMirrorIndex(t, p)
+	e := startEsdr(t, p, mirrorSettings())
+	e.waitVerdict("standby", "up", detectBound)
+	e.waitActive("primary", 1, detectBound)
+
+	switchTo := func(cluster string, epoch uint64) {
+		if out, code := e.cli("switchover", "--to", cluster); code != 0 {
+			t.Fatalf("switchover to %s: %d %s", cluster, code, out)
+		}
+		e.waitActive(cluster, epoch, detectBound)
+	}
+	byEpoch, failed := mirrorStream(t, e.proxyURL, false, func() {
+		time.Sleep(3 * time.Second)
+		switchTo("standby", 2)
+		time.Sleep(3 * time.Second)
+		switchTo("primary", 3)
+		time.Sleep(3 * time.Second)
+	})
+	acked := byCluster(byEpoch)
+	t.Logf("acknowledged: %d by primary, %d by standby; %d writes failed", len(acked["primary"]), len(acked["standby"]), failed)
+	if len(byEpoch["primary@1"]) == 0 || len(byEpoch["standby@2"]) == 0 || len(byEpoch["primary@3"]) == 0 {
+		t.Fatalf("want writes acknowledged in each of the three epochs, got %v", map[string]int{
+			"primary@1": len(byEpoch["primary@1"]), "standby@2": len(byEpoch["standby@2"]), "primary@3": len(byEpoch["primary@3"])})
+	}
+	// Each cluster holds every write acknowledged before it last became active, and its
+	// own. The standby, fenced by the switchover back, gets epoch 3's writes only once it
+	// is made active again.
+	checkHolds(t, p.primary, "the primary", allIDs(acked))
+	checkHolds(t, p.standby, "the standby", append(append([]string{}, byEpoch["primary@1"]...), byEpoch["standby@2"]...))
+	if st := e.status(); st.Mirror == nil || st.Mirror.Pending["primary"] != 0 {
+		t.Errorf("the primary still lacks journaled writes after the switchover back: %+v", st.Mirror)
+	}
 }
