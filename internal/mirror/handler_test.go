@@ -3,6 +3,7 @@ package mirror
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -292,5 +293,43 @@ func TestRouteApplier(t *testing.T) {
 	err = ra.Apply(context.Background(), []Record{{Seq: 5, Cluster: "north"}})
 	if !strings.Contains(fmt.Sprint(err), "not one of the mirrored pair") {
 		t.Errorf("a record from another cluster: %v", err)
+	}
+}
+
+// TestGate: the proxy's epoch source holds only writes marked by Wrap, and only while
+// the cluster it names lacks journaled writes; the proxy's own deadline ends the wait
+// with the drain reason.
+func TestGate(t *testing.T) {
+	j, _ := openJournal(t, t.TempDir(), Options{})
+	eps := &fakeEpochs{ep: control.Endpoint{Cluster: "west", Epoch: 4}}
+	m, err := NewMirror(j, Pair{A: "east", B: "west"}, eps, HandlerOptions{DrainWait: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := doc(1)
+	seq, err := j.Append(context.Background(), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.noteAppended("east", seq) // accepted by east: west must apply it
+	g := m.Gate(eps)
+	if ep, err := g.Endpoint(context.Background()); err != nil || ep.Cluster != "west" {
+		t.Errorf("a read: %v %v, want west at once", ep, err)
+	}
+	write := context.WithValue(context.Background(), writeKey{}, true)
+	ctx, cancel := context.WithTimeout(write, 20*time.Millisecond)
+	defer cancel()
+	_, err = g.Endpoint(ctx)
+	var de *DrainError
+	if !errors.As(err, &de) || de.Pending != 1 || de.Cluster != "west" {
+		t.Errorf("a write before west caught up: %v, want a DrainError for 1 write", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := g.Endpoint(write); done <- err }()
+	if err := j.SetApplied(seq); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("a write once west caught up: %v", err)
 	}
 }
