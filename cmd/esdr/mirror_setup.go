@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"sync"
 	"text/tabwriter"
 	"time"
@@ -160,6 +162,12 @@ func (s *mirrorSetup) register(reg prometheus.Registerer) error {
 				}
 				return 0
 			}),
+	}
+	for _, typ := range slices.Sorted(maps.Keys(s.m.Answers())) {
+		cs = append(cs, prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "esdr_mirror_answers_total",
+			Help:        "Requests mirror mode answered itself instead of the active cluster, by error type.",
+			ConstLabels: prometheus.Labels{"type": typ}},
+			func() float64 { return float64(s.m.Answers()[typ]) }))
 	}
 	for _, c := range cs {
 		if err := reg.Register(c); err != nil {

@@ -59,8 +59,8 @@ mirror:
 	if err != nil || len(problems) > 0 {
 		t.Errorf("metrics lint: %v %v", problems, err)
 	}
-	if n, err := testutil.GatherAndCount(reg); err != nil || n != 6 {
-		t.Errorf("%d metrics, want 6 (%v)", n, err)
+	if n, err := testutil.GatherAndCount(reg); err != nil || n != 12 {
+		t.Errorf("%d metrics, want 12 (%v)", n, err)
 	}
 	st := s.status()
 	if st.LagOps != 0 || st.Pending["primary"] != 0 || st.Pending["standby"] != 0 || st.JournalMaxBytes != 1<<30 {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/esdr/esdr/internal/control"
@@ -51,6 +52,8 @@ type Mirror struct {
 	opts  HandlerOptions
 	locks *lockTable
 
+	answers map[string]*atomic.Uint64 // by error type; the keys are fixed at New
+
 	mu      sync.Mutex
 	lastFor map[string]uint64 // the last seq to apply to each cluster
 }
@@ -77,7 +80,11 @@ func NewMirror(j *Journal, pair Pair, eps endpointer, opts HandlerOptions) (*Mir
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	m := &Mirror{j: j, pair: pair, eps: eps, opts: opts, locks: newLockTable(), lastFor: map[string]uint64{}}
+	m := &Mirror{j: j, pair: pair, eps: eps, opts: opts, locks: newLockTable(), lastFor: map[string]uint64{},
+		answers: map[string]*atomic.Uint64{}}
+	for _, typ := range answerTypes {
+		m.answers[typ] = new(atomic.Uint64)
+	}
 	if err := m.scanUnapplied(); err != nil {
 		return nil, err
 	}

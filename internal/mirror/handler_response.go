@@ -23,6 +23,29 @@ const (
 	typeOutcomeUnknown = "esdr_write_outcome_unknown"
 )
 
+// answerTypes are every error type mirror mode answers with itself, for Answers.
+var answerTypes = []string{"esdr_mirror_mode_exception", typeTooLarge, "esdr_bad_request_body",
+	typeJournalFull, typeUnavailable, typeOutcomeUnknown}
+
+// answer counts an error mirror mode gives itself, then writes it.
+func (m *Mirror) answer(w http.ResponseWriter, r *http.Request, status int, typ, reason string, cluster, epoch string) {
+	if c := m.answers[typ]; c != nil {
+		c.Add(1)
+	}
+	writeError(w, r, status, typ, reason, cluster, epoch)
+}
+
+// Answers counts, by error type, the requests mirror mode answered itself since start
+// (refused by the policy, too large, journal full, held past the drain wait, outcome
+// unknown).
+func (m *Mirror) Answers() map[string]uint64 {
+	out := make(map[string]uint64, len(m.answers))
+	for typ, c := range m.answers {
+		out[typ] = c.Load()
+	}
+	return out
+}
+
 var errResponseTooLarge = errors.New("mirror: the active cluster's answer is over mirror's response bound")
 
 // bufferedWriter holds the active cluster's answer to a write until it is journaled.

@@ -190,6 +190,9 @@ func TestWrapWritePath(t *testing.T) {
 	if got := r.m.Pending("west"); got != 3 {
 		t.Errorf("Pending(west) = %d, want 3", got)
 	}
+	if a := r.m.Answers(); a["esdr_mirror_mode_exception"] != 2 || a[typeTooLarge] != 1 || a[typeOutcomeUnknown] != 0 {
+		t.Errorf("Answers = %v, want 2 refusals and 1 too large", a)
+	}
 }
 
 func TestWrapJournalFull(t *testing.T) {

@@ -32,25 +32,25 @@ func (m *Mirror) Wrap(next http.Handler) http.Handler {
 // write handles a request that may change a document.
 func (m *Mirror) write(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	if enc := r.Header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
-		writeError(w, r, RefusalStatus, "esdr_mirror_mode_exception", fmt.Sprintf(
+		m.answer(w, r, RefusalStatus, "esdr_mirror_mode_exception", fmt.Sprintf(
 			"mirror mode: a request body with Content-Encoding %s cannot be mirrored; send it uncompressed", enc), "", "")
 		return
 	}
 	body, err := readBody(r, m.opts.MaxBody)
 	if err != nil {
 		if errors.Is(err, errBodyTooLarge) {
-			writeError(w, r, http.StatusRequestEntityTooLarge, typeTooLarge, fmt.Sprintf(
+			m.answer(w, r, http.StatusRequestEntityTooLarge, typeTooLarge, fmt.Sprintf(
 				"mirror mode: a write body over %d bytes (mirror.max_body) is not mirrored; send smaller requests, such as smaller _bulk batches", m.opts.MaxBody), "", "")
 			return
 		}
-		writeError(w, r, http.StatusBadRequest, "esdr_bad_request_body", "cannot read the request body: "+err.Error(), "", "")
+		m.answer(w, r, http.StatusBadRequest, "esdr_bad_request_body", "cannot read the request body: "+err.Error(), "", "")
 		return
 	}
 	ct := r.Header.Get("Content-Type")
 	dec := Classify(Request{Method: r.Method, Path: r.URL.EscapedPath(), ContentType: ct, Body: body})
 	switch dec.Class {
 	case Refuse:
-		writeError(w, r, RefusalStatus, "esdr_mirror_mode_exception", dec.Reason, "", "")
+		m.answer(w, r, RefusalStatus, "esdr_mirror_mode_exception", dec.Reason, "", "")
 		return
 	case NotAWrite:
 		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
@@ -96,7 +96,7 @@ func (m *Mirror) finish(w http.ResponseWriter, r *http.Request, buf *bufferedWri
 	unknown := func(why string) {
 		m.opts.Log.Error("mirror: a write the active cluster accepted is not journaled; the client is told its outcome is unknown",
 			"method", rec.Method, "path", rec.Path, "cluster", cluster, "epoch", epochText, "err", why)
-		writeError(w, r, http.StatusBadGateway, typeOutcomeUnknown, "mirror mode: cluster "+cluster+
+		m.answer(w, r, http.StatusBadGateway, typeOutcomeUnknown, "mirror mode: cluster "+cluster+
 			" answered the write but it could not be journaled for the standby ("+why+"); its outcome is unknown: "+
 			"check the document and retry if needed", cluster, epochText)
 	}
@@ -140,23 +140,23 @@ func (m *Mirror) finish(w http.ResponseWriter, r *http.Request, buf *bufferedWri
 
 func (m *Mirror) refuseJournal(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, ErrJournalFull) {
-		writeError(w, r, http.StatusServiceUnavailable, typeJournalFull,
+		m.answer(w, r, http.StatusServiceUnavailable, typeJournalFull,
 			"mirror mode: the standby lags and the journal is full, so the write was refused before it reached any cluster: "+err.Error(), "", "")
 		return
 	}
 	m.opts.Log.Error("mirror: the journal takes no writes", "err", err)
-	writeError(w, r, http.StatusServiceUnavailable, typeUnavailable,
+	m.answer(w, r, http.StatusServiceUnavailable, typeUnavailable,
 		"mirror mode: the journal takes no writes, so the write was refused before it reached any cluster: "+err.Error(), "", "")
 }
 
 func (m *Mirror) refuseDrain(w http.ResponseWriter, r *http.Request, err error) {
 	var de *DrainError
 	if errors.As(err, &de) {
-		writeError(w, r, http.StatusServiceUnavailable, typeUnavailable, de.Error(), "", "")
+		m.answer(w, r, http.StatusServiceUnavailable, typeUnavailable, de.Error(), "", "")
 		return
 	}
 	// The client went away while waiting: nothing was forwarded.
-	writeError(w, r, http.StatusServiceUnavailable, typeUnavailable, "mirror mode: "+err.Error(), "", "")
+	m.answer(w, r, http.StatusServiceUnavailable, typeUnavailable, "mirror mode: "+err.Error(), "", "")
 }
 
 var errBodyTooLarge = errors.New("mirror: body too large")
