@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/esdr/esdr/internal/route/proxy"
 )
 
 // results is everything one benchmark run measured.
@@ -72,7 +74,7 @@ func (r *results) markdown() string {
 			perRequest(e), perRequest(h), ratio)
 	}
 	fmt.Fprintf(&b, "- RSS ≤ 64 MiB: **%s** (%s; idle before the runs: %s).\n", mib(e.RSS), verdict(e.RSS <= 64<<20), mib(r.rssIdle))
-	fmt.Fprintf(&b, "\nesdr: `bin/esdr run` (built without -race), `proxy.listen` and the proxy's defaults (`max_idle_per_node` 64);\n")
+	fmt.Fprintf(&b, "\nesdr: `bin/esdr run` (built without -race), `proxy.listen` and the proxy's defaults (`max_idle_per_node` %d);\n", proxy.DefaultMaxIdlePerNode)
 	fmt.Fprintf(&b, "*%s* is the same with `max_idle_per_node: 1024`. The standby in esdr's configuration is an address\n", esdrIdleName)
 	fmt.Fprintf(&b, "nothing listens on: it never takes traffic. Example wrk command: `%s`. HAProxy configuration:\n\n```\n%s```\n", r.wrkCmd, r.haproxyCfg)
 	return b.String()

@@ -24,7 +24,7 @@ const (
 	DefaultUpstreamTimeout   = 60 * time.Second
 	DefaultDialTimeout       = 2 * time.Second
 	DefaultShutdownTimeout   = 10 * time.Second
-	DefaultMaxIdlePerNode    = 64
+	DefaultMaxIdlePerNode    = 256
 )
 
 // maxCAFile bounds how much of a CA bundle New reads.
