@@ -112,6 +112,7 @@ func (b *bulkLoad) fail(ids ...string) {
 func mirrorStream(t *testing.T, url string, crash bool, during func()) (map[string][]string, int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel() // also when during fails the test
 	done := make(chan []drill.Sample, 1)
 	go func() {
 		done <- drill.Load{URL: url, Index: mirrorIndex, Workers: 4, Every: 10 * time.Millisecond, WriteEvery: 2, Timeout: 30 * time.Second}.Run(ctx)
@@ -189,6 +190,26 @@ func waitPending(e *esdr, cluster string, within time.Duration) {
 	})
 }
 
+// docCount is how many documents c's mirrored index holds (as of its last refresh).
+func docCount(t *testing.T, c *testbed.Cluster) int {
+	st, b, err := esOf(t, c).Do(context.Background(), http.MethodGet, "/"+mirrorIndex+"/_count", nil)
+	var r struct {
+		Count int `json:"count"`
+	}
+	if err != nil || st != 200 || json.Unmarshal(b, &r) != nil {
+		return -1
+	}
+	return r.Count
+}
+
+// moreDocs waits until c's mirrored index holds n more documents than now: the load
+// reached it, however slow the machine.
+func moreDocs(t *testing.T, c *testbed.Cluster, n int) {
+	t.Helper()
+	from := docCount(t, c)
+	waitFor(t, fmt.Sprintf("%d more documents", n), time.Minute, func() bool { return docCount(t, c) >= from+n })
+}
+
 // TestMirrorFailover: writes (single and _bulk, explicit ids) and searches through the
 // proxy with mirror mode on; every primary node is killed mid-stream. After the failover
 // the standby holds every write any client was told succeeded, whichever cluster took
@@ -201,12 +222,12 @@ func TestMirrorFailover(t *testing.T) {
 	e.waitActive("primary", 1, detectBound)
 
 	byEpoch, failed := mirrorStream(t, e.proxyURL, false, func() {
-		time.Sleep(3 * time.Second)
+		moreDocs(t, p.primary, 50)
 		if err := p.primary.Kill(); err != nil {
 			t.Fatal(err)
 		}
 		e.waitActive("standby", 2, detectBound)
-		time.Sleep(3 * time.Second)
+		moreDocs(t, p.standby, 50)
 	})
 	acked := byCluster(byEpoch)
 	t.Logf("acknowledged: %d by primary, %d by standby; %d writes failed", len(acked["primary"]), len(acked["standby"]), failed)
@@ -249,13 +270,13 @@ func TestMirrorCrash(t *testing.T) {
 	e.waitActive("primary", 1, detectBound)
 
 	byEpoch, failed := mirrorStream(t, e.proxyURL, true, func() {
-		time.Sleep(3 * time.Second)
+		moreDocs(t, p.primary, 50)
 		e.kill9()
 		e.start()
 		if !strings.Contains(e.out.String(), "mirror: journal opened") {
 			t.Errorf("the restarted esdr did not report its journal:\n%s", tail(e.out.String(), 20))
 		}
-		time.Sleep(3 * time.Second)
+		moreDocs(t, p.primary, 50)
 	})
 	acked := byCluster(byEpoch)
 	t.Logf("acknowledged: %d by primary; %d writes failed around the crash", len(acked["primary"]), failed)
@@ -346,11 +367,11 @@ func TestMirrorSwitchover(t *testing.T) {
 		e.waitActive(cluster, epoch, detectBound)
 	}
 	byEpoch, failed := mirrorStream(t, e.proxyURL, false, func() {
-		time.Sleep(3 * time.Second)
+		moreDocs(t, p.primary, 50)
 		switchTo("standby", 2)
-		time.Sleep(3 * time.Second)
+		moreDocs(t, p.standby, 50)
 		switchTo("primary", 3)
-		time.Sleep(3 * time.Second)
+		moreDocs(t, p.primary, 50)
 	})
 	acked := byCluster(byEpoch)
 	t.Logf("acknowledged: %d by primary, %d by standby; %d writes failed", len(acked["primary"]), len(acked["standby"]), failed)
