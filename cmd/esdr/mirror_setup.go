@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net/http"
-	"slices"
 	"sync"
 	"text/tabwriter"
 	"time"
@@ -136,45 +134,12 @@ func (s *mirrorSetup) status() *control.MirrorStatus {
 
 // register exports the lag, the journal's size and the replay counter.
 func (s *mirrorSetup) register(reg prometheus.Registerer) error {
-	cs := []prometheus.Collector{
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_mirror_lag_ops",
-			Help: "Journaled writes not yet applied to the other cluster of the pair."},
-			func() float64 { return float64(s.rep.Stats().LagOps) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_mirror_lag_seconds",
-			Help: "Age of the oldest journaled write not yet applied (0 when caught up)."},
-			func() float64 { return s.rep.Stats().LagAge.Seconds() }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_mirror_journal_bytes",
-			Help: "Bytes of journal segments on disk."},
-			func() float64 { return float64(s.j.Stats().Bytes) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_mirror_journal_max_bytes",
-			Help: "The journal's bound (mirror.max_bytes); writes are refused past it."},
-			func() float64 { return float64(s.j.Stats().MaxBytes) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "esdr_mirror_applied_total",
-			Help: "Journaled writes applied to the other cluster since esdr started."},
-			func() float64 { return float64(s.rep.Stats().Applied) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_mirror_replication_stopped",
-			Help: "1 when replication stopped for good (a refused record, a corrupt journal) and a human must act."},
-			func() float64 {
-				s.mu.Lock()
-				defer s.mu.Unlock()
-				if s.stopped != nil {
-					return 1
-				}
-				return 0
-			}),
-	}
-	for _, typ := range slices.Sorted(maps.Keys(s.m.Answers())) {
-		cs = append(cs, prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "esdr_mirror_answers_total",
-			Help:        "Requests mirror mode answered itself instead of the active cluster, by error type.",
-			ConstLabels: prometheus.Labels{"type": typ}},
-			func() float64 { return float64(s.m.Answers()[typ]) }))
-	}
-	for _, c := range cs {
-		if err := reg.Register(c); err != nil {
-			return fmt.Errorf("mirror: metrics: %w", err)
-		}
-	}
-	return nil
+	return mirror.RegisterMetrics(reg, mirror.MetricsSource{Replicator: s.rep, Journal: s.j, Mirror: s.m,
+		Stopped: func() bool {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			return s.stopped != nil
+		}})
 }
 
 // mirrorController is the admin API's controller with the mirror section in the status.

@@ -98,6 +98,8 @@ func registered(t *testing.T) map[string]family {
 	if _, err := act.New(st, act.Options{Registerer: rec}); err != nil {
 		t.Fatal(err)
 	}
+	registerFleet(t, rec)
+	registerMirror(t, rec)
 	if len(rec.families) < 20 {
 		t.Fatalf("recorded only %d metric families: %v", len(rec.families), rec.families)
 	}

@@ -1,0 +1,65 @@
+package metrics_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+
+	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/fleet"
+	"github.com/esdr/esdr/internal/mirror"
+)
+
+// registerFleet adds what a fleet member registers (cmd/esdr/fleet_run.go). The etcd
+// client never connects: registering needs none.
+func registerFleet(t *testing.T, reg prometheus.Registerer) {
+	t.Helper()
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{"http://127.0.0.1:1"}, DialTimeout: time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cli.Close() })
+	if _, err := fleet.New(cli, fleet.Options{Name: "m", Prefix: "/esdr/", Registerer: reg}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fleet.NewReporter(reg); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// registerMirror adds what mirror mode registers (cmd/esdr/mirror_setup.go).
+func registerMirror(t *testing.T, reg prometheus.Registerer) {
+	t.Helper()
+	j, _, err := mirror.Open(t.TempDir(), mirror.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	rep, err := mirror.NewReplicator(j, noApply{}, mirror.ReplicatorOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := mirror.NewPair("primary", "standby")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := mirror.NewMirror(j, pair, noEpochs{}, mirror.HandlerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mirror.RegisterMetrics(reg, mirror.MetricsSource{Replicator: rep, Journal: j, Mirror: m, Stopped: func() bool { return false }}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type noApply struct{}
+
+func (noApply) Apply(context.Context, []mirror.Record) error { return nil }
+
+type noEpochs struct{}
+
+func (noEpochs) Endpoint(context.Context) (control.Endpoint, error) { return control.Endpoint{}, nil }

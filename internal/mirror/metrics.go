@@ -1,0 +1,61 @@
+package mirror
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// MetricsSource is what the mirror metrics read at scrape time: the replicator, the
+// journal, the write path, and whether replication stopped for good.
+type MetricsSource struct {
+	Replicator *Replicator
+	Journal    *Journal
+	Mirror     *Mirror
+	Stopped    func() bool
+}
+
+// RegisterMetrics exports the lag, the journal's size, the replay counter and the
+// answers mirror mode gave itself on reg. The values are read when scraped, so they are
+// never stale and cost nothing between scrapes.
+func RegisterMetrics(reg prometheus.Registerer, src MetricsSource) error {
+	cs := []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_mirror_lag_ops",
+			Help: "Journaled writes not yet applied to the other cluster of the pair."},
+			func() float64 { return float64(src.Replicator.Stats().LagOps) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_mirror_lag_seconds",
+			Help: "Age of the oldest journaled write not yet applied (0 when caught up)."},
+			func() float64 { return src.Replicator.Stats().LagAge.Seconds() }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_mirror_journal_bytes",
+			Help: "Bytes of journal segments on disk."},
+			func() float64 { return float64(src.Journal.Stats().Bytes) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_mirror_journal_max_bytes",
+			Help: "The journal's bound (mirror.max_bytes); writes are refused past it."},
+			func() float64 { return float64(src.Journal.Stats().MaxBytes) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "esdr_mirror_applied_total",
+			Help: "Journaled writes applied to the other cluster since esdr started."},
+			func() float64 { return float64(src.Replicator.Stats().Applied) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_mirror_replication_stopped",
+			Help: "1 when replication stopped for good (a refused record, a corrupt journal) and a human must act."},
+			func() float64 {
+				if src.Stopped() {
+					return 1
+				}
+				return 0
+			}),
+	}
+	for _, typ := range slices.Sorted(maps.Keys(src.Mirror.Answers())) {
+		cs = append(cs, prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "esdr_mirror_answers_total",
+			Help:        "Requests mirror mode answered itself instead of the active cluster, by error type.",
+			ConstLabels: prometheus.Labels{"type": typ}},
+			func() float64 { return float64(src.Mirror.Answers()[typ]) }))
+	}
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			return fmt.Errorf("mirror: metrics: %w", err)
+		}
+	}
+	return nil
+}
