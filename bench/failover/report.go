@@ -10,7 +10,7 @@ import (
 )
 
 // markdown renders every fault's runs as a table per fault.
-func markdown(b *bed, engine string, fs []fault, results map[fault][]runResult) string {
+func markdown(b *bed, engine string, fs []fault, results map[fault][]runResult, cli []cliResult) string {
 	var s strings.Builder
 	fmt.Fprintf(&s, "### Failover drill: esdr's proxy vs HAProxy as the anchor\n\n")
 	fmt.Fprintf(&s, "%s, primary 3 nodes + standby 1 node. Each client is one connection sending a request every 10 ms\n", engine)
@@ -47,6 +47,7 @@ func markdown(b *bed, engine string, fs []fault, results map[fault][]runResult) 
 		}
 		s.WriteString("\n")
 	}
+	s.WriteString(cliMarkdown(results[faultKill], cli))
 	s.WriteString(targets(b, results))
 	fmt.Fprintf(&s, "\nHAProxy %s configuration (addresses are this run's):\n\n```\n%s```\n", anchor.Version(),
 		haproxyConfigFor("127.0.0.1:FRONT", []string{"127.0.0.1:P1", "127.0.0.1:P2", "127.0.0.1:P3"}, "127.0.0.1:S1"))

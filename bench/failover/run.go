@@ -50,6 +50,7 @@ type bed struct {
 	threshold        int
 	before, window   time.Duration
 	writes           bool
+	cli              bool // also run `esdr drill` on kill -9
 	logf             func(string, ...any)
 }
 
@@ -69,20 +70,13 @@ func (b *bed) loads() []load {
 // endpoint, the fault, the window, then the primary healed and acknowledged writes checked.
 func (b *bed) run(ctx context.Context, f fault, i int) (runResult, error) {
 	res := runResult{byLoad: map[load]outcome{}}
-	adminAddr, _ := esdrproc.FreeAddr()
-	proxyAddr, _ := esdrproc.FreeAddr()
 	haAddr, _ := esdrproc.FreeAddr()
-	cfg := esdrproc.Pair{Primary: b.primary.URLs(), Standby: b.standby.URLs(), Interval: b.interval,
-		Threshold: b.threshold, AdminAddr: adminAddr, ProxyAddr: proxyAddr}
 	runDir := filepath.Join(b.dir, fmt.Sprintf("%s-%d", f, i))
-	e, err := esdrproc.Start(ctx, b.esdrBin, runDir, adminAddr, cfg.YAML())
+	e, proxyAddr, err := b.startEsdr(ctx, runDir)
 	if err != nil {
 		return res, err
 	}
 	defer e.Stop()
-	if err := e.WaitUp(ctx, time.Minute, "primary", "standby"); err != nil {
-		return res, err
-	}
 	h, err := anchor.Start(ctx, runDir, haproxyConfigFor(haAddr, b.primary.URLs(), b.standby.URLs()[0]), haAddr)
 	if err != nil {
 		return res, err
@@ -146,7 +140,7 @@ func (b *bed) run(ctx context.Context, f fault, i int) (runResult, error) {
 	if err := b.heal(ctx, f); err != nil {
 		return res, err
 	}
-	if err := b.waitGreen(ctx, indices); err != nil {
+	if err := b.waitGreen(ctx, values(indices)...); err != nil {
 		return res, err
 	}
 	for l, s := range samples {
@@ -167,7 +161,25 @@ func (b *bed) run(ctx context.Context, f fault, i int) (runResult, error) {
 		}
 		res.byLoad[l] = o
 	}
-	return res, b.dropIndices(ctx, indices)
+	return res, b.dropIndices(ctx, values(indices)...)
+}
+
+// startEsdr starts a fresh esdr with its proxy on the pair, in runDir, and waits until it
+// sees both clusters up. It returns the proxy's address.
+func (b *bed) startEsdr(ctx context.Context, runDir string) (*esdrproc.Proc, string, error) {
+	adminAddr, _ := esdrproc.FreeAddr()
+	proxyAddr, _ := esdrproc.FreeAddr()
+	cfg := esdrproc.Pair{Primary: b.primary.URLs(), Standby: b.standby.URLs(), Interval: b.interval,
+		Threshold: b.threshold, AdminAddr: adminAddr, ProxyAddr: proxyAddr}
+	e, err := esdrproc.Start(ctx, b.esdrBin, runDir, adminAddr, cfg.YAML())
+	if err != nil {
+		return nil, "", err
+	}
+	if err := e.WaitUp(ctx, time.Minute, "primary", "standby"); err != nil {
+		e.Stop()
+		return nil, "", err
+	}
+	return e, proxyAddr, nil
 }
 
 // heal brings the primary back: SIGCONT after a pause, a restart on its data after a kill.
@@ -195,11 +207,7 @@ func (b *bed) heal(ctx context.Context, f fault) error {
 
 // waitGreen waits until every copy of the run's indices on the healed primary has
 // started: _mget is refused by a shard still recovering.
-func (b *bed) waitGreen(ctx context.Context, indices map[load]string) error {
-	var names []string
-	for _, n := range indices {
-		names = append(names, n)
-	}
+func (b *bed) waitGreen(ctx context.Context, names ...string) error {
 	path := "/_cluster/health/" + strings.Join(names, ",") + "?wait_for_status=green&timeout=60s"
 	status, body, err := b.esP.Do(ctx, http.MethodGet, path, nil)
 	if err != nil {
@@ -212,8 +220,8 @@ func (b *bed) waitGreen(ctx context.Context, indices map[load]string) error {
 }
 
 // dropIndices deletes a run's indices on both clusters, so that restarts stay quick.
-func (b *bed) dropIndices(ctx context.Context, indices map[load]string) error {
-	for _, name := range indices {
+func (b *bed) dropIndices(ctx context.Context, names ...string) error {
+	for _, name := range names {
 		for _, es := range []*esclient.Client{b.esP, b.esS} {
 			status, body, err := es.Do(ctx, http.MethodDelete, "/"+name, nil)
 			if err != nil {
@@ -225,6 +233,14 @@ func (b *bed) dropIndices(ctx context.Context, indices map[load]string) error {
 		}
 	}
 	return nil
+}
+
+func values(m map[load]string) []string {
+	var vs []string
+	for _, v := range m {
+		vs = append(vs, v)
+	}
+	return vs
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
