@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/esdr/esdr/internal/drill"
 )
@@ -131,4 +133,58 @@ func logDrill(t *testing.T, rep drillReport) {
 		}
 	}
 	t.Logf("proxy retries %v; acknowledged writes lost %d", rep.Retries, rep.Lost)
+}
+
+// TestDrillAgreesWithAnIndependentClient runs `esdr drill` on a hang of the primary while
+// another client, paced like the failover benchmark's (one read per 10 ms), reads through
+// the same proxy. The drill's RTO must be one that client's samples of the same fault
+// allow: after the fault, and no later than the other client's first answer from the
+// standby plus the time for one of the drill's requests to start (its pace) and be
+// answered (its median latency). A consistency check of two measurements of one event,
+// not a performance number.
+func TestDrillAgreesWithAnIndependentClient(t *testing.T) {
+	p := clusters(t, "opensearch2")
+	s := defaults()
+	s.proxy = true
+	e := startEsdr(t, p, s)
+	e.waitVerdict("standby", "up", detectBound)
+	e.waitActive("primary", 1, detectBound)
+	prepare(t, p)
+
+	var pids []string
+	for _, n := range p.primary.Nodes {
+		pids = append(pids, strconv.Itoa(n.PID()))
+	}
+	t.Cleanup(func() { _ = p.primary.Resume() })
+	pidList := strings.Join(pids, " ")
+	const every = 10 * time.Millisecond
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	observed := make(chan []drill.Sample, 1)
+	go func() {
+		observed <- drill.Load{URL: e.proxyURL, Index: drillIndex, Workers: 1, Every: every, Timeout: 10 * time.Second}.Run(ctx)
+	}()
+	rep, out, code := e.drill(t, "--scenario", "fault", "--index", "esdr-drill-agree", "--every", every.String(),
+		"--fault-cmd", "kill -STOP "+pidList, "--recover-cmd", "kill -CONT "+pidList)
+	stop()
+	samples := <-observed
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	logDrill(t, rep)
+	if len(rep.Phases) != 1 || rep.Phases[0].Numbers == nil {
+		t.Fatalf("report: %+v", rep)
+	}
+	n := rep.Phases[0].Numbers
+	obs := drill.Summarize(samples, rep.Phases[0].At)
+	drillRTO := time.Duration(n.RTOSeconds * float64(time.Second))
+	slack := every + time.Duration(n.P50Millis*float64(time.Millisecond))
+	t.Logf("drill RTO %s; independent client RTO %s (%s → %s, %d failed reads of %d), slack %s",
+		drillRTO, obs.RTO, obs.Before, obs.After, obs.FailedReads, obs.Reads, slack)
+	if obs.RTO <= 0 || obs.Before != "primary" || obs.After != "standby" {
+		t.Fatalf("the independent client saw no failover from primary to standby: %+v", obs)
+	}
+	if drillRTO <= 0 || drillRTO > obs.RTO+slack {
+		t.Errorf("drill RTO %s outside (0, %s]: the independent client's %s plus %s", drillRTO, obs.RTO+slack, obs.RTO, slack)
+	}
 }
