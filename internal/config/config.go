@@ -39,6 +39,9 @@ type Config struct {
 	// Mirror, when enabled, journals every write through the proxy and replays it to
 	// the other cluster of the pair (docs/mirror.md).
 	Mirror *MirrorConfig `yaml:"mirror"`
+	// SnapshotSync, when set, snapshots indices written around esdr on the primary and
+	// restores them on the standby on an interval (docs/mirror.md, "Snapshot sync").
+	SnapshotSync *SnapshotSyncConfig `yaml:"snapshot_sync"`
 	// Warnings are things that work but are probably not what the operator wants (a long
 	// DNS TTL, a private address for a Route 53 checker). check-config prints them and
 	// esdr run logs them; they do not stop esdr.
@@ -120,6 +123,7 @@ func (c *Config) normalize(baseDir string) {
 		c.Fleet.normalize(c.Health, baseDir)
 	}
 	c.Mirror.normalize(baseDir)
+	c.SnapshotSync.normalize()
 }
 
 // validate checks every part of c, adding one problem per thing wrong.
@@ -143,7 +147,8 @@ func (c *Config) validate(p *collector) {
 	c.PublishHealth.validate(p)
 	c.Fleet.validate(p)
 	c.Mirror.validate(p, c)
-	c.Warnings = c.Fleet.warnings()
+	c.SnapshotSync.validate(p, c)
+	c.Warnings = append(c.Fleet.warnings(), c.SnapshotSync.warnings(c)...)
 	c.Targets.validate(p, c.Policy().Clusters, func(w string) { c.Warnings = append(c.Warnings, w) })
 }
 
