@@ -69,6 +69,7 @@ func printStatus(w io.Writer, st control.Status) {
 	tw.Flush()
 	printFleet(w, st.Fleet)
 	printMirror(w, st.Mirror)
+	printSnapshot(w, st.Snapshot)
 }
 
 // printEvents prints a page of events; when the page is full it says how to get the next.

@@ -102,6 +102,7 @@ type daemon struct {
 	closers []io.Closer                 // target connections
 	publish func(context.Context) error // CloudWatch health publishing, when configured
 	mirror  *mirrorSetup                // write mirroring, when configured
+	snap    *snapshotSetup              // snapshot sync, when configured
 }
 
 // build creates every component and binds the listeners, so that a taken port or a
@@ -164,6 +165,12 @@ func (d *daemon) assemble(cfg *config.Config, reg *prometheus.Registry, m *metri
 		d.closers = append(d.closers, d.mirror)
 		ctl, lags.s = mirrorController{loop, d.mirror}, d.mirror
 	}
+	if cfg.SnapshotSync.On() {
+		if d.snap, err = openSnapshot(cfg, reg, log); err != nil {
+			return err
+		}
+		ctl = snapshotController{ctl, d.snap}
+	}
 	adm, err := admin.New(admin.Config{Listen: cfg.Admin.Listen, Token: cfg.Admin.Token.Reveal()}, ctl, reg, log)
 	if err == nil {
 		err = adm.Listen()
@@ -214,6 +221,9 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	if d.mirror != nil {
 		parts["mirror"] = d.mirror.run
+	}
+	if d.snap != nil {
+		parts["snapshot"] = func(ctx context.Context) error { return d.snap.run(ctx, d.loop) }
 	}
 	return runAll(ctx, parts)
 }

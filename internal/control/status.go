@@ -28,6 +28,41 @@ type Status struct {
 	Fleet *FleetStatus `json:"fleet,omitempty"`
 	// Mirror is set when write mirroring is on (docs/mirror.md).
 	Mirror *MirrorStatus `json:"mirror,omitempty"`
+	// Snapshot is set when snapshot sync is on (docs/mirror.md, "Snapshot sync").
+	Snapshot *SnapshotStatus `json:"snapshot,omitempty"`
+}
+
+// SnapshotStatus is the snapshot sync of indices written around esdr, for esdr status.
+type SnapshotStatus struct {
+	// From and To name the cluster snapshotted and the cluster restored; Repository and
+	// Indices what the sync copies through.
+	From       string   `json:"from"`
+	To         string   `json:"to"`
+	Repository string   `json:"repository"`
+	Indices    []string `json:"indices"`
+	Interval   string   `json:"interval"`
+	// LastGood is when the last good cycle's snapshot began (absent: none yet) and
+	// LastGoodSnapshot its name. AgeSeconds is the age of the standby's copy: the
+	// recovery point for writes made around esdr (before any good cycle, the time since
+	// esdr started).
+	LastGood         *time.Time `json:"last_good,omitempty"`
+	LastGoodSnapshot string     `json:"last_good_snapshot,omitempty"`
+	AgeSeconds       float64    `json:"age_seconds"`
+	// LastAttempt is when the last cycle began, LastDurationSeconds how long it took, and
+	// LastError why it failed ("" when it succeeded).
+	LastAttempt         *time.Time `json:"last_attempt,omitempty"`
+	LastDurationSeconds float64    `json:"last_duration_seconds"`
+	LastError           string     `json:"last_error,omitempty"`
+	LastPruneError      string     `json:"last_prune_error,omitempty"`
+	Cycles              uint64     `json:"cycles"`
+	Failures            uint64     `json:"failures"`
+	Restored            uint64     `json:"restored"`
+	// Running is true during a cycle, and Phase then says what it is doing.
+	Running bool   `json:"running"`
+	Phase   string `json:"phase,omitempty"`
+	// Paused says why no cycle runs: the sync only copies while the first cluster is
+	// active, and stays off once another one was, until esdr is restarted.
+	Paused string `json:"paused,omitempty"`
 }
 
 // MirrorStatus is write mirroring's journal and replication, for esdr status.

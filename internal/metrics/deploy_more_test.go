@@ -10,8 +10,10 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/esclient"
 	"github.com/esdr/esdr/internal/fleet"
 	"github.com/esdr/esdr/internal/mirror"
+	"github.com/esdr/esdr/internal/mirror/snapshot"
 )
 
 // registerFleet adds what a fleet member registers (cmd/esdr/fleet_run.go). The etcd
@@ -52,6 +54,24 @@ func registerMirror(t *testing.T, reg prometheus.Registerer) {
 		t.Fatal(err)
 	}
 	if err := mirror.RegisterMetrics(reg, mirror.MetricsSource{Replicator: rep, Journal: j, Mirror: m, Stopped: func() bool { return false }}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// registerSnapshot adds what snapshot sync registers (cmd/esdr/snapshot_setup.go). The
+// clients never connect: registering needs none.
+func registerSnapshot(t *testing.T, reg prometheus.Registerer) {
+	t.Helper()
+	c, err := esclient.New([]string{"http://127.0.0.1:1"}, esclient.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := snapshot.New(c, c, snapshot.Options{Repository: snapshot.Repository{Name: "esdr-sync", Type: "fs"},
+		Indices: []string{"logs-*"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := snapshot.RegisterMetrics(reg, s); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -100,6 +100,7 @@ func registered(t *testing.T) map[string]family {
 	}
 	registerFleet(t, rec)
 	registerMirror(t, rec)
+	registerSnapshot(t, rec)
 	if len(rec.families) < 20 {
 		t.Fatalf("recorded only %d metric families: %v", len(rec.families), rec.families)
 	}
