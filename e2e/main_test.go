@@ -75,6 +75,9 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	testbed.StopShared()
 	os.RemoveAll(dir)
+	if snapRepo.dir != "" {
+		os.RemoveAll(snapRepo.dir)
+	}
 	os.Exit(code)
 }
 
@@ -88,12 +91,35 @@ type pair struct {
 // The primary has three nodes (so one can die without the cluster dying), the standby one.
 func clusters(t *testing.T, engine string) pair {
 	t.Helper()
-	p := testbed.Shared(t, engine+"-primary", testbed.Spec{Engine: engine, Cluster: "e2e-" + engine + "-primary", Nodes: 3})
-	s := testbed.Shared(t, engine+"-standby", testbed.Spec{Engine: engine, Cluster: "e2e-" + engine + "-standby", Nodes: 1})
+	repo := map[string]string{"path.repo": sharedRepo(t, engine)} // the same on both: snapshot sync
+	p := testbed.Shared(t, engine+"-primary", testbed.Spec{Engine: engine, Cluster: "e2e-" + engine + "-primary", Nodes: 3, Settings: repo})
+	s := testbed.Shared(t, engine+"-standby", testbed.Spec{Engine: engine, Cluster: "e2e-" + engine + "-standby", Nodes: 1, Settings: repo})
 	for _, c := range []*testbed.Cluster{p, s} {
 		unfence(t, c)
 	}
 	return pair{engine: engine, primary: p, standby: s}
+}
+
+// snapRepo holds each engine's shared snapshot repository directory, path.repo of both
+// clusters of its pair; made once per test binary, removed by TestMain.
+var snapRepo struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// sharedRepo returns the path.repo directory both clusters of engine's pair share.
+func sharedRepo(t *testing.T, engine string) string {
+	t.Helper()
+	snapRepo.once.Do(func() { snapRepo.dir, snapRepo.err = os.MkdirTemp("", "esdr-e2e-repo-") })
+	if snapRepo.err != nil {
+		t.Fatal(snapRepo.err)
+	}
+	dir := filepath.Join(snapRepo.dir, engine)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // unfence lifts a write block a previous test's esdr left on a shared cluster, so every
