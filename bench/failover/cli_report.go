@@ -64,13 +64,14 @@ func cliMarkdown(bench []runResult, cli []cliResult) string {
 		ratio(median(drillRTO), median(benchRTO)), ratio(median(drillRTO), median(obsRTO)))
 	fmt.Fprintf(&s, "In %d of %d runs the drill's RTO lies within 0 < drill ≤ observer + %s, the observer's sampling interval.\n", consistent, len(cli), observerEvery)
 	s.WriteString(verdict(consistent, len(cli), drillFailed, obsFailed, benchFailed))
+	s.WriteString(spreadNote(drillRTO, benchRTO))
 	s.WriteString("\nWhat differs between the two clients (both compute RTO with the same `drill.Summarize`: fault → completion of\n")
 	s.WriteString("the first 2xx answer from another cluster than the one that answered last before the fault): the drill's fault\n")
 	s.WriteString("instant is its mark just before it starts `sh -c` on the fault command, the benchmark's just before it signals\n")
 	s.WriteString("in-process, so the drill's includes the shell's start (bounded by the \"fault command ran\" column); the drill\n")
-	s.WriteString("runs 4 workers each on its own 10 ms ticker,\n")
-	s.WriteString("sampling the recovery about 4× as densely as the benchmark's single one, so it tends to see the first standby\n")
-	s.WriteString("answer up to ~10 ms earlier; every 3rd of its requests is a write (reads-only for the benchmark's client);\n")
+	s.WriteString("runs 4 workers each on its own 10 ms ticker, sampling the recovery about 4× as densely as the benchmark's single\n")
+	s.WriteString("one, so it tends to see the first standby answer up to ~10 ms earlier; every 3rd of its requests is a write\n")
+	s.WriteString("(reads-only for the benchmark's client);\n")
 	s.WriteString("its requests time out after 5 s (10 s) and share `http.DefaultTransport`'s 2 idle connections (64); its\n")
 	s.WriteString("failed requests are counted over the whole drill (warmup, fault, settle; the benchmark: 2 s + 20 s).\n")
 	s.WriteString("The drill's own RTO runs measure different faults from the benchmark's runs; the observer row measures the same ones.\n\n")
@@ -110,6 +111,22 @@ func faultCmdTook(tl []drill.Mark) string {
 		}
 	}
 	return "—"
+}
+
+// spreadNote places the drill's median among the benchmark's own runs, which hit other
+// faults: their RTO varies with where in esdr's health interval each fault lands.
+func spreadNote(drillRTO, benchRTO []time.Duration) string {
+	if len(benchRTO) == 0 || len(drillRTO) == 0 {
+		return ""
+	}
+	m, lo, hi := median(drillRTO), slices.Min(benchRTO), slices.Max(benchRTO)
+	where := "within"
+	if m < lo || m > hi {
+		where = "outside"
+	}
+	return fmt.Sprintf("The drill's median is %s the spread of the benchmark's own runs (%s–%s), which hit other faults: an RTO varies "+
+		"run to run with where in esdr's health interval the fault lands (esdr's decision above), so the paired ratio to the "+
+		"observer is the like-for-like one.\n", where, fmtRTO(lo), fmtRTO(hi))
 }
 
 func median(ds []time.Duration) time.Duration {
