@@ -34,14 +34,16 @@ demo: install build ## esdr's main job end to end: two local clusters, the proxy
 
 bench: install build ## benchmarks on real clusters, written to docs/benchmarks.md (about 30 min; run on a quiet machine)
 	@echo "== make bench: load average $$(cut -d' ' -f1-3 /proc/loadavg) (numbers are noisy above ~2 per core)"
-	@echo "== 1/4 bench/proxy: direct vs HAProxy vs esdr's proxy, wrk at 16/64/256 connections"
+	@echo "== 1/5 bench/proxy: direct vs HAProxy vs esdr's proxy, wrk at 16/64/256 connections"
 	$(GO) run ./bench/proxy
-	@echo "== 2/4 bench/failover: kill -9 and SIGSTOP of the primary, esdr vs HAProxy, 5 runs each"
+	@echo "== 2/5 bench/failover: kill -9 and SIGSTOP of the primary, esdr vs HAProxy, 5 runs each"
 	$(GO) run ./bench/failover
-	@echo "== 3/4 bench/detect: kill -9 → esdr's failover decision, 5 runs"
+	@echo "== 3/5 bench/detect: kill -9 → esdr's failover decision, 5 runs"
 	$(GO) run ./bench/detect
-	@echo "== 4/4 bench/fleet: three esdr members over etcd: leader kill -9 → takeover, switchover skew between proxies, session TTL 3s and 10s"
+	@echo "== 4/5 bench/fleet: three esdr members over etcd: leader kill -9 → takeover, switchover skew between proxies, session TTL 3s and 10s"
 	$(GO) run ./bench/fleet
+	@echo "== 5/5 bench/mirror: indexing direct vs esdr mirror off vs on (single and _bulk, 8 and 32 workers), replication lag under load"
+	$(GO) run ./bench/mirror
 	@echo "== make bench: done, results in docs/benchmarks.md"
 
 lambda-zip: ## bin/esdr-lambda-{x86_64,arm64}.zip: the Lambda's bootstrap for provided.al2023 (see docs/aws.md)

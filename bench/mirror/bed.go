@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/esdr/esdr/testbed/esdrproc"
+)
+
+// esdrConfig is one `esdr run` over the pair with its proxy; journal, when not empty,
+// turns mirror mode on with the journal there. Automatic failover is off: a health probe
+// slowed by the load on a small machine must not move the writes mid-measurement (the
+// load checks every answer's X-Esdr-Cluster anyway).
+func esdrConfig(primary, standby []string, adminAddr, proxyAddr, journal string) string {
+	s := fmt.Sprintf(`clusters:
+  - name: primary
+    nodes: [%s]
+  - name: standby
+    nodes: [%s]
+health:
+  interval: 1s
+  timeout: 1s
+  failure_threshold: 3
+  success_threshold: 3
+failover:
+  auto: false
+state:
+  path: state.db
+admin:
+  listen: %s
+  token: %s
+proxy:
+  listen: %s
+`, strings.Join(primary, ", "), strings.Join(standby, ", "), adminAddr, esdrproc.Token, proxyAddr)
+	if journal != "" {
+		s += fmt.Sprintf("mirror:\n  enabled: true\n  journal_dir: %s\n", journal)
+	}
+	return s
+}
+
+// esdrBed is one esdr process: its proxy and the admin address its metrics are on.
+type esdrBed struct {
+	proc               *esdrproc.Proc
+	proxyURL, adminURL string
+	config             string
+}
+
+// startEsdr runs bin in dir (journal: see esdrConfig) and waits until both clusters are up.
+func startEsdr(ctx context.Context, bin, dir string, primary, standby []string, journal string) (*esdrBed, error) {
+	adminAddr, err := esdrproc.FreeAddr()
+	if err != nil {
+		return nil, err
+	}
+	proxyAddr, err := esdrproc.FreeAddr()
+	if err != nil {
+		return nil, err
+	}
+	cfg := esdrConfig(primary, standby, adminAddr, proxyAddr, journal)
+	p, err := esdrproc.Start(ctx, bin, dir, adminAddr, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.WaitUp(ctx, 2*time.Minute, "primary", "standby"); err != nil {
+		p.Stop()
+		return nil, err
+	}
+	return &esdrBed{proc: p, proxyURL: "http://" + proxyAddr, adminURL: "http://" + adminAddr, config: cfg}, nil
+}
+
+// do sends one request to a node directly and returns its status and (bounded) body.
+func do(ctx context.Context, client *http.Client, method, url, body string) (int, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, url, strings.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return 0, nil, fmt.Errorf("%s %s: %w", method, url, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	return res.StatusCode, b, err
+}
+
+// freshIndex deletes index on every node given and creates it empty: one shard, no
+// replica (each cluster has one node), the default refresh interval.
+func freshIndex(ctx context.Context, client *http.Client, index string, nodes ...string) error {
+	for _, n := range nodes {
+		if err := dropIndex(ctx, client, index, n); err != nil {
+			return err
+		}
+		st, b, err := do(ctx, client, http.MethodPut, n+"/"+index+"?wait_for_active_shards=1",
+			`{"settings":{"number_of_shards":1,"number_of_replicas":0}}`)
+		if err != nil || st != 200 {
+			return fmt.Errorf("create %s on %s: HTTP %d %s %v", index, n, st, b, err)
+		}
+	}
+	return nil
+}
+
+// dropIndex deletes index on node; a missing index is fine.
+func dropIndex(ctx context.Context, client *http.Client, index, node string) error {
+	st, b, err := do(ctx, client, http.MethodDelete, node+"/"+index, "")
+	if err != nil || (st != 200 && st != 404) {
+		return fmt.Errorf("delete %s on %s: HTTP %d %s %v", index, node, st, b, err)
+	}
+	return nil
+}
+
+// count refreshes index on node and returns how many documents it holds.
+func count(ctx context.Context, client *http.Client, index, node string) (int, error) {
+	if st, b, err := do(ctx, client, http.MethodPost, node+"/"+index+"/_refresh", ""); err != nil || st != 200 {
+		return 0, fmt.Errorf("refresh %s on %s: HTTP %d %s %v", index, node, st, b, err)
+	}
+	st, b, err := do(ctx, client, http.MethodGet, node+"/"+index+"/_count", "")
+	var r struct {
+		Count *int `json:"count"`
+	}
+	if err != nil || st != 200 || json.Unmarshal(b, &r) != nil || r.Count == nil {
+		return 0, fmt.Errorf("count %s on %s: HTTP %d %s %v", index, node, st, b, err)
+	}
+	return *r.Count, nil
+}
+
+// scrape reads the named unlabelled gauges and counters from esdr's /metrics.
+func scrape(ctx context.Context, client *http.Client, adminURL string, names ...string) (map[string]float64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, adminURL+"/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 {
+		return nil, fmt.Errorf("metrics: HTTP %d", res.StatusCode)
+	}
+	out := map[string]float64{}
+	sc := bufio.NewScanner(io.LimitReader(res.Body, 8<<20))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		name, val, ok := bytes.Cut(sc.Bytes(), []byte{' '})
+		if !ok {
+			continue
+		}
+		for _, n := range names {
+			if string(name) == n {
+				if v, err := strconv.ParseFloat(string(val), 64); err == nil {
+					out[n] = v
+				}
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("metrics: %w", err)
+	}
+	for _, n := range names {
+		if _, ok := out[n]; !ok {
+			return nil, fmt.Errorf("metrics: no %s", n)
+		}
+	}
+	return out, nil
+}
+
+// journalDir is where the mirror-on esdr keeps its journal.
+func journalDir(dir string) string { return filepath.Join(dir, "journal") }

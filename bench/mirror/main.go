@@ -1,0 +1,165 @@
+// Command mirror measures what write mirroring (docs/mirror.md) costs and how far the
+// standby trails: indexing with explicit ids, one document per request and in _bulk,
+// against the primary directly, through esdr's proxy with mirroring off and through an
+// esdr with mirroring on, in the same run on the same test-bed pair; during the mirror-on
+// runs it samples esdr's replication lag and, after the load, checks that the standby
+// holds as many documents as the primary. The result goes into docs/benchmarks.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/esdr/esdr/bench/report"
+	"github.com/esdr/esdr/testbed"
+)
+
+func main() { os.Exit(run()) }
+
+// options are the benchmark's settings, and the load averages it saw.
+type options struct {
+	workers               []int
+	modes                 []mode
+	batch                 int
+	d, warmup, lagEvery   time.Duration
+	engine                string
+	loadBefore, loadAfter string
+}
+
+func run() int {
+	var o options
+	workers := flag.String("workers", "8,32", "concurrent client workers, comma-separated")
+	modes := flag.String("modes", "single,bulk", "loads, comma-separated: single (PUT /idx/_doc/<id>), bulk (_bulk with ids)")
+	flag.IntVar(&o.batch, "batch", 100, "documents per _bulk")
+	flag.DurationVar(&o.d, "d", 20*time.Second, "measured duration per target and load")
+	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured load before each measurement, into the same index")
+	flag.DurationVar(&o.lagEvery, "lag-every", 200*time.Millisecond, "interval between scrapes of esdr's lag metrics")
+	flag.StringVar(&o.engine, "engine", "opensearch2", "test-bed engine")
+	esdrBin := flag.String("esdr", "", "esdr binary ('' builds ./cmd/esdr into a temp dir, without -race)")
+	out := flag.String("o", "docs/benchmarks.md", "markdown file to write the section into ('' prints only)")
+	flag.Parse()
+	for _, s := range strings.Split(*workers, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 || n > 1024 {
+			fmt.Fprintf(os.Stderr, "mirror: -workers %q: want integers from 1 to 1024\n", *workers)
+			return 2
+		}
+		o.workers = append(o.workers, n)
+	}
+	for _, s := range strings.Split(*modes, ",") {
+		m := mode(strings.TrimSpace(s))
+		if m != modeSingle && m != modeBulk {
+			fmt.Fprintf(os.Stderr, "mirror: -modes %q: want single and/or bulk\n", *modes)
+			return 2
+		}
+		o.modes = append(o.modes, m)
+	}
+	if o.batch < 1 || o.batch > 10000 || o.d <= 0 || o.warmup < 0 || o.lagEvery <= 0 {
+		fmt.Fprintln(os.Stderr, "mirror: want -batch 1 to 10000, -d > 0, -warmup >= 0, -lag-every > 0")
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	start := time.Now()
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(os.Stderr, "[%5.0fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
+	}
+	o.loadBefore = loadavg()
+	logf("load average %s before starting anything (this machine may be shared)", o.loadBefore)
+	cells, err := measureAll(ctx, &o, *esdrBin, logf)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mirror:", err)
+		return 1
+	}
+	o.loadAfter = loadavg()
+	body := markdown(&o, cells)
+	fmt.Println(body)
+	if *out != "" {
+		cmd := strings.TrimSpace("go run ./bench/mirror " + strings.Join(os.Args[1:], " "))
+		if err := report.Section(*out, "mirror", cmd, body); err != nil {
+			fmt.Fprintln(os.Stderr, "mirror:", err)
+			return 1
+		}
+	}
+	return 0
+}
+
+// measureAll builds esdr, starts the pair and two esdr processes (mirroring off and on),
+// then measures every load against the three targets in turn.
+func measureAll(ctx context.Context, o *options, bin string, logf func(string, ...any)) ([]cell, error) {
+	dir, err := os.MkdirTemp("", "esdr-bench-mirror-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	if bin == "" {
+		bin = filepath.Join(dir, "esdr")
+		logf("building %s...", bin)
+		if b, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/esdr").CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("build esdr: %w\n%s", err, b)
+		}
+	}
+	logf("starting %s clusters: primary 1 node, standby 1 node...", o.engine)
+	p, err := testbed.Start(ctx, testbed.Spec{Engine: o.engine, Cluster: "bench-mirror-primary", Nodes: 1, Dir: dir})
+	if err != nil {
+		return nil, err
+	}
+	defer p.Destroy()
+	s, err := testbed.Start(ctx, testbed.Spec{Engine: o.engine, Cluster: "bench-mirror-standby", Nodes: 1, Dir: dir})
+	if err != nil {
+		return nil, err
+	}
+	defer s.Destroy()
+	off, err := startEsdr(ctx, bin, filepath.Join(dir, "esdr-off"), p.URLs(), s.URLs(), "")
+	if err != nil {
+		return nil, err
+	}
+	defer off.proc.Stop()
+	mdir := filepath.Join(dir, "esdr-mirror")
+	on, err := startEsdr(ctx, bin, mdir, p.URLs(), s.URLs(), journalDir(mdir))
+	if err != nil {
+		return nil, err
+	}
+	defer on.proc.Stop()
+	b := &bench{o: o, primary: p.URLs()[0], standby: s.URLs()[0], off: off, on: on, logf: logf}
+	logf("primary %s, standby %s; esdr proxies: mirroring off %s, on %s (journal %s)",
+		b.primary, b.standby, off.proxyURL, on.proxyURL, journalDir(mdir))
+	var cells []cell
+	for _, m := range o.modes {
+		for _, w := range o.workers {
+			for _, t := range []string{targetDirect, targetOff, targetMirror} {
+				c, err := b.measure(ctx, t, m, w)
+				if err != nil {
+					return nil, fmt.Errorf("%s, %s, %d workers: %w", t, m, w, err)
+				}
+				cells = append(cells, c)
+			}
+		}
+	}
+	return cells, nil
+}
+
+// client is an HTTP client keeping as many idle connections per host as workers need.
+func client(workers int) *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = workers+8, workers+8
+	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "unknown"
+}

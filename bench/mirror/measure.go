@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// The three ways the load reaches the primary.
+const (
+	targetDirect = "direct"           // the primary's node
+	targetOff    = "esdr, mirror off" // esdr's proxy, proxy.listen only
+	targetMirror = "esdr, mirror on"  // esdr's proxy with the mirror block
+)
+
+// drainWithin bounds the wait for the lag to return to 0 after a mirror-on load.
+const drainWithin = 5 * time.Minute
+
+// bench is the running test bed.
+type bench struct {
+	o                *options
+	primary, standby string // node URLs
+	off, on          *esdrBed
+	logf             func(string, ...any)
+}
+
+// cell is one load against one target.
+type cell struct {
+	target, index  string
+	mode           mode
+	workers        int
+	warm, res      loadResult
+	primaryDocs    int       // documents in the index on the primary after the load
+	standbyDocs    int       // on the standby, after the drain (mirror on only)
+	acked          int       // documents acknowledged to the client, warm-up included
+	lag            *lagStats // mirror on only
+	lagFirstErr    error
+	answeredBy     string // X-Esdr-Cluster@X-Esdr-Epoch of the answers through esdr
+	lagSampleEvery time.Duration
+}
+
+// measure runs one load against target in a fresh index of its own: created empty on
+// the primary (and the standby, for mirror on), a warm-up, the measured load; with
+// mirroring on, the lag sampled throughout and the drain waited for; then the counts,
+// and the index deleted again.
+func (b *bench) measure(ctx context.Context, target string, m mode, workers int) (cell, error) {
+	c := cell{target: target, mode: m, workers: workers, lagSampleEvery: b.o.lagEvery}
+	key := map[string]string{targetDirect: "direct", targetOff: "off", targetMirror: "on"}[target]
+	c.index = fmt.Sprintf("bench-mirror-%s-%s-%d", key, m, workers)
+	url, nodes := b.primary, []string{b.primary}
+	switch target {
+	case targetOff:
+		url = b.off.proxyURL
+	case targetMirror:
+		url, nodes = b.on.proxyURL, []string{b.primary, b.standby}
+	}
+	hc := client(workers)
+	defer hc.CloseIdleConnections()
+	if err := freshIndex(ctx, hc, c.index, nodes...); err != nil {
+		return c, err
+	}
+	spec := loadSpec{url: url, index: c.index, mode: m, workers: workers, batch: b.o.batch, d: b.o.warmup, prefix: "warm-"}
+	if b.o.warmup > 0 {
+		c.warm = runLoad(ctx, hc, spec)
+	}
+	var lag *lagSampler
+	if target == targetMirror {
+		lag = startLag(ctx, hc, b.on.adminURL, b.o.lagEvery)
+	}
+	spec.d, spec.prefix = b.o.d, "m-"
+	from := time.Now()
+	c.res = runLoad(ctx, hc, spec)
+	to := time.Now()
+	if err := ctx.Err(); err != nil {
+		if lag != nil {
+			lag.stop()
+		}
+		return c, err
+	}
+	c.acked = c.warm.docs + c.res.docs
+	c.answeredBy = clusterList(c.res.clusters)
+	if lag != nil {
+		zero, err := lag.waitZero(ctx, to, drainWithin)
+		samples, failed, firstErr := lag.stop()
+		if err != nil {
+			return c, fmt.Errorf("%w (%d scrapes failed, first: %v)", err, failed, firstErr)
+		}
+		st := summarise(samples, from, to, zero, failed)
+		c.lag, c.lagFirstErr = &st, firstErr
+	}
+	var err error
+	if c.primaryDocs, err = count(ctx, hc, c.index, b.primary); err != nil {
+		return c, err
+	}
+	if target == targetMirror {
+		if c.standbyDocs, err = count(ctx, hc, c.index, b.standby); err != nil {
+			return c, err
+		}
+	}
+	b.logf("%-6s %3d workers %-16s %8.0f docs/s (%6.0f req/s)  p50 %-8s p99 %-8s errors %d  docs acked %d, primary holds %d  answered by %s",
+		m, workers, target, c.res.perSecond(), float64(c.res.requests)/c.res.elapsed.Seconds(),
+		ms(c.res.p50), ms(c.res.p99), c.res.errors, c.acked, c.primaryDocs, or(c.answeredBy, "the node"))
+	if c.res.firstErr != "" {
+		b.logf("  first error: %s", c.res.firstErr)
+	}
+	if l := c.lag; l != nil {
+		b.logf("  lag under load: max %.0f records / %.2fs, p95 %.0f / %.2fs (%d samples); drained %s after the load; replay %.0f records/s; standby holds %d, primary %d",
+			l.maxOps, l.maxSecs, l.p95Ops, l.p95Secs, l.samples, ms(l.drain), l.replayRate, c.standbyDocs, c.primaryDocs)
+	}
+	for _, n := range nodes {
+		if err := dropIndex(ctx, hc, c.index, n); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func ms(d time.Duration) string {
+	if d >= 100*time.Millisecond {
+		return d.Round(time.Millisecond).String()
+	}
+	return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// markdown renders the section: throughput and latency per load and target with the
+// ratios of the same run, then the lag of each mirror-on run and its count check.
+func markdown(o *options, cells []cell) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### Write mirroring: indexing direct vs through esdr with mirroring off vs on, and the standby's lag\n\n")
+	fmt.Fprintf(&b, "One %s pair from the test bed (primary 1 node, standby 1 node, 384 MiB heap each, indices of\n", o.engine)
+	fmt.Fprintf(&b, "1 shard and no replica) and two `esdr run` built from the working tree without -race: one with\n")
+	fmt.Fprintf(&b, "`proxy.listen` only (*mirror off*), one with `mirror: {enabled: true}` and its defaults, journal in a\n")
+	fmt.Fprintf(&b, "temp dir (*mirror on*). A Go client with N workers in a closed loop writes small documents (about\n")
+	fmt.Fprintf(&b, "90 bytes) with explicit ids: *single* is `PUT /<index>/_doc/<id>`, *bulk* is `POST /_bulk` of %d index\n", o.batch)
+	fmt.Fprintf(&b, "items with ids. Each cell has its own fresh index, %s of unmeasured warm-up into it, then %s\n", o.warmup, o.d)
+	fmt.Fprintf(&b, "measured; the targets run one after the other for each load. *docs/s* counts documents the cluster\n")
+	fmt.Fprintf(&b, "acknowledged (for single, requests); *errors* are requests without a 2xx answer or with any _bulk item\n")
+	fmt.Fprintf(&b, "refused; *ratio* is mirror on / mirror off on the mirror-on row and mirror off / direct on the\n")
+	fmt.Fprintf(&b, "mirror-off row, from the same run. Both JVMs, both esdr processes and the client share this\n")
+	fmt.Fprintf(&b, "machine's cores, and other work on it (load average %s before the run started anything, %s\n", o.loadBefore, o.loadAfter)
+	fmt.Fprintf(&b, "when it ended), so the absolute numbers are low: with mirroring on, the standby JVM indexing the\n")
+	fmt.Fprintf(&b, "replayed writes takes the same two cores the primary needs, a cost that separate hosts do not pay.\n\n")
+	b.WriteString("| load | workers | target | docs/s | req/s | ratio | p50 | p99 | errors |\n|---|---|---|---|---|---|---|---|---|\n")
+	for i, c := range cells {
+		ratio := "—"
+		if prev := base(cells, i); prev != nil && prev.res.perSecond() > 0 {
+			ratio = fmt.Sprintf("%.2f×", c.res.perSecond()/prev.res.perSecond())
+		}
+		name := c.target
+		if c.target == targetMirror {
+			name = "**" + name + "**"
+		}
+		fmt.Fprintf(&b, "| %s | %d | %s | %.0f | %.0f | %s | %s | %s | %d |\n", c.mode, c.workers, name,
+			c.res.perSecond(), float64(c.res.requests)/c.res.elapsed.Seconds(), ratio, ms(c.res.p50), ms(c.res.p99), c.res.errors)
+	}
+	b.WriteString("\nRatios of the same run:\n\n")
+	for i, c := range cells {
+		if c.target != targetMirror {
+			continue
+		}
+		off, direct := base(cells, i), base(cells, i-1)
+		if off == nil || direct == nil || off.res.perSecond() == 0 || direct.res.perSecond() == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "- %s, %d workers: mirror on / off **%.2f×** (p50 %s vs %s), off / direct %.2f×, mirror on / direct %.2f×;\n",
+			c.mode, c.workers, c.res.perSecond()/off.res.perSecond(), ms(c.res.p50), ms(off.res.p50),
+			off.res.perSecond()/direct.res.perSecond(), c.res.perSecond()/direct.res.perSecond())
+	}
+	lagTable(&b, cells)
+	for _, c := range cells {
+		if c.res.firstErr != "" {
+			fmt.Fprintf(&b, "\nFirst error, %s %s %d workers: `%s`\n", c.target, c.mode, c.workers, strings.ReplaceAll(c.res.firstErr, "`", "'"))
+		}
+	}
+	return b.String()
+}
+
+// lagTable renders the mirror-on runs' lag, drain and count check.
+func lagTable(b *strings.Builder, cells []cell) {
+	every := time.Duration(0)
+	for _, c := range cells {
+		every = c.lagSampleEvery
+	}
+	fmt.Fprintf(b, "\nReplication lag during the mirror-on runs: `esdr_mirror_lag_ops` (journal records not yet applied\n")
+	fmt.Fprintf(b, "to the standby; a _bulk is one record) and `esdr_mirror_lag_seconds` (age of the oldest of them),\n")
+	fmt.Fprintf(b, "scraped from esdr's `/metrics` every %s during the measured load (max and p95 over those samples).\n", every)
+	fmt.Fprintf(b, "*drain* is the time from the load's last answer to the first sample with no lag (to within one\n")
+	fmt.Fprintf(b, "scrape interval); *replay* is records applied per second from the load's start to that sample.\n")
+	fmt.Fprintf(b, "*standby = primary*: after the drain each index was refreshed and counted on both clusters, and\n")
+	fmt.Fprintf(b, "against the documents acknowledged to the client (warm-up included).\n\n")
+	b.WriteString("| load | workers | lag max / p95 (records) | lag max / p95 (s) | drain | replay | acknowledged | primary | standby | standby = primary |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, c := range cells {
+		l := c.lag
+		if l == nil {
+			continue
+		}
+		same := "**yes**"
+		if c.standbyDocs != c.primaryDocs {
+			same = fmt.Sprintf("**no** (%+d)", c.standbyDocs-c.primaryDocs)
+		}
+		fmt.Fprintf(b, "| %s | %d | %.0f / %.0f | %.2f / %.2f | %s | %.0f/s | %d | %d | %d | %s |\n", c.mode, c.workers,
+			l.maxOps, l.p95Ops, l.maxSecs, l.p95Secs, ms(l.drain), l.replayRate, c.acked, c.primaryDocs, c.standbyDocs, same)
+	}
+	for _, c := range cells {
+		if c.lag != nil && c.lag.failed > 0 {
+			fmt.Fprintf(b, "\n%s %d workers: %d scrapes of /metrics failed (first: %v).\n", c.mode, c.workers, c.lag.failed, c.lagFirstErr)
+		}
+	}
+	var by []string
+	for _, c := range cells {
+		if c.answeredBy != "" {
+			by = append(by, fmt.Sprintf("%s %s %d: %s", c.target, c.mode, c.workers, c.answeredBy))
+		}
+	}
+	fmt.Fprintf(b, "\nAutomatic failover was off in both esdr configurations, so that a health probe slowed by the load\n")
+	fmt.Fprintf(b, "could not move the writes; every answer through esdr named the cluster and epoch that took it:\n")
+	fmt.Fprintf(b, "%s.\n", strings.Join(by, "; "))
+}
+
+// base is the cell a ratio is taken against: the one before i for the same load.
+func base(cells []cell, i int) *cell {
+	if i <= 0 || i >= len(cells) || cells[i].target == targetDirect {
+		return nil
+	}
+	p := &cells[i-1]
+	if p.mode != cells[i].mode || p.workers != cells[i].workers {
+		return nil
+	}
+	return p
+}
