@@ -32,9 +32,9 @@ func cliMarkdown(bench []runResult, cli []cliResult) string {
 	s.WriteString("it, through the same proxy, runs the benchmark's reads-only client (the `esdr, reads` row above), whose RTO\n")
 	s.WriteString("is timed from the drill's own fault mark: an independent observer of the same fault.\n\n")
 
-	s.WriteString("| run | drill RTO | observer RTO | drill − observer | fault command ran | drill failed reads / reads | drill failed writes / writes | acked writes lost | proxy retries | drill exit | observer failed reads |\n")
-	s.WriteString("|---|---|---|---|---|---|---|---|---|---|---|\n")
-	var drillRTO, obsRTO, benchRTO []time.Duration
+	s.WriteString("| run | drill RTO | observer RTO | drill − observer | esdr decided (drill's timeline) | fault command ran | drill failed reads / reads | drill failed writes / writes | acked writes lost | proxy retries | drill exit | observer failed reads |\n")
+	s.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	var drillRTO, obsRTO, benchRTO, drillDec, benchDec []time.Duration
 	var drillFailed, obsFailed, benchFailed []int
 	consistent := 0
 	for i, r := range cli {
@@ -48,12 +48,15 @@ func cliMarkdown(bench []runResult, cli []cliResult) string {
 		for _, v := range r.report.Retries {
 			retries += v
 		}
-		fmt.Fprintf(&s, "| %d | %s | %s | %s | %s | %d / %d | %d / %d | %d | %.0f | %d | %d |\n", i+1, fmtRTO(d), fmtRTO(o),
-			diff(d, o), faultCmdTook(r.report.Timeline), r.phase.FailedReads, r.phase.Reads, r.phase.FailedWrites, r.phase.Writes, r.report.LostWrites, retries, r.exit, r.observer.FailedReads)
+		dec := decided(r)
+		drillDec = append(drillDec, dec)
+		fmt.Fprintf(&s, "| %d | %s | %s | %s | %s | %s | %d / %d | %d / %d | %d | %.0f | %d | %d |\n", i+1, fmtRTO(d), fmtRTO(o),
+			diff(d, o), fmtRTO(dec), faultCmdTook(r.report.Timeline), r.phase.FailedReads, r.phase.Reads, r.phase.FailedWrites, r.phase.Writes, r.report.LostWrites, retries, r.exit, r.observer.FailedReads)
 	}
 	for _, r := range bench {
 		o := r.byLoad[load{"esdr", "reads"}]
 		benchRTO, benchFailed = append(benchRTO, o.sum.RTO), append(benchFailed, o.sum.FailedReads)
+		benchDec = append(benchDec, r.decision)
 	}
 	s.WriteString("\n| kill -9, esdr's proxy | RTO min / median / max | failed reads (per run) |\n|---|---|---|\n")
 	fmt.Fprintf(&s, "| benchmark's client (`esdr, reads`), its own %d runs | %s | %s |\n", len(bench), spread(benchRTO), counts(benchFailed))
@@ -64,7 +67,7 @@ func cliMarkdown(bench []runResult, cli []cliResult) string {
 		ratio(median(drillRTO), median(benchRTO)), ratio(median(drillRTO), median(obsRTO)))
 	fmt.Fprintf(&s, "In %d of %d runs the drill's RTO lies within 0 < drill ≤ observer + %s, the observer's sampling interval.\n", consistent, len(cli), observerEvery)
 	s.WriteString(verdict(consistent, len(cli), drillFailed, obsFailed, benchFailed))
-	s.WriteString(spreadNote(drillRTO, benchRTO))
+	s.WriteString(spreadNote(drillRTO, benchRTO, drillDec, benchDec))
 	s.WriteString("\nWhat differs between the two clients (both compute RTO with the same `drill.Summarize`: fault → completion of\n")
 	s.WriteString("the first 2xx answer from another cluster than the one that answered last before the fault): the drill's fault\n")
 	s.WriteString("instant is its mark just before it starts `sh -c` on the fault command, the benchmark's just before it signals\n")
@@ -115,7 +118,7 @@ func faultCmdTook(tl []drill.Mark) string {
 
 // spreadNote places the drill's median among the benchmark's own runs, which hit other
 // faults: their RTO varies with where in esdr's health interval each fault lands.
-func spreadNote(drillRTO, benchRTO []time.Duration) string {
+func spreadNote(drillRTO, benchRTO, drillDec, benchDec []time.Duration) string {
 	if len(benchRTO) == 0 || len(drillRTO) == 0 {
 		return ""
 	}
@@ -124,9 +127,40 @@ func spreadNote(drillRTO, benchRTO []time.Duration) string {
 	if m < lo || m > hi {
 		where = "outside"
 	}
-	return fmt.Sprintf("The drill's median is %s the spread of the benchmark's own runs (%s–%s), which hit other faults: an RTO varies "+
-		"run to run with where in esdr's health interval the fault lands (esdr's decision above), so the paired ratio to the "+
-		"observer is the like-for-like one.\n", where, fmtRTO(lo), fmtRTO(hi))
+	return fmt.Sprintf("The drill's median is %s the spread of the benchmark's own runs (%s–%s), which hit other faults. In both, "+
+		"the RTO is esdr's decision plus a few ms (median RTO − decision: drill %s, benchmark %s), and the decision varies run to run "+
+		"with where in esdr's health interval the fault lands (min / median / max: drill runs %s, benchmark runs %s); so the "+
+		"paired ratio to the observer is the like-for-like one.\n", where, fmtRTO(lo), fmtRTO(hi),
+		medianOf(sub(drillRTO, drillDec)), medianOf(sub(benchRTO, benchDec)), spread(drillDec), spread(benchDec))
+}
+
+// decided is when esdr decided the failover after the drill's fault, from esdr's own event
+// in the drill's timeline; 0 when the drill did not record it.
+func decided(r cliResult) time.Duration {
+	for _, m := range r.report.Timeline {
+		if strings.Contains(m.What, "decided active-down") && m.At.After(r.report.Phases[0].At) {
+			return m.At.Sub(r.report.Phases[0].At)
+		}
+	}
+	return 0
+}
+
+// sub is a[i] − b[i] for the runs where both are known.
+func sub(a, b []time.Duration) []time.Duration {
+	var out []time.Duration
+	for i := range min(len(a), len(b)) {
+		if a[i] > 0 && b[i] > 0 {
+			out = append(out, a[i]-b[i])
+		}
+	}
+	return out
+}
+
+func medianOf(ds []time.Duration) string {
+	if len(ds) == 0 {
+		return "—"
+	}
+	return median(ds).Round(time.Millisecond).String()
 }
 
 func median(ds []time.Duration) time.Duration {
