@@ -32,6 +32,7 @@ type options struct {
 	modes                 []mode
 	batch                 int
 	d, warmup, lagEvery   time.Duration
+	jvmWarmup             time.Duration
 	engine                string
 	loadBefore, loadAfter string
 }
@@ -43,6 +44,7 @@ func run() int {
 	flag.IntVar(&o.batch, "batch", 100, "documents per _bulk")
 	flag.DurationVar(&o.d, "d", 20*time.Second, "measured duration per target and load")
 	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured load before each measurement, into the same index")
+	flag.DurationVar(&o.jvmWarmup, "jvm-warmup", 10*time.Second, "unmeasured load per mode through mirror on before the first cell, to warm both JVMs (0: none)")
 	flag.DurationVar(&o.lagEvery, "lag-every", 200*time.Millisecond, "interval between scrapes of esdr's lag metrics")
 	flag.StringVar(&o.engine, "engine", "opensearch2", "test-bed engine")
 	esdrBin := flag.String("esdr", "", "esdr binary ('' builds ./cmd/esdr into a temp dir, without -race)")
@@ -64,8 +66,8 @@ func run() int {
 		}
 		o.modes = append(o.modes, m)
 	}
-	if o.batch < 1 || o.batch > 10000 || o.d <= 0 || o.warmup < 0 || o.lagEvery <= 0 {
-		fmt.Fprintln(os.Stderr, "mirror: want -batch 1 to 10000, -d > 0, -warmup >= 0, -lag-every > 0")
+	if o.batch < 1 || o.batch > 10000 || o.d <= 0 || o.warmup < 0 || o.jvmWarmup < 0 || o.lagEvery <= 0 {
+		fmt.Fprintln(os.Stderr, "mirror: want -batch 1 to 10000, -d > 0, -warmup and -jvm-warmup >= 0, -lag-every > 0")
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -134,6 +136,11 @@ func measureAll(ctx context.Context, o *options, bin string, logf func(string, .
 	b := &bench{o: o, primary: p.URLs()[0], standby: s.URLs()[0], off: off, on: on, logf: logf}
 	logf("primary %s, standby %s; esdr proxies: mirroring off %s, on %s (journal %s)",
 		b.primary, b.standby, off.proxyURL, on.proxyURL, journalDir(mdir))
+	if o.jvmWarmup > 0 {
+		if err := b.warmUp(ctx, o.jvmWarmup); err != nil {
+			return nil, err
+		}
+	}
 	var cells []cell
 	for _, m := range o.modes {
 		for _, w := range o.workers {

@@ -115,6 +115,34 @@ func (b *bench) measure(ctx context.Context, target string, m mode, workers int)
 	return c, nil
 }
 
+// warmUp writes through the mirror-on esdr for d per load, unmeasured, into an index of
+// its own, and waits for the standby to catch up: the first measured cell then finds
+// both JVMs and esdr's write path warm (compiled), like the cells after it.
+func (b *bench) warmUp(ctx context.Context, d time.Duration) error {
+	const index = "bench-mirror-jvm-warmup"
+	hc := client(8)
+	defer hc.CloseIdleConnections()
+	if err := freshIndex(ctx, hc, index, b.primary, b.standby); err != nil {
+		return err
+	}
+	for _, m := range b.o.modes {
+		r := runLoad(ctx, hc, loadSpec{url: b.on.proxyURL, index: index, mode: m, workers: 8, batch: b.o.batch, d: d, prefix: "jvm-"})
+		b.logf("JVM warm-up, %s, 8 workers through mirror on: %.0f docs/s, %d errors", m, r.perSecond(), r.errors)
+	}
+	lag := startLag(ctx, hc, b.on.adminURL, b.o.lagEvery)
+	_, err := lag.waitZero(ctx, time.Now(), drainWithin)
+	lag.stop()
+	if err != nil {
+		return fmt.Errorf("JVM warm-up: %w", err)
+	}
+	for _, n := range []string{b.primary, b.standby} {
+		if err := dropIndex(ctx, hc, index, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func or(s, def string) string {
 	if s == "" {
 		return def
