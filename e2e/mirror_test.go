@@ -354,13 +354,6 @@ func TestMirrorLagRefusesFailover(t *testing.T) {
 // to the new active cluster wait until it holds every journaled write meant for it, so
 // after each switchover both clusters end with every acknowledged write.
 func TestMirrorSwitchover(t *testing.T) {
-	// Known bug (issue 10, docs/mirror.md "Limits"): the replicator applies the journal in
-	// one order for both directions, so a write the old cluster accepted in flight after
-	// the switch, journaled behind a write the new cluster took (meant for the old one,
-	// which is now fenced), waits behind it: the new cluster's drain never reaches zero
-	// and its writes get 503 after drain_wait. It needs one ordered stream per target.
-	// This test failed on it once in CI (2026-11-25); it stays here to pass once fixed.
-	t.Skip("known bug: replication is head-of-line blocked across directions after a switchover under load (issue 10)")
 	p := clusters(t, "opensearch2")
 	freshMirrorIndex(t, p)
 	e := startEsdr(t, p, mirrorSettings())

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"text/tabwriter"
 	"time"
@@ -29,12 +30,12 @@ type mirrorSetup struct {
 	cfg  *config.MirrorConfig
 	pair mirror.Pair
 	j    *mirror.Journal
-	rep  *mirror.Replicator
+	reps map[string]*mirror.Replicator // by target cluster
 	m    *mirror.Mirror
 	log  *slog.Logger
 
 	mu      sync.Mutex
-	stopped error // why replication stopped for good
+	stopped map[string]error // by target: why replication to it stopped for good
 }
 
 // openMirror opens the journal (logging what recovery found), and builds the
@@ -50,7 +51,7 @@ func openMirror(cfg *config.Config, epochs epochSource, reg prometheus.Registere
 	if err != nil {
 		return nil, fmt.Errorf("mirror: journal %s: %w", mc.JournalDir, err)
 	}
-	s := &mirrorSetup{cfg: mc, pair: pair, j: j, log: log}
+	s := &mirrorSetup{cfg: mc, pair: pair, j: j, log: log, stopped: map[string]error{}}
 	log.Info("mirror: journal opened", "dir", mc.JournalDir, "segments", rep.Segments, "first_seq", rep.FirstSeq,
 		"last_seq", rep.LastSeq, "applied_seq", rep.Applied, "pair", []string{pair.A, pair.B})
 	if t := rep.Truncated; t != nil {
@@ -65,7 +66,7 @@ func openMirror(cfg *config.Config, epochs epochSource, reg prometheus.Registere
 }
 
 func (s *mirrorSetup) build(cfg *config.Config, epochs epochSource, reg prometheus.Registerer) error {
-	appliers := map[string]*mirror.HTTPApplier{}
+	appliers := map[string]mirror.Applier{}
 	for _, cl := range cfg.Clusters[:2] {
 		c, err := esclient.New(cl.Nodes, esclient.Options{Username: cl.Auth.Username, Password: cl.Auth.Password.Reveal(),
 			APIKey: cl.Auth.APIKey.Reveal(), CAFile: cl.TLS.CAFile, InsecureSkipVerify: cl.TLS.InsecureSkipVerify,
@@ -75,11 +76,8 @@ func (s *mirrorSetup) build(cfg *config.Config, epochs epochSource, reg promethe
 		}
 		appliers[cl.Name] = mirror.NewHTTPApplier(c)
 	}
-	ra, err := mirror.NewRouteApplier(s.pair, appliers[s.pair.A], appliers[s.pair.B])
-	if err != nil {
-		return err
-	}
-	if s.rep, err = mirror.NewReplicator(s.j, ra, mirror.ReplicatorOptions{}); err != nil {
+	var err error
+	if s.reps, err = mirror.PairReplicators(s.j, s.pair, appliers, mirror.ReplicatorOptions{}); err != nil {
 		return err
 	}
 	if s.m, err = mirror.NewMirror(s.j, s.pair, epochs, mirror.HandlerOptions{MaxBody: int64(s.cfg.MaxBody),
@@ -95,20 +93,41 @@ func (s *mirrorSetup) proxyHooks(epochs epochSource) (epochSource, func(http.Han
 	return s.m.Gate(epochs), s.m.Wrap
 }
 
-// run replicates until ctx ends. When replication stops for good (a record refused by
-// the target, a corrupt journal), it says so loudly and once; the proxy keeps serving,
-// and writes are journaled until the journal is full, then refused.
+// run replicates to both clusters until ctx ends. When replication to one stops for
+// good (a record refused by it, a corrupt journal), it says so loudly and once; the
+// other direction goes on, the proxy keeps serving, and writes are journaled until the
+// journal is full, then refused.
 func (s *mirrorSetup) run(ctx context.Context) error {
-	err := s.rep.Run(ctx)
-	if err == nil || ctx.Err() != nil {
-		return nil
+	var wg sync.WaitGroup
+	for target, rep := range s.reps {
+		wg.Go(func() {
+			err := rep.Run(ctx)
+			if err == nil || ctx.Err() != nil {
+				return
+			}
+			s.log.Error("mirror: replication stopped; a human must act (writes are journaled until the journal is full)",
+				"to", target, "err", err)
+			s.mu.Lock()
+			s.stopped[target] = err
+			s.mu.Unlock()
+		})
 	}
-	s.log.Error("mirror: replication stopped; a human must act (writes are journaled until the journal is full)", "err", err)
-	s.mu.Lock()
-	s.stopped = err
-	s.mu.Unlock()
+	wg.Wait()
 	<-ctx.Done()
 	return nil
+}
+
+// stoppedFor is why replication stopped, per target, joined; "" while it runs.
+func (s *mirrorSetup) stoppedFor() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, t := range []string{s.pair.A, s.pair.B} {
+		if err := s.stopped[t]; err != nil {
+			out = append(out, "to "+t+": "+err.Error())
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 // Close closes the journal, after everything that appends to it has stopped.
@@ -116,30 +135,32 @@ func (s *mirrorSetup) Close() error { return s.j.Close() }
 
 // status is the mirror section of esdr status.
 func (s *mirrorSetup) status() *control.MirrorStatus {
-	rs, js := s.rep.Stats(), s.j.Stats()
+	js := s.j.Stats()
 	st := &control.MirrorStatus{Pair: []string{s.pair.A, s.pair.B}, JournalDir: s.cfg.JournalDir,
-		LagOps: rs.LagOps, LagSeconds: rs.LagAge.Seconds(), JournalBytes: js.Bytes, JournalMaxBytes: js.MaxBytes,
-		Durable: js.Durable, Applied: js.Applied, AppliedTotal: rs.Applied, Rate: rs.Rate, Retries: rs.Retries,
-		Pending: map[string]uint64{s.pair.A: s.m.Pending(s.pair.A), s.pair.B: s.m.Pending(s.pair.B)}}
-	if rs.LastError != nil {
-		st.LastError = rs.LastError.Error()
+		JournalBytes: js.Bytes, JournalMaxBytes: js.MaxBytes, Durable: js.Durable, Applied: js.Applied,
+		Pending: map[string]uint64{}, Cursors: map[string]uint64{}, Stopped: s.stoppedFor()}
+	var errs []string
+	for _, t := range st.Pair {
+		rs := s.reps[t].Stats()
+		st.Pending[t] = s.m.Pending(t)
+		st.Cursors[t], _ = s.j.Cursor(t)
+		st.LagOps += st.Pending[t]
+		st.LagSeconds = max(st.LagSeconds, rs.LagAge.Seconds())
+		st.AppliedTotal += rs.Applied
+		st.Rate += rs.Rate
+		st.Retries += rs.Retries
+		if rs.LastError != nil {
+			errs = append(errs, "to "+t+": "+rs.LastError.Error())
+		}
 	}
-	s.mu.Lock()
-	if s.stopped != nil {
-		st.Stopped = s.stopped.Error()
-	}
-	s.mu.Unlock()
+	st.LastError = strings.Join(errs, "; ")
 	return st
 }
 
 // register exports the lag, the journal's size and the replay counter.
 func (s *mirrorSetup) register(reg prometheus.Registerer) error {
-	return mirror.RegisterMetrics(reg, mirror.MetricsSource{Replicator: s.rep, Journal: s.j, Mirror: s.m,
-		Stopped: func() bool {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			return s.stopped != nil
-		}})
+	return mirror.RegisterMetrics(reg, mirror.MetricsSource{Replicators: s.reps, Journal: s.j, Mirror: s.m,
+		Stopped: func() bool { return s.stoppedFor() != "" }})
 }
 
 // mirrorController is the admin API's controller with the mirror section in the status.
@@ -166,9 +187,9 @@ func printMirror(w io.Writer, m *control.MirrorStatus) {
 	fmt.Fprintf(tw, "mirror:\t%s <-> %s, journal %s\n", m.Pair[0], m.Pair[1], m.JournalDir)
 	fmt.Fprintf(tw, "lag:\t%d writes, oldest %.1fs\n", m.LagOps, m.LagSeconds)
 	for _, c := range m.Pair {
-		fmt.Fprintf(tw, "  %s lacks:\t%d journaled writes\n", c, m.Pending[c])
+		fmt.Fprintf(tw, "  %s lacks:\t%d journaled writes (cursor at seq %d)\n", c, m.Pending[c], m.Cursors[c])
 	}
-	fmt.Fprintf(tw, "journal:\t%d of %d bytes, seq %d durable, %d applied\n", m.JournalBytes, m.JournalMaxBytes, m.Durable, m.Applied)
+	fmt.Fprintf(tw, "journal:\t%d of %d bytes, seq %d durable, %d applied to both\n", m.JournalBytes, m.JournalMaxBytes, m.Durable, m.Applied)
 	fmt.Fprintf(tw, "replayed:\t%d since start, %.1f/s, %d retries\n", m.AppliedTotal, m.Rate, m.Retries)
 	if m.LastError != "" {
 		fmt.Fprintf(tw, "last error:\t%s\n", clip(m.LastError))

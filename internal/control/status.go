@@ -80,9 +80,12 @@ type MirrorStatus struct {
 	// JournalBytes of JournalMaxBytes are in use; past the bound writes are refused.
 	JournalBytes    int64 `json:"journal_bytes"`
 	JournalMaxBytes int64 `json:"journal_max_bytes"`
-	// Durable and Applied are the last journaled and the last applied seq.
-	Durable uint64 `json:"durable_seq"`
-	Applied uint64 `json:"applied_seq"`
+	// Durable is the last journaled seq; Applied the last one both clusters have (the
+	// lower cursor), and Cursors each cluster's own: it has every record meant for it
+	// up to that seq.
+	Durable uint64            `json:"durable_seq"`
+	Applied uint64            `json:"applied_seq"`
+	Cursors map[string]uint64 `json:"cursors,omitempty"`
 	// AppliedTotal counts records applied since start; Rate is the replay rate per second.
 	AppliedTotal uint64  `json:"applied_total"`
 	Rate         float64 `json:"rate"`

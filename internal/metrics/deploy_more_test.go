@@ -41,11 +41,11 @@ func registerMirror(t *testing.T, reg prometheus.Registerer) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { j.Close() })
-	rep, err := mirror.NewReplicator(j, noApply{}, mirror.ReplicatorOptions{})
+	pair, err := mirror.NewPair("primary", "standby")
 	if err != nil {
 		t.Fatal(err)
 	}
-	pair, err := mirror.NewPair("primary", "standby")
+	reps, err := mirror.PairReplicators(j, pair, map[string]mirror.Applier{"primary": noApply{}, "standby": noApply{}}, mirror.ReplicatorOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func registerMirror(t *testing.T, reg prometheus.Registerer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := mirror.RegisterMetrics(reg, mirror.MetricsSource{Replicator: rep, Journal: j, Mirror: m, Stopped: func() bool { return false }}); err != nil {
+	if err := mirror.RegisterMetrics(reg, mirror.MetricsSource{Replicators: reps, Journal: j, Mirror: m, Stopped: func() bool { return false }}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -15,8 +15,11 @@ import (
 // always either the old or the new value.
 const checkpointFile = "applied"
 
-func readCheckpoint(dir string) (uint64, error) {
-	path := filepath.Join(dir, checkpointFile)
+func readCheckpoint(dir string) (uint64, error) { return readCheckpointFile(dir, checkpointFile) }
+
+// readCheckpointFile reads a checkpoint or cursor file of dir; a missing one is 0.
+func readCheckpointFile(dir, name string) (uint64, error) {
+	path := filepath.Join(dir, name)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, nil
@@ -31,9 +34,14 @@ func readCheckpoint(dir string) (uint64, error) {
 }
 
 func writeCheckpoint(dir string, seq uint64) error {
+	return writeCheckpointFile(dir, checkpointFile, seq)
+}
+
+// writeCheckpointFile replaces the checkpoint or cursor file name of dir with seq.
+func writeCheckpointFile(dir, name string, seq uint64) error {
 	b := binary.BigEndian.AppendUint64(nil, seq)
 	b = binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagno))
-	tmp := filepath.Join(dir, checkpointFile+".tmp")
+	tmp := filepath.Join(dir, name+".tmp")
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return fmt.Errorf("mirror: journal checkpoint: %w", err)
@@ -46,7 +54,7 @@ func writeCheckpoint(dir string, seq uint64) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(tmp, filepath.Join(dir, checkpointFile))
+		err = os.Rename(tmp, filepath.Join(dir, name))
 	}
 	if err == nil {
 		err = syncDir(dir)
@@ -59,10 +67,18 @@ func writeCheckpoint(dir string, seq uint64) error {
 
 // SetApplied durably records that the standby has acknowledged every record up to seq,
 // then deletes the segments that hold only such records. seq may not pass the last
-// durable record nor go backwards.
+// durable record nor go backwards. It is for a journal with one target; one with tracked
+// targets moves with SetCursor.
 func (j *Journal) SetApplied(seq uint64) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if j.cursors != nil {
+		return fmt.Errorf("mirror: the journal has targets (%d); advance their cursors with SetCursor", len(j.cursors))
+	}
+	return j.setAppliedLocked(seq)
+}
+
+func (j *Journal) setAppliedLocked(seq uint64) error {
 	switch {
 	case j.closed:
 		return ErrClosed

@@ -56,11 +56,13 @@ type Mirror struct {
 
 	mu      sync.Mutex
 	lastFor map[string]uint64 // the last seq to apply to each cluster
+	want    map[string]uint64 // records for each cluster journaled since New, past its cursor then
 }
 
-// NewMirror returns the write path of mirror mode for pair, journaling to j. eps tells
-// the active cluster. The records j holds but has not applied are read once, to know
-// what each cluster still lacks.
+// NewMirror returns the write path of mirror mode for pair, journaling to j, whose
+// targets are the pair's clusters (see PairReplicators). eps tells the active cluster.
+// The records j holds but has not applied are read once, to know what each cluster
+// still lacks.
 func NewMirror(j *Journal, pair Pair, eps endpointer, opts HandlerOptions) (*Mirror, error) {
 	if j == nil || eps == nil {
 		return nil, errors.New("mirror: a journal and an endpoint source are required")
@@ -80,8 +82,11 @@ func NewMirror(j *Journal, pair Pair, eps endpointer, opts HandlerOptions) (*Mir
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
+	if err := j.Track(pair.A, pair.B); err != nil {
+		return nil, err
+	}
 	m := &Mirror{j: j, pair: pair, eps: eps, opts: opts, locks: newLockTable(), lastFor: map[string]uint64{},
-		answers: map[string]*atomic.Uint64{}}
+		want: map[string]uint64{}, answers: map[string]*atomic.Uint64{}}
 	for _, typ := range answerTypes {
 		m.answers[typ] = new(atomic.Uint64)
 	}
@@ -91,9 +96,10 @@ func NewMirror(j *Journal, pair Pair, eps endpointer, opts HandlerOptions) (*Mir
 	return m, nil
 }
 
-// scanUnapplied reads the records not yet applied and notes the last one for each
-// cluster. A record from a cluster outside the pair counts for both: it stops
-// replication (RouteApplier), and nothing must be written past it unnoticed.
+// scanUnapplied reads the records not yet applied and notes, for each cluster, the last
+// one past its cursor and how many. A record from a cluster outside the pair counts for
+// both: it stops replication (PairReplicators), and nothing must be written past it
+// unnoticed.
 func (m *Mirror) scanUnapplied() error {
 	st := m.j.Stats()
 	if st.Durable <= st.Applied {
@@ -112,33 +118,50 @@ func (m *Mirror) scanUnapplied() error {
 		if err != nil {
 			return fmt.Errorf("mirror: reading unapplied records: %w", err)
 		}
-		if t, ok := m.pair.Target(rec.Cluster); ok {
-			m.lastFor[t] = rec.Seq
-		} else {
-			m.lastFor[m.pair.A], m.lastFor[m.pair.B] = rec.Seq, rec.Seq
+		for _, t := range m.targets(rec.Cluster) {
+			if seq, _ := m.j.Cursor(t); rec.Seq > seq {
+				m.lastFor[t] = rec.Seq
+				m.want[t]++
+			}
 		}
 	}
 }
 
+// targets are the clusters a record accepted by cluster goes to: the other one of the
+// pair, or both for a cluster outside it.
+func (m *Mirror) targets(cluster string) []string {
+	if t, ok := m.pair.Target(cluster); ok {
+		return []string{t}
+	}
+	return []string{m.pair.A, m.pair.B}
+}
+
 // noteAppended records that seq, accepted by cluster, must be applied to the other one.
 func (m *Mirror) noteAppended(cluster string, seq uint64) {
-	t, _ := m.pair.Target(cluster)
 	m.mu.Lock()
-	m.lastFor[t] = max(m.lastFor[t], seq)
+	for _, t := range m.targets(cluster) {
+		m.lastFor[t] = max(m.lastFor[t], seq)
+		m.want[t]++
+	}
 	m.mu.Unlock()
 }
 
 // Pending is how many journaled records must still be applied before cluster holds
-// every write acknowledged through esdr (0 when it does). The replicator applies in
-// journal order, so that is every record up to the last one destined for cluster.
+// every write acknowledged through esdr (0 when it does). Its replicator applies its
+// records in journal order, so it holds them all once its cursor reaches the last one
+// journaled for it; the count is those journaled minus those applied (at least 1 while
+// the cursor is behind: an append is counted just after the replicator may see it).
 func (m *Mirror) Pending(cluster string) uint64 {
+	seq, applied := m.j.Cursor(cluster)
 	m.mu.Lock()
-	last := m.lastFor[cluster]
-	m.mu.Unlock()
-	if applied := m.j.Stats().Applied; last > applied {
-		return last - applied
+	defer m.mu.Unlock()
+	if m.lastFor[cluster] <= seq {
+		return 0
 	}
-	return 0
+	if want := m.want[cluster]; want > applied {
+		return want - applied
+	}
+	return 1
 }
 
 // DrainError is a write held because the cluster it would go to still lacks journaled

@@ -237,7 +237,7 @@ func TestWrapDrainsBeforeFailover(t *testing.T) {
 	if len(r.active.calls()) != before+1 {
 		t.Errorf("the held write reached the cluster")
 	}
-	if err := r.j.SetApplied(3); err != nil {
+	if err := r.j.SetCursor("west", 3, 3); err != nil {
 		t.Fatal(err)
 	}
 	if st, _, _ := r.do(t, "PUT", "/orders/_doc/9", `{}`); st != 201 {
@@ -279,26 +279,6 @@ func TestWrapAppendFails(t *testing.T) {
 	}
 }
 
-func TestRouteApplier(t *testing.T) {
-	east, west := &recordingApplier{}, &recordingApplier{}
-	pair, _ := NewPair("east", "west")
-	ra, err := NewRouteApplier(pair, east, west)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs := []Record{{Seq: 1, Cluster: "east"}, {Seq: 2, Cluster: "east"}, {Seq: 3, Cluster: "west"}, {Seq: 4, Cluster: "east"}}
-	if err := ra.Apply(context.Background(), recs); err != nil {
-		t.Fatal(err)
-	}
-	if west.String() != "[[1 2] [4]]" || east.String() != "[[3]]" {
-		t.Errorf("applied to west %s, to east %s", west, east)
-	}
-	err = ra.Apply(context.Background(), []Record{{Seq: 5, Cluster: "north"}})
-	if !strings.Contains(fmt.Sprint(err), "not one of the mirrored pair") {
-		t.Errorf("a record from another cluster: %v", err)
-	}
-}
-
 // TestGate: the proxy's epoch source holds only writes marked by Wrap, and only while
 // the cluster it names lacks journaled writes; the proxy's own deadline ends the wait
 // with the drain reason.
@@ -329,7 +309,7 @@ func TestGate(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { _, err := g.Endpoint(write); done <- err }()
-	if err := j.SetApplied(seq); err != nil {
+	if err := j.SetCursor("west", seq, 1); err != nil {
 		t.Fatal(err)
 	}
 	if err := <-done; err != nil {

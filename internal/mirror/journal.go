@@ -60,15 +60,16 @@ type Journal struct {
 	lock *os.File
 
 	mu      sync.Mutex
-	segs    []segment // ascending by first seq; the last one is active
-	f       *os.File  // the active segment, open for appending
-	next    uint64    // seq of the next record
-	written uint64    // last seq written to the active file
-	durable uint64    // last seq known to be on stable storage
-	applied uint64    // durable checkpoint of the replicator
-	total   int64     // bytes in all segments
-	held    int64     // bytes reserved for records not yet appended
-	syncing bool      // a group-commit leader is in fsync
+	segs    []segment          // ascending by first seq; the last one is active
+	f       *os.File           // the active segment, open for appending
+	next    uint64             // seq of the next record
+	written uint64             // last seq written to the active file
+	durable uint64             // last seq known to be on stable storage
+	applied uint64             // durable checkpoint: every target has every record up to it
+	cursors map[string]*cursor // per target, when tracked (see Track)
+	total   int64              // bytes in all segments
+	held    int64              // bytes reserved for records not yet appended
+	syncing bool               // a group-commit leader is in fsync
 	changed chan struct{}
 	failed  error // sticky: after a failed write or fsync nothing more is accepted
 	closed  bool

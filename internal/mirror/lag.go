@@ -4,7 +4,9 @@ import "time"
 
 // ReplicatorStats is what status, metrics and the failover lag bound read.
 type ReplicatorStats struct {
-	// LagOps is the number of durable records the standby has not acknowledged.
+	// LagOps is the number of durable records past the replicator's checkpoint. For a
+	// replicator with a cursor that includes records for the other target, which it
+	// skips; Mirror.Pending counts only the target's own.
 	LagOps uint64
 	// LagAge is how long ago the active cluster acknowledged the oldest of them (0 when
 	// caught up): the writes a failover now would lose, in seconds.
@@ -28,10 +30,15 @@ func (r *Replicator) Lag() (ops uint64, age time.Duration) {
 // Stats returns the replicator's counters and lag.
 func (r *Replicator) Stats() ReplicatorStats {
 	js := r.j.Stats()
+	lag := js.Unapplied()
+	if r.opts.Cursor != "" {
+		seq, _ := r.j.Cursor(r.opts.Cursor)
+		lag = js.Durable - seq
+	}
 	now := r.opts.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s := ReplicatorStats{LagOps: js.Unapplied(), Applied: r.total, Rate: r.rate, Retries: r.retries, LastError: r.lastErr}
+	s := ReplicatorStats{LagOps: lag, Applied: r.total, Rate: r.rate, Retries: r.retries, LastError: r.lastErr}
 	if s.LagOps > 0 && !r.oldest.IsZero() {
 		s.LagAge = max(now.Sub(r.oldest), 0)
 	}

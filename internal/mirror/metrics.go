@@ -8,13 +8,37 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// MetricsSource is what the mirror metrics read at scrape time: the replicator, the
-// journal, the write path, and whether replication stopped for good.
+// MetricsSource is what the mirror metrics read at scrape time: the replicators (one
+// per target, PairReplicators), the journal, the write path, and whether replication
+// stopped for good.
 type MetricsSource struct {
-	Replicator *Replicator
-	Journal    *Journal
-	Mirror     *Mirror
-	Stopped    func() bool
+	Replicators map[string]*Replicator
+	Journal     *Journal
+	Mirror      *Mirror
+	Stopped     func() bool
+}
+
+// lagOps is what both clusters lack, in journaled writes.
+func (src MetricsSource) lagOps() float64 {
+	return float64(src.Mirror.Pending(src.Mirror.pair.A) + src.Mirror.Pending(src.Mirror.pair.B))
+}
+
+// lagSeconds is the age of the oldest write either cluster lacks.
+func (src MetricsSource) lagSeconds() float64 {
+	var age float64
+	for _, r := range src.Replicators {
+		age = max(age, r.Stats().LagAge.Seconds())
+	}
+	return age
+}
+
+// applied is the writes applied to either cluster since esdr started.
+func (src MetricsSource) applied() float64 {
+	var n uint64
+	for _, r := range src.Replicators {
+		n += r.Stats().Applied
+	}
+	return float64(n)
 }
 
 // RegisterMetrics exports the lag, the journal's size, the replay counter and the
@@ -23,11 +47,11 @@ type MetricsSource struct {
 func RegisterMetrics(reg prometheus.Registerer, src MetricsSource) error {
 	cs := []prometheus.Collector{
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_mirror_lag_ops",
-			Help: "Journaled writes not yet applied to the other cluster of the pair."},
-			func() float64 { return float64(src.Replicator.Stats().LagOps) }),
+			Help: "Journaled writes not yet applied to the other cluster of the pair (both directions)."},
+			src.lagOps),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_mirror_lag_seconds",
 			Help: "Age of the oldest journaled write not yet applied (0 when caught up)."},
-			func() float64 { return src.Replicator.Stats().LagAge.Seconds() }),
+			src.lagSeconds),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_mirror_journal_bytes",
 			Help: "Bytes of journal segments on disk."},
 			func() float64 { return float64(src.Journal.Stats().Bytes) }),
@@ -36,7 +60,7 @@ func RegisterMetrics(reg prometheus.Registerer, src MetricsSource) error {
 			func() float64 { return float64(src.Journal.Stats().MaxBytes) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "esdr_mirror_applied_total",
 			Help: "Journaled writes applied to the other cluster since esdr started."},
-			func() float64 { return float64(src.Replicator.Stats().Applied) }),
+			src.applied),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_mirror_replication_stopped",
 			Help: "1 when replication stopped for good (a refused record, a corrupt journal) and a human must act."},
 			func() float64 {

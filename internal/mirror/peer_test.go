@@ -143,7 +143,7 @@ func replicatePeer(t *testing.T, c *esclient.Client) {
 
 // countingApplier counts Apply calls to a real applier.
 type countingApplier struct {
-	a     applier
+	a     Applier
 	calls int
 }
 

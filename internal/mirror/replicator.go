@@ -10,10 +10,11 @@ import (
 	"time"
 )
 
-// applier applies records to the standby, in order. recs is either one record or a run
+// Applier applies records to the standby, in order. recs is either one record or a run
 // of single-document operations (see docOp) that may go as one _bulk. An error matching
-// ErrRefused is final; any other error is retried with the same records.
-type applier interface {
+// ErrRefused is final; any other error is retried with the same records. *HTTPApplier is
+// the real one.
+type Applier interface {
 	Apply(ctx context.Context, recs []Record) error
 }
 
@@ -24,7 +25,18 @@ type ReplicatorOptions struct {
 	Backoff       time.Duration // first retry delay; default 100ms, doubling
 	MaxBackoff    time.Duration // default 10s
 	Now           func() time.Time
+	// Cursor names the target this replicator applies to, in a journal shared by several
+	// targets (Journal.Track): its checkpoint is that target's cursor, and Want picks the
+	// records destined for it; the others are skipped. Empty: the journal's only target,
+	// every record, and the journal's checkpoint.
+	Cursor string
+	Want   func(Record) bool
 }
+
+// idleCheckpoint spaces the cursor writes of a replicator that only skips records (all
+// of them are for another target): each write is three fsyncs, and the cursor only needs
+// to move for segments to be deleted.
+const idleCheckpoint = time.Second
 
 // rateWindow is the period over which Stats computes the replay rate.
 const rateWindow = 10 * time.Second
@@ -33,7 +45,7 @@ const rateWindow = 10 * time.Second
 // advances the journal's checkpoint only after the standby has acknowledged.
 type Replicator struct {
 	j    *Journal
-	a    applier
+	a    Applier
 	opts ReplicatorOptions
 
 	running atomic.Bool
@@ -49,7 +61,7 @@ type Replicator struct {
 }
 
 // NewReplicator returns a Replicator applying j to the standby through a.
-func NewReplicator(j *Journal, a applier, opts ReplicatorOptions) (*Replicator, error) {
+func NewReplicator(j *Journal, a Applier, opts ReplicatorOptions) (*Replicator, error) {
 	if j == nil || a == nil {
 		return nil, errors.New("mirror: replicator needs a journal and an applier")
 	}
@@ -68,6 +80,9 @@ func NewReplicator(j *Journal, a applier, opts ReplicatorOptions) (*Replicator, 
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Cursor != "" && opts.Want == nil {
+		return nil, errors.New("mirror: a replicator with a cursor needs Want to pick its records")
+	}
 	return &Replicator{j: j, a: a, opts: opts, winStart: opts.Now()}, nil
 }
 
@@ -80,24 +95,24 @@ func (r *Replicator) Run(ctx context.Context) error {
 		return errors.New("mirror: replicator already running")
 	}
 	defer r.running.Store(false)
-	rd, err := r.j.NewReader(r.j.Stats().Applied + 1)
+	start := r.checkpoint()
+	rd, err := r.j.NewReader(start + 1)
 	if err != nil {
 		return err
 	}
 	defer rd.Close()
 	var pending []Record // read, not yet applied
+	sc := scan{seq: start, saved: start}
 	for ctx.Err() == nil {
 		changed := r.j.changes() // before reading, so that no append is missed
-		if pending, err = r.fill(rd, pending); err != nil {
+		if pending, err = r.fill(rd, pending, &sc); err != nil {
 			return err
 		}
 		if len(pending) == 0 {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-changed:
-				continue
+			if err := r.idle(ctx, changed, &sc); err != nil {
+				return err
 			}
+			continue
 		}
 		run := r.nextRun(pending)
 		if err := r.apply(ctx, run); err != nil {
@@ -106,18 +121,68 @@ func (r *Replicator) Run(ctx context.Context) error {
 			}
 			return err
 		}
-		if err := r.j.SetApplied(run[len(run)-1].Seq); err != nil {
+		if err := r.advance(run[len(run)-1].Seq, len(run)); err != nil {
 			return err
 		}
+		sc.saved, sc.at = run[len(run)-1].Seq, r.opts.Now()
 		pending = pending[len(run):]
 		r.progress(len(run), pending)
 	}
 	return nil
 }
 
+// scan is how far a replicator has read (seq) and checkpointed (saved, at).
+type scan struct {
+	seq, saved uint64
+	at         time.Time
+}
+
+// checkpoint is where this replicator resumes from.
+func (r *Replicator) checkpoint() uint64 {
+	if r.opts.Cursor == "" {
+		return r.j.Stats().Applied
+	}
+	seq, _ := r.j.Cursor(r.opts.Cursor)
+	return seq
+}
+
+// advance checkpoints seq after n records were applied.
+func (r *Replicator) advance(seq uint64, n int) error {
+	if r.opts.Cursor == "" {
+		return r.j.SetApplied(seq)
+	}
+	return r.j.SetCursor(r.opts.Cursor, seq, n)
+}
+
+// idle waits for new records. A replicator that skipped records for another target
+// moves its cursor past them first, at most once per idleCheckpoint, so that the
+// journal's checkpoint follows and segments are deleted.
+func (r *Replicator) idle(ctx context.Context, changed <-chan struct{}, sc *scan) error {
+	var tick <-chan time.Time
+	if sc.seq > sc.saved {
+		if wait := idleCheckpoint - r.opts.Now().Sub(sc.at); wait > 0 {
+			t := time.NewTimer(wait)
+			defer t.Stop()
+			tick = t.C
+		} else {
+			if err := r.advance(sc.seq, 0); err != nil {
+				return err
+			}
+			sc.saved, sc.at = sc.seq, r.opts.Now()
+		}
+	}
+	select {
+	case <-ctx.Done():
+	case <-changed:
+	case <-tick:
+	}
+	return nil
+}
+
 // fill reads durable records until a batch is full (MaxBatch records or MaxBatchBytes of
-// bodies, which also bounds the memory held) or none is left.
-func (r *Replicator) fill(rd *Reader, pending []Record) ([]Record, error) {
+// bodies, which also bounds the memory held) or none is left, skipping those Want does
+// not pick; sc.seq is the last one read.
+func (r *Replicator) fill(rd *Reader, pending []Record, sc *scan) ([]Record, error) {
 	size := 0
 	for _, rec := range pending {
 		size += len(rec.Body)
@@ -129,6 +194,10 @@ func (r *Replicator) fill(rd *Reader, pending []Record) ([]Record, error) {
 		}
 		if err != nil {
 			return pending, fmt.Errorf("mirror: replication stopped: %w", err)
+		}
+		sc.seq = rec.Seq
+		if r.opts.Want != nil && !r.opts.Want(rec) {
+			continue
 		}
 		pending = append(pending, rec)
 		size += len(rec.Body)

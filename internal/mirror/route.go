@@ -2,14 +2,13 @@ package mirror
 
 import (
 	"context"
-	"errors"
 	"fmt"
 )
 
 // Pair is the two clusters mirror mode keeps in step. A record accepted by one of them is
 // applied to the other: while the primary is active its writes go to the standby, and
 // after a failover the writes the standby accepted go back to the old primary (the
-// failback resync), queued behind the older records in journal order.
+// failback resync), each direction in journal order (PairReplicators).
 type Pair struct {
 	A, B string
 }
@@ -34,42 +33,57 @@ func (p Pair) Target(cluster string) (string, bool) {
 	return "", false
 }
 
-// RouteApplier applies each record to the cluster of the pair that did not accept it.
-// Records stay in journal order: a run holding records for both clusters is applied as
-// consecutive groups, one cluster at a time, and a failure of any group fails the run,
-// which the Replicator retries whole. Applying a group twice is harmless: a replay is
-// idempotent (see classifyStatus), and nothing after it was applied to that cluster.
-type RouteApplier struct {
-	pair Pair
-	to   map[string]applier
-}
-
-// NewRouteApplier returns an applier sending records accepted by pair.A to b and those
-// accepted by pair.B to a; a and b are normally *HTTPApplier.
-func NewRouteApplier(pair Pair, a, b applier) (*RouteApplier, error) {
-	if a == nil || b == nil {
-		return nil, errors.New("mirror: route applier needs an applier for each cluster")
+// PairReplicators returns one Replicator per cluster of pair, each applying through
+// to[cluster] the records the other cluster accepted, in journal order, from its own
+// cursor (Journal.Track). Two streams, not one: a cluster that cannot take records — the
+// one a switchover fenced, one that is down — holds back only the records meant for it,
+// and the cluster taking writes is never kept waiting behind them.
+//
+// A record accepted by a cluster outside the pair (the configuration changed while the
+// journal held unapplied records) is wanted by both and refused by both: replication
+// stops there in each direction, and nothing is written past it unnoticed.
+func PairReplicators(j *Journal, pair Pair, to map[string]Applier, opts ReplicatorOptions) (map[string]*Replicator, error) {
+	if err := j.Track(pair.A, pair.B); err != nil {
+		return nil, err
 	}
-	return &RouteApplier{pair: pair, to: map[string]applier{pair.A: a, pair.B: b}}, nil
+	reps := map[string]*Replicator{}
+	for _, target := range []string{pair.A, pair.B} {
+		a := to[target]
+		if a == nil {
+			return nil, fmt.Errorf("mirror: no Applier for cluster %s", target)
+		}
+		o := opts
+		o.Cursor = target
+		o.Want = func(rec Record) bool {
+			t, ok := pair.Target(rec.Cluster)
+			return !ok || t == target
+		}
+		r, err := NewReplicator(j, pairApplier{pair: pair, target: target, a: a}, o)
+		if err != nil {
+			return nil, err
+		}
+		reps[target] = r
+	}
+	return reps, nil
 }
 
-// Apply applies recs, in order, each to its target cluster.
-func (r *RouteApplier) Apply(ctx context.Context, recs []Record) error {
-	for len(recs) > 0 {
-		target, ok := r.pair.Target(recs[0].Cluster)
-		if !ok {
-			return &RefusedError{Seq: recs[0].Seq, Reason: fmt.Sprintf(
+// pairApplier applies records to target, refusing any not accepted by its pair partner.
+type pairApplier struct {
+	pair   Pair
+	target string
+	a      Applier
+}
+
+func (p pairApplier) Apply(ctx context.Context, recs []Record) error {
+	for _, rec := range recs {
+		if t, ok := p.pair.Target(rec.Cluster); !ok || t != p.target {
+			return &RefusedError{Seq: rec.Seq, Reason: fmt.Sprintf(
 				"the record was accepted by cluster %q, which is not one of the mirrored pair (%s, %s): "+
-					"the configuration changed while the journal held unapplied records", recs[0].Cluster, r.pair.A, r.pair.B)}
+					"the configuration changed while the journal held unapplied records", rec.Cluster, p.pair.A, p.pair.B)}
 		}
-		n := 1
-		for n < len(recs) && recs[n].Cluster == recs[0].Cluster {
-			n++
-		}
-		if err := r.to[target].Apply(ctx, recs[:n]); err != nil {
-			return fmt.Errorf("mirror: applying to %s: %w", target, err)
-		}
-		recs = recs[n:]
+	}
+	if err := p.a.Apply(ctx, recs); err != nil {
+		return fmt.Errorf("mirror: applying to %s: %w", p.target, err)
 	}
 	return nil
 }
