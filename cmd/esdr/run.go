@@ -221,6 +221,7 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	if d.mirror != nil {
 		parts["mirror"] = d.mirror.run
+		parts["mirror-events"] = newMirrorEvents(d.mirror, d.store).run
 	}
 	if d.snap != nil {
 		parts["snapshot"] = func(ctx context.Context) error { return d.snap.run(ctx, d.loop) }
