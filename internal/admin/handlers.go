@@ -49,15 +49,17 @@ type route struct {
 func (s *Server) routes(g prometheus.Gatherer) http.Handler {
 	metrics := promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorLog: slogPrinter{s.log}})
 	table := map[string]route{
-		"/v1/status":     {http.MethodGet, false, s.handleStatus},
-		"/v1/endpoint":   {http.MethodGet, false, s.handleEndpoint},
-		"/v1/events":     {http.MethodGet, false, s.handleEvents},
-		"/v1/switchover": {http.MethodPost, true, s.handleCommand(decide.CmdSwitchover)},
-		"/v1/pause":      {http.MethodPost, true, s.handleCommand(decide.CmdPause)},
-		"/v1/resume":     {http.MethodPost, true, s.handleCommand(decide.CmdResume)},
-		"/v1/ack":        {http.MethodPost, true, s.handleCommand(decide.CmdAck)},
-		"/metrics":       {http.MethodGet, false, metrics.ServeHTTP},
-		"/healthz":       {http.MethodGet, false, handleHealthz},
+		"/v1/status":        {http.MethodGet, false, s.handleStatus},
+		"/v1/endpoint":      {http.MethodGet, false, s.handleEndpoint},
+		"/v1/events":        {http.MethodGet, false, s.handleEvents},
+		"/v1/switchover":    {http.MethodPost, true, s.handleCommand(decide.CmdSwitchover)},
+		"/v1/pause":         {http.MethodPost, true, s.handleCommand(decide.CmdPause)},
+		"/v1/resume":        {http.MethodPost, true, s.handleCommand(decide.CmdResume)},
+		"/v1/ack":           {http.MethodPost, true, s.handleCommand(decide.CmdAck)},
+		"/v1/mirror/resync": {http.MethodPost, true, s.handleResync},
+		"/v1/mirror/counts": {http.MethodGet, false, s.handleCompare},
+		"/metrics":          {http.MethodGet, false, metrics.ServeHTTP},
+		"/healthz":          {http.MethodGet, false, handleHealthz},
 	}
 	addUIRoutes(table) // GET / and /ui/*: the read-only status page (ui.go)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -75,6 +77,16 @@ func (s *Server) routes(g prometheus.Gatherer) http.Handler {
 			w.Header().Set("Allow", allow)
 			writeError(w, http.StatusMethodNotAllowed, codeMethodNotAllowed, fmt.Sprintf("%s %s: use %s", r.Method, r.URL.Path, allow))
 			return
+		}
+		if rt.mutating {
+			if status, code, msg := s.authorize(r); status != 0 {
+				if status == http.StatusUnauthorized {
+					w.Header().Set("WWW-Authenticate", `Bearer realm="esdr"`)
+				}
+				s.log.Warn("admin call rejected", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "outcome", code)
+				writeError(w, status, code, msg)
+				return
+			}
 		}
 		rt.handler(w, r)
 	})

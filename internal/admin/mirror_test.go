@@ -1,0 +1,88 @@
+package admin_test
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/esdr/esdr/internal/admin"
+)
+
+// mirrorCtl is fakeCtl with the failback resync: it refuses east (active) and records
+// the cluster it was asked to resync.
+type mirrorCtl struct {
+	fakeCtl
+	resynced []string
+}
+
+func (m *mirrorCtl) Resync(_ context.Context, to string) (admin.ResyncAnswer, error) {
+	if to == "east" {
+		return admin.ResyncAnswer{}, &admin.RefusedError{Code: "resync_active", Reason: "east is the active cluster"}
+	}
+	m.resynced = append(m.resynced, to)
+	return admin.ResyncAnswer{Cluster: to, Pending: 12}, nil
+}
+
+func (m *mirrorCtl) CompareCounts(_ context.Context, to, pattern string) (admin.CountComparison, error) {
+	ic := admin.IndexCount{Index: "orders", Active: 5, Target: 4}
+	return admin.CountComparison{Active: "east", Target: to, Pattern: pattern, Indices: []admin.IndexCount{ic}, Differ: []admin.IndexCount{ic}}, nil
+}
+
+func serveCtl(t *testing.T, ctl admin.Controller) string {
+	t.Helper()
+	srv, err := admin.New(admin.Config{Listen: "127.0.0.1:0", Token: testToken}, ctl, prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return "http://" + srv.Addr()
+}
+
+// TestMirrorRoutes: resync mutates, so it needs the token; the count comparison is a
+// read; a refusal is 409 with its code; a controller without mirror mode answers 409
+// mirror_off; a bad body is 400.
+func TestMirrorRoutes(t *testing.T) {
+	ctl := &mirrorCtl{}
+	url := serveCtl(t, ctl)
+	bearer := "Bearer " + testToken
+	cases := []struct {
+		name, method, path, auth, body string
+		status                         int
+		want                           string
+	}{
+		{"resync without a token", "POST", "/v1/mirror/resync", "", `{"to":"west"}`, 401, "missing bearer token"},
+		{"resync with a wrong token", "POST", "/v1/mirror/resync", "Bearer nope", `{"to":"west"}`, 401, "unauthorized"},
+		{"resync", "POST", "/v1/mirror/resync", bearer, `{"to":"west"}`, 200, `"pending": 12`},
+		{"resync of the active cluster", "POST", "/v1/mirror/resync", bearer, `{"to":"east"}`, 409, "resync_active"},
+		{"resync without to", "POST", "/v1/mirror/resync", bearer, `{}`, 400, "naming the cluster to resync"},
+		{"resync with an unknown key", "POST", "/v1/mirror/resync", bearer, `{"to":"west","x":1}`, 400, "bad_request"},
+		{"resync by GET", "GET", "/v1/mirror/resync", bearer, "", 405, "use POST"},
+		{"counts without a token", "GET", "/v1/mirror/counts?to=west&index=ord*", "", "", 200, `"pattern": "ord*"`},
+		{"counts without to", "GET", "/v1/mirror/counts", "", "", 400, "want ?to="},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res, body := do(t, c.method, url+c.path, c.auth, c.body)
+			if res.StatusCode != c.status || !strings.Contains(body, c.want) {
+				t.Errorf("HTTP %d %s, want %d with %q", res.StatusCode, body, c.status, c.want)
+			}
+		})
+	}
+	if len(ctl.resynced) != 1 || ctl.resynced[0] != "west" {
+		t.Errorf("resynced %q, want west once", ctl.resynced)
+	}
+	off := serveCtl(t, &fakeCtl{})
+	if res, body := do(t, http.MethodGet, off+"/v1/mirror/counts?to=west", "", ""); res.StatusCode != 409 || !strings.Contains(body, "mirror_off") {
+		t.Errorf("without mirror mode: HTTP %d %s", res.StatusCode, body)
+	}
+}
