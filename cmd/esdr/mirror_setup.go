@@ -33,6 +33,10 @@ type mirrorSetup struct {
 	reps map[string]*mirror.Replicator // by target cluster
 	m    *mirror.Mirror
 	log  *slog.Logger
+	// clients reach each cluster of the pair (replay, count comparison); fences lifts
+	// a fence for the failback resync, set by the daemon.
+	clients esClients
+	fences  fenceLifter
 
 	mu      sync.Mutex
 	stopped map[string]error // by target: why replication to it stopped for good
@@ -67,6 +71,7 @@ func openMirror(cfg *config.Config, epochs epochSource, reg prometheus.Registere
 
 func (s *mirrorSetup) build(cfg *config.Config, epochs epochSource, reg prometheus.Registerer) error {
 	appliers := map[string]mirror.Applier{}
+	s.clients = esClients{}
 	for _, cl := range cfg.Clusters[:2] {
 		c, err := esclient.New(cl.Nodes, esclient.Options{Username: cl.Auth.Username, Password: cl.Auth.Password.Reveal(),
 			APIKey: cl.Auth.APIKey.Reveal(), CAFile: cl.TLS.CAFile, InsecureSkipVerify: cl.TLS.InsecureSkipVerify,
@@ -75,6 +80,7 @@ func (s *mirrorSetup) build(cfg *config.Config, epochs epochSource, reg promethe
 			return fmt.Errorf("mirror: cluster %s: %w", cl.Name, err)
 		}
 		appliers[cl.Name] = mirror.NewHTTPApplier(c)
+		s.clients[cl.Name] = c
 	}
 	var err error
 	if s.reps, err = mirror.PairReplicators(s.j, s.pair, appliers, mirror.ReplicatorOptions{}); err != nil {

@@ -163,6 +163,7 @@ func (d *daemon) assemble(cfg *config.Config, reg *prometheus.Registry, m *metri
 			return err
 		}
 		d.closers = append(d.closers, d.mirror)
+		d.mirror.fences = ex
 		ctl, lags.s = mirrorController{loop, d.mirror}, d.mirror
 	}
 	if cfg.SnapshotSync.On() {

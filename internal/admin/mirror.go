@@ -41,15 +41,36 @@ type IndexCount struct {
 	Target int64  `json:"target"`
 }
 
-// CountComparison is CompareCounts' answer: Differ lists the indices whose counts are
-// not equal after the retries, Indices all of them.
+// CountComparison is CompareCounts' answer after its retries: Indices all of them,
+// Differ those whose counts are not equal, split into Lacks (the target has fewer
+// documents, or no such index: it misses writes) and Extra (it has more: writes it
+// applied that never reached the journal, such as those whose client was told the
+// outcome was unknown when the cluster died mid-request).
 type CountComparison struct {
 	Active  string       `json:"active"`
 	Target  string       `json:"target"`
 	Pattern string       `json:"pattern"`
 	Indices []IndexCount `json:"indices"`
 	Differ  []IndexCount `json:"differ"`
+	Lacks   []IndexCount `json:"lacks"`
+	Extra   []IndexCount `json:"extra"`
 	Pending uint64       `json:"pending"` // what the target still lacked when compared
+}
+
+// Split fills Differ, Lacks and Extra from Indices.
+func (c *CountComparison) Split() {
+	c.Differ, c.Lacks, c.Extra = nil, nil, nil
+	for _, ic := range c.Indices {
+		switch {
+		case ic.Active == ic.Target:
+			continue
+		case ic.Target < ic.Active:
+			c.Lacks = append(c.Lacks, ic)
+		default:
+			c.Extra = append(c.Extra, ic)
+		}
+		c.Differ = append(c.Differ, ic)
+	}
 }
 
 const codeMirrorOff = "mirror_off"

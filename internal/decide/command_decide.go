@@ -39,7 +39,8 @@ func switchover(prev State, obs Observations, cmd Command, now time.Time, p Poli
 	target := obs.of(cmd.To)
 	if why := lagging(obs, cmd.To, p); why != "" {
 		if !cmd.Force {
-			return prev, refuse(prev, CodeStandbyLagging, "switchover refused: "+why+"; wait for it to catch up, or use --force to override")
+			return prev, refuse(prev, CodeStandbyLagging, "switchover refused: "+why+"; wait for it to catch up (a cluster traffic left is fenced: "+
+				"esdr resync --to "+cmd.To+" replays what it lacks while it is not active), or use --force to override")
 		}
 		if target.Up() {
 			return transition(prev, ActSwitchover, CodeSwitchoverForced, cmd.To,

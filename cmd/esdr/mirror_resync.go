@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/esdr/esdr/internal/act"
+	"github.com/esdr/esdr/internal/admin"
+	"github.com/esdr/esdr/internal/esclient"
+)
+
+// fenceLifter lifts the write block of a cluster that is not active; *act.Executor has it.
+type fenceLifter interface {
+	LiftFence(ctx context.Context, cluster, why string) error
+}
+
+// Count comparison retries: the target's refresh (1 s by default) and the last replayed
+// writes may trail the active cluster's answer by a moment.
+const (
+	compareTries = 10
+	compareEvery = 500 * time.Millisecond
+)
+
+// Resync starts the failback resync of to: its fence is lifted so that the journal's
+// writes meant for it (those the other cluster took while it was away) are replayed
+// now, before a switchover makes it active again, rather than while writes are held.
+func (c mirrorController) Resync(ctx context.Context, to string) (admin.ResyncAnswer, error) {
+	if _, ok := c.s.pair.Target(to); !ok {
+		return admin.ResyncAnswer{}, &admin.RefusedError{Code: "unknown_cluster", Reason: fmt.Sprintf(
+			"%q is not one of the mirrored pair (%s, %s)", to, c.s.pair.A, c.s.pair.B)}
+	}
+	if c.s.fences == nil {
+		return admin.ResyncAnswer{}, errors.New("mirror: resync: esdr was started without an executor")
+	}
+	err := c.s.fences.LiftFence(ctx, to, "the failback resync (esdr resync): the journal's writes for it are replayed now")
+	if errors.Is(err, act.ErrActive) {
+		return admin.ResyncAnswer{}, &admin.RefusedError{Code: "resync_active", Reason: fmt.Sprintf(
+			"%s is the active cluster: it takes writes already and lacks nothing it could be resynced with", to)}
+	}
+	if err != nil {
+		return admin.ResyncAnswer{}, fmt.Errorf("mirror: resync of %s: %w; check that it is up (esdr status) and try again", to, err)
+	}
+	return admin.ResyncAnswer{Cluster: to, Pending: c.s.m.Pending(to)}, nil
+}
+
+// CompareCounts compares the document count of every open index matching pattern (""
+// or "*": every index whose name does not start with a dot) on the active cluster and on
+// to, retrying for a few seconds while they differ.
+func (c mirrorController) CompareCounts(ctx context.Context, to, pattern string) (admin.CountComparison, error) {
+	if pattern == "" {
+		pattern = "*"
+	}
+	if _, err := path.Match(pattern, ""); err != nil {
+		return admin.CountComparison{}, &admin.RefusedError{Code: "bad_request", Reason: fmt.Sprintf("index pattern %q: %v", pattern, err)}
+	}
+	ep, err := c.Loop.Endpoint(ctx)
+	if err != nil {
+		return admin.CountComparison{}, fmt.Errorf("mirror: compare counts: the active cluster: %w", err)
+	}
+	if _, ok := c.s.pair.Target(to); !ok || to == ep.Cluster {
+		return admin.CountComparison{}, &admin.RefusedError{Code: "bad_request", Reason: fmt.Sprintf(
+			"compare %q with the active cluster %s: want the other cluster of the pair (%s, %s)", to, ep.Cluster, c.s.pair.A, c.s.pair.B)}
+	}
+	cmp := admin.CountComparison{Active: ep.Cluster, Target: to, Pattern: pattern}
+	for try := 1; ; try++ {
+		if cmp.Indices, err = c.counts(ctx, ep.Cluster, to, pattern); err != nil {
+			return cmp, err
+		}
+		cmp.Split()
+		cmp.Pending = c.s.m.Pending(to)
+		if len(cmp.Differ) == 0 || try == compareTries {
+			return cmp, nil
+		}
+		select {
+		case <-ctx.Done():
+			return cmp, ctx.Err()
+		case <-time.After(compareEvery):
+		}
+	}
+}
+
+// counts reads both clusters' open indices matching pattern, the active cluster's
+// first: what it holds is what the target must hold.
+func (c mirrorController) counts(ctx context.Context, active, to, pattern string) ([]admin.IndexCount, error) {
+	byName := map[string]*admin.IndexCount{}
+	for i, cl := range []string{active, to} {
+		rows, err := c.s.clients[cl].CatIndices(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("mirror: compare counts: indices of %s: %w", cl, err)
+		}
+		for _, r := range rows {
+			if strings.HasPrefix(r.Name, ".") || r.Status != "open" {
+				continue
+			}
+			if ok, _ := path.Match(pattern, r.Name); !ok {
+				continue
+			}
+			ic := byName[r.Name]
+			if ic == nil {
+				ic = &admin.IndexCount{Index: r.Name, Active: -1, Target: -1}
+				byName[r.Name] = ic
+			}
+			if i == 0 {
+				ic.Active = r.Docs
+			} else {
+				ic.Target = r.Docs
+			}
+		}
+	}
+	out := make([]admin.IndexCount, 0, len(byName))
+	for _, ic := range byName {
+		out = append(out, *ic)
+	}
+	slices.SortFunc(out, func(a, b admin.IndexCount) int { return strings.Compare(a.Index, b.Index) })
+	return out, nil
+}
+
+// esClients keeps the replay's clients, also used to compare counts.
+type esClients = map[string]*esclient.Client

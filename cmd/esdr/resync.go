@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/esdr/esdr/internal/admin"
+)
+
+func init() {
+	commands["resync"] = command{
+		summary: "mirror mode: replay to a returned cluster what the other took while it was away, then compare counts per index",
+		run:     runResync,
+	}
+}
+
+// resyncPoll is how often esdr resync reads the lag while the replay runs.
+const resyncPoll = time.Second
+
+// runResync is the failback resync: esdr lifts the returned cluster's fence, the journal
+// replays what it lacks while the active cluster goes on serving, and once it lacks
+// nothing the document counts of both clusters are compared index by index. It exits 0
+// when no index lacks documents on the returned cluster (the switchover back is then
+// safe and short; more documents there are reported), 1 otherwise.
+func runResync(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o := newOpsFlags("resync", "--to NAME [--index PATTERN] [--wait DURATION]", stderr)
+	to := o.fs.String("to", "", "the cluster to resync: the one traffic left, now back (required)")
+	index := o.fs.String("index", "", "compare only the indices matching this pattern (default: every index not starting with a dot)")
+	wait := o.fs.Duration("wait", 30*time.Minute, "give up when the replay has not finished after this long")
+	c, code := o.parse(args, stderr)
+	if code >= 0 {
+		return code
+	}
+	if *to == "" || *wait <= 0 {
+		fmt.Fprintln(stderr, "esdr resync: --to is required (the name of the cluster to resync, see esdr status) and --wait must be positive")
+		return exitUsage
+	}
+	progress := stdout
+	if o.json {
+		progress = stderr // stdout carries only the JSON comparison
+	}
+	cctx, cancel := o.call(ctx)
+	a, err := c.Resync(cctx, *to)
+	cancel()
+	if err != nil {
+		return o.fail(stderr, err)
+	}
+	fmt.Fprintf(progress, "resync: fence of %s lifted; it lacks %d journaled writes, replaying them\n", a.Cluster, a.Pending)
+	if code := waitReplayed(ctx, o, c, *to, *wait, progress, stderr); code >= 0 {
+		return code
+	}
+	// The comparison retries for a few seconds on esdr's side: a client of its own,
+	// bounded past that, rather than --timeout's.
+	token, _ := o.resolveToken() // parse has checked it
+	slow, err := admin.NewClient(o.addr, token, o.timeout+time.Minute)
+	if err != nil {
+		return o.fail(stderr, err)
+	}
+	cctx, cancel = context.WithTimeout(ctx, o.timeout+time.Minute)
+	cmp, err := slow.CompareCounts(cctx, *to, *index)
+	cancel()
+	if err != nil {
+		return o.fail(stderr, err)
+	}
+	if o.json {
+		_ = json.NewEncoder(stdout).Encode(cmp)
+	} else {
+		printCounts(stdout, cmp)
+	}
+	if len(cmp.Lacks) > 0 {
+		fmt.Fprintf(stderr, "esdr resync: %s has fewer documents than %s in %d of %d indices: writes made around esdr are not "+
+			"mirrored (snapshot_sync, or copy them), and writes still flowing can trail; run esdr resync again, or narrow --index\n",
+			cmp.Target, cmp.Active, len(cmp.Lacks), len(cmp.Indices))
+		return exitFail
+	}
+	if len(cmp.Extra) > 0 {
+		fmt.Fprintf(stderr, "esdr resync: warning: %s has more documents than %s in %d indices: writes it applied that never reached "+
+			"the journal (clients were told their outcome was unknown when it failed mid-request, or writes made around esdr); "+
+			"they stay on %s only unless you remove or copy them\n", cmp.Target, cmp.Active, len(cmp.Extra), cmp.Target)
+	}
+	fmt.Fprintf(progress, "resync: %s holds every write acknowledged through esdr; no index lacks documents (%d compared, %d equal). Next: esdr switchover --to %s\n",
+		*to, len(cmp.Indices), len(cmp.Indices)-len(cmp.Differ), *to)
+	return exitOK
+}
+
+// waitReplayed polls status until to lacks nothing, printing the lag as it shrinks. It
+// returns -1 when done, or the exit code.
+func waitReplayed(ctx context.Context, o *opsFlags, c *admin.Client, to string, wait time.Duration, progress, stderr io.Writer) int {
+	deadline := time.Now().Add(wait)
+	last := uint64(1<<64 - 1)
+	for {
+		cctx, cancel := o.call(ctx)
+		st, err := c.Status(cctx)
+		cancel()
+		if err != nil {
+			return o.fail(stderr, err)
+		}
+		if st.Mirror == nil {
+			fmt.Fprintln(stderr, "esdr resync: esdr's status has no mirror section: mirror mode is off")
+			return exitFail
+		}
+		n := st.Mirror.Pending[to]
+		if n == 0 {
+			return -1
+		}
+		if n != last {
+			fmt.Fprintf(progress, "resync: %s lacks %d journaled writes (%.0f/s replayed)\n", to, n, st.Mirror.Rate)
+			last = n
+		}
+		if time.Now().After(deadline) {
+			fmt.Fprintf(stderr, "esdr resync: %s still lacks %d journaled writes after %s; see esdr status (last error) and try again\n", to, n, wait)
+			return exitFail
+		}
+		select {
+		case <-ctx.Done():
+			return exitFail
+		case <-time.After(resyncPoll):
+		}
+	}
+}
+
+func printCounts(w io.Writer, cmp admin.CountComparison) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "index\t%s (active)\t%s\t\n", cmp.Active, cmp.Target)
+	for _, ic := range cmp.Indices {
+		mark := ""
+		switch {
+		case ic.Target < ic.Active:
+			mark = "LACKS"
+		case ic.Target > ic.Active:
+			mark = "EXTRA"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", ic.Index, count(ic.Active), count(ic.Target), mark)
+	}
+	tw.Flush()
+}
+
+func count(n int64) string {
+	if n < 0 {
+		return "missing"
+	}
+	return fmt.Sprint(n)
+}
