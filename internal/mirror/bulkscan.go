@@ -15,7 +15,7 @@ import (
 // The body is bounded by the caller (the proxy's request limit); this reads it once,
 // line by line, decoding only action lines and update sources.
 func checkBulk(body []byte, defaultIndex string) Decision {
-	items := 0
+	items, missing := 0, 0
 	for len(body) > 0 {
 		line := nextLine(&body)
 		if len(bytes.TrimSpace(line)) == 0 {
@@ -29,9 +29,11 @@ func checkBulk(body []byte, defaultIndex string) Decision {
 		if meta.Index == "" && defaultIndex == "" {
 			return refuse("_bulk item %d (%s) has no _index", items, op)
 		}
+		if meta.ID == "" && (op == "update" || op == "delete") {
+			return refuse("_bulk item %d (%s) has no _id", items, op)
+		}
 		if meta.ID == "" {
-			return refuse("_bulk item %d (%s) has no _id: every item needs an explicit _id in mirror mode, "+
-				"so that both clusters store the same document (esdr assigns ids only for POST /{index}/_doc)", items, op)
+			missing++
 		}
 		if op == "delete" {
 			continue
@@ -46,7 +48,48 @@ func checkBulk(body []byte, defaultIndex string) Decision {
 	if items == 0 {
 		return refuse("empty _bulk body")
 	}
+	if missing > 0 {
+		return Decision{Class: AssignBulkIDs}
+	}
 	return Decision{Class: Replicate}
+}
+
+// WithBulkIDs returns body with an id from newID in every index or create item that
+// has none, turned into a create (as for POST /{index}/_doc: it never overwrites, and
+// works on data streams). The other metadata and every source line stay as they were.
+// body must have passed checkBulk.
+func WithBulkIDs(body []byte, newID func() string) ([]byte, error) {
+	out := make([]byte, 0, len(body)+64)
+	for len(body) > 0 {
+		line := nextLine(&body)
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		op, meta, err := parseAction(line)
+		if err != nil {
+			return nil, err
+		}
+		if meta.ID == "" && (op == "index" || op == "create") {
+			var action map[string]map[string]json.RawMessage
+			if err := json.Unmarshal(line, &action); err != nil {
+				return nil, fmt.Errorf("_bulk action line: %w", err)
+			}
+			m := action[op]
+			if m == nil {
+				m = map[string]json.RawMessage{}
+			}
+			id, _ := json.Marshal(newID())
+			m["_id"] = id
+			if line, err = json.Marshal(map[string]any{"create": m}); err != nil {
+				return nil, err
+			}
+		}
+		out = append(append(out, line...), '\n')
+		if op != "delete" {
+			out = append(append(out, nextLine(&body)...), '\n')
+		}
+	}
+	return out, nil
 }
 
 // bulkMeta is the part of a _bulk action line the policy and the applier need.

@@ -1,6 +1,7 @@
 package mirror
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -154,8 +155,8 @@ func TestWrapWritePath(t *testing.T) {
 		{"an index without id gets one", "POST", "/orders/_doc", `{"n":2}`, 201, "", 2},
 		{"a bulk journals what was accepted", "POST", "/_bulk",
 			"{\"index\":{\"_index\":\"orders\",\"_id\":\"3\"}}\n{\"n\":3}\n{\"index\":{\"_index\":\"orders\",\"_id\":\"bad4\"}}\n{\"n\":4}\n", 200, "", 3},
-		{"a bulk without ids is refused", "POST", "/orders/_bulk", "{\"index\":{}}\n{\"n\":5}\n", 400, "esdr_mirror_mode_exception", 3},
-		{"a body over max_body", "PUT", "/orders/_doc/big", `{"s":"` + strings.Repeat("x", 5000) + `"}`, 413, typeTooLarge, 3},
+		{"a bulk without ids gets them", "POST", "/orders/_bulk", "{\"index\":{}}\n{\"n\":5}\n", 200, "", 4},
+		{"a body over max_body", "PUT", "/orders/_doc/big", `{"s":"` + strings.Repeat("x", 5000) + `"}`, 413, typeTooLarge, 4},
 	}
 	for _, s := range steps {
 		st, typ, _ := r.do(t, s.method, s.path, s.body)
@@ -167,7 +168,7 @@ func TestWrapWritePath(t *testing.T) {
 		}
 	}
 	recs := readAll(t, r.j, 1)
-	if len(recs) != 3 {
+	if len(recs) != 4 {
 		t.Fatalf("journal holds %d records", len(recs))
 	}
 	if recs[0].Path != "/orders/_doc/1" || recs[0].Cluster != "east" || recs[0].Epoch != 3 || string(recs[0].Body) != `{"n":1}` {
@@ -179,19 +180,22 @@ func TestWrapWritePath(t *testing.T) {
 	if want := "{\"index\":{\"_index\":\"orders\",\"_id\":\"3\"}}\n{\"n\":3}\n"; string(recs[2].Body) != want {
 		t.Errorf("bulk record body %q, want %q", recs[2].Body, want)
 	}
+	if op, meta, err := parseAction(bytes.SplitN(recs[3].Body, []byte("\n"), 2)[0]); err != nil || op != "create" || len(meta.ID) != 20 {
+		t.Errorf("bulk without ids journaled as %q: want a create with esdr's 20-character id", recs[3].Body)
+	}
 	for _, c := range r.active.calls() {
-		if strings.Contains(c, "_delete_by_query") || strings.Contains(c, "big") || c == "POST /orders/_bulk" {
+		if strings.Contains(c, "_delete_by_query") || strings.Contains(c, "big") {
 			t.Errorf("the cluster got %s", c)
 		}
 	}
 	if r.j.held != 0 {
 		t.Errorf("%d bytes still reserved after every request ended", r.j.held)
 	}
-	if got := r.m.Pending("west"); got != 3 {
-		t.Errorf("Pending(west) = %d, want 3", got)
+	if got := r.m.Pending("west"); got != 4 {
+		t.Errorf("Pending(west) = %d, want 4", got)
 	}
-	if a := r.m.Answers(); a["esdr_mirror_mode_exception"] != 2 || a[typeTooLarge] != 1 || a[typeOutcomeUnknown] != 0 {
-		t.Errorf("Answers = %v, want 2 refusals and 1 too large", a)
+	if a := r.m.Answers(); a["esdr_mirror_mode_exception"] != 1 || a[typeTooLarge] != 1 || a[typeOutcomeUnknown] != 0 {
+		t.Errorf("Answers = %v, want 1 refusal and 1 too large", a)
 	}
 }
 

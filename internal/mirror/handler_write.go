@@ -60,6 +60,11 @@ func (m *Mirror) write(w http.ResponseWriter, r *http.Request, next http.Handler
 		path := dec.Rewrite(NewID())
 		r.URL.Path, r.URL.RawPath = path, ""
 		r.RequestURI = r.URL.RequestURI()
+	case AssignBulkIDs:
+		if body, err = WithBulkIDs(body, NewID); err != nil {
+			m.answer(w, r, RefusalStatus, "esdr_mirror_mode_exception", "mirror mode: "+err.Error(), "", "")
+			return
+		}
 	}
 	rec := Record{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, ContentType: ct, Body: body}
 	res, err := m.j.Reserve(rec)

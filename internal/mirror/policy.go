@@ -24,9 +24,13 @@ const (
 	AssignID
 	// Refuse: not safely replayable. Answer with Decision.Reason; do not forward.
 	Refuse
+	// AssignBulkIDs: a _bulk with index or create items without _id. esdr gives each an
+	// id (WithBulkIDs rewrites their action lines) so that both clusters agree, then
+	// forwards and journals the rewritten body like Replicate.
+	AssignBulkIDs
 )
 
-var classNames = [...]string{"not_a_write", "replicate", "assign_id", "refuse"}
+var classNames = [...]string{"not_a_write", "replicate", "assign_id", "refuse", "assign_bulk_ids"}
 
 func (c Class) String() string {
 	if c < 0 || int(c) >= len(classNames) {

@@ -2,13 +2,16 @@ package mirror
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
 
+// bulk joins NDJSON lines into a _bulk body.
+func bulk(lines ...string) string { return strings.Join(lines, "\n") + "\n" }
+
 func TestClassify(t *testing.T) {
 	const js = "application/json"
-	bulk := func(lines ...string) string { return strings.Join(lines, "\n") + "\n" }
 	cases := []struct {
 		name        string
 		method      string
@@ -72,9 +75,12 @@ func TestClassify(t *testing.T) {
 		{"put doc without id", "PUT", "/orders/_doc", js, `{}`, Refuse, "not mirrored"},
 		{"custom type path", "PUT", "/orders/mytype/1", js, `{}`, Refuse, "not mirrored"},
 		{"smile body", "PUT", "/orders/_doc/1", "application/smile", "\x3a\x29\x0a", Refuse, "send JSON"},
-		{"bulk without id", "POST", "/_bulk", js, bulk(
+		{"bulk index without id", "POST", "/_bulk", js, bulk(
 			`{"index":{"_index":"orders","_id":"1"}}`, `{"a":1}`,
-			`{"index":{"_index":"orders"}}`, `{"a":2}`), Refuse, "item 2 (index) has no _id"},
+			`{"index":{"_index":"orders"}}`, `{"a":2}`), AssignBulkIDs, ""},
+		{"bulk create without id", "POST", "/orders/_bulk", js, bulk(`{"create":{}}`, `{"a":2}`), AssignBulkIDs, ""},
+		{"bulk update without id", "POST", "/_bulk", js, bulk(`{"update":{"_index":"orders"}}`, `{"doc":{"a":1}}`), Refuse, "item 1 (update) has no _id"},
+		{"bulk delete without id", "POST", "/_bulk", js, bulk(`{"delete":{"_index":"orders"}}`), Refuse, "item 1 (delete) has no _id"},
 		{"bulk scripted update", "POST", "/_bulk", js, bulk(
 			`{"update":{"_index":"orders","_id":"1"}}`, `{"script":"ctx._source.n++"}`), Refuse, "item 1 (update 1)"},
 		{"bulk without index", "POST", "/_bulk", js, bulk(`{"delete":{"_id":"1"}}`), Refuse, "no _index"},
@@ -126,5 +132,31 @@ func TestRefusalBody(t *testing.T) {
 	if got.Status != 400 || got.Error.Type != "esdr_mirror_mode_exception" || got.Error.Reason != "mirror mode: no" ||
 		len(got.Error.RootCause) != 1 || got.Error.RootCause[0].Reason != "mirror mode: no" {
 		t.Errorf("RefusalBody = %+v", got)
+	}
+}
+
+// TestWithBulkIDs: items without an id get one and become creates; everything else —
+// other metadata, items with ids, deletes, sources, and their order — is kept.
+func TestWithBulkIDs(t *testing.T) {
+	in := bulk(
+		`{"index":{"_index":"orders","routing":"r1","pipeline":"p"}}`, `{"a":1}`,
+		`{"index":{"_index":"orders","_id":"keep"}}`, `{"a":2}`,
+		`{"delete":{"_index":"orders","_id":"gone"}}`,
+		`{"create":{}}`, `{"a":3}`)
+	n := 0
+	out, err := WithBulkIDs([]byte(in), func() string { n++; return fmt.Sprintf("esdr-%d", n) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := bulk(
+		`{"create":{"_id":"esdr-1","_index":"orders","pipeline":"p","routing":"r1"}}`, `{"a":1}`,
+		`{"index":{"_index":"orders","_id":"keep"}}`, `{"a":2}`,
+		`{"delete":{"_index":"orders","_id":"gone"}}`,
+		`{"create":{"_id":"esdr-2"}}`, `{"a":3}`)
+	if string(out) != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+	if d := Classify(Request{Method: "POST", Path: "/orders/_bulk", ContentType: "application/json", Body: out}); d.Class != Replicate {
+		t.Errorf("the rewritten body classifies as %s, want replicate", d.Class)
 	}
 }
