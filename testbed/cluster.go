@@ -18,6 +18,9 @@ type Cluster struct {
 	Engine string
 	Dir    string
 	Nodes  []*Node
+	// Forward is the forwarder the testbed command runs in front of the nodes' HTTP
+	// ports (forward.go); nil when there is none.
+	Forward *Forward
 
 	formTimeout time.Duration
 }

@@ -28,6 +28,8 @@ type clusterRecord struct {
 	Engine string       `json:"engine"`
 	Dir    string       `json:"dir"`
 	Nodes  []nodeRecord `json:"nodes"`
+	// Forward is the cluster's forwarder process, if `testbed forward` started one.
+	Forward *Forward `json:"forward,omitempty"`
 }
 
 type stateRecord struct {
@@ -51,7 +53,7 @@ func LoadClusters(dir string) ([]*Cluster, error) {
 	}
 	clusters := make([]*Cluster, 0, len(rec.Clusters))
 	for _, cr := range rec.Clusters {
-		c := &Cluster{Name: cr.Name, Engine: cr.Engine, Dir: cr.Dir, formTimeout: DefaultFormTimeout}
+		c := &Cluster{Name: cr.Name, Engine: cr.Engine, Dir: cr.Dir, Forward: cr.Forward, formTimeout: DefaultFormTimeout}
 		for _, nr := range cr.Nodes {
 			if len(nr.Command) == 0 {
 				return nil, fmt.Errorf("testbed: state: node %s has no command", nr.Name)
@@ -78,7 +80,7 @@ func SaveClusters(dir string, clusters []*Cluster) error {
 	}
 	var rec stateRecord
 	for _, c := range clusters {
-		cr := clusterRecord{Name: c.Name, Engine: c.Engine, Dir: c.Dir}
+		cr := clusterRecord{Name: c.Name, Engine: c.Engine, Dir: c.Dir, Forward: c.Forward}
 		for _, n := range c.Nodes {
 			cr.Nodes = append(cr.Nodes, nodeRecord{
 				Name: n.Name, HTTPPort: n.HTTPPort, TransportPort: n.TransportPort,
@@ -119,11 +121,13 @@ type ClusterStatus struct {
 	Engine string       `json:"engine"`
 	Dir    string       `json:"dir"`
 	Nodes  []NodeStatus `json:"nodes"`
+	// Forward is the cluster's forwarder (testbed forward); absent without one.
+	Forward *ForwardStatus `json:"forward,omitempty"`
 }
 
 // Status reports every node's address, pid and process state.
 func (c *Cluster) Status() ClusterStatus {
-	s := ClusterStatus{Name: c.Name, Engine: c.Engine, Dir: c.Dir, Nodes: []NodeStatus{}}
+	s := ClusterStatus{Name: c.Name, Engine: c.Engine, Dir: c.Dir, Nodes: []NodeStatus{}, Forward: c.forwardStatus()}
 	for _, n := range c.Nodes {
 		st := n.State()
 		pid := n.PID()

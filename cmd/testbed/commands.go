@@ -14,13 +14,17 @@ import (
 
 // commands maps each command name to its implementation.
 var commands = map[string]func(ctx context.Context, o options, stdout io.Writer) error{
-	"up":     up,
-	"status": status,
-	"kill":   signalCmd((*testbed.Node).Kill, (*testbed.Cluster).Kill),
-	"pause":  signalCmd((*testbed.Node).Pause, (*testbed.Cluster).Pause),
-	"resume": signalCmd((*testbed.Node).Resume, (*testbed.Cluster).Resume),
-	"start":  start,
-	"down":   down,
+	"up":        up,
+	"status":    status,
+	"kill":      signalCmd((*testbed.Node).Kill, (*testbed.Cluster).Kill),
+	"pause":     signalCmd((*testbed.Node).Pause, (*testbed.Cluster).Pause),
+	"resume":    signalCmd((*testbed.Node).Resume, (*testbed.Cluster).Resume),
+	"start":     start,
+	"down":      down,
+	"forward":   forward,
+	"unforward": unforward,
+	"partition": modeCmd("partition", "blackhole"),
+	"heal":      modeCmd("heal", "pass"),
 }
 
 // up starts a new cluster of detached nodes, waits until it has formed and records it.
@@ -53,7 +57,7 @@ func up(ctx context.Context, o options, stdout io.Writer) error {
 }
 
 // status prints every recorded cluster (or one) as JSON.
-func status(_ context.Context, o options, stdout io.Writer) error {
+func status(ctx context.Context, o options, stdout io.Writer) error {
 	clusters, err := testbed.LoadClusters(o.dir)
 	if err != nil {
 		return err
@@ -69,7 +73,7 @@ func status(_ context.Context, o options, stdout io.Writer) error {
 		clusters = []*testbed.Cluster{c}
 	}
 	for _, c := range clusters {
-		out.Clusters = append(out.Clusters, c.Status())
+		out.Clusters = append(out.Clusters, statusOf(ctx, c))
 	}
 	return writeJSON(stdout, out)
 }
@@ -93,25 +97,38 @@ func signalCmd(node func(*testbed.Node) error, cluster func(*testbed.Cluster) er
 	}
 }
 
-// start starts a stopped node on its data and waits until it has rejoined.
+// start starts a stopped node on its data and waits until it has rejoined; without
+// --node, every stopped node, and waits until the whole cluster has formed again (the
+// recovery of a kill of every node).
 func start(ctx context.Context, o options, stdout io.Writer) error {
-	clusters, c, n, err := target(o, true)
+	clusters, c, n, err := target(o, false)
 	if err != nil {
 		return err
 	}
-	if err := n.Start(); err != nil {
+	if n != nil {
+		err = n.Start()
+	} else {
+		err = c.Start()
+	}
+	if err != nil {
 		return err
 	}
 	if err := testbed.SaveClusters(o.dir, clusters); err != nil {
 		return err
 	}
-	if err := c.WaitJoined(ctx, n); err != nil {
+	if n != nil {
+		err = c.WaitJoined(ctx, n)
+	} else {
+		err = c.WaitFormed(ctx, len(c.Nodes))
+	}
+	if err != nil {
 		return err
 	}
-	return writeJSON(stdout, c.Status())
+	return writeJSON(stdout, statusOf(ctx, c))
 }
 
-// down kills and deletes one cluster, or all: no process and no data are left.
+// down kills and deletes one cluster, or all, with their forwarders: no process and no
+// data are left.
 func down(_ context.Context, o options, _ io.Writer) error {
 	clusters, err := testbed.LoadClusters(o.dir)
 	if err != nil {
@@ -127,7 +144,7 @@ func down(_ context.Context, o options, _ io.Writer) error {
 			kept = append(kept, c)
 			continue
 		}
-		if err := c.Destroy(); err != nil {
+		if err := errors.Join(c.StopForward(), c.Destroy()); err != nil {
 			errs = append(errs, err)
 			kept = append(kept, c)
 		}

@@ -1,8 +1,9 @@
 // Command testbed starts and breaks local Elasticsearch/OpenSearch clusters for esdr's
-// tests and demos: `testbed up`, `status`, `kill`, `pause`, `resume`, `start`, `down`.
-// Nodes run detached and outlive the command; their pids and ports are kept in
-// testbed.json in the state folder (--dir, $ESDR_TESTBED_DIR, else .testbed at the
-// repository root).
+// tests and demos: `testbed up`, `status`, `kill`, `pause`, `resume`, `start`, `down`,
+// and `forward`, `partition`, `heal`, `unforward` for a network partition of a cluster
+// from the clients that reach it through a forwarder. Nodes and forwarders run detached
+// and outlive the command; their pids and ports are kept in testbed.json in the state
+// folder (--dir, $ESDR_TESTBED_DIR, else .testbed at the repository root).
 package main
 
 import (
@@ -33,8 +34,12 @@ const usage = `usage: testbed COMMAND [flags]
   kill    --cluster NAME [--node NODE]
   pause   --cluster NAME [--node NODE]
   resume  --cluster NAME [--node NODE]
-  start   --cluster NAME --node NODE
+  start   --cluster NAME [--node NODE]
   down    [--cluster NAME]
+  forward   --cluster NAME   a detached forwarder in front of every node's HTTP port
+  partition --cluster NAME   the forwarder drops all traffic silently
+  heal      --cluster NAME   the forwarder passes traffic again
+  unforward --cluster NAME   stop the forwarder
 every command takes --dir DIR (default $ESDR_TESTBED_DIR, else .testbed at the repo root)`
 
 func main() { os.Exit(run()) }
@@ -63,9 +68,12 @@ func runArgs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, usage)
 		return exitUsage
 	}
+	if args[0] == forwarderCmd {
+		return report(runForwarder(ctx, args[1:]), stderr)
+	}
 	cmd, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "testbed: unknown command %q (want up, status, kill, pause, resume, start, down)\n", args[0])
+		fmt.Fprintf(stderr, "testbed: unknown command %q (want up, status, kill, pause, resume, start, down, forward, partition, heal, unforward)\n", args[0])
 		return exitUsage
 	}
 	var o options
@@ -86,7 +94,11 @@ func runArgs(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "testbed %s: unexpected argument %q\n", args[0], fs.Arg(0))
 		return exitUsage
 	}
-	err := cmd(ctx, o, stdout)
+	return report(cmd(ctx, o, stdout), stderr)
+}
+
+// report prints a command's error and returns its exit code.
+func report(err error, stderr io.Writer) int {
 	switch {
 	case err == nil:
 		return exitOK

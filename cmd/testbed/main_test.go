@@ -44,7 +44,11 @@ func TestBadInput(t *testing.T) {
 		{"unknown cluster", []string{"kill", "--cluster", "nope"}, `unknown cluster "nope"`},
 		{"unknown cluster status", []string{"status", "--cluster", "nope"}, `unknown cluster "nope"`},
 		{"unknown cluster down", []string{"down", "--cluster", "nope"}, `unknown cluster "nope"`},
-		{"start without node", []string{"start", "--cluster", "a"}, "--node is required"},
+		{"start unknown cluster", []string{"start", "--cluster", "a"}, `unknown cluster "a"`},
+		{"forward without cluster", []string{"forward"}, "--cluster is required"},
+		{"partition unknown cluster", []string{"partition", "--cluster", "nope"}, `unknown cluster "nope"`},
+		{"heal unknown cluster", []string{"heal", "--cluster", "nope"}, `unknown cluster "nope"`},
+		{"forwarder without targets", []string{"forwarder"}, "want CLUSTER-DIR HOST:PORT...; it is started by testbed forward"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
