@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -14,42 +12,13 @@ import (
 	"github.com/esdr/esdr/internal/drill"
 )
 
-// drillReport is the part of `esdr drill --json` these tests read.
-type drillReport struct {
-	Preconditions []drill.Check        `json:"preconditions"`
-	Phases        []drill.Phase        `json:"phases"`
-	Retries       map[string]float64   `json:"proxy_retries"`
-	Acked         []drill.Verification `json:"acked_writes"`
-	Lost          int                  `json:"acked_writes_lost"`
-	Timeline      []drill.Mark         `json:"timeline"`
-}
-
-func (e *esdr) drill(t *testing.T, args ...string) (drillReport, string, int) {
-	t.Helper()
-	full := append([]string{"drill", "--endpoint", e.proxyURL, "--json", "--warmup", "2s", "--settle", "3s", "--wait", "30s"}, args...)
-	out, code := e.cli(full...)
-	var rep drillReport
-	if i := strings.Index(out, "{\n"); i >= 0 {
-		_ = json.NewDecoder(strings.NewReader(out[i:])).Decode(&rep)
-	}
-	return rep, out, code
-}
-
-func indexExists(t *testing.T, url, index string) bool {
-	t.Helper()
-	resp, err := http.Head(url + "/" + index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
-}
-
-// TestDrill runs `esdr drill` on the test bed: refused preconditions touch nothing; a
-// planned switchover and back, then a hang of the primary, each under load through the
-// proxy, report RTO and no lost acknowledged write, in JSON and HTML.
+// TestDrill runs `esdr drill` on the test bed: refused preconditions (esdr paused; an
+// audit error not accepted) touch nothing; a planned switchover and back, then a hang of
+// the primary, each under load through the proxy, report RTO and no lost acknowledged
+// write, in JSON and HTML.
 func TestDrill(t *testing.T) {
 	p := clusters(t, "opensearch2")
+	dropUserIndices(t, p)
 	s := defaults()
 	s.proxy = true
 	e := startEsdr(t, p, s)
@@ -73,6 +42,35 @@ func TestDrill(t *testing.T) {
 		}
 	})
 
+	t.Run("audit error not accepted: nothing touched", func(t *testing.T) {
+		mark := filepath.Join(t.TempDir(), "fault-ran")
+		rep, out, code := e.drillUnaccepted(t, "--scenario", "fault", "--index", "esdr-drill-unaudited",
+			"--fault-cmd", "touch "+mark, "--recover-cmd", "touch "+mark)
+		if code != 1 || !strings.Contains(out, "preconditions failed; nothing was touched") {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		if failed := failedChecks(rep); len(failed) != 1 || failed[0] != "esdr audit finds no error" {
+			t.Fatalf("failed checks %q, want only the audit's:\n%s", failed, out)
+		}
+		refusal, _, _ := strings.Cut(out, "{\n")
+		t.Logf("the refusal, as an operator reads it:\n%s", refusal)
+		for _, want := range []string{"live-masters-too-few on standby: fewer than three master-eligible nodes in the cluster",
+			"--accept-finding live-masters-too-few"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("the refusal does not say %q:\n%s", want, out)
+			}
+		}
+		if _, err := os.Stat(mark); !os.IsNotExist(err) {
+			t.Errorf("the fault or recover command ran (%v)", err)
+		}
+		if len(rep.Phases) != 0 || indexExists(t, p.primary.URLs()[0], "esdr-drill-unaudited") || indexExists(t, p.standby.URLs()[0], "esdr-drill-unaudited") {
+			t.Fatalf("a refused drill touched something: %+v", rep)
+		}
+		if st := e.status(); st.State.Epoch != 1 || st.State.Active != "primary" {
+			t.Fatalf("%s active at epoch %d after a refused drill", st.State.Active, st.State.Epoch)
+		}
+	})
+
 	t.Run("switchover and back", func(t *testing.T) {
 		html := filepath.Join(t.ArtifactDir(), "drill-switchover.html")
 		rep, out, code := e.drill(t, "--scenario", "switchover", "--html", html)
@@ -82,6 +80,9 @@ func TestDrill(t *testing.T) {
 		logDrill(t, rep)
 		if len(rep.Phases) != 2 || rep.Lost != 0 || len(rep.Acked) == 0 {
 			t.Fatalf("report: %+v", rep)
+		}
+		if len(rep.Accepted) != 1 || rep.Accepted[0].Code != oneNodeStandby || rep.Accepted[0].Subject != "standby" {
+			t.Errorf("accepted findings %+v, want the standby's %s alone", rep.Accepted, oneNodeStandby)
 		}
 		for i, want := range [][2]string{{"primary", "standby"}, {"standby", "primary"}} {
 			n := rep.Phases[i].Numbers
@@ -123,18 +124,6 @@ func TestDrill(t *testing.T) {
 	})
 }
 
-// logDrill logs a drill's numbers: a record of the run, not an assertion.
-func logDrill(t *testing.T, rep drillReport) {
-	t.Helper()
-	for _, p := range rep.Phases {
-		if n := p.Numbers; n != nil {
-			t.Logf("%s: RTO %.3fs (%s → %s), %d requests, %d failed reads, %d failed writes, %d acked, p50 %.1fms p99 %.1fms",
-				p.Name, n.RTOSeconds, n.Before, n.After, n.Requests, n.FailedReads, n.FailedWrites, n.AckedWrites, n.P50Millis, n.P99Millis)
-		}
-	}
-	t.Logf("proxy retries %v; acknowledged writes lost %d", rep.Retries, rep.Lost)
-}
-
 // TestDrillAgreesWithAnIndependentClient runs `esdr drill` on a hang of the primary while
 // another client, paced like the failover benchmark's (one read per 10 ms), reads through
 // the same proxy. The drill's RTO must be one that client's samples of the same fault
@@ -144,6 +133,7 @@ func logDrill(t *testing.T, rep drillReport) {
 // not a performance number.
 func TestDrillAgreesWithAnIndependentClient(t *testing.T) {
 	p := clusters(t, "opensearch2")
+	dropUserIndices(t, p)
 	s := defaults()
 	s.proxy = true
 	e := startEsdr(t, p, s)

@@ -24,7 +24,7 @@ func cliMarkdown(bench []runResult, cli []cliResult) string {
 	s.WriteString("every 3rd a write, 3 s warmup, 5 s settle after esdr moved traffic), against a fresh esdr with the\n")
 	s.WriteString("configuration above on the same pair, restored between runs as above:\n\n")
 	s.WriteString("```\nesdr drill --scenario fault --fault-cmd 'kill -9 -PGID1 -PGID2 -PGID3' \\\n")
-	s.WriteString("  --recover-cmd 'curl -fsS -m 170 -X POST http://127.0.0.1:HOOK/recover' \\\n")
+	s.WriteString("  --recover-cmd 'curl -fsS -m 170 -X POST http://127.0.0.1:HOOK/recover' --accept-finding live-masters-too-few \\\n")
 	s.WriteString("  --endpoint http://127.0.0.1:PROXY --addr http://127.0.0.1:ADMIN --index bench-drill-N --wait 3m --json --html drill.html\n```\n\n")
 	s.WriteString("The fault command kills every primary node's process group, as the benchmark's own kill does; the recover\n")
 	s.WriteString("command (run after the load) asks the benchmark to restart those nodes, so that the drill can verify the\n")

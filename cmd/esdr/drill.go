@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/esdr/esdr/internal/config"
 	"github.com/esdr/esdr/internal/drill"
-	"github.com/esdr/esdr/internal/esclient"
 )
 
 func init() {
@@ -20,14 +20,17 @@ func init() {
 	}
 }
 
-// runDrill checks preconditions through the admin API, runs the scenario while a paced
-// read/write load goes through the endpoint, and reports as text, JSON or HTML. It exits
-// 1 when a precondition fails (nothing touched), the drill could not complete, or an
-// acknowledged write was lost or could not be verified.
+// runDrill checks preconditions through the admin API and an audit of the clusters, runs
+// the scenario while a paced read/write load goes through the endpoint, and reports as
+// text, JSON or HTML. It exits 1 when a precondition fails (nothing touched), the drill
+// could not complete, or an acknowledged write was lost or could not be verified.
 func runDrill(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	o := newOpsFlags("drill", "--scenario switchover|fault --endpoint URL", stderr)
+	o := newOpsFlags("drill", "--scenario switchover|fault --endpoint URL [-c esdr.yaml] [--accept-finding CODE]...", stderr)
 	fs := o.fs
 	scenario := fs.String("scenario", "switchover", "switchover (planned, to a standby and back) or fault (--fault-cmd)")
+	configPath := fs.String("c", "", "esdr's configuration: reach the clusters with its credentials and TLS for the audit and the drill's index (default: the node URLs esdr reports, no credentials)")
+	var accept listFlag
+	fs.Var(&accept, "accept-finding", "an audit finding code of severity error to accept knowingly (repeat for more); every other error stops the drill")
 	endpoint := fs.String("endpoint", os.Getenv("ESDR_ENDPOINT"), "where applications send requests: esdr's proxy URL (env ESDR_ENDPOINT)")
 	target := fs.String("to", "", "standby to move to (default: a healthy one)")
 	faultCmd := fs.String("fault-cmd", "", "shell command that breaks the active cluster (fault scenario), e.g. 'bin/testbed kill --cluster primary'")
@@ -61,6 +64,15 @@ func runDrill(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *workers < 1 || *every <= 0 || *writeEvery < 0 || *wait <= 0 || *warmup < 0 || *settle < 0 {
 		problems = append(problems, "--workers, --every, --wait: want positive values; --write-every, --warmup, --settle: not negative")
 	}
+	codes, bad := acceptedCodes(accept)
+	problems = append(problems, bad...)
+	var reach clusterReach
+	if len(problems) == 0 && *configPath != "" {
+		var err error
+		if reach.cfg, err = config.Load(*configPath); err != nil {
+			problems = append(problems, "-c: "+err.Error())
+		}
+	}
 	if len(problems) > 0 {
 		fmt.Fprintf(stderr, "esdr drill: %s\n", strings.Join(problems, "; "))
 		return exitUsage
@@ -74,9 +86,7 @@ func runDrill(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		Target: *target, FaultCmd: *faultCmd, RecoverCmd: *recoverCmd,
 		Index: *index, Workers: *workers, Every: *every, WriteEvery: *writeEvery,
 		Warmup: *warmup, Settle: *settle, Timeout: *wait,
-		ES: func(nodes []string) (*esclient.Client, error) {
-			return esclient.New(nodes, esclient.Options{Timeout: 10 * time.Second})
-		},
+		ES: reach.es, Audit: reach.audit, Accept: codes,
 		Progress: progress,
 	}
 	rep, err := d.Run(ctx)

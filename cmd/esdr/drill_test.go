@@ -19,6 +19,11 @@ func TestDrillFlags(t *testing.T) {
 	}{
 		{"unknown scenario", []string{"--scenario", "meteor", "--endpoint", "http://x"}, exitUsage, `--scenario "meteor": want switchover or fault`},
 		{"fault without command", []string{"--scenario", "fault", "--endpoint", "http://x"}, exitUsage, "--fault-cmd: required for the fault scenario"},
+		{"accepting an unknown code", []string{"--accept-finding", "live-masters-too-few,masters-too-fw", "--endpoint", "http://x"}, exitUsage,
+			`--accept-finding "masters-too-fw": no such audit code; esdr audit --list-rules lists them`},
+		{"accepting a warning", []string{"--accept-finding", "health-yellow", "--endpoint", "http://x"}, exitUsage,
+			"--accept-finding health-yellow: a warning, which never stops a drill"},
+		{"unreadable configuration", []string{"-c", "/nonexistent/esdr.yaml", "--endpoint", "http://x"}, exitUsage, "-c: config: open /nonexistent/esdr.yaml"},
 		{"fault command on a switchover", []string{"--fault-cmd", "true", "--endpoint", "http://x"}, exitUsage, "apply to the fault scenario only"},
 		{"no endpoint", nil, exitUsage, "--endpoint: required"},
 		{"bad pacing", []string{"--endpoint", "http://x", "--workers", "0"}, exitUsage, "want positive values"},

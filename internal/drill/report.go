@@ -21,7 +21,9 @@ type Report struct {
 	Started  time.Time `json:"started"`
 	Finished time.Time `json:"finished"`
 	Checks   []Check   `json:"preconditions"`
-	Phases   []Phase   `json:"phases,omitempty"`
+	// Accepted are the audit's error findings the operator accepted (--accept-finding).
+	Accepted []AcceptedFinding `json:"accepted_findings,omitempty"`
+	Phases   []Phase           `json:"phases,omitempty"`
 	// Total covers every request of the drill.
 	Total *Numbers `json:"total,omitempty"`
 	// Retries are the proxy's retries during the drill, by reason (esdr_proxy_retries_total).
@@ -137,6 +139,12 @@ func (r *Report) WriteText(w io.Writer) {
 	fmt.Fprintln(w, "preconditions:")
 	for _, c := range r.Checks {
 		fmt.Fprintf(w, "  %-4s %s: %s\n", map[bool]string{true: "ok", false: "FAIL"}[c.OK], c.Name, c.Detail)
+	}
+	if len(r.Accepted) > 0 {
+		fmt.Fprintln(w, "audit findings accepted (--accept-finding), not fixed:")
+		for _, a := range r.Accepted {
+			fmt.Fprintf(w, "  %s on %s: %s\n", a.Code, a.Subject, a.Title)
+		}
 	}
 	for i, p := range r.Phases {
 		fmt.Fprintf(w, "phase %d: %s at %s\n", i+1, p.Name, since(r.Started, p.At))

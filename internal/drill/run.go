@@ -10,6 +10,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/esdr/esdr/internal/audit"
 	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/esclient"
@@ -50,6 +51,12 @@ type Drill struct {
 	Warmup, Settle, Timeout time.Duration
 	// ES reaches a cluster's nodes directly, to prepare the index and verify writes.
 	ES func(nodes []string) (*esclient.Client, error)
+	// Audit runs esdr audit's rules on the active cluster and the standby traffic is to
+	// move to (a zero target when none is up). nil fails the audit precondition: a
+	// drill is never vouched for by an audit that did not run.
+	Audit func(ctx context.Context, active, target control.ClusterStatus) (*audit.Report, error)
+	// Accept are the audit codes of severity error the operator accepts (--accept-finding).
+	Accept []audit.Code
 	// Progress receives one line per second while the load runs, and a line per step.
 	Progress io.Writer
 }
@@ -70,7 +77,7 @@ func (d *Drill) Run(ctx context.Context) (*Report, error) {
 	r.Checks = []Check{{Name: "esdr's admin API answers", OK: true, Detail: fmt.Sprintf("revision %d", st.Revision)}}
 	checks, target := Precheck(st, d.Scenario, d.Target)
 	r.Checks = append(r.Checks, checks...)
-	r.Checks = append(r.Checks, d.checkEndpoint(ctx))
+	r.Checks = append(r.Checks, d.checkAudit(ctx, r, st, target), d.checkEndpoint(ctx))
 	if !Passed(r.Checks) {
 		return r, ErrPreconditions
 	}
@@ -104,6 +111,7 @@ func (d *Drill) Run(ctx context.Context) (*Report, error) {
 	<-progressDone
 	r.mark(d.Progress, "load stopped: %d requests", len(r.Samples))
 	if d.RecoverCmd != "" {
+		r.mark(d.Progress, "recover command started: %s", d.RecoverCmd)
 		out, err := runShell(ctx, d.RecoverCmd, d.Timeout)
 		r.mark(d.Progress, "recover command done (%s): %s", errText(err), out)
 	}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/esdr/esdr/internal/audit"
+	"github.com/esdr/esdr/internal/config"
+	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/esclient"
+)
+
+// drillAuditTimeout bounds each request of the drill's audit to a node, as esdr audit's
+// default --timeout does.
+const drillAuditTimeout = 10 * time.Second
+
+// acceptedCodes checks --accept-finding: each must be an audit code of severity error,
+// the only ones that stop a drill. Naming a code that does not exist or cannot stop a
+// drill is refused, so that a typo never reads as an acceptance.
+func acceptedCodes(names []string) ([]audit.Code, []string) {
+	var codes []audit.Code
+	var problems []string
+	for _, n := range names {
+		r, ok := audit.Catalogue[audit.Code(n)]
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("--accept-finding %q: no such audit code; esdr audit --list-rules lists them", n))
+		case r.Severity != audit.Error:
+			problems = append(problems, fmt.Sprintf("--accept-finding %s: a %s, which never stops a drill; only error codes need accepting", n, r.Severity))
+		default:
+			codes = append(codes, audit.Code(n))
+		}
+	}
+	return codes, problems
+}
+
+// clusterReach is how the drill reaches clusters directly, for its audit and for its
+// index: with esdr's configuration (-c) as esdr reaches them (node URLs, credentials,
+// TLS); without it, at the node URLs esdr's status reports and without credentials,
+// which is enough for a test bed (a secured cluster then shows up in the audit as
+// unreachable, and -c is the fix).
+type clusterReach struct {
+	cfg *config.Config // nil without -c
+}
+
+// options returns the node URLs and client options for a cluster esdr reports.
+func (c clusterReach) options(cs control.ClusterStatus, timeout time.Duration) ([]string, esclient.Options, error) {
+	if c.cfg == nil {
+		return cs.Nodes, esclient.Options{Timeout: timeout}, nil
+	}
+	i := slices.IndexFunc(c.cfg.Clusters, func(cl config.ClusterConfig) bool { return cl.Name == cs.Name })
+	if i < 0 {
+		return nil, esclient.Options{}, fmt.Errorf("esdr reports cluster %q, which -c does not configure: give -c the configuration esdr runs with", cs.Name)
+	}
+	cl := c.cfg.Clusters[i]
+	return cl.Nodes, configuredOptions(cl, timeout), nil
+}
+
+func configuredOptions(cl config.ClusterConfig, timeout time.Duration) esclient.Options {
+	return esclient.Options{Username: cl.Auth.Username, Password: cl.Auth.Password.Reveal(), APIKey: cl.Auth.APIKey.Reveal(),
+		CAFile: cl.TLS.CAFile, InsecureSkipVerify: cl.TLS.InsecureSkipVerify, Timeout: timeout}
+}
+
+// audit runs esdr audit's rules on the drill's clusters: the active one as the primary
+// and the target as the standby (live rules on both, then parity), or the active one
+// alone when no standby is up.
+func (c clusterReach) audit(ctx context.Context, active, target control.ClusterStatus) (*audit.Report, error) {
+	opts := audit.Options{Env: os.LookupEnv, Now: time.Now()}
+	t := func(cs control.ClusterStatus) (*audit.Target, error) {
+		nodes, o, err := c.options(cs, drillAuditTimeout)
+		if err != nil {
+			return nil, err
+		}
+		return &audit.Target{Name: cs.Name, URLs: nodes, Options: o}, nil
+	}
+	p, err := t(active)
+	if err != nil {
+		return nil, err
+	}
+	if target.Name == "" {
+		opts.Cluster = p
+		return audit.Run(ctx, opts), nil
+	}
+	s, err := t(target)
+	if err != nil {
+		return nil, err
+	}
+	opts.Primary, opts.Standby = p, s
+	return audit.Run(ctx, opts), nil
+}
+
+// es reaches a cluster's nodes, given as esdr's status lists them, to prepare the drill's
+// index and verify its writes; with -c, with the credentials of the cluster configured
+// with those nodes.
+func (c clusterReach) es(nodes []string) (*esclient.Client, error) {
+	o := esclient.Options{Timeout: 10 * time.Second}
+	if c.cfg != nil {
+		for _, cl := range c.cfg.Clusters {
+			if slices.Equal(cl.Nodes, nodes) {
+				o = configuredOptions(cl, o.Timeout)
+			}
+		}
+	}
+	return esclient.New(nodes, o)
+}
