@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -27,10 +28,15 @@ func init() {
 func runDrill(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o := newOpsFlags("drill", "--scenario switchover|fault --endpoint URL [-c esdr.yaml] [--accept-finding CODE]...", stderr)
 	fs := o.fs
-	scenario := fs.String("scenario", "switchover", "switchover (planned, to a standby and back) or fault (--fault-cmd)")
+	scenario := fs.String("scenario", "switchover", "switchover (planned, to a standby and back) or fault (--fault-cmd, or --fault on a test bed)")
 	configPath := fs.String("c", "", "esdr's configuration: reach the clusters with its credentials and TLS for the audit and the drill's index (default: the node URLs esdr reports, no credentials)")
 	var accept listFlag
 	fs.Var(&accept, "accept-finding", "an audit finding code of severity error to accept knowingly (repeat for more); every other error stops the drill")
+	var ff faultFlags
+	fs.StringVar(&ff.fault, "fault", "", "test-bed fault preset: kill, hang or partition of --testbed-cluster, recovered after the load (start, resume, heal)")
+	fs.StringVar(&ff.cluster, "testbed-cluster", "", "with --fault: the test-bed cluster to break, as testbed status names it")
+	fs.StringVar(&ff.bin, "testbed", "", "with --fault: the testbed binary (default: beside esdr, else on PATH)")
+	fs.StringVar(&ff.dir, "testbed-dir", "", "with --fault: the test bed's state folder (default: testbed's own, $ESDR_TESTBED_DIR or .testbed)")
 	endpoint := fs.String("endpoint", os.Getenv("ESDR_ENDPOINT"), "where applications send requests: esdr's proxy URL (env ESDR_ENDPOINT)")
 	target := fs.String("to", "", "standby to move to (default: a healthy one)")
 	faultCmd := fs.String("fault-cmd", "", "shell command that breaks the active cluster (fault scenario), e.g. 'bin/testbed kill --cluster primary'")
@@ -48,12 +54,17 @@ func runDrill(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return code
 	}
 	sc := drill.Scenario(*scenario)
-	var problems []string
+	scenarioSet := false
+	fs.Visit(func(f *flag.Flag) { scenarioSet = scenarioSet || f.Name == "scenario" })
+	problems := ff.problems(scenarioSet, *scenario, *faultCmd, *recoverCmd)
+	if ff.fault != "" {
+		sc = drill.ScenarioFault
+	}
 	if sc != drill.ScenarioSwitchover && sc != drill.ScenarioFault {
 		problems = append(problems, fmt.Sprintf("--scenario %q: want switchover or fault", *scenario))
 	}
-	if sc == drill.ScenarioFault && *faultCmd == "" {
-		problems = append(problems, "--fault-cmd: required for the fault scenario")
+	if sc == drill.ScenarioFault && *faultCmd == "" && ff.fault == "" {
+		problems = append(problems, "--fault-cmd (or --fault on a test bed): required for the fault scenario")
 	}
 	if sc == drill.ScenarioSwitchover && (*faultCmd != "" || *recoverCmd != "") {
 		problems = append(problems, "--fault-cmd and --recover-cmd apply to the fault scenario only")
@@ -66,6 +77,12 @@ func runDrill(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	codes, bad := acceptedCodes(accept)
 	problems = append(problems, bad...)
+	if len(problems) == 0 && ff.fault != "" {
+		var err error
+		if *faultCmd, *recoverCmd, err = ff.expand(); err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
 	var reach clusterReach
 	if len(problems) == 0 && *configPath != "" {
 		var err error

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -18,7 +20,14 @@ func TestDrillFlags(t *testing.T) {
 		want string
 	}{
 		{"unknown scenario", []string{"--scenario", "meteor", "--endpoint", "http://x"}, exitUsage, `--scenario "meteor": want switchover or fault`},
-		{"fault without command", []string{"--scenario", "fault", "--endpoint", "http://x"}, exitUsage, "--fault-cmd: required for the fault scenario"},
+		{"fault without command", []string{"--scenario", "fault", "--endpoint", "http://x"}, exitUsage, "--fault-cmd (or --fault on a test bed): required for the fault scenario"},
+		{"unknown preset", []string{"--fault", "meteor", "--testbed-cluster", "primary", "--endpoint", "http://x"}, exitUsage, `--fault "meteor": want kill, hang or partition`},
+		{"preset without a cluster", []string{"--fault", "kill", "--endpoint", "http://x"}, exitUsage, "--testbed-cluster: required with --fault"},
+		{"preset and a fault command", []string{"--fault", "hang", "--testbed-cluster", "primary", "--recover-cmd", "true", "--endpoint", "http://x"}, exitUsage,
+			"--fault and --fault-cmd/--recover-cmd: give one"},
+		{"preset on a switchover", []string{"--scenario", "switchover", "--fault", "partition", "--testbed-cluster", "primary", "--endpoint", "http://x"}, exitUsage,
+			"--fault runs the fault scenario: drop --scenario switchover"},
+		{"test-bed flags without a preset", []string{"--testbed-cluster", "primary", "--endpoint", "http://x"}, exitUsage, "apply to --fault only"},
 		{"accepting an unknown code", []string{"--accept-finding", "live-masters-too-few,masters-too-fw", "--endpoint", "http://x"}, exitUsage,
 			`--accept-finding "masters-too-fw": no such audit code; esdr audit --list-rules lists them`},
 		{"accepting a warning", []string{"--accept-finding", "health-yellow", "--endpoint", "http://x"}, exitUsage,
@@ -55,4 +64,51 @@ func TestDrillFlags(t *testing.T) {
 			t.Fatalf("stdout %s (%v)", stdout.String(), err)
 		}
 	})
+}
+
+// TestDrillPresets: --fault expands to the test bed's commands and their recovery, quoted
+// for the shell that runs them.
+func TestDrillPresets(t *testing.T) {
+	cases := []struct {
+		fault, dir       string
+		breaks, recovers string
+	}{
+		{"kill", "", "/opt/esdr/bin/testbed kill --cluster primary", "/opt/esdr/bin/testbed start --cluster primary"},
+		{"hang", "", "/opt/esdr/bin/testbed pause --cluster primary", "/opt/esdr/bin/testbed resume --cluster primary"},
+		{"partition", "/tmp/a bed", "/opt/esdr/bin/testbed partition --cluster primary --dir '/tmp/a bed'",
+			"/opt/esdr/bin/testbed heal --cluster primary --dir '/tmp/a bed'"},
+	}
+	for _, c := range cases {
+		t.Run(c.fault, func(t *testing.T) {
+			f := faultFlags{fault: c.fault, cluster: "primary", bin: "/opt/esdr/bin/testbed", dir: c.dir}
+			breaks, recovers, err := f.expand()
+			if err != nil || breaks != c.breaks || recovers != c.recovers {
+				t.Fatalf("expand = %q, %q, %v; want %q, %q", breaks, recovers, err, c.breaks, c.recovers)
+			}
+		})
+	}
+	if got := shellQuote("it's"); got != `'it'\''s'` {
+		t.Errorf("shellQuote = %s", got)
+	}
+}
+
+// TestDrillPresetRefusedTouchesNothing: a preset drill whose preconditions fail never
+// runs the test bed's command. The testbed here is a script that leaves a mark.
+func TestDrillPresetRefusedTouchesNothing(t *testing.T) {
+	dir := t.TempDir()
+	mark := filepath.Join(dir, "ran")
+	bin := filepath.Join(dir, "testbed")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\necho \"$@\" >> "+mark+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"drill", "--fault", "kill", "--testbed-cluster", "primary", "--testbed", bin,
+		"--endpoint", "http://127.0.0.1:1", "--addr", "http://127.0.0.1:1"}, &stdout, &stderr)
+	if code != exitFail || !strings.Contains(stderr.String(), "preconditions failed; nothing was touched") {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+	}
+	if _, err := os.Stat(mark); !os.IsNotExist(err) {
+		b, _ := os.ReadFile(mark)
+		t.Fatalf("the test bed's command ran: %s", b)
+	}
 }
