@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/esdr/esdr/internal/esclient"
@@ -53,7 +52,8 @@ func (s ClusterSpec) Validate() error {
 //
 //   - healthy: green, every minimum met, and as many nodes as the most seen so far;
 //   - degraded: an accepted status other than green, or fewer nodes than the most this
-//     check has seen while still at or above the minimums (a node lost, cluster serving);
+//     check has seen while still at or above the minimums (a node lost, cluster serving),
+//     until it has been green at the smaller size for ShrinkAcceptedAfter;
 //   - red: a status not accepted, below a minimum, or no elected master (HTTP 503
 //     master_not_discovered_exception: the cluster answers but cannot serve);
 //   - unreachable, timeout, bad_response: from esclient.Classify over all nodes.
@@ -68,11 +68,11 @@ func NewClusterCheck(c healthClient, spec ClusterSpec) (Check, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	var maxSeen atomic.Int64
+	var size clusterSize
 	return func(ctx context.Context) Result {
 		start := time.Now()
 		h, err := healthOfAny(ctx, c)
-		r := classifyHealth(spec, h, err, &maxSeen)
+		r := classifyHealth(spec, h, err, &size, start)
 		r.Latency = time.Since(start)
 		return r
 	}, nil
@@ -102,7 +102,7 @@ func healthOfAny(ctx context.Context, c healthClient) (*esclient.Health, error) 
 }
 
 // classifyHealth maps one health answer (or the error of all nodes) to a Result.
-func classifyHealth(spec ClusterSpec, h *esclient.Health, err error, maxSeen *atomic.Int64) Result {
+func classifyHealth(spec ClusterSpec, h *esclient.Health, err error, size *clusterSize, now time.Time) Result {
 	if err != nil {
 		if esclient.IsNoMaster(err) {
 			k := health.KindRed
@@ -113,11 +113,7 @@ func classifyHealth(spec ClusterSpec, h *esclient.Health, err error, maxSeen *at
 		}
 		return Result{Kind: esclient.Classify(err), Detail: err.Error(), Node: nodeOf(err)}
 	}
-	seen := maxSeen.Load()
-	if int64(h.NumberOfNodes) > seen {
-		maxSeen.Store(int64(h.NumberOfNodes))
-		seen = int64(h.NumberOfNodes)
-	}
+	seen := size.observe(h.NumberOfNodes, h.Status == "green", now)
 	detail := fmt.Sprintf("status %s, %d nodes (%d data), %.1f%% shards active via %s",
 		h.Status, h.NumberOfNodes, h.NumberOfDataNodes, h.ActiveShardsPercent, h.Node)
 	r := Result{Kind: health.KindHealthy, Node: h.Node}
@@ -131,7 +127,7 @@ func classifyHealth(spec ClusterSpec, h *esclient.Health, err error, maxSeen *at
 		why = append(why, fmt.Sprintf("below minimum of %d nodes (%d data)", spec.MinNodes, spec.MinDataNodes))
 	case h.Status != "green":
 		r.Kind = health.KindDegraded
-	case int64(h.NumberOfNodes) < seen:
+	case h.NumberOfNodes < seen:
 		r.Kind = health.KindDegraded
 		why = append(why, fmt.Sprintf("%d nodes seen before", seen))
 	}
