@@ -76,7 +76,8 @@ func TestBadInput(t *testing.T) {
 }
 
 // TestUpStatusKillDown drives the built binary: a detached 3-node opensearch2 cluster
-// comes up, is reported, loses a node, and goes down leaving no process and no data.
+// comes up, is reported, loses a node, gets it back with start --cluster, and goes down
+// leaving no process and no data.
 func TestUpStatusKillDown(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real nodes; skipped under -short")
@@ -129,6 +130,18 @@ func TestUpStatusKillDown(t *testing.T) {
 	if up, _ := testbed.Listening(strings.TrimPrefix(victim.HTTP, "http://"), time.Second); up {
 		t.Fatalf("killed node %s still accepts connections", victim.Name)
 	}
+	// start without --node: every stopped node, back in the formed cluster (the recovery
+	// of esdr drill --fault kill).
+	if _, err := tb("start", "--cluster", "cli"); err != nil {
+		t.Fatal(err)
+	}
+	st = readStatus(t, tb)
+	for _, n := range st.Clusters[0].Nodes {
+		if n.State != testbed.Running {
+			t.Fatalf("node after start --cluster: %+v", n)
+		}
+	}
+	pids = append(pids, st.Clusters[0].Nodes[2].PID)
 
 	if _, err := tb("down"); err != nil {
 		t.Fatal(err)
