@@ -80,3 +80,31 @@ func Prepare(ctx context.Context, es *esclient.Client, index string, replicas in
 	}
 	return nil
 }
+
+// verify returns which ids the cluster of nodes lacks, or why it could not tell.
+func (d *Drill) verify(ctx context.Context, nodes []string, ids []string) ([]string, string) {
+	if len(nodes) == 0 {
+		return nil, "not a configured cluster"
+	}
+	es, err := d.ES(nodes)
+	if err == nil {
+		err = WaitIndex(ctx, es, d.Index, "60s")
+	}
+	if err != nil {
+		return nil, err.Error()
+	}
+	missing, err := Missing(ctx, es, d.Index, ids)
+	if err != nil {
+		return nil, err.Error()
+	}
+	return missing, ""
+}
+
+// prepare creates the drill index on the cluster of nodes.
+func (d *Drill) prepare(ctx context.Context, nodes []string) error {
+	es, err := d.ES(nodes)
+	if err != nil {
+		return err
+	}
+	return Prepare(ctx, es, d.Index, min(1, len(nodes)-1))
+}
