@@ -19,7 +19,12 @@ rie_module=github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-r
 rie_version=v0.0.0-20261030222936-bef5c4ba774d
 bin=$root/.cache/bin
 
-if ! [[ -x $venv/bin/moto_server && -f $venv/.stamp && $(cat "$venv/.stamp") == "$moto_spec" ]]; then
+# A venv is bound to its path (its scripts' #! lines name its python) and to the python
+# it was made from: the stamp records both the spec and the path, and the interpreter must
+# still run, so a venv copied from another checkout or left by a removed python is rebuilt.
+stamp="$moto_spec $venv"
+if ! [[ -x $venv/bin/moto_server && -f $venv/.stamp && $(cat "$venv/.stamp") == "$stamp" ]] ||
+	! "$venv/bin/python3" -c '' 2>/dev/null; then
 	echo "install-peers: installing $moto_spec into $venv"
 	rm -rf "$venv"
 	python3 -m venv "$venv"
@@ -28,7 +33,7 @@ if ! [[ -x $venv/bin/moto_server && -f $venv/.stamp && $(cat "$venv/.stamp") == 
 		echo "install-peers: pip failed to install $moto_spec" >&2
 		exit 1
 	fi
-	echo "$moto_spec" >"$venv/.stamp"
+	echo "$stamp" >"$venv/.stamp"
 fi
 
 if ! [[ -x $venv/bin/cfn-lint ]]; then
