@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -75,11 +76,18 @@ func Prepare(ctx context.Context, es *esclient.Client, index string, replicas in
 	if err != nil {
 		return fmt.Errorf("drill: prepare %s: %w", index, err)
 	}
+	if status == http.StatusForbidden && bytes.Contains(resp, []byte("cluster_block_exception")) {
+		return fmt.Errorf("%w: prepare %s: HTTP %d: %s", ErrReadOnly, index, status, resp)
+	}
 	if status != http.StatusOK && !bytes.Contains(resp, []byte("resource_already_exists")) {
 		return fmt.Errorf("drill: prepare %s: HTTP %d: %s", index, status, resp)
 	}
 	return nil
 }
+
+// ErrReadOnly is Prepare on a cluster with a write block: the standby esdr fenced when
+// traffic last left it, which stays read-only until esdr makes it active again.
+var ErrReadOnly = errors.New("drill: the cluster is read-only")
 
 // verify returns which ids the cluster of nodes lacks, or why it could not tell.
 func (d *Drill) verify(ctx context.Context, nodes []string, ids []string) ([]string, string) {
