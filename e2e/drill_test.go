@@ -105,9 +105,15 @@ func TestDrill(t *testing.T) {
 		}
 		t.Cleanup(func() { _ = p.primary.Resume() })
 		pidList := strings.Join(pids, " ")
-		rep, out, code := e.drill(t, "--scenario", "fault", "--fault-cmd", "kill -STOP "+pidList, "--recover-cmd", "kill -CONT "+pidList)
+		// A new index: the standby, fenced by the switchover back, cannot create it
+		// beforehand; the drill goes on, and the first write after the failover does.
+		rep, out, code := e.drill(t, "--scenario", "fault", "--index", "esdr-drill-fenced",
+			"--fault-cmd", "kill -STOP "+pidList, "--recover-cmd", "kill -CONT "+pidList)
 		if code != 0 {
 			t.Fatalf("exit %d:\n%s", code, out)
+		}
+		if !strings.Contains(out, "index esdr-drill-fenced not created on standby beforehand: it is read-only (fenced)") {
+			t.Errorf("the drill does not say it skipped the fenced standby:\n%s", out)
 		}
 		logDrill(t, rep)
 		if len(rep.Phases) != 1 || rep.Lost != 0 {
