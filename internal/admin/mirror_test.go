@@ -2,12 +2,9 @@ package admin_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/esdr/esdr/internal/admin"
 )
@@ -32,28 +29,12 @@ func (m *mirrorCtl) CompareCounts(_ context.Context, to, pattern string) (admin.
 	return admin.CountComparison{Active: "east", Target: to, Pattern: pattern, Indices: []admin.IndexCount{ic}, Differ: []admin.IndexCount{ic}}, nil
 }
 
-func serveCtl(t *testing.T, ctl admin.Controller) string {
-	t.Helper()
-	srv, err := admin.New(admin.Config{Listen: "127.0.0.1:0", Token: testToken}, ctl, prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return "http://" + srv.Addr()
-}
-
 // TestMirrorRoutes: resync mutates, so it needs the token; the count comparison is a
 // read; a refusal is 409 with its code; a controller without mirror mode answers 409
 // mirror_off; a bad body is 400.
 func TestMirrorRoutes(t *testing.T) {
 	ctl := &mirrorCtl{}
-	url := serveCtl(t, ctl)
+	url := serve(t, ctl)
 	bearer := "Bearer " + testToken
 	cases := []struct {
 		name, method, path, auth, body string
@@ -81,7 +62,7 @@ func TestMirrorRoutes(t *testing.T) {
 	if len(ctl.resynced) != 1 || ctl.resynced[0] != "west" {
 		t.Errorf("resynced %q, want west once", ctl.resynced)
 	}
-	off := serveCtl(t, &fakeCtl{})
+	off := serve(t, &fakeCtl{})
 	if res, body := do(t, http.MethodGet, off+"/v1/mirror/counts?to=west", "", ""); res.StatusCode != 409 || !strings.Contains(body, "mirror_off") {
 		t.Errorf("without mirror mode: HTTP %d %s", res.StatusCode, body)
 	}
