@@ -107,6 +107,11 @@ func (d *demo) verify(ctx context.Context, r *result, es map[string]*esclient.Cl
 		if c == nil {
 			return fmt.Errorf("%d writes acknowledged by an unknown cluster %q", len(ids), cluster)
 		}
+		// A restarted cluster has formed before its shards are assigned again: wait for
+		// the index, or _mget answers no_shard_available_action_exception.
+		if err := drill.WaitIndex(ctx, c, index, "60s"); err != nil {
+			return err
+		}
 		missing, err := drill.Missing(ctx, c, index, ids)
 		if err != nil {
 			return err
