@@ -127,21 +127,7 @@ targets:
 	if ep.Cluster != "standby" || ep.Epoch != 2 || kv.Kvs[0].Version != 1 {
 		t.Fatalf("etcd key = %s (version %d), want standby at epoch 2 written once", kv.Kvs[0].Value, kv.Kvs[0].Version)
 	}
-	states := hap.Command(t, "show servers state es")
-	for _, line := range strings.Split(states, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 7 || f[0] == "#" {
-			continue
-		}
-		// srv_admin_state bit 0x01 is maintenance forced through the runtime API (0x04,
-		// "disabled" in the configuration, stays set once a server is readied).
-		name, admin := f[3], f[6]
-		bits, _ := strconv.Atoi(admin)
-		inMaint := bits&1 != 0
-		if wantMaint := name != sb.Name; inMaint != wantMaint || (!wantMaint && f[5] != "2") {
-			t.Errorf("haproxy server %s admin state %s, want maint=%v\n%s", name, admin, wantMaint, states)
-		}
-	}
+	checkHAProxyServes(t, hap, sb.Name)
 	if got := recordValue(t, motoURL, zoneID, "es.example.com.", r53types.RRTypeCname); strings.TrimSuffix(got, ".") != "standby.example.net" {
 		t.Errorf("route53 record = %q, want standby.example.net", got)
 	}
@@ -161,6 +147,55 @@ targets:
 	e.eventually("esdr/ClusterHealthy in CloudWatch", 30*time.Second, func() bool {
 		return publishedClusters(t, motoURL) >= 2
 	})
+
+	// HAProxy reloaded, its runtime server states lost (here: set back by hand): esdr
+	// reapply points it at the active cluster again, and leaves the etcd key, which is
+	// right, unwritten.
+	for _, n := range p.primary.Nodes {
+		hap.Command(t, "set server es/"+n.Name+" state ready")
+	}
+	hap.Command(t, "set server es/"+sb.Name+" state maint")
+	if len(haproxyMismatches(t, hap, sb.Name)) == 0 {
+		t.Fatal("setting HAProxy's servers by hand changed nothing: the reapply check below would prove nothing")
+	}
+	if out, code := e.cli("reapply"); code != 0 || !strings.Contains(out, "target haproxy:es: points at the active cluster") {
+		t.Fatalf("esdr reapply: exit %d\n%s", code, out)
+	}
+	checkHAProxyServes(t, hap, sb.Name)
+	if kv, err := cli.Get(context.Background(), "/esdr/active"); err != nil || len(kv.Kvs) != 1 || kv.Kvs[0].Version != 1 {
+		t.Errorf("etcd key after reapply: %v %v, want still written once", kv, err)
+	}
+}
+
+// checkHAProxyServes checks backend es in HAProxy's own view: server active ready, every
+// other server in maintenance set through the runtime API.
+func checkHAProxyServes(t *testing.T, hap peers.HAProxy, active string) {
+	t.Helper()
+	for _, m := range haproxyMismatches(t, hap, active) {
+		t.Error(m)
+	}
+}
+
+// haproxyMismatches lists how backend es differs from serving active alone.
+func haproxyMismatches(t *testing.T, hap peers.HAProxy, active string) []string {
+	t.Helper()
+	var out []string
+	states := hap.Command(t, "show servers state es")
+	for _, line := range strings.Split(states, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 7 || f[0] == "#" {
+			continue
+		}
+		// srv_admin_state bit 0x01 is maintenance forced through the runtime API (0x04,
+		// "disabled" in the configuration, stays set once a server is readied).
+		name, admin := f[3], f[6]
+		bits, _ := strconv.Atoi(admin)
+		inMaint := bits&1 != 0
+		if wantMaint := name != active; inMaint != wantMaint || (!wantMaint && f[5] != "2") {
+			out = append(out, fmt.Sprintf("haproxy server %s admin state %s, want maint=%v\n%s", name, admin, wantMaint, states))
+		}
+	}
+	return out
 }
 
 // publishedClusters counts the clusters CloudWatch (moto) has esdr/ClusterHealthy for.

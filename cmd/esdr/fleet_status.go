@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/fleet"
@@ -88,9 +89,23 @@ func (c fleetController) Command(ctx context.Context, cmd decide.Command) (decid
 	if t := c.d.current(); t != nil {
 		return t.loop.Command(ctx, cmd)
 	}
+	return decide.Decision{}, c.notLeading(ctx, string(cmd.Kind))
+}
+
+// Reapply points every traffic target at the active cluster again, on the leader only:
+// it alone acts.
+func (c fleetController) Reapply(ctx context.Context, by string) ([]admin.TargetResult, error) {
+	if t := c.d.current(); t != nil {
+		return reapply(ctx, t.ex, by)
+	}
+	return nil, &admin.RefusedError{Code: "not_leader", Reason: c.notLeading(ctx, "reapply").Error()}
+}
+
+// notLeading says that this member does not lead, and where the leader's admin API is.
+func (c fleetController) notLeading(ctx context.Context, what string) error {
 	leader, err := c.d.member.Leader(ctx)
 	if err != nil {
-		return decide.Decision{}, fmt.Errorf("fleet: no member leads now (%v); retry once one does (esdr status shows the leader)", err)
+		return fmt.Errorf("fleet: no member leads now (%v); retry once one does (esdr status shows the leader)", err)
 	}
 	where := ""
 	if ms, err := c.d.member.Members(ctx); err == nil {
@@ -100,7 +115,7 @@ func (c fleetController) Command(ctx context.Context, cmd decide.Command) (decid
 			}
 		}
 	}
-	return decide.Decision{}, fmt.Errorf("fleet: this member (%s) does not lead; send %s to the leader %s%s", c.d.cfg.Fleet.Name, cmd.Kind, leader, where)
+	return fmt.Errorf("fleet: this member (%s) does not lead; send %s to the leader %s%s", c.d.cfg.Fleet.Name, what, leader, where)
 }
 
 // adminURL is the admin API's URL as other members should use it: an unspecified host

@@ -169,20 +169,6 @@ func (s *mirrorSetup) register(reg prometheus.Registerer) error {
 		Stopped: func() bool { return s.stoppedFor() != "" }})
 }
 
-// mirrorController is the admin API's controller with the mirror section in the status.
-type mirrorController struct {
-	*control.Loop
-	s *mirrorSetup
-}
-
-func (c mirrorController) Status(ctx context.Context) (control.Status, error) {
-	st, err := c.Loop.Status(ctx)
-	if err == nil {
-		st.Mirror = c.s.status()
-	}
-	return st, err
-}
-
 // printMirror prints the mirror section of esdr status.
 func printMirror(w io.Writer, m *control.MirrorStatus) {
 	if m == nil {

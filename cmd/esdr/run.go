@@ -157,20 +157,20 @@ func (d *daemon) assemble(cfg *config.Config, reg *prometheus.Registry, m *metri
 	if err != nil {
 		return err
 	}
-	var ctl admin.Controller = loop
+	ctl := daemonController{Loop: loop, ex: ex}
 	if cfg.Mirror.On() {
 		if d.mirror, err = openMirror(cfg, loop, reg, log); err != nil {
 			return err
 		}
 		d.closers = append(d.closers, d.mirror)
 		d.mirror.fences = ex
-		ctl, lags.s = mirrorController{loop, d.mirror}, d.mirror
+		ctl.mirror, lags.s = d.mirror, d.mirror
 	}
 	if cfg.SnapshotSync.On() {
 		if d.snap, err = openSnapshot(cfg, reg, log); err != nil {
 			return err
 		}
-		ctl = snapshotController{ctl, d.snap}
+		ctl.snap = d.snap
 	}
 	adm, err := admin.New(admin.Config{Listen: cfg.Admin.Listen, Token: cfg.Admin.Token.Reveal()}, ctl, reg, log)
 	if err == nil {

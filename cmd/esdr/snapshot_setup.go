@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/config"
 	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/esclient"
@@ -193,21 +192,6 @@ func (s *snapshotSetup) status() *control.SnapshotStatus {
 	out.Paused = s.paused
 	s.mu.Unlock()
 	return out
-}
-
-// snapshotController is the admin API's controller with the snapshot section in the
-// status; it wraps the loop or the mirror's controller.
-type snapshotController struct {
-	admin.Controller
-	s *snapshotSetup
-}
-
-func (c snapshotController) Status(ctx context.Context) (control.Status, error) {
-	st, err := c.Controller.Status(ctx)
-	if err == nil {
-		st.Snapshot = c.s.status()
-	}
-	return st, err
 }
 
 // printSnapshot prints the snapshot section of esdr status.

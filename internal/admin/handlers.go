@@ -57,6 +57,7 @@ func (s *Server) routes(g prometheus.Gatherer) http.Handler {
 		"/v1/resume":        {http.MethodPost, true, s.handleCommand(decide.CmdResume)},
 		"/v1/ack":           {http.MethodPost, true, s.handleCommand(decide.CmdAck)},
 		"/v1/mirror/resync": {http.MethodPost, true, s.handleResync},
+		"/v1/reapply":       {http.MethodPost, true, s.handleReapply},
 		"/v1/mirror/counts": {http.MethodGet, false, s.handleCompare},
 		"/metrics":          {http.MethodGet, false, metrics.ServeHTTP},
 		"/healthz":          {http.MethodGet, false, handleHealthz},

@@ -24,12 +24,16 @@ func (m *mirrorCtl) Resync(_ context.Context, to string) (admin.ResyncAnswer, er
 	return admin.ResyncAnswer{Cluster: to, Pending: 12}, nil
 }
 
+func (m *mirrorCtl) Reapply(_ context.Context, by string) ([]admin.TargetResult, error) {
+	return []admin.TargetResult{{Target: "route53:" + by}, {Target: "haproxy", Error: "socket refused"}}, nil
+}
+
 func (m *mirrorCtl) CompareCounts(_ context.Context, to, pattern string) (admin.CountComparison, error) {
 	ic := admin.IndexCount{Index: "orders", Active: 5, Target: 4}
 	return admin.CountComparison{Active: "east", Target: to, Pattern: pattern, Indices: []admin.IndexCount{ic}, Differ: []admin.IndexCount{ic}}, nil
 }
 
-// TestMirrorRoutes: resync mutates, so it needs the token; the count comparison is a
+// TestMirrorRoutes: resync and reapply mutate, so it needs the token; the count comparison is a
 // read; a refusal is 409 with its code; a controller without mirror mode answers 409
 // mirror_off; a bad body is 400.
 func TestMirrorRoutes(t *testing.T) {
@@ -50,6 +54,10 @@ func TestMirrorRoutes(t *testing.T) {
 		{"resync by GET", "GET", "/v1/mirror/resync", bearer, "", 405, "use POST"},
 		{"counts without a token", "GET", "/v1/mirror/counts?to=west&index=ord*", "", "", 200, `"pattern": "ord*"`},
 		{"counts without to", "GET", "/v1/mirror/counts", "", "", 400, "want ?to="},
+		{"reapply without a token", "POST", "/v1/reapply", "", "", 401, "missing bearer token"},
+		{"reapply", "POST", "/v1/reapply", bearer, `{"by":"ops"}`, 200, `"target": "route53:ops"`},
+		{"reapply without a body", "POST", "/v1/reapply", bearer, "", 200, `"error": "socket refused"`},
+		{"reapply with a bad body", "POST", "/v1/reapply", bearer, `{"x":1}`, 400, "bad_request"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -65,5 +73,8 @@ func TestMirrorRoutes(t *testing.T) {
 	off := serve(t, &fakeCtl{})
 	if res, body := do(t, http.MethodGet, off+"/v1/mirror/counts?to=west", "", ""); res.StatusCode != 409 || !strings.Contains(body, "mirror_off") {
 		t.Errorf("without mirror mode: HTTP %d %s", res.StatusCode, body)
+	}
+	if res, body := do(t, http.MethodPost, off+"/v1/reapply", "Bearer "+testToken, ""); res.StatusCode != 409 || !strings.Contains(body, "cannot_reapply") {
+		t.Errorf("reapply on a controller that cannot: HTTP %d %s", res.StatusCode, body)
 	}
 }
