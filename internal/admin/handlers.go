@@ -4,10 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -214,43 +211,4 @@ func (s *Server) authorize(r *http.Request) (status int, code, msg string) {
 func (s *Server) unavailable(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.Warn("admin read failed", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "err", err)
 	writeError(w, http.StatusServiceUnavailable, codeUnavailable, err.Error())
-}
-
-// decodeCommand reads the optional JSON body of a command. An empty body is fine for
-// pause, resume and ack; a switchover must name its target.
-func decodeCommand(w http.ResponseWriter, r *http.Request, kind decide.CommandKind) (decide.Command, int, string) {
-	var body commandBody
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(&body)
-	if err == nil {
-		err = dec.Decode(&struct{}{})
-		if err == nil {
-			err = errors.New("want a single JSON object")
-		} else if errors.Is(err, io.EOF) {
-			err = nil
-		}
-	} else if errors.Is(err, io.EOF) {
-		err = nil // empty body
-	}
-	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
-		return decide.Command{}, http.StatusRequestEntityTooLarge, fmt.Sprintf("body: larger than %d bytes", maxBodyBytes)
-	}
-	if err != nil {
-		return decide.Command{}, http.StatusBadRequest, fmt.Sprintf("body: %v", err)
-	}
-	if kind != decide.CmdSwitchover && (body.To != "" || body.Force) {
-		return decide.Command{}, http.StatusBadRequest, fmt.Sprintf("body: to and force apply to switchover only, not %s", kind)
-	}
-	if kind == decide.CmdSwitchover && body.To == "" {
-		return decide.Command{}, http.StatusBadRequest, "to: required, want the name of a configured cluster"
-	}
-	if len(body.By) > maxByLength {
-		return decide.Command{}, http.StatusBadRequest, fmt.Sprintf("by: at most %d characters", maxByLength)
-	}
-	by := "admin API from " + r.RemoteAddr
-	if body.By != "" {
-		by = body.By + " (" + r.RemoteAddr + ")"
-	}
-	return decide.Command{Kind: kind, To: body.To, Force: body.Force, By: by}, 0, ""
 }

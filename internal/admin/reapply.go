@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 )
@@ -35,6 +36,10 @@ func (s *Server) handleReapply(w http.ResponseWriter, r *http.Request) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&body); err != nil && !errors.Is(err, io.EOF) {
 		writeError(w, http.StatusBadRequest, codeBadRequest, `want an empty body or {"by": "<who>"}`)
+		return
+	}
+	if len(body.By) > maxByLength {
+		writeError(w, http.StatusBadRequest, codeBadRequest, fmt.Sprintf("by: at most %d characters", maxByLength))
 		return
 	}
 	ra, ok := s.ctl.(Reapplier)

@@ -2,10 +2,13 @@ package admin
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 
+	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/state"
 )
 
@@ -76,3 +79,42 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 type slogPrinter struct{ log *slog.Logger }
 
 func (p slogPrinter) Println(v ...any) { p.log.Warn("metrics scrape failed", "err", fmt.Sprint(v...)) }
+
+// decodeCommand reads the optional JSON body of a command. An empty body is fine for
+// pause, resume and ack; a switchover must name its target.
+func decodeCommand(w http.ResponseWriter, r *http.Request, kind decide.CommandKind) (decide.Command, int, string) {
+	var body commandBody
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(&body)
+	if err == nil {
+		err = dec.Decode(&struct{}{})
+		if err == nil {
+			err = errors.New("want a single JSON object")
+		} else if errors.Is(err, io.EOF) {
+			err = nil
+		}
+	} else if errors.Is(err, io.EOF) {
+		err = nil // empty body
+	}
+	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+		return decide.Command{}, http.StatusRequestEntityTooLarge, fmt.Sprintf("body: larger than %d bytes", maxBodyBytes)
+	}
+	if err != nil {
+		return decide.Command{}, http.StatusBadRequest, fmt.Sprintf("body: %v", err)
+	}
+	if kind != decide.CmdSwitchover && (body.To != "" || body.Force) {
+		return decide.Command{}, http.StatusBadRequest, fmt.Sprintf("body: to and force apply to switchover only, not %s", kind)
+	}
+	if kind == decide.CmdSwitchover && body.To == "" {
+		return decide.Command{}, http.StatusBadRequest, "to: required, want the name of a configured cluster"
+	}
+	if len(body.By) > maxByLength {
+		return decide.Command{}, http.StatusBadRequest, fmt.Sprintf("by: at most %d characters", maxByLength)
+	}
+	by := "admin API from " + r.RemoteAddr
+	if body.By != "" {
+		by = body.By + " (" + r.RemoteAddr + ")"
+	}
+	return decide.Command{Kind: kind, To: body.To, Force: body.Force, By: by}, 0, ""
+}

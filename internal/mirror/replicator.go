@@ -33,11 +33,6 @@ type ReplicatorOptions struct {
 	Want   func(Record) bool
 }
 
-// idleCheckpoint spaces the cursor writes of a replicator that only skips records (all
-// of them are for another target): each write is three fsyncs, and the cursor only needs
-// to move for segments to be deleted.
-const idleCheckpoint = time.Second
-
 // rateWindow is the period over which Stats computes the replay rate.
 const rateWindow = 10 * time.Second
 
@@ -127,54 +122,6 @@ func (r *Replicator) Run(ctx context.Context) error {
 		sc.saved, sc.at = run[len(run)-1].Seq, r.opts.Now()
 		pending = pending[len(run):]
 		r.progress(len(run), pending)
-	}
-	return nil
-}
-
-// scan is how far a replicator has read (seq) and checkpointed (saved, at).
-type scan struct {
-	seq, saved uint64
-	at         time.Time
-}
-
-// checkpoint is where this replicator resumes from.
-func (r *Replicator) checkpoint() uint64 {
-	if r.opts.Cursor == "" {
-		return r.j.Stats().Applied
-	}
-	seq, _ := r.j.Cursor(r.opts.Cursor)
-	return seq
-}
-
-// advance checkpoints seq after n records were applied.
-func (r *Replicator) advance(seq uint64, n int) error {
-	if r.opts.Cursor == "" {
-		return r.j.SetApplied(seq)
-	}
-	return r.j.SetCursor(r.opts.Cursor, seq, n)
-}
-
-// idle waits for new records. A replicator that skipped records for another target
-// moves its cursor past them first, at most once per idleCheckpoint, so that the
-// journal's checkpoint follows and segments are deleted.
-func (r *Replicator) idle(ctx context.Context, changed <-chan struct{}, sc *scan) error {
-	var tick <-chan time.Time
-	if sc.seq > sc.saved {
-		if wait := idleCheckpoint - r.opts.Now().Sub(sc.at); wait > 0 {
-			t := time.NewTimer(wait)
-			defer t.Stop()
-			tick = t.C
-		} else {
-			if err := r.advance(sc.seq, 0); err != nil {
-				return err
-			}
-			sc.saved, sc.at = sc.seq, r.opts.Now()
-		}
-	}
-	select {
-	case <-ctx.Done():
-	case <-changed:
-	case <-tick:
 	}
 	return nil
 }
