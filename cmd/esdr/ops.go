@@ -123,6 +123,20 @@ func (o *opsFlags) call(ctx context.Context) (context.Context, context.CancelFun
 	return context.WithTimeout(ctx, o.timeout)
 }
 
+// longCall is a client and a context bounded by --timeout plus a minute, for calls that
+// esdr bounds itself and that can take longer (targets verifying what they did, counts
+// compared with retries). Call it after parse, which has checked the token.
+func (o *opsFlags) longCall(ctx context.Context) (*admin.Client, context.Context, context.CancelFunc, error) {
+	token, _ := o.resolveToken()
+	c, err := admin.NewClient(o.addr, token, o.timeout+time.Minute)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	c.By = operator()
+	ctx, cancel := context.WithTimeout(ctx, o.timeout+time.Minute)
+	return c, ctx, cancel, nil
+}
+
 // operator names who runs the CLI, for the event log: user@host when known.
 func operator() string {
 	u := os.Getenv("USER")

@@ -20,13 +20,17 @@ func init() {
 // exits 1 when a target could not be set.
 func runReapply(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o := newOpsFlags("reapply", "", stderr)
-	c, code := o.parse(args, stderr)
-	if code >= 0 {
+	if _, code := o.parse(args, stderr); code >= 0 {
 		return code
 	}
-	ctx, cancel := o.call(ctx)
+	// Targets verify what they did (Route 53 waits for INSYNC), which can outlast
+	// --timeout: esdr bounds the call itself at a minute.
+	slow, ctx, cancel, err := o.longCall(ctx)
+	if err != nil {
+		return o.fail(stderr, err)
+	}
 	defer cancel()
-	a, err := c.Reapply(ctx)
+	a, err := slow.Reapply(ctx)
 	if err != nil {
 		return o.fail(stderr, err)
 	}

@@ -53,14 +53,11 @@ func runResync(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if code := waitReplayed(ctx, o, c, *to, *wait, progress, stderr); code >= 0 {
 		return code
 	}
-	// The comparison retries for a few seconds on esdr's side: a client of its own,
-	// bounded past that, rather than --timeout's.
-	token, _ := o.resolveToken() // parse has checked it
-	slow, err := admin.NewClient(o.addr, token, o.timeout+time.Minute)
+	// The comparison retries for a few seconds on esdr's side: bounded past --timeout.
+	slow, cctx, cancel, err := o.longCall(ctx)
 	if err != nil {
 		return o.fail(stderr, err)
 	}
-	cctx, cancel = context.WithTimeout(ctx, o.timeout+time.Minute)
 	cmp, err := slow.CompareCounts(cctx, *to, *index)
 	cancel()
 	if err != nil {
