@@ -2,11 +2,12 @@ package main
 
 import (
 	"fmt"
-	"github.com/esdr/esdr/bench/anchor"
-	"os"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/esdr/esdr/bench/anchor"
+	"github.com/esdr/esdr/bench/report"
 )
 
 // markdown renders every fault's runs as a table per fault.
@@ -19,7 +20,7 @@ func markdown(b *bed, engine string, fs []fault, results map[fault][]runResult, 
 	fmt.Fprintf(&s, "fresh per run; the fault hits every primary node %s after the clients start and they run %s from it.\n", b.before, b.window)
 	fmt.Fprintf(&s, "**RTO** = fault → first successful answer from the standby (`X-Esdr-Cluster`); **failed** = requests that\n")
 	fmt.Fprintf(&s, "got no 2xx; **missing** = acknowledged writes not found (by `_mget`) on the cluster that acknowledged them.\n")
-	fmt.Fprintf(&s, "esdr: `proxy` with its defaults, health.interval = timeout = %s, failure_threshold %d. Load average at the end: %s.\n\n", b.interval, b.threshold, loadavg())
+	fmt.Fprintf(&s, "esdr: `proxy` with its defaults, health.interval = timeout = %s, failure_threshold %d. Load average at the end: %s.\n\n", b.interval, b.threshold, report.LoadAverage())
 	for _, f := range fs {
 		rs := results[f]
 		title := map[fault]string{faultKill: "kill -9 of every primary node (crash)", faultPause: "SIGSTOP of every primary node (hang)"}[f]
@@ -123,12 +124,4 @@ func counts(ns []int) string {
 		parts = append(parts, fmt.Sprint(n))
 	}
 	return fmt.Sprintf("%d (%s)", total, strings.Join(parts, ", "))
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
-		return strings.Join(f[:3], " ")
-	}
-	return "unknown"
 }

@@ -12,10 +12,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/esdr/esdr/bench/report"
@@ -45,30 +43,16 @@ func run() int {
 		}
 		o.ttls = append(o.ttls, d)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	start := time.Now()
-	logf := func(format string, args ...any) {
-		fmt.Fprintf(os.Stderr, "[%5.0fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
-	}
-	o.loadBefore = loadavg()
-	logf("load average %s before starting anything (this machine may be shared)", o.loadBefore)
-	res, err := measureAll(ctx, &o, *esdrBin, logf)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "fleet:", err)
-		return 1
-	}
-	o.loadAfter = loadavg()
-	body := markdown(&o, res)
-	fmt.Println(body)
-	if *out != "" {
-		cmd := strings.TrimSpace("go run ./bench/fleet " + strings.Join(os.Args[1:], " "))
-		if err := report.Section(*out, "fleet", cmd, body); err != nil {
-			fmt.Fprintln(os.Stderr, "fleet:", err)
-			return 1
+	return report.Main("fleet", *out, func(ctx context.Context, logf report.Logf) (string, error) {
+		o.loadBefore = report.LoadAverage()
+		logf("load average %s before starting anything (this machine may be shared)", o.loadBefore)
+		res, err := measureAll(ctx, &o, *esdrBin, logf)
+		if err != nil {
+			return "", err
 		}
-	}
-	return 0
+		o.loadAfter = report.LoadAverage()
+		return markdown(&o, res), nil
+	})
 }
 
 // options are the benchmark's settings, and the load averages it saw.
@@ -159,14 +143,6 @@ func measureFleet(ctx context.Context, o *options, f *fleetBed, res *results, lo
 		}
 	}
 	return nil
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
-		return strings.Join(f[:3], " ")
-	}
-	return "unknown"
 }
 
 func ms(d time.Duration) string {

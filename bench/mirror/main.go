@@ -13,11 +13,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/esdr/esdr/bench/report"
@@ -70,30 +68,16 @@ func run() int {
 		fmt.Fprintln(os.Stderr, "mirror: want -batch 1 to 10000, -d > 0, -warmup and -jvm-warmup >= 0, -lag-every > 0")
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	start := time.Now()
-	logf := func(format string, args ...any) {
-		fmt.Fprintf(os.Stderr, "[%5.0fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
-	}
-	o.loadBefore = loadavg()
-	logf("load average %s before starting anything (this machine may be shared)", o.loadBefore)
-	cells, err := measureAll(ctx, &o, *esdrBin, logf)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "mirror:", err)
-		return 1
-	}
-	o.loadAfter = loadavg()
-	body := markdown(&o, cells)
-	fmt.Println(body)
-	if *out != "" {
-		cmd := strings.TrimSpace("go run ./bench/mirror " + strings.Join(os.Args[1:], " "))
-		if err := report.Section(*out, "mirror", cmd, body); err != nil {
-			fmt.Fprintln(os.Stderr, "mirror:", err)
-			return 1
+	return report.Main("mirror", *out, func(ctx context.Context, logf report.Logf) (string, error) {
+		o.loadBefore = report.LoadAverage()
+		logf("load average %s before starting anything (this machine may be shared)", o.loadBefore)
+		cells, err := measureAll(ctx, &o, *esdrBin, logf)
+		if err != nil {
+			return "", err
 		}
-	}
-	return 0
+		o.loadAfter = report.LoadAverage()
+		return markdown(&o, cells), nil
+	})
 }
 
 // measureAll builds esdr, starts the pair and two esdr processes (mirroring off and on),
@@ -161,12 +145,4 @@ func client(workers int) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = workers+8, workers+8
 	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
-		return strings.Join(f[:3], " ")
-	}
-	return "unknown"
 }

@@ -67,7 +67,7 @@ func bench(ctx context.Context, conns []int, d, warmup time.Duration, threads in
 		return err
 	}
 	defer os.RemoveAll(dir)
-	start, loadStart := time.Now(), loadavg()
+	start, loadStart := time.Now(), report.LoadAverage()
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(os.Stderr, "[%5.0fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
 	}

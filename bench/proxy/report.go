@@ -2,10 +2,10 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
+	"github.com/esdr/esdr/bench/report"
 	"github.com/esdr/esdr/internal/route/proxy"
 )
 
@@ -33,7 +33,7 @@ func (r *results) markdown() string {
 	fmt.Fprintf(&b, "`GET %s` on one OpenSearch 2 node (a 1-node test-bed cluster, 384 MiB heap), wrk with %d threads,\n", r.path, r.threads)
 	fmt.Fprintf(&b, "%s per cell after an unmeasured warm-up, the targets one after the other at each connection count.\n", r.duration)
 	fmt.Fprintf(&b, "wrk, the JVM, HAProxy and esdr all share this machine's cores, and other work on it (load average\n")
-	fmt.Fprintf(&b, "%s before the run started anything, %s when it ended, its own load included), so absolute\n", r.loadStart, loadavg())
+	fmt.Fprintf(&b, "%s before the run started anything, %s when it ended, its own load included), so absolute\n", r.loadStart, report.LoadAverage())
 	fmt.Fprintf(&b, "numbers are low and p99s noisy; compare within a row group.\n")
 	fmt.Fprintf(&b, "*added* = latency over direct at the same percentile; *errors* = non-2xx answers + socket errors;\n")
 	fmt.Fprintf(&b, "*RSS* = peak VmRSS of the process in the way during the cell; *CPU/req* = its CPU time (user + system)\n")
@@ -104,14 +104,3 @@ func signed(d time.Duration) string {
 func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 
 // loadavg is the 1, 5 and 15 minute load averages.
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
