@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -43,8 +44,12 @@ func runResync(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if o.json {
 		progress = stderr // stdout carries only the JSON comparison
 	}
-	cctx, cancel := o.call(ctx)
-	a, err := c.Resync(cctx, *to)
+	// Lifting the fence is retried on esdr's side like a plan step: bounded past --timeout.
+	slow, cctx, cancel, err := o.longCall(ctx)
+	if err != nil {
+		return o.fail(stderr, err)
+	}
+	a, err := slow.Resync(cctx, *to)
 	cancel()
 	if err != nil {
 		return o.fail(stderr, err)
@@ -54,7 +59,7 @@ func runResync(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return code
 	}
 	// The comparison retries for a few seconds on esdr's side: bounded past --timeout.
-	slow, cctx, cancel, err := o.longCall(ctx)
+	slow, cctx, cancel, err = o.longCall(ctx)
 	if err != nil {
 		return o.fail(stderr, err)
 	}
@@ -103,6 +108,11 @@ func waitReplayed(ctx context.Context, o *opsFlags, c *admin.Client, to string, 
 		n := st.Mirror.Pending[to]
 		if n == 0 {
 			return -1
+		}
+		if stop := st.Mirror.Stopped; strings.Contains(stop, "to "+to+": ") {
+			fmt.Fprintf(stderr, "esdr resync: replication to %s stopped, %d journaled writes short: %s; fix the cause on %s and restart esdr, then run esdr resync again\n",
+				to, n, stop, to)
+			return exitFail
 		}
 		if n != last {
 			fmt.Fprintf(progress, "resync: %s lacks %d journaled writes (%.0f/s replayed)\n", to, n, st.Mirror.Rate)

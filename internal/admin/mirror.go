@@ -75,9 +75,10 @@ func (c *CountComparison) Split() {
 
 const codeMirrorOff = "mirror_off"
 
-// mirrorCallTimeout bounds a count comparison (retried for a few seconds while the
-// replay and refreshes catch up).
-const mirrorCallTimeout = 60 * time.Second
+// longCallTimeout bounds the calls that take more than a moment on esdr's side: a count
+// comparison (retried while the replay and refreshes catch up), lifting a fence and
+// reapplying targets (retried like plan steps).
+const longCallTimeout = 60 * time.Second
 
 func (s *Server) handleResync(w http.ResponseWriter, r *http.Request) {
 	var body struct {
@@ -111,7 +112,7 @@ func (s *Server) mirrorCall(w http.ResponseWriter, r *http.Request, call func(co
 		writeError(w, http.StatusConflict, codeMirrorOff, "mirror mode is off: there is no journal to resync from (see the mirror block of the configuration)")
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), mirrorCallTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), longCallTimeout)
 	defer cancel()
 	v, err := call(ctx, m)
 	var re *RefusedError

@@ -51,7 +51,7 @@ func (s *Server) handleReapply(w http.ResponseWriter, r *http.Request) {
 	if by == "" {
 		by = "an operator (" + r.RemoteAddr + ")"
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), mirrorCallTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), longCallTimeout)
 	defer cancel()
 	res, err := ra.Reapply(ctx, by)
 	var re *RefusedError
