@@ -34,8 +34,7 @@ func watchTargets(cfg *config.Config) ([]watch.Target, error) {
 			var c watch.Check
 			switch ch.Kind {
 			case "cluster":
-				c, err = watch.NewClusterCheck(es, watch.ClusterSpec{Accept: ch.Accept, MinNodes: ch.MinNodes,
-					MinDataNodes: ch.MinDataNodes, RequireMaster: ch.RequireMaster})
+				c, err = watch.NewClusterCheck(es, clusterSpec(ch))
 			case "http":
 				c, err = watch.NewHTTPCheck(cl.Nodes, watch.HTTPSpec{Path: ch.Path, Match: ch.Match})
 			default:
@@ -49,6 +48,16 @@ func watchTargets(cfg *config.Config) ([]watch.Target, error) {
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// clusterSpec maps a cluster check's configuration to the watch step's spec.
+func clusterSpec(ch config.CheckConfig) watch.ClusterSpec {
+	spec := watch.ClusterSpec{Accept: ch.Accept, MinNodes: ch.MinNodes, MinDataNodes: ch.MinDataNodes,
+		RequireMaster: ch.RequireMaster, ElectionGrace: ch.ElectionGrace, MaxElectionGrace: ch.MaxElectionGrace}
+	if ch.Canary != nil {
+		spec.Canary = *ch.Canary
+	}
+	return spec
 }
 
 // newLogger builds the process logger. Level is a LevelVar so SIGHUP can change it.

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Check kinds.
@@ -41,6 +42,17 @@ type CheckConfig struct {
 	// RequireMaster fails the check when the node answering knows no elected master
 	// (a 503 master_not_discovered_exception). Default true; ignored by http checks.
 	RequireMaster bool `yaml:"require_master"`
+	// Canary is the index every node is asked to search (from its own copy) in each probe,
+	// as evidence that reads are served; esdr creates it (one shard, a copy on every data
+	// node, hidden). Default .esdr-canary; "" runs no canary.
+	Canary *string `yaml:"canary"`
+	// ElectionGrace is how long the active cluster's control plane may stay stalled (its
+	// master hung or being re-elected, while a majority of master-eligible nodes answer
+	// and reads are served) before esdr counts it as down. Default 0: derived from the
+	// cluster's own cluster.fault_detection.leader_check.* and cluster.election.max_timeout
+	// settings, at most MaxElectionGrace (default 1m).
+	ElectionGrace    time.Duration `yaml:"election_grace"`
+	MaxElectionGrace time.Duration `yaml:"max_election_grace"`
 
 	// Path is requested by an http check. Default /_cluster/health.
 	Path string `yaml:"path"`
@@ -50,7 +62,9 @@ type CheckConfig struct {
 
 // DefaultClusterCheck accepts green and yellow with an elected master, any node count.
 func DefaultClusterCheck() CheckConfig {
-	return CheckConfig{Kind: KindCluster, Accept: []string{"green", "yellow"}, RequireMaster: true}
+	c := DefaultCanary
+	return CheckConfig{Kind: KindCluster, Accept: []string{"green", "yellow"}, RequireMaster: true,
+		Canary: &c, MaxElectionGrace: DefaultMaxElectionGrace}
 }
 
 // preset is called by the decoder on every new check before its keys are applied, so
@@ -65,6 +79,13 @@ func normalizeChecks(cs []CheckConfig) {
 		case KindCluster:
 			if ch.Accept == nil {
 				ch.Accept = []string{"green", "yellow"}
+			}
+			if ch.Canary == nil {
+				c := DefaultCanary
+				ch.Canary = &c
+			}
+			if ch.MaxElectionGrace == 0 {
+				ch.MaxElectionGrace = DefaultMaxElectionGrace
 			}
 		case KindHTTP:
 			if ch.Path == "" {
@@ -85,6 +106,9 @@ func (ch CheckConfig) validate(p *collector, key string) {
 		ch.validateHTTP(p, key)
 		if ch.Accept != nil || ch.MinNodes != 0 || ch.MinDataNodes != 0 {
 			p.add(key, "accept, min_nodes and min_data_nodes apply to kind cluster only, want them removed or kind: cluster")
+		}
+		if ch.Canary != nil || ch.ElectionGrace != 0 || ch.MaxElectionGrace != 0 {
+			p.add(key, "canary, election_grace and max_election_grace apply to kind cluster only, want them removed or kind: cluster")
 		}
 	case "":
 		p.add(field(key, "kind"), "missing, want cluster or http")
@@ -111,6 +135,37 @@ func (ch CheckConfig) validateCluster(p *collector, key string) {
 	}
 	checkCount(p, field(key, "min_nodes"), &ch.MinNodes)
 	checkCount(p, field(key, "min_data_nodes"), &ch.MinDataNodes)
+	if ch.Canary != nil && *ch.Canary != "" && !validIndexName(*ch.Canary) {
+		p.add(field(key, "canary"), "%q is not an index name, want lowercase letters, digits, '.', '-' or '_' "+
+			"(not starting with '-', '_' or '+'), or \"\" for no canary", *ch.Canary)
+	}
+	for _, g := range []struct {
+		name string
+		d    time.Duration
+	}{{"election_grace", ch.ElectionGrace}, {"max_election_grace", ch.MaxElectionGrace}} {
+		if g.d != 0 && (g.d < time.Second || g.d > 10*time.Minute) {
+			p.add(field(key, g.name), "%s is out of range, want between 1s and 10m (or leave it out)", fmtDuration(g.d))
+		}
+	}
+}
+
+// Defaults of the cluster check's gray-failure evidence.
+const (
+	DefaultCanary           = ".esdr-canary"
+	DefaultMaxElectionGrace = time.Minute
+)
+
+// validIndexName is a conservative subset of the names Elasticsearch accepts.
+func validIndexName(s string) bool {
+	if len(s) > 255 || strings.ContainsAny(s[:1], "-_+") {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return s != "." && s != ".."
 }
 
 func (ch CheckConfig) validateHTTP(p *collector, key string) {

@@ -116,7 +116,7 @@ func (l *Loop) report(s decide.State, d decide.Decision, notable bool, now time.
 }
 
 // observationEvents returns an event for every cluster whose verdict changed since the
-// previous round.
+// previous round, and one for a cluster whose stalled control plane answers again.
 func (l *Loop) observationEvents(obs map[string]health.Observation, now time.Time) []state.Event {
 	l.mu.RLock()
 	prev := l.lastObs
@@ -128,8 +128,14 @@ func (l *Loop) observationEvents(obs map[string]health.Observation, now time.Tim
 			continue
 		}
 		before := health.VerdictUnknown
-		if p, ok := prev[name]; ok {
+		p, seen := prev[name]
+		if seen {
 			before = p.Verdict
+		}
+		if seen && p.Stalled() && !o.Stalled() && o.Last.Passing() {
+			out = append(out, state.Event{At: now, Kind: state.EventObserved, Code: decide.CodeReElected, Cluster: name,
+				Message: fmt.Sprintf("%s re-elected a master by itself after its control plane stalled for %s (grace %s): %s",
+					name, o.At.Sub(p.StalledSince).Round(100*time.Millisecond), p.StallGrace, o.Detail)})
 		}
 		if o.Verdict == before {
 			continue

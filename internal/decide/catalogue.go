@@ -40,6 +40,16 @@ const (
 	// CodeStandbyLagging: in mirror mode the target lacks more journaled writes than
 	// the policy allows (Patroni's maximum_lag_on_failover).
 	CodeStandbyLagging Code = "standby-lagging"
+	// CodeElectionGrace: the active cluster's control plane is stalled while it serves;
+	// esdr waits for it to elect a master. CodeStalledPastGrace: it did not in time.
+	CodeElectionGrace    Code = "election-grace"
+	CodeStalledPastGrace Code = "stalled-past-grace"
+	// CodeActiveBlind: esdr cannot see the active cluster (its credentials refused, its
+	// certificate untrusted, esdr out of file descriptors).
+	CodeActiveBlind Code = "active-blind"
+	// CodeReElected: a finding of the control loop, not a decision: a stalled cluster
+	// elected a master by itself within its grace.
+	CodeReElected Code = "re-elected"
 
 	// Findings across the fleet's vantage points (see Combine), never decisions.
 	CodePartitionedFromPrimary Code = "partitioned-from-primary"
@@ -73,6 +83,13 @@ var Catalogue = map[Code]Mode{
 	CodeNothingToAck:      {"ack requested but no hold-down is active", false},
 	CodeStandbyLagging: {"the failover target lacks more journaled writes than mirror.max_lag_on_failover allows; esdr waits for it " +
 		"to catch up (esdr switchover --force overrides, and the new active cluster misses those writes until they are applied)", false},
+	CodeElectionGrace: {"the active cluster's control plane is stalled (its master hung or being re-elected) while a majority of " +
+		"master-eligible nodes answer and reads are served; esdr waits up to the election grace for the cluster to heal itself", false},
+	CodeStalledPastGrace: {"the active cluster's control plane stayed stalled past the election grace: it did not elect a master by itself", true},
+	CodeActiveBlind: {"esdr cannot see the active cluster: its credentials were refused (401/403), the cluster's certificate is not " +
+		"trusted, or esdr is out of file descriptors; this says nothing about the cluster's health, so esdr holds (fix the cause; " +
+		"esdr switchover still works)", false},
+	CodeReElected: {"a cluster whose control plane had stalled elected a master by itself within its grace: no failover was needed", false},
 	CodePartitionedFromPrimary: {"one vantage point cannot see the active cluster while a quorum of others see it up: " +
 		"that member is cut off from the primary, which is not down (orchestrator's UnreachablePrimary); never a reason to fail over alone", false},
 	CodeNoQuorum: {"fewer fresh vantage points than the configured quorum report observations: every cluster is unknown, so no automatic failover", false},

@@ -48,6 +48,15 @@ func Decide(prev State, obs Observations, cmd *Command, now time.Time, p Policy)
 			why += "; " + active.Detail
 		}
 		return prev, none(prev, CodeActiveUnknown, why)
+	case health.VerdictBlind:
+		return prev, none(prev, CodeActiveBlind, fmt.Sprintf("esdr cannot see active %s, so it holds: %s", prev.Active, active.Detail))
+	}
+	if active.StalledPastGrace(now) {
+		return onActiveDown(prev, obs, now, p)
+	}
+	if active.Last == health.KindStalled {
+		return prev, none(prev, CodeElectionGrace, fmt.Sprintf("active %s stalled for %s of its %s election grace: %s",
+			prev.Active, round(now.Sub(active.StalledSince)), active.StallGrace, active.Detail))
 	}
 	if pref := p.Preferred(); prev.Active != pref && obs.of(pref).Up() {
 		return onPreferredBack(prev, obs, now, p)
@@ -66,10 +75,18 @@ func start(prev State, now time.Time, p Policy) (State, Decision) {
 		Reason: fmt.Sprintf("first start: %s is the preferred cluster", next.Active)}
 }
 
+// onActiveDown fails over from an active cluster that is down, or whose control plane
+// stayed stalled past its election grace.
 func onActiveDown(prev State, obs Observations, now time.Time, p Policy) (State, Decision) {
 	down := obs.of(prev.Active)
 	cause := fmt.Sprintf("active %s down (%s: %s, %d consecutive failures)",
 		prev.Active, down.Last, down.Detail, down.ConsecutiveFailures)
+	code := CodeActiveDown
+	if !down.Down() {
+		code = CodeStalledPastGrace
+		cause = fmt.Sprintf("active %s stalled for %s, past its %s election grace (%s)",
+			prev.Active, round(now.Sub(down.StalledSince)), down.StallGrace, down.Detail)
+	}
 	target, ok := firstUp(obs, p, prev.Active)
 	switch {
 	case !ok && allDown(obs, p):
@@ -85,7 +102,7 @@ func onActiveDown(prev State, obs Observations, now time.Time, p Policy) (State,
 	if why := lagging(obs, target, p); why != "" {
 		return prev, none(prev, CodeStandbyLagging, cause+"; "+target+" is up but "+why)
 	}
-	return transition(prev, ActFailover, CodeActiveDown, target, cause+"; "+target+" is up", now, p.HoldDown)
+	return transition(prev, ActFailover, code, target, cause+"; "+target+" is up", now, p.HoldDown)
 }
 
 func onPreferredBack(prev State, obs Observations, now time.Time, p Policy) (State, Decision) {

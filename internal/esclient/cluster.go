@@ -89,7 +89,7 @@ func (c *Client) masterTimeout(ctx context.Context) string {
 func decodeHealth(node string, status int, body []byte) (*Health, error) {
 	const op = "GET /_cluster/health"
 	if status != http.StatusOK {
-		return nil, &NodeError{Node: node, Op: op, Kind: KindHTTPStatus, Err: newStatusError(status, body)}
+		return nil, &NodeError{Node: node, Op: op, Kind: statusKind(status), Err: newStatusError(status, body)}
 	}
 	var h Health
 	if err := decodeJSON(body, &h); err != nil {
@@ -176,7 +176,7 @@ func checkStatus(node, method, path string, status int, body []byte) error {
 	if status >= 200 && status < 300 {
 		return nil
 	}
-	return &NodeError{Node: node, Op: method + " " + stripQuery(path), Kind: KindHTTPStatus,
+	return &NodeError{Node: node, Op: method + " " + stripQuery(path), Kind: statusKind(status),
 		Err: newStatusError(status, body)}
 }
 

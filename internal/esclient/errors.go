@@ -30,6 +30,11 @@ const (
 	// KindHTTPStatus: the node answered with an HTTP status the operation does not accept.
 	// The Err is then a *StatusError carrying the code and the Elasticsearch error type.
 	KindHTTPStatus ErrKind = "http_status"
+	// KindBlind: the node answered but refused esdr (HTTP 401 or 403), its TLS
+	// certificate is not trusted, or esdr could not open a socket (out of file
+	// descriptors). Nothing was learned about the cluster's health: the fault is esdr's
+	// configuration or esdr itself. A 401/403 Err is a *StatusError.
+	KindBlind ErrKind = "blind"
 )
 
 // NodeError is the failure of one operation on one node. It never carries credentials:
@@ -68,6 +73,38 @@ func (e *StatusError) Error() string {
 		return fmt.Sprintf("HTTP %d: %s", e.Code, e.Type)
 	}
 	return fmt.Sprintf("HTTP %d", e.Code)
+}
+
+// statusKind is the kind of a non-2xx answer: 401 and 403 mean esdr's own credentials
+// were refused, which says nothing about the cluster's health.
+func statusKind(code int) ErrKind {
+	if code == 401 || code == 403 {
+		return KindBlind
+	}
+	return KindHTTPStatus
+}
+
+// IsBlind reports whether err says esdr could not see the cluster (KindBlind).
+func IsBlind(err error) bool {
+	seen := map[ErrKind]bool{}
+	collect(err, seen)
+	return seen[KindBlind]
+}
+
+// certProblem names what is wrong with a certificate, from the most specific error.
+func certProblem(err error) string {
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &unknownAuth):
+		return "signed by an authority not in esdr's CA (clusters[].tls.ca_file)"
+	case errors.As(err, &hostErr):
+		return "not valid for the node's host name: " + hostErr.Error()
+	case errors.As(err, &invalid):
+		return invalid.Error()
+	}
+	return err.Error()
 }
 
 // newStatusError parses the Elasticsearch error envelope {"error":{"type","reason"},"status"}
@@ -110,7 +147,7 @@ func IsNoMaster(err error) bool {
 // Classify maps an error from this package to the health vocabulary. For an error that
 // joins several nodes' failures (Health, Do) it returns the least severe kind seen, because
 // one node answering at all says more about the cluster than another node refusing:
-// any bad response or HTTP status → KindBadResponse; else any timeout → KindTimeout (the
+// any node refusing esdr itself → KindBlind (esdr cannot judge); else any bad response or HTTP status → KindBadResponse; else any timeout → KindTimeout (the
 // cluster may be hung); else KindUnreachable (every node refused). A nil error is healthy;
 // an error not from this package is classified by its cause (deadline → timeout, else
 // unreachable).
@@ -121,6 +158,8 @@ func Classify(err error) health.Kind {
 	seen := map[ErrKind]bool{}
 	collect(err, seen)
 	switch {
+	case seen[KindBlind]:
+		return health.KindBlind
 	case seen[KindBadResponse] || seen[KindHTTPStatus]:
 		return health.KindBadResponse
 	case seen[KindTimeout]:
@@ -180,7 +219,11 @@ func transportKind(reqCtx context.Context, err error) (ErrKind, error) {
 		return KindUnreachable, &reason{"connection refused", err}
 	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr):
 		// Someone answered, but not someone we trust: a misconfiguration, not an outage.
-		return KindBadResponse, &reason{"tls: certificate not trusted", err}
+		return KindBlind, &reason{"tls: certificate not trusted: " + certProblem(err), err}
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		// esdr's own limit, not the cluster's fault: counting it as down would let client
+		// load on the proxy trigger a failover.
+		return KindBlind, &reason{"esdr out of file descriptors", err}
 	}
 	var opErr *net.OpError
 	var dnsErr *net.DNSError

@@ -27,11 +27,29 @@ const (
 	// KindBadResponse: something answered, but not with what the check can parse
 	// (HTML, truncated JSON, an unexpected HTTP status, a body over the size bound).
 	KindBadResponse Kind = "bad_response"
+	// KindStalled: the control plane does not answer (GET /_cluster/health times out or
+	// says no master) while a majority of master-eligible nodes answer on their own and
+	// the data plane serves reads: a master hung or being re-elected, which the cluster
+	// heals by itself. It passes; decide grants it the observation's StallGrace.
+	KindStalled Kind = "stalled"
+	// KindNoQuorum: a majority of the master-eligible nodes does not answer, or no node
+	// that answers knows an elected master: the cluster cannot take writes and will not
+	// heal by itself. It fails at once, without waiting for the surviving nodes' own
+	// fault detection to notice.
+	KindNoQuorum Kind = "no_quorum"
+	// KindBlind: esdr cannot see the cluster — its credentials were refused (401/403), the
+	// cluster's TLS certificate is not trusted, or esdr itself is out of file descriptors.
+	// It neither passes nor fails: unknown is not down, and no failover follows from it.
+	KindBlind Kind = "blind"
 )
 
 // Passing reports whether a result of this kind counts as a success toward the
 // success threshold. Degraded passes: it is within the operator's tolerance.
-func (k Kind) Passing() bool { return k == KindHealthy || k == KindDegraded }
+func (k Kind) Passing() bool { return k == KindHealthy || k == KindDegraded || k == KindStalled }
+
+// Blind reports whether a result of this kind says nothing about the cluster because
+// esdr could not see it.
+func (k Kind) Blind() bool { return k == KindBlind }
 
 // Verdict is the thresholded state of a cluster, in the sense of a Route 53 health check:
 // it changes only after FailureThreshold consecutive failures or SuccessThreshold
@@ -47,6 +65,9 @@ const (
 	VerdictUp Verdict = "up"
 	// VerdictDown: the last FailureThreshold results failed.
 	VerdictDown Verdict = "down"
+	// VerdictBlind: the last FailureThreshold results were blind (KindBlind): esdr cannot
+	// see the cluster and says so. Never a reason to fail over, never a failover target.
+	VerdictBlind Verdict = "blind"
 )
 
 // Observation is what the watch step knows about one cluster at one moment.
@@ -70,10 +91,26 @@ type Observation struct {
 	// (docs/mirror.md); decide refuses an automatic failover to a cluster lagging past
 	// the policy's bound. 0 when caught up or mirror mode is off.
 	MirrorLag uint64 `json:"mirror_lag,omitempty"`
+	// StalledSince is when the control plane stopped answering while the cluster kept
+	// serving (results of KindStalled, and the failures that may follow them); zero once
+	// it answers again. StallGrace is how long the cluster may take to re-elect a master
+	// before decide counts the stall as down: derived by the watch step from the cluster's
+	// own fault-detection settings, bounded by configuration.
+	StalledSince time.Time     `json:"stalled_since,omitzero"`
+	StallGrace   time.Duration `json:"stall_grace,omitempty"`
 }
 
-// Up reports whether the cluster is, by its verdict, fit to take traffic.
-func (o Observation) Up() bool { return o.Verdict == VerdictUp }
+// Stalled reports whether the cluster's control plane is stalled.
+func (o Observation) Stalled() bool { return !o.StalledSince.IsZero() }
+
+// StalledPastGrace reports whether a stall has lasted the whole grace at now.
+func (o Observation) StalledPastGrace(now time.Time) bool {
+	return o.Stalled() && o.Last == KindStalled && now.Sub(o.StalledSince) >= o.StallGrace
+}
+
+// Up reports whether the cluster is, by its verdict, fit to take traffic. A cluster whose
+// control plane is stalled is not: it serves what it has but cannot become a new active.
+func (o Observation) Up() bool { return o.Verdict == VerdictUp && o.Last != KindStalled }
 
 // Down reports whether the cluster has failed its threshold.
 func (o Observation) Down() bool { return o.Verdict == VerdictDown }

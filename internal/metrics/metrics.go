@@ -24,7 +24,7 @@ var probeBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 
 
 // verdicts is the closed set exported by esdr_cluster_health, one series per verdict so
 // that exactly one is 1 at a time (a state-set) and alerts need no string matching.
-var verdicts = []health.Verdict{health.VerdictUnknown, health.VerdictUp, health.VerdictDown}
+var verdicts = []health.Verdict{health.VerdictUnknown, health.VerdictUp, health.VerdictDown, health.VerdictBlind}
 
 // transitionKinds are pre-set to zero so rate() and increase() work before the first one.
 var transitionKinds = []decide.Action{decide.ActFailover, decide.ActSwitchover, decide.ActFailback}
@@ -35,6 +35,7 @@ type Metrics struct {
 	probeResults   *prometheus.CounterVec
 	clusterHealth  *prometheus.GaugeVec
 	consecFailures *prometheus.GaugeVec
+	stalled        *prometheus.GaugeVec
 	activeCluster  *prometheus.GaugeVec
 	epoch          prometheus.Gauge
 	paused         prometheus.Gauge
@@ -64,6 +65,9 @@ func New(reg prometheus.Registerer) *Metrics {
 		}, []string{"cluster", "verdict"}),
 		consecFailures: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "esdr_cluster_consecutive_failures", Help: "Length of the current run of failed probes of a cluster.",
+		}, []string{"cluster"}),
+		stalled: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "esdr_cluster_stalled_seconds", Help: "How long a cluster's control plane has been stalled while it serves (a hung or re-electing master); 0 when it answers.",
 		}, []string{"cluster"}),
 		activeCluster: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "esdr_active_cluster", Help: "1 for the cluster that takes traffic in the current epoch, 0 for the others.",
@@ -98,7 +102,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	for _, k := range transitionKinds {
 		m.transitions.WithLabelValues(string(k))
 	}
-	reg.MustRegister(m.probeDuration, m.probeResults, m.clusterHealth, m.consecFailures,
+	reg.MustRegister(m.probeDuration, m.probeResults, m.clusterHealth, m.consecFailures, m.stalled,
 		m.activeCluster, m.epoch, m.paused, m.holdDown, m.lastTransition,
 		m.decisions, m.failovers, m.transitions, buildInfo)
 	return m
@@ -116,6 +120,11 @@ func (m *Metrics) SetObservation(o health.Observation) {
 		m.clusterHealth.WithLabelValues(o.Cluster, string(v)).Set(boolFloat(o.Verdict == v))
 	}
 	m.consecFailures.WithLabelValues(o.Cluster).Set(float64(o.ConsecutiveFailures))
+	stalled := 0.0
+	if o.Stalled() {
+		stalled = o.At.Sub(o.StalledSince).Seconds()
+	}
+	m.stalled.WithLabelValues(o.Cluster).Set(stalled)
 }
 
 // SetState publishes the stored state. clusters are the configured ones; the active

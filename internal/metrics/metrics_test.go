@@ -50,6 +50,7 @@ func TestValues(t *testing.T) {
 	want := `
 # HELP esdr_cluster_health Thresholded verdict of a cluster: 1 for the current verdict, 0 for the others.
 # TYPE esdr_cluster_health gauge
+esdr_cluster_health{cluster="east",verdict="blind"} 0
 esdr_cluster_health{cluster="east",verdict="down"} 1
 esdr_cluster_health{cluster="east",verdict="unknown"} 0
 esdr_cluster_health{cluster="east",verdict="up"} 0

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/esdr/esdr/internal/esclient"
@@ -13,7 +14,7 @@ import (
 )
 
 // ClusterSpec says what an Elasticsearch-aware check requires of a cluster. Start from
-// DefaultClusterSpec: the zero value does not require a master.
+// DefaultClusterSpec: the zero value does not require a master and runs no canary.
 type ClusterSpec struct {
 	// Accept lists the statuses that pass; default green and yellow, since one unassigned
 	// replica must not trigger a whole-cluster failover.
@@ -23,15 +24,34 @@ type ClusterSpec struct {
 	// RequireMaster: a cluster without an elected master is red. When false it is only
 	// degraded (answering, and the operator chose not to care).
 	RequireMaster bool
+	// Canary is the index each node is asked to search (preferring its own copy), as
+	// evidence that reads are served; the check creates it when missing. "" runs none.
+	Canary string
+	// ElectionGrace is how long a stalled control plane may take to elect a master
+	// before decide counts it as down; 0 derives it from the cluster's fault-detection
+	// settings, capped at MaxElectionGrace.
+	ElectionGrace, MaxElectionGrace time.Duration
 }
 
-// DefaultClusterSpec accepts green and yellow and requires an elected master.
-var DefaultClusterSpec = ClusterSpec{Accept: []string{"green", "yellow"}, RequireMaster: true}
+// DefaultClusterSpec accepts green and yellow, requires an elected master and reads a
+// canary index.
+var DefaultClusterSpec = ClusterSpec{Accept: []string{"green", "yellow"}, RequireMaster: true,
+	Canary: DefaultCanary, MaxElectionGrace: DefaultMaxElectionGrace}
+
+// Defaults of the cluster check.
+const (
+	DefaultCanary           = ".esdr-canary"
+	DefaultMaxElectionGrace = time.Minute
+)
 
 // healthClient is what the cluster check needs from esclient.Client.
 type healthClient interface {
 	Nodes() []string
 	HealthOf(ctx context.Context, node string) (*esclient.Health, error)
+	viewClient
+	NodesInfo(ctx context.Context) ([]esclient.Node, error)
+	EnsureCanary(ctx context.Context, index string) error
+	FaultDetectionSettings(ctx context.Context) (esclient.FaultDetection, error)
 }
 
 // Validate rejects statuses other than green, yellow and red and negative minimums.
@@ -44,23 +64,28 @@ func (s ClusterSpec) Validate() error {
 	if s.MinNodes < 0 || s.MinDataNodes < 0 {
 		return errors.New("watch: cluster check minimum nodes must not be negative")
 	}
+	if s.ElectionGrace < 0 || s.MaxElectionGrace < 0 {
+		return errors.New("watch: cluster check election grace must not be negative")
+	}
 	return nil
 }
 
 // NewClusterCheck returns a check that parses GET /_cluster/health (never a string
-// match) and classifies the cluster:
+// match) and, in the same probe, asks every node for its own view (the master it knows)
+// and a read of the canary index, so that it can tell a cluster that heals itself from
+// one that is gone:
 //
 //   - healthy: green, every minimum met, and as many nodes as the most seen so far;
 //   - degraded: an accepted status other than green, or fewer nodes than the most this
 //     check has seen while still at or above the minimums (a node lost, cluster serving),
 //     until it has been green at the smaller size for ShrinkAcceptedAfter;
-//   - red: a status not accepted, below a minimum, or no elected master (HTTP 503
-//     master_not_discovered_exception: the cluster answers but cannot serve);
-//   - unreachable, timeout, bad_response: from esclient.Classify over all nodes.
+//   - red: a status not accepted, below a minimum, or reads failing on every node;
+//   - when the cluster health does not answer (a hung or missing master): blind, no_quorum,
+//     stalled, or the failure's own kind, by judgeControlPlaneDown.
 //
-// Nodes are asked in order and the first answer wins, so one dead node is not a dead
-// cluster. Each node gets an equal share of the time left, so one hung node (a paused
-// JVM) cannot use up the whole deadline before the others are asked.
+// The cluster health is asked of the nodes in order, the first answer winning, each
+// node with an equal share of the time left; the per-node views run concurrently, each
+// with the whole deadline.
 func NewClusterCheck(c healthClient, spec ClusterSpec) (Check, error) {
 	if len(spec.Accept) == 0 {
 		spec.Accept = DefaultClusterSpec.Accept
@@ -68,11 +93,25 @@ func NewClusterCheck(c healthClient, spec ClusterSpec) (Check, error) {
 	if err := spec.Validate(); err != nil {
 		return nil, err
 	}
-	var size clusterSize
+	st := &clusterState{spec: spec}
 	return func(ctx context.Context) Result {
 		start := time.Now()
-		h, err := healthOfAny(ctx, c)
-		r := classifyHealth(spec, h, err, &size, start)
+		var h *esclient.Health
+		var err error
+		var views []nodeView
+		var wg sync.WaitGroup
+		wg.Go(func() { h, err = healthOfAny(ctx, c) })
+		wg.Go(func() { views = viewsOf(ctx, c, c.Nodes(), spec.Canary, &st.ids) })
+		wg.Wait()
+		var r Result
+		if err != nil {
+			r = judgeControlPlaneDown(err, views, st.members(), spec.RequireMaster)
+		} else {
+			r = classifyHealth(spec, h, nil, &st.size, start)
+			r = dataPlane(r, views)
+			st.upkeep(ctx, c, views, start)
+		}
+		r.StallGrace = st.grace()
 		r.Latency = time.Since(start)
 		return r
 	}, nil
@@ -101,18 +140,8 @@ func healthOfAny(ctx context.Context, c healthClient) (*esclient.Health, error) 
 	return nil, errors.Join(errs...)
 }
 
-// classifyHealth maps one health answer (or the error of all nodes) to a Result.
-func classifyHealth(spec ClusterSpec, h *esclient.Health, err error, size *clusterSize, now time.Time) Result {
-	if err != nil {
-		if esclient.IsNoMaster(err) {
-			k := health.KindRed
-			if !spec.RequireMaster {
-				k = health.KindDegraded
-			}
-			return Result{Kind: k, Detail: "no elected master: " + err.Error(), Node: nodeOf(err)}
-		}
-		return Result{Kind: esclient.Classify(err), Detail: err.Error(), Node: nodeOf(err)}
-	}
+// classifyHealth maps one health answer to a Result.
+func classifyHealth(spec ClusterSpec, h *esclient.Health, _ error, size *clusterSize, now time.Time) Result {
 	seen := size.observe(h.NumberOfNodes, h.Status == "green", now)
 	detail := fmt.Sprintf("status %s, %d nodes (%d data), %.1f%% shards active via %s",
 		h.Status, h.NumberOfNodes, h.NumberOfDataNodes, h.ActiveShardsPercent, h.Node)
@@ -135,6 +164,26 @@ func classifyHealth(spec ClusterSpec, h *esclient.Health, err error, size *clust
 		detail += ": " + strings.Join(why, ", ")
 	}
 	r.Detail = detail
+	return r
+}
+
+// dataPlane turns a passing health answer red when the canary read failed on every node
+// that answered: the control plane is fine but users cannot read.
+func dataPlane(r Result, views []nodeView) Result {
+	tried, failed := 0, 0
+	for _, v := range views {
+		switch v.Canary {
+		case canaryOK:
+			tried++
+		case canaryFailed:
+			tried++
+			failed++
+		}
+	}
+	if r.Kind.Passing() && tried > 0 && failed == tried {
+		r.Kind = health.KindRed
+		r.Detail += fmt.Sprintf("; reads fail on every node (%d canary searches)", tried)
+	}
 	return r
 }
 

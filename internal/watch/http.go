@@ -113,6 +113,11 @@ func httpProbe(ctx context.Context, hc *http.Client, node string, spec HTTPSpec)
 		return res(k, "%s", why)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+		// Route 53 would count this as a failure; esdr knows it is its own credentials
+		// (or their absence) that were refused, which says nothing about the cluster.
+		return res(health.KindBlind, "HTTP %d: esdr's request was refused; check the credentials", resp.StatusCode)
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 399 {
 		return res(health.KindRed, "HTTP %d", resp.StatusCode)
 	}
@@ -142,6 +147,8 @@ func netKind(ctx context.Context, err error) (health.Kind, string) {
 		return health.KindTimeout, "timeout"
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return health.KindUnreachable, "connection refused"
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		return health.KindBlind, "esdr out of file descriptors"
 	case errors.As(err, &dnsErr):
 		return health.KindUnreachable, "dns: " + dnsErr.Err
 	case errors.As(err, &opErr) && opErr.Op == "dial":

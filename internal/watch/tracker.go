@@ -14,6 +14,7 @@ import (
 // concurrent use; the Watcher owns one per cluster.
 type Tracker struct {
 	failureThreshold, successThreshold int
+	blind                              int // consecutive blind results
 	obs                                health.Observation
 }
 
@@ -27,7 +28,10 @@ func NewTracker(cluster string, failureThreshold, successThreshold int) *Tracker
 }
 
 // Record adds one result taken at time at and returns the new observation, and whether
-// its verdict changed (Since is then at). Degraded counts as passing (health.Kind.Passing).
+// its verdict changed (Since is then at). Degraded and stalled count as passing
+// (health.Kind.Passing). A blind result counts neither way: it ends both runs and, after
+// failureThreshold of them in a row, turns the verdict blind, because esdr that cannot
+// see a cluster knows nothing about its health.
 func (t *Tracker) Record(r Result, at time.Time) (health.Observation, bool) {
 	o := &t.obs
 	if o.At.IsZero() && o.Since.IsZero() {
@@ -35,15 +39,34 @@ func (t *Tracker) Record(r Result, at time.Time) (health.Observation, bool) {
 	}
 	o.Last, o.Detail, o.At = r.Kind, r.Detail, at
 	o.LatencySeconds = r.Latency.Seconds()
-	if r.Kind.Passing() {
+	if r.StallGrace > 0 {
+		o.StallGrace = r.StallGrace
+	}
+	switch {
+	case r.Kind == health.KindStalled:
+		if o.StalledSince.IsZero() {
+			o.StalledSince = at
+		}
+	case r.Kind.Passing():
+		o.StalledSince = time.Time{} // the control plane answered
+	}
+	switch {
+	case r.Kind.Blind():
+		t.blind++
+		o.ConsecutiveFailures, o.ConsecutiveSuccesses = 0, 0
+	case r.Kind.Passing():
+		t.blind = 0
 		o.ConsecutiveSuccesses++
 		o.ConsecutiveFailures = 0
-	} else {
+	default:
+		t.blind = 0
 		o.ConsecutiveFailures++
 		o.ConsecutiveSuccesses = 0
 	}
 	next := o.Verdict
 	switch {
+	case o.Verdict != health.VerdictBlind && t.blind >= t.failureThreshold:
+		next = health.VerdictBlind
 	case o.Verdict != health.VerdictUp && o.ConsecutiveSuccesses >= t.successThreshold:
 		next = health.VerdictUp
 	case o.Verdict != health.VerdictDown && o.ConsecutiveFailures >= t.failureThreshold:

@@ -18,6 +18,9 @@ type Result struct {
 	Detail  string        // human explanation, e.g. "status yellow, 3 nodes (3 data)"
 	Latency time.Duration // how long the check took
 	Node    string        // the node that gave the deciding answer, if any
+	// StallGrace, from a cluster check, is how long this cluster may take to re-elect a
+	// master (derived from its fault-detection settings); zero when not known.
+	StallGrace time.Duration
 }
 
 // Check probes a cluster once. It must honour ctx's deadline and never panic on what the
@@ -25,8 +28,8 @@ type Result struct {
 // own file (http.go, cluster.go) behind this one type, as blackbox_exporter's probers do.
 type Check func(ctx context.Context) Result
 
-// severity orders kinds from best to worst: healthy < degraded < red < bad_response <
-// timeout < unreachable. Across the checks of one probe the worst wins (every check must
+// severity orders kinds from best to worst: healthy < degraded < stalled < blind < red <
+// bad_response < timeout < no_quorum < unreachable. Across the checks of one probe the worst wins (every check must
 // pass); across the nodes of one check the best wins (one answering node means the
 // cluster is there). Unreachable is worst because it is the strongest sign that the whole
 // cluster is gone; a timeout may be a hang or overload; a bad response means something
@@ -37,16 +40,22 @@ func severity(k health.Kind) int {
 		return 0
 	case health.KindDegraded:
 		return 1
-	case health.KindRed:
+	case health.KindStalled:
 		return 2
-	case health.KindBadResponse:
+	case health.KindBlind:
 		return 3
-	case health.KindTimeout:
+	case health.KindRed:
 		return 4
-	case health.KindUnreachable:
+	case health.KindBadResponse:
 		return 5
+	case health.KindTimeout:
+		return 6
+	case health.KindNoQuorum:
+		return 7
+	case health.KindUnreachable:
+		return 8
 	}
-	return 3 // an unknown kind is a bug in a check: treat it as a bad response
+	return 5 // an unknown kind is a bug in a check: treat it as a bad response
 }
 
 // Worse reports whether kind a is more severe than kind b.
@@ -71,6 +80,7 @@ func combine(rs []Result) Result {
 			out.Kind, out.Node = r.Kind, r.Node
 		}
 		out.Latency = max(out.Latency, r.Latency)
+		out.StallGrace = max(out.StallGrace, r.StallGrace)
 	}
 	out.Detail = strings.Join(details, "; ")
 	return out

@@ -1,0 +1,105 @@
+package watch
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/esdr/esdr/internal/esclient"
+)
+
+// How often a healthy cluster is asked again for what the check remembers about it.
+const (
+	membersEvery  = 30 * time.Second
+	settingsEvery = 5 * time.Minute
+	canaryEvery   = time.Minute
+)
+
+// clusterState is what one cluster check remembers between probes: the most nodes seen,
+// who answers at each URL, the master-eligible members, the election grace and when the
+// canary was last created. Safe for concurrent use.
+type clusterState struct {
+	spec ClusterSpec
+	size clusterSize
+	ids  identities
+
+	mu                              sync.Mutex
+	eligible                        members
+	fd                              *esclient.FaultDetection
+	membersAt, settingsAt, canaryAt time.Time
+}
+
+func (s *clusterState) members() members {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.eligible
+}
+
+// grace is the election grace: configured, or derived from the cluster's settings (its
+// defaults until they were read), capped by the configured maximum.
+func (s *clusterState) grace() time.Duration {
+	if s.spec.ElectionGrace > 0 {
+		return s.spec.ElectionGrace
+	}
+	s.mu.Lock()
+	fd := esclient.DefaultFaultDetection
+	if s.fd != nil {
+		fd = *s.fd
+	}
+	s.mu.Unlock()
+	g := fd.ElectionTime()
+	if s.spec.MaxElectionGrace > 0 {
+		g = min(g, s.spec.MaxElectionGrace)
+	}
+	return g
+}
+
+// upkeep runs after a probe the cluster answered: it refreshes the master-eligible
+// members and the fault-detection settings when due, and creates the canary index where
+// a node said it is missing. Each is bounded by the probe's context; a failure is tried
+// again at the next due time, never fatal.
+func (s *clusterState) upkeep(ctx context.Context, c healthClient, views []nodeView, now time.Time) {
+	s.mu.Lock()
+	dueMembers := now.Sub(s.membersAt) >= membersEvery
+	dueSettings := now.Sub(s.settingsAt) >= settingsEvery
+	dueCanary := now.Sub(s.canaryAt) >= canaryEvery
+	if dueMembers {
+		s.membersAt = now
+	}
+	if dueSettings {
+		s.settingsAt = now
+	}
+	s.mu.Unlock()
+	if dueMembers {
+		if nodes, err := c.NodesInfo(ctx); err == nil {
+			m := members{}
+			for _, n := range nodes {
+				if n.MasterEligible {
+					m[n.ID] = n.HTTPAddress
+				}
+			}
+			s.mu.Lock()
+			s.eligible = m
+			s.mu.Unlock()
+		}
+	}
+	if dueSettings {
+		if fd, err := c.FaultDetectionSettings(ctx); err == nil {
+			s.mu.Lock()
+			s.fd = &fd
+			s.mu.Unlock()
+		}
+	}
+	if s.spec.Canary == "" || !dueCanary {
+		return
+	}
+	for _, v := range views {
+		if v.Canary == canaryMissing {
+			s.mu.Lock()
+			s.canaryAt = now
+			s.mu.Unlock()
+			_ = c.EnsureCanary(ctx, s.spec.Canary) // a fenced cluster refuses: no canary, nothing learned
+			return
+		}
+	}
+}

@@ -1,0 +1,133 @@
+package watch
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/esdr/esdr/internal/esclient"
+)
+
+// nodeView is what one node said about itself in one probe, from its own view: whether
+// it answered at all, which master it knows, whether it served the read canary.
+type nodeView struct {
+	URL      string
+	Answered bool   // its local view came back and made sense
+	Master   string // the elected master's ID it knows, "" for none
+	ID       string // its own node ID, when known (from an earlier answer)
+	Eligible bool   // master-eligible, when known
+	Canary   canaryResult
+	Err      error // why the local view failed, when it did
+}
+
+type canaryResult int
+
+const (
+	canaryNotRun  canaryResult = iota // the node did not answer, or no canary is configured
+	canaryOK                          // the search was served
+	canaryMissing                     // the canary index does not exist: nothing learned
+	canaryFailed                      // the search failed or timed out: reads are not served
+)
+
+// viewClient is what the per-node views need from esclient.Client.
+type viewClient interface {
+	MasterOf(ctx context.Context, node string) (string, error)
+	LocalNodeOf(ctx context.Context, node string) (*esclient.LocalNode, error)
+	CanaryOf(ctx context.Context, node, index string) error
+}
+
+// identityTTL is how long a node's ID and roles are trusted before they are asked again
+// (a node whose data directory was replaced comes back with a new ID).
+const identityTTL = time.Minute
+
+// identities remembers who answers at each configured URL. Safe for concurrent use.
+type identities struct {
+	mu    sync.Mutex
+	byURL map[string]identity
+}
+
+type identity struct {
+	node *esclient.LocalNode
+	at   time.Time
+}
+
+func (ids *identities) get(u string, now time.Time) (*esclient.LocalNode, bool) {
+	ids.mu.Lock()
+	defer ids.mu.Unlock()
+	id, ok := ids.byURL[u]
+	return id.node, ok && now.Sub(id.at) < identityTTL
+}
+
+func (ids *identities) put(u string, n *esclient.LocalNode, now time.Time) {
+	ids.mu.Lock()
+	defer ids.mu.Unlock()
+	if ids.byURL == nil {
+		ids.byURL = map[string]identity{}
+	}
+	ids.byURL[u] = identity{node: n, at: now}
+}
+
+// viewsOf asks every node concurrently, each with the whole probe deadline: a hung node
+// must not shorten the others' time, and the quorum needs every node's answer or silence.
+func viewsOf(ctx context.Context, c viewClient, nodes []string, canary string, ids *identities) []nodeView {
+	out := make([]nodeView, len(nodes))
+	var wg sync.WaitGroup
+	for i, n := range nodes {
+		wg.Go(func() { out[i] = viewOf(ctx, c, n, canary, ids) })
+	}
+	wg.Wait()
+	return out
+}
+
+func viewOf(ctx context.Context, c viewClient, node, canary string, ids *identities) nodeView {
+	v := nodeView{URL: node}
+	var canaryErr error
+	var wg sync.WaitGroup
+	if canary != "" {
+		wg.Go(func() { canaryErr = c.CanaryOf(ctx, node, canary) })
+	}
+	master, err := c.MasterOf(ctx, node)
+	if known, fresh := ids.get(node, time.Now()); known != nil {
+		v.ID, v.Eligible = known.ID, known.MasterEligible
+		if !fresh && err == nil {
+			refreshIdentity(ctx, c, node, ids)
+		}
+	} else if err == nil {
+		if n := refreshIdentity(ctx, c, node, ids); n != nil {
+			v.ID, v.Eligible = n.ID, n.MasterEligible
+		}
+	}
+	wg.Wait()
+	v.Master, v.Err = master, err
+	v.Answered = err == nil
+	switch {
+	case canary == "" || !v.Answered:
+	case canaryErr == nil:
+		v.Canary = canaryOK
+	case errors.Is(canaryErr, esclient.ErrNoCanary):
+		v.Canary = canaryMissing
+	default:
+		v.Canary = canaryFailed
+	}
+	return v
+}
+
+func refreshIdentity(ctx context.Context, c viewClient, node string, ids *identities) *esclient.LocalNode {
+	n, err := c.LocalNodeOf(ctx, node)
+	if err != nil {
+		return nil
+	}
+	ids.put(node, n, time.Now())
+	return n
+}
+
+// hostPort is a node URL's host:port, to match it with a node's http.publish_address.
+func hostPort(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}
