@@ -33,6 +33,8 @@ type settings struct {
 	// primaryNodes replaces the primary's node URLs (a fleet member reaching the primary
 	// through its own netfault forwarders).
 	primaryNodes []string
+	// primaryAuth is the primary's auth block (YAML flow mapping), if any.
+	primaryAuth string
 }
 
 func defaults() settings {
@@ -95,9 +97,13 @@ func startEsdr(t *testing.T, p pair, s settings) *esdr {
 	if s.primaryNodes != nil {
 		primary = s.primaryNodes
 	}
+	auth := ""
+	if s.primaryAuth != "" {
+		auth = "\n    auth: " + s.primaryAuth
+	}
 	cfg := fmt.Sprintf(`clusters:
   - name: primary
-    nodes: %s
+    nodes: %s%s
   - name: standby
     nodes: %s
 health:
@@ -117,7 +123,7 @@ admin:
   token: %s
 log:
   level: debug
-`, yamlList(primary), yamlList(p.standby.URLs()), s.interval, s.timeout, s.failureThreshold,
+`, yamlList(primary), auth, yamlList(p.standby.URLs()), s.interval, s.timeout, s.failureThreshold,
 		s.holdDown, s.failback, s.failbackWait, e.addr, token)
 	if s.proxy {
 		addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))

@@ -3,6 +3,7 @@ package esclient
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -60,11 +61,13 @@ func (c *Client) MasterOf(ctx context.Context, node string) (string, error) {
 	return rows[0].ID, nil
 }
 
-// CanaryOf runs a one-hit search on index, preferring node's own shard copies: the read
-// path users depend on, served by that node. It returns ErrNoCanary when the index does
-// not exist there (nothing learned), nil when the search succeeded.
+// CanaryOf runs a one-hit search on index on node's own shard copies only
+// (preference=_only_local): the read path users depend on, served by that node, and
+// not by another node it would forward to. It returns ErrNoCanary when the index does
+// not exist or node holds no copy of it (nothing learned), nil when the search
+// succeeded.
 func (c *Client) CanaryOf(ctx context.Context, node, index string) error {
-	path := "/" + url.PathEscape(index) + "/_search?preference=_local&size=1&ignore_unavailable=false"
+	path := "/" + url.PathEscape(index) + "/_search?preference=_only_local&size=1"
 	status, body, nerr := c.send(ctx, node, http.MethodGet, path, nil)
 	if nerr != nil {
 		return nerr
@@ -74,18 +77,38 @@ func (c *Client) CanaryOf(ctx context.Context, node, index string) error {
 			return ErrNoCanary
 		}
 	}
-	return checkStatus(node, http.MethodGet, path, status, body)
+	if err := checkStatus(node, http.MethodGet, path, status, body); err != nil {
+		return err
+	}
+	var doc struct {
+		Shards struct {
+			Total, Successful int
+		} `json:"_shards"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return &NodeError{Node: node, Op: "GET " + stripQuery(path), Kind: KindBadResponse, Err: fmt.Errorf("invalid JSON: %w", err)}
+	}
+	switch {
+	case doc.Shards.Total == 0:
+		return ErrNoCanary // no local copy (yet): this node cannot vouch for reads
+	case doc.Shards.Successful == 0:
+		return &NodeError{Node: node, Op: "GET " + stripQuery(path), Kind: KindBadResponse,
+			Err: fmt.Errorf("canary search failed on every local shard copy")}
+	}
+	return nil
 }
 
-// ErrNoCanary says the canary index does not exist on the cluster.
-var ErrNoCanary = fmt.Errorf("esclient: canary index missing")
+// ErrNoCanary says the canary index does not exist on the cluster, or not on the node.
+var ErrNoCanary = errors.New("esclient: no canary index copy")
 
 // EnsureCanary creates index as a small canary: one shard, a copy on every data node
 // (auto_expand_replicas 0-all, so that each node can answer from its own copy), hidden
 // from wildcard expressions. An index that already exists is success.
 func (c *Client) EnsureCanary(ctx context.Context, index string) error {
 	body := []byte(`{"settings":{"index.number_of_shards":1,"index.auto_expand_replicas":"0-all","index.hidden":true}}`)
-	node, status, resp, err := c.do(ctx, http.MethodPut, "/"+url.PathEscape(index), body)
+	// wait_for_active_shards=0: the answer must not wait for allocation under a probe's
+	// deadline; the copies are allocated in the background.
+	node, status, resp, err := c.do(ctx, http.MethodPut, "/"+url.PathEscape(index)+"?wait_for_active_shards=0", body)
 	if err != nil {
 		return err
 	}
@@ -96,6 +119,13 @@ func (c *Client) EnsureCanary(ctx context.Context, index string) error {
 		}
 	}
 	return checkStatus(node, http.MethodPut, "/"+index, status, resp)
+}
+
+// IndexExists reports whether index exists (HEAD /index answers 200). Any failure is
+// false: the caller then tries to create it, which is harmless when it exists.
+func (c *Client) IndexExists(ctx context.Context, index string) bool {
+	_, status, _, err := c.do(ctx, http.MethodHead, "/"+url.PathEscape(index), nil)
+	return err == nil && status == http.StatusOK
 }
 
 // FaultDetection is how fast a cluster notices a failed master and elects another, from

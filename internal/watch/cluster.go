@@ -51,6 +51,7 @@ type healthClient interface {
 	viewClient
 	NodesInfo(ctx context.Context) ([]esclient.Node, error)
 	EnsureCanary(ctx context.Context, index string) error
+	IndexExists(ctx context.Context, index string) bool
 	FaultDetectionSettings(ctx context.Context) (esclient.FaultDetection, error)
 }
 
@@ -107,12 +108,13 @@ func NewClusterCheck(c healthClient, spec ClusterSpec) (Check, error) {
 		if err != nil {
 			r = judgeControlPlaneDown(err, views, st.members(), spec.RequireMaster)
 		} else {
-			r = classifyHealth(spec, h, nil, &st.size, start)
-			r = dataPlane(r, views)
-			st.upkeep(ctx, c, views, start)
+			r = dataPlane(classifyHealth(spec, h, nil, &st.size, start), views)
 		}
 		r.StallGrace = st.grace()
 		r.Latency = time.Since(start)
+		if err == nil {
+			st.upkeep(ctx, c, views, start)
+		}
 		return r
 	}, nil
 }

@@ -8,11 +8,13 @@ import (
 	"github.com/esdr/esdr/internal/esclient"
 )
 
-// How often a healthy cluster is asked again for what the check remembers about it.
+// How often a healthy cluster is asked again for what the check remembers about it, and
+// how long that may take: upkeep has its own budget, not what is left of the probe's.
 const (
 	membersEvery  = 30 * time.Second
 	settingsEvery = 5 * time.Minute
-	canaryEvery   = time.Minute
+	canaryEvery   = 10 * time.Second
+	upkeepTimeout = 2 * time.Second
 )
 
 // clusterState is what one cluster check remembers between probes: the most nodes seen,
@@ -59,6 +61,8 @@ func (s *clusterState) grace() time.Duration {
 // a node said it is missing. Each is bounded by the probe's context; a failure is tried
 // again at the next due time, never fatal.
 func (s *clusterState) upkeep(ctx context.Context, c healthClient, views []nodeView, now time.Time) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), upkeepTimeout)
+	defer cancel()
 	s.mu.Lock()
 	dueMembers := now.Sub(s.membersAt) >= membersEvery
 	dueSettings := now.Sub(s.settingsAt) >= settingsEvery
@@ -94,7 +98,7 @@ func (s *clusterState) upkeep(ctx context.Context, c healthClient, views []nodeV
 		return
 	}
 	for _, v := range views {
-		if v.Canary == canaryMissing {
+		if v.Canary == canaryMissing && v.Err == nil && !s.canaryExists(ctx, c) {
 			s.mu.Lock()
 			s.canaryAt = now
 			s.mu.Unlock()
@@ -102,4 +106,10 @@ func (s *clusterState) upkeep(ctx context.Context, c healthClient, views []nodeV
 			return
 		}
 	}
+}
+
+// canaryExists tells a missing index from a node without a copy of it (a new node, or
+// replicas still allocating), which needs nothing created.
+func (s *clusterState) canaryExists(ctx context.Context, c healthClient) bool {
+	return c.IndexExists(ctx, s.spec.Canary)
 }

@@ -26,6 +26,13 @@ type Server struct {
 // StartHAProxy starts Debian's HAProxy with a frontend on a free port and backend "es".
 func StartHAProxy(t testing.TB, servers []Server) HAProxy {
 	t.Helper()
+	return StartHAProxyWith(t, servers, nil)
+}
+
+// StartHAProxyWith is StartHAProxy with further lines in the frontend, for example an
+// authentication gate that answers 401 as a secured Elasticsearch does.
+func StartHAProxyWith(t testing.TB, servers []Server, frontend []string) HAProxy {
+	t.Helper()
 	bin := Need(t, "haproxy")
 	// Unix socket paths are limited to 108 bytes; t.TempDir() can be longer.
 	dir, err := os.MkdirTemp("", "esdr-haproxy")
@@ -37,7 +44,11 @@ func StartHAProxy(t testing.TB, servers []Server) HAProxy {
 	var b strings.Builder
 	fmt.Fprintf(&b, "global\n  stats socket %s mode 600 level admin\n", h.Socket)
 	b.WriteString("defaults\n  mode http\n  timeout connect 2s\n  timeout client 10s\n  timeout server 10s\n")
-	fmt.Fprintf(&b, "frontend fe\n  bind %s\n  default_backend es\nbackend es\n  balance roundrobin\n", h.Frontend)
+	fmt.Fprintf(&b, "frontend fe\n  bind %s\n", h.Frontend)
+	for _, l := range frontend {
+		fmt.Fprintf(&b, "  %s\n", l)
+	}
+	b.WriteString("  default_backend es\nbackend es\n  balance roundrobin\n")
 	for _, s := range servers {
 		extra := ""
 		if s.Disabled {
