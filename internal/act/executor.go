@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/esdr/esdr/internal/decide"
 )
 
 // settings is the part of a cluster client fencing needs (*esclient.Client has it).
@@ -78,6 +76,8 @@ type Executor struct {
 	fences  map[string]deferredFence
 	vetoes  vetoCache
 	kick    chan struct{}
+	// faults are store failures whose event is not written yet (see storefault.go).
+	faults []*storeFault
 
 	// afterStep, when set by a test, is called after step i's outcome is journaled.
 	afterStep func(p *Plan, i int)
@@ -134,92 +134,6 @@ func New(st store, opts Options) (*Executor, error) {
 	}
 	e.m = m
 	return e, nil
-}
-
-// Act carries out a transition the loop has stored: it journals the plan and runs it to
-// the end, step by step. It returns when the plan is done, failed (Run attempts it
-// again), vetoed or superseded, or when ctx ends (the plan is resumed on restart).
-// Decisions that do not change the active cluster are ignored.
-func (e *Executor) Act(ctx context.Context, s decide.State, d decide.Decision) error {
-	if !d.Transitions() {
-		return nil
-	}
-	e.run.Lock()
-	defer e.run.Unlock()
-	t := transitionOf(s, d, e.opts.Now())
-	p, err := loadPlan(ctx, e.st, t.Epoch)
-	if err != nil {
-		return err
-	}
-	if p == nil || !p.matches(t) {
-		if p, err = e.startPlan(ctx, t); err != nil {
-			return err
-		}
-	}
-	return e.finish(ctx, p)
-}
-
-// Resume loads the deferred fences and finishes the plan of the stored epoch if a crash
-// interrupted it. When the state records a transition for which no plan was journaled
-// (esdr died between storing the decision and journaling its plan), the plan is built
-// from the state and run: the stored state is the truth.
-func (e *Executor) Resume(ctx context.Context) error {
-	if err := e.loadFences(ctx); err != nil {
-		return err
-	}
-	rec, err := e.st.Load(ctx)
-	if err != nil {
-		return fmt.Errorf("act: resume: %w", err)
-	}
-	s := rec.State
-	if !s.Initialized() {
-		return nil
-	}
-	e.run.Lock()
-	defer e.run.Unlock()
-	p, err := loadPlan(ctx, e.st, s.Epoch)
-	if err != nil {
-		return err
-	}
-	if p == nil {
-		lt := s.LastTransition
-		if lt == nil || lt.Epoch != s.Epoch {
-			return nil
-		}
-		if p, err = e.startPlan(ctx, transitionFromState(lt)); err != nil {
-			return err
-		}
-	}
-	return e.finish(ctx, p)
-}
-
-// finish makes p the current plan and runs it if it has work left.
-func (e *Executor) finish(ctx context.Context, p *Plan) error {
-	e.setCurrent(p)
-	if !p.Open() {
-		return nil
-	}
-	return e.execute(ctx, p)
-}
-
-// startPlan builds and journals the plan for t, and marks an unfinished plan of the
-// previous epoch superseded so the journal never shows two running plans.
-func (e *Executor) startPlan(ctx context.Context, t transition) (*Plan, error) {
-	ok, err := loadApproval(ctx, e.st, t.Epoch)
-	if err != nil {
-		return nil, err
-	}
-	p := newPlan(t, &e.opts, ok, e.opts.Now())
-	if err := savePlan(ctx, e.st, p); err != nil {
-		return nil, err
-	}
-	if t.Epoch > 1 {
-		if old, err := loadPlan(ctx, e.st, t.Epoch-1); err == nil && old != nil && old.Open() {
-			e.supersede(ctx, old, 0)
-		}
-	}
-	e.event(ctx, p, "", fmt.Sprintf("plan for epoch %d (%s %s → %s): %d steps", p.Epoch, p.Action, p.From, p.To, len(p.Steps)))
-	return p, nil
 }
 
 // Current returns a copy of the plan of the latest transition (running or finished), or
