@@ -138,6 +138,11 @@ func (e *Executor) retryFromJournal(ctx context.Context, p *Plan) error {
 		e.setCurrent(jp)
 		return nil
 	}
+	if rec.State.Epoch < p.Epoch {
+		// Act runs only after its decision was stored, so this means the stored state
+		// went back; a plan runs only for the stored epoch.
+		return fmt.Errorf("act: plan for epoch %d: the stored epoch is %d; not run", p.Epoch, rec.State.Epoch)
+	}
 	if jp == nil {
 		t := transitionOfPlan(p)
 		if lt := rec.State.LastTransition; lt != nil && lt.Epoch == p.Epoch {

@@ -171,3 +171,21 @@ func TestStoreFailureThenNewerEpochSupersedes(t *testing.T) {
 		})
 	}
 }
+
+func TestStoreFailureNeverRunsAPlanForAnEpochNotStored(t *testing.T) {
+	r := newRig(t)
+	e, fs := flakyExecutor(t, r)
+	fs.failNext("put")
+	s, d := commit(t, r.st, decide.ActFailover, "east", "west", 2)
+	wantInterrupted(t, e, e.Act(context.Background(), s, d), 1)
+	// The stored state goes back to epoch 1 (restored from a backup, say).
+	commit(t, r.st, decide.ActFailover, "west", "east", 1)
+	fs.up()
+	e.retryPlan(context.Background())
+	if len(r.j.list()) != 0 {
+		t.Errorf("a plan for an epoch not stored ran: %q", r.j.list())
+	}
+	if p := e.Current(); p == nil || p.Status != StatusFailed || p.Epoch != 2 {
+		t.Errorf("Current() = %+v, want plan 2 still failed", p)
+	}
+}
