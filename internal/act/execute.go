@@ -174,6 +174,19 @@ func (e *Executor) supersede(ctx context.Context, p *Plan, from int) error {
 	return nil
 }
 
+// supersedePrevious marks the plan of epoch-1 superseded if it is still open in the
+// journal. Only the record is at stake (no step of it runs once epoch is stored: each
+// checks the epoch first), so a store failure here is logged, not returned.
+func (e *Executor) supersedePrevious(ctx context.Context, epoch uint64) {
+	old, err := loadPlan(ctx, e.st, epoch-1)
+	if err == nil && old != nil && old.Open() {
+		err = e.supersede(ctx, old, 0)
+	}
+	if err != nil {
+		e.opts.Log.Warn("the previous plan could not be marked superseded", "epoch", epoch-1, "err", err)
+	}
+}
+
 // save journals p, saying what it records (what), and publishes it to Current. A
 // failure is a store error: the caller stops the plan, which Run retries from the
 // journal.

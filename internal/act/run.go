@@ -8,9 +8,8 @@ import (
 
 // Run is the executor's background work, until ctx ends: every RetryInterval, and as
 // soon as Seen says a cluster answers again, it retries the deferred fences and then the
-// current plan if it failed — a step failed, or the state store failed under it. It
-// always returns nil; failures are recorded as events and in the journal (a store
-// failure once the store takes writes again), and logged.
+// current plan if it failed. It always returns nil; failures are recorded as events and
+// in the journal, and logged.
 //
 // Call Resume before Run and before the control loop starts, so a plan interrupted by a
 // crash is finished before anything new is decided.
