@@ -28,6 +28,8 @@ type flakyStore struct {
 	failOn func(op, key string) bool
 	down   bool
 	failed int // calls refused so far
+	// cause, when set, is what a refused call wraps instead of errStoreDown.
+	cause error
 }
 
 func (f *flakyStore) check(op, key string) error {
@@ -38,7 +40,11 @@ func (f *flakyStore) check(op, key string) error {
 	}
 	if f.down {
 		f.failed++
-		return fmt.Errorf("flaky: %s %s: %w", op, key, errStoreDown)
+		cause := errStoreDown
+		if f.cause != nil {
+			cause = f.cause
+		}
+		return fmt.Errorf("flaky: %s %s: %w", op, key, cause)
 	}
 	return nil
 }

@@ -2,11 +2,15 @@ package act
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/esdr/esdr/internal/decide"
+	"github.com/esdr/esdr/internal/state"
 )
 
 // effects is what a failover east → west must do, each exactly once.
@@ -187,5 +191,29 @@ func TestStoreFailureNeverRunsAPlanForAnEpochNotStored(t *testing.T) {
 	}
 	if p := e.Current(); p == nil || p.Status != StatusFailed || p.Epoch != 2 {
 		t.Errorf("Current() = %+v, want plan 2 still failed", p)
+	}
+}
+
+// A store that refuses this process because another member leads the fleet did not
+// fail: nothing is counted or recorded, and the plan is not shown running either.
+func TestStoreRefusingANonLeaderIsNotAStoreFailure(t *testing.T) {
+	r := newRig(t)
+	e, fs := flakyExecutor(t, r)
+	fs.cause = state.ErrNotLeader
+	fs.failNext("put")
+	s, d := commit(t, r.st, decide.ActFailover, "east", "west", 2)
+	if err := e.Act(context.Background(), s, d); !errors.Is(err, state.ErrNotLeader) {
+		t.Fatalf("Act = %v, want not leader", err)
+	}
+	if p := e.Current(); p == nil || p.Status != StatusFailed || !strings.Contains(p.StoreError, "not the leader") {
+		t.Fatalf("Current() = %+v", p)
+	}
+	if n := testutil.ToFloat64(e.m.storeErrors); n != 0 {
+		t.Errorf("esdr_plan_store_errors_total = %v, want 0", n)
+	}
+	fs.up()
+	e.flushFaults(context.Background())
+	if evs := strings.Join(actedEvents(t, r.st), "\n"); strings.Contains(evs, "interrupted by the state store") {
+		t.Errorf("a store-failure event for a refused non-leader:\n%s", evs)
 	}
 }
