@@ -22,7 +22,7 @@ var ErrSuperseded = errors.New("act: superseded by a newer epoch")
 func (e *Executor) execute(ctx context.Context, p *Plan) error {
 	e.m.running.Set(1)
 	defer e.m.running.Set(0)
-	p.Status, p.Finished = StatusRunning, time.Time{}
+	p.Status, p.Finished, p.StoreError = StatusRunning, time.Time{}, ""
 	for i := range p.Steps {
 		st := &p.Steps[i]
 		if st.Status.settled() {
@@ -33,14 +33,17 @@ func (e *Executor) execute(ctx context.Context, p *Plan) error {
 		}
 		rec, err := e.st.Load(ctx)
 		if err != nil {
-			return fmt.Errorf("act: epoch check before %s %s: %w", st.Kind, st.Name, err)
+			return storeErr("act: epoch check before %s %s: %w", st.Kind, st.Name, err)
 		}
 		if rec.State.Epoch > p.Epoch {
-			e.supersede(ctx, p, i)
+			if err := e.supersede(ctx, p, i); err != nil {
+				return err
+			}
+			e.setCurrent(p)
 			return fmt.Errorf("act: plan for epoch %d: %w (stored epoch %d)", p.Epoch, ErrSuperseded, rec.State.Epoch)
 		}
 		st.Status, st.Started, st.Finished, st.Error = StatusRunning, e.opts.Now(), time.Time{}, ""
-		if err := e.save(ctx, p); err != nil {
+		if err := e.save(ctx, p, fmt.Sprintf("%s %s running", st.Kind, st.Name)); err != nil {
 			return err
 		}
 		began := time.Now()
@@ -61,7 +64,9 @@ func (e *Executor) execute(ctx context.Context, p *Plan) error {
 			}
 			p.Status, p.Finished = StatusVetoed, e.opts.Now()
 		}
-		if err := e.save(ctx, p); err != nil {
+		// The step ran: if this write fails, the journal still says "running" and the
+		// retry from the journal runs the step again, which its idempotency allows.
+		if err := e.save(ctx, p, fmt.Sprintf("%s %s %s", st.Kind, st.Name, status)); err != nil {
 			return err
 		}
 		e.stepEvent(ctx, p, st, time.Since(began))
@@ -85,7 +90,7 @@ func (e *Executor) close(ctx context.Context, p *Plan) error {
 			failed = append(failed, string(s.Kind)+" "+s.Name)
 		}
 	}
-	if err := e.save(ctx, p); err != nil {
+	if err := e.save(ctx, p, fmt.Sprintf("its outcome (%s)", p.Status)); err != nil {
 		return err
 	}
 	if p.Status == StatusFailed {
@@ -149,23 +154,45 @@ func transitionOfPlan(p *Plan) transition {
 }
 
 // supersede abandons p from step i on: a newer epoch owns the clusters and targets now.
-func (e *Executor) supersede(ctx context.Context, p *Plan, from int) {
+// It fails only when the store does; the caller publishes p to Current.
+func (e *Executor) supersede(ctx context.Context, p *Plan, from int) error {
+	var kinds []StepKind
 	for j := from; j < len(p.Steps); j++ {
 		if !p.Steps[j].Status.settled() {
 			p.Steps[j].Status = StatusSuperseded
-			e.m.step(p.Steps[j].Kind, StatusSuperseded, 0)
+			kinds = append(kinds, p.Steps[j].Kind)
 		}
 	}
-	p.Status, p.Finished = StatusSuperseded, e.opts.Now()
-	if savePlan(ctx, e.st, p) == nil {
-		e.event(ctx, p, "", fmt.Sprintf("plan for epoch %d superseded by a newer epoch; its remaining steps are not applied", p.Epoch))
+	p.Status, p.Finished, p.StoreError = StatusSuperseded, e.opts.Now(), ""
+	if err := savePlan(ctx, e.st, p); err != nil {
+		return storeErr("act: plan for epoch %d: superseded, but not journaled: %w", p.Epoch, err)
+	}
+	for _, k := range kinds {
+		e.m.step(k, StatusSuperseded, 0)
+	}
+	e.event(ctx, p, "", fmt.Sprintf("plan for epoch %d superseded by a newer epoch; its remaining steps are not applied", p.Epoch))
+	return nil
+}
+
+// supersedePrevious marks the plan of epoch-1 superseded if it is still open in the
+// journal. Only the record is at stake (no step of it runs once epoch is stored: each
+// checks the epoch first), so a store failure here is logged, not returned.
+func (e *Executor) supersedePrevious(ctx context.Context, epoch uint64) {
+	old, err := loadPlan(ctx, e.st, epoch-1)
+	if err == nil && old != nil && old.Open() {
+		err = e.supersede(ctx, old, 0)
+	}
+	if err != nil {
+		e.opts.Log.Warn("the previous plan could not be marked superseded", "epoch", epoch-1, "err", err)
 	}
 }
 
-// save journals p and publishes it to Current.
-func (e *Executor) save(ctx context.Context, p *Plan) error {
+// save journals p, saying what it records (what), and publishes it to Current. A
+// failure is a store error: the caller stops the plan, which Run retries from the
+// journal.
+func (e *Executor) save(ctx context.Context, p *Plan, what string) error {
 	if err := savePlan(ctx, e.st, p); err != nil {
-		return err
+		return storeErr("act: plan for epoch %d: %s not journaled: %w", p.Epoch, what, err)
 	}
 	e.setCurrent(p)
 	return nil

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
@@ -78,6 +77,8 @@ type Executor struct {
 	fences  map[string]deferredFence
 	vetoes  vetoCache
 	kick    chan struct{}
+	// faults are store failures whose event is not written yet (see storefault.go).
+	faults []*storeFault
 
 	// afterStep, when set by a test, is called after step i's outcome is journaled.
 	afterStep func(p *Plan, i int)
@@ -140,6 +141,10 @@ func New(st store, opts Options) (*Executor, error) {
 // the end, step by step. It returns when the plan is done, failed (Run attempts it
 // again), vetoed or superseded, or when ctx ends (the plan is resumed on restart).
 // Decisions that do not change the active cluster are ignored.
+//
+// When the state store fails — the plan cannot be journaled, or a step's outcome or
+// the plan's cannot — Act returns the error and Current shows the plan failed with
+// its StoreError; Run retries it from the journal (see retryFromJournal).
 func (e *Executor) Act(ctx context.Context, s decide.State, d decide.Decision) error {
 	if !d.Transitions() {
 		return nil
@@ -149,7 +154,7 @@ func (e *Executor) Act(ctx context.Context, s decide.State, d decide.Decision) e
 	t := transitionOf(s, d, e.opts.Now())
 	p, err := loadPlan(ctx, e.st, t.Epoch)
 	if err != nil {
-		return err
+		return e.interrupted(ctx, newPlan(t, &e.opts, nil, e.opts.Now()), &storeError{err})
 	}
 	if p == nil || !p.matches(t) {
 		if p, err = e.startPlan(ctx, t); err != nil {
@@ -163,6 +168,11 @@ func (e *Executor) Act(ctx context.Context, s decide.State, d decide.Decision) e
 // interrupted it. When the state records a transition for which no plan was journaled
 // (esdr died between storing the decision and journaling its plan), the plan is built
 // from the state and run: the stored state is the truth.
+//
+// It returns an error when it cannot read the fences, the state or the plan (esdr
+// stops at once, as the control loop does when it cannot read the state at start) or
+// when ctx ends. A resumed plan that fails — a step, or the store under it — is logged
+// and left to Run, which retries it: it does not stop esdr.
 func (e *Executor) Resume(ctx context.Context) error {
 	if err := e.loadFences(ctx); err != nil {
 		return err
@@ -179,18 +189,23 @@ func (e *Executor) Resume(ctx context.Context) error {
 	defer e.run.Unlock()
 	p, err := loadPlan(ctx, e.st, s.Epoch)
 	if err != nil {
-		return err
+		return fmt.Errorf("act: resume: %w", err)
 	}
 	if p == nil {
 		lt := s.LastTransition
 		if lt == nil || lt.Epoch != s.Epoch {
 			return nil
 		}
-		if p, err = e.startPlan(ctx, transitionFromState(lt)); err != nil {
-			return err
-		}
+		p, err = e.startPlan(ctx, transitionFromState(lt))
 	}
-	return e.finish(ctx, p)
+	if err == nil {
+		err = e.finish(ctx, p)
+	}
+	if err != nil && ctx.Err() == nil {
+		e.opts.Log.Warn("resumed plan did not end done; Run takes it from here", "epoch", s.Epoch, "err", err)
+		return nil
+	}
+	return err
 }
 
 // finish makes p the current plan and runs it if it has work left.
@@ -199,7 +214,7 @@ func (e *Executor) finish(ctx context.Context, p *Plan) error {
 	if !p.Open() {
 		return nil
 	}
-	return e.execute(ctx, p)
+	return e.interrupted(ctx, p, e.execute(ctx, p))
 }
 
 // startPlan builds and journals the plan for t, and marks an unfinished plan of the
@@ -207,43 +222,15 @@ func (e *Executor) finish(ctx context.Context, p *Plan) error {
 func (e *Executor) startPlan(ctx context.Context, t transition) (*Plan, error) {
 	ok, err := loadApproval(ctx, e.st, t.Epoch)
 	if err != nil {
-		return nil, err
+		return nil, e.interrupted(ctx, newPlan(t, &e.opts, nil, e.opts.Now()), &storeError{err})
 	}
 	p := newPlan(t, &e.opts, ok, e.opts.Now())
 	if err := savePlan(ctx, e.st, p); err != nil {
-		return nil, err
+		return nil, e.interrupted(ctx, p, storeErr("act: plan for epoch %d: not journaled: %w", p.Epoch, err))
 	}
 	if t.Epoch > 1 {
-		if old, err := loadPlan(ctx, e.st, t.Epoch-1); err == nil && old != nil && old.Open() {
-			e.supersede(ctx, old, 0)
-		}
+		e.supersedePrevious(ctx, t.Epoch)
 	}
 	e.event(ctx, p, "", fmt.Sprintf("plan for epoch %d (%s %s → %s): %d steps", p.Epoch, p.Action, p.From, p.To, len(p.Steps)))
 	return p, nil
-}
-
-// Current returns a copy of the plan of the latest transition (running or finished), or
-// nil when there has been none since start. For `esdr status`.
-func (e *Executor) Current() *Plan {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.current.Clone()
-}
-
-func (e *Executor) setCurrent(p *Plan) {
-	e.mu.Lock()
-	e.current = p.Clone()
-	e.mu.Unlock()
-}
-
-// PendingFences names the clusters whose fence is deferred and still being retried.
-func (e *Executor) PendingFences() []string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	out := make([]string, 0, len(e.fences))
-	for c := range e.fences {
-		out = append(out, c)
-	}
-	slices.Sort(out)
-	return out
 }

@@ -18,6 +18,8 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 	running  prometheus.Gauge
 	fences   prometheus.Gauge
+	// storeErrors counts plans interrupted by a failure of the state store.
+	storeErrors prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -37,17 +39,22 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		fences: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "esdr_fences_deferred", Help: "Clusters whose fence could not be applied yet and is being retried.",
 		}),
+		storeErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "esdr_plan_store_errors_total",
+			Help: "Times a plan was interrupted because the state store failed (journal write or read, epoch check); the plan is retried from the journal.",
+		}),
 	}
 	if reg == nil {
 		return m, nil
 	}
 	// A fleet member builds a new executor for every term it leads: the later ones take
 	// over the collectors the first registered, so the counters carry on.
-	var errs [4]error
+	var errs [5]error
 	m.steps, errs[0] = reuse(reg, m.steps)
 	m.duration, errs[1] = reuse(reg, m.duration)
 	m.running, errs[2] = reuse(reg, m.running)
 	m.fences, errs[3] = reuse(reg, m.fences)
+	m.storeErrors, errs[4] = reuse(reg, m.storeErrors)
 	if err := errors.Join(errs[:]...); err != nil {
 		return nil, err
 	}

@@ -39,9 +39,12 @@ esdr_plan_running 0
 # HELP esdr_fences_deferred Clusters whose fence could not be applied yet and is being retried.
 # TYPE esdr_fences_deferred gauge
 esdr_fences_deferred 1
+# HELP esdr_plan_store_errors_total Times a plan was interrupted because the state store failed (journal write or read, epoch check); the plan is retried from the journal.
+# TYPE esdr_plan_store_errors_total counter
+esdr_plan_store_errors_total 0
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want),
-		"esdr_plan_steps_total", "esdr_plan_running", "esdr_fences_deferred"); err != nil {
+		"esdr_plan_steps_total", "esdr_plan_running", "esdr_fences_deferred", "esdr_plan_store_errors_total"); err != nil {
 		t.Error(err)
 	}
 	if n := testutil.CollectAndCount(e.m.duration); n != 3 {
@@ -53,7 +56,7 @@ esdr_fences_deferred 1
 	if err != nil {
 		t.Fatalf("second executor: %v", err)
 	}
-	if e2.m.steps != e.m.steps || e2.m.fences != e.m.fences {
+	if e2.m.steps != e.m.steps || e2.m.fences != e.m.fences || e2.m.storeErrors != e.m.storeErrors {
 		t.Error("second executor has collectors of its own, not the registered ones")
 	}
 	// A collector of another shape under the same name is still refused.

@@ -85,6 +85,12 @@ type Plan struct {
 	Created  time.Time     `json:"created"`
 	Finished time.Time     `json:"finished,omitzero"`
 	Steps    []Step        `json:"steps"`
+	// StoreError is set only on the executor's in-memory copy (Current), never
+	// journaled: the state store failed while the plan was being carried out (a journal
+	// write or read, the epoch check), so the journal may lag what happened. The plan
+	// is then marked failed and Run retries it from the journal until it is done or
+	// superseded.
+	StoreError string `json:"store_error,omitempty"`
 }
 
 // Open reports whether the plan still has work: it is running (possibly interrupted by a

@@ -117,3 +117,44 @@ func TestResumeOnFreshStoreDoesNothing(t *testing.T) {
 		t.Error("resume on an empty store acted")
 	}
 }
+
+// A plan that does not end done on resume is left to Run: Resume's error would stop
+// esdr (the proxy with it) and nothing would retry the plan.
+func TestResumeLeavesAnUnfinishedPlanToRun(t *testing.T) {
+	t.Run("failed step", func(t *testing.T) {
+		r := newRig(t)
+		r.a.fail = 4 // 3 attempts in Act, 1 on resume, then it works
+		s, d := commit(t, r.st, decide.ActFailover, "east", "west", 2)
+		if err := r.executor(t, nil).Act(context.Background(), s, d); err == nil {
+			t.Fatal("want the plan to fail")
+		}
+		e := r.executor(t, func(o *Options) { o.Retry.Attempts = 1 })
+		if err := e.Resume(context.Background()); err != nil {
+			t.Fatalf("Resume = %v, want nil: Run retries the plan", err)
+		}
+		if p := e.Current(); p == nil || p.Status != StatusFailed {
+			t.Fatalf("Current() = %+v", p)
+		}
+		e.retryPlan(context.Background())
+		if p := stored(t, r.st, 2); p.Status != StatusDone {
+			t.Errorf("after Run's retry: %s %q", p.Status, statuses(p))
+		}
+	})
+	t.Run("store error", func(t *testing.T) {
+		r := newRig(t)
+		commit(t, r.st, decide.ActFailover, "east", "west", 2) // no plan journaled yet
+		e, fs := flakyExecutor(t, r)
+		r.a.onApply = func(context.Context, Switch) error { fs.failNext("put"); return nil }
+		if err := e.Resume(context.Background()); err != nil {
+			t.Fatalf("Resume = %v, want nil: Run retries the plan", err)
+		}
+		wantFailed(t, e, 1)
+		r.a.onApply = nil
+		fs.up()
+		e.retryPlan(context.Background())
+		if calls, changes := r.a.counts(); calls != 2 || changes != 1 {
+			t.Errorf("target a: %d calls, %d changes", calls, changes)
+		}
+		wantDone(t, e, r, 2, 1)
+	})
+}

@@ -44,18 +44,25 @@ func (e *Executor) Seen(cluster string) {
 	}
 }
 
-// retryPlan runs the current plan again if it failed. Its done steps stay done; its
-// failed ones are tried again, and nothing runs if a newer epoch was stored meanwhile.
+// retryPlan first records the store failures not recorded yet, then runs the current
+// plan again if it failed. Its done steps stay done; its failed ones are tried again,
+// and nothing runs if a newer epoch was stored meanwhile. A plan a store failure
+// interrupted is taken up from the journal, not from memory (see retryFromJournal).
 func (e *Executor) retryPlan(ctx context.Context) {
 	e.run.Lock()
 	defer e.run.Unlock()
-	e.mu.Lock()
-	p := e.current.Clone()
-	e.mu.Unlock()
+	e.flushFaults(ctx)
+	p := e.Current()
 	if p == nil || p.Status != StatusFailed {
 		return
 	}
-	if err := e.execute(ctx, p); err != nil && ctx.Err() == nil && !errors.Is(err, ErrSuperseded) {
+	var err error
+	if p.StoreError != "" {
+		err = e.retryFromJournal(ctx, p)
+	} else {
+		err = e.interrupted(ctx, p, e.execute(ctx, p))
+	}
+	if err != nil && ctx.Err() == nil && !errors.Is(err, ErrSuperseded) {
 		e.opts.Log.Warn("plan still failing", "epoch", p.Epoch, "err", err)
 	}
 }

@@ -212,7 +212,8 @@ function drawPlan(p) {
   if (!p) { $("plan-head").textContent = "No plan yet."; replace($("plan-steps")); return; }
   replace($("plan-head"), `Epoch ${p.epoch}: ${p.action} ${p.from || "–"} → ${p.to} `,
     el("span", { class: "st st-" + p.status }, p.status), " ",
-    el("span", { class: "muted" }, `decided ${dateTime(p.at)}` + (isSet(p.finished) ? `, finished ${clock(p.finished)}` : "")));
+    el("span", { class: "muted" }, `decided ${dateTime(p.at)}` + (isSet(p.finished) ? `, finished ${clock(p.finished)}` : "")),
+    p.store_error ? el("span", { class: "muted" }, " · the state store failed; retried from the journal: " + p.store_error) : null);
   replace($("plan-steps"), ...(p.steps || []).map((s) => el("li", {},
     el("span", { class: "st st-" + s.status }, s.status), ` ${s.kind} ${s.name}`,
     s.attempts > 1 ? ` (${s.attempts} attempts)` : "",
