@@ -26,6 +26,15 @@ type actStore interface {
 // newExecutor builds the act step: how each cluster is fenced, which traffic targets
 // are switched, the hooks, and the retry bounds.
 func newExecutor(cfg *config.Config, st actStore, targets []act.Target, reg prometheus.Registerer, log *slog.Logger) (*act.Executor, error) {
+	opts, err := executorOptions(cfg, targets, reg, log)
+	if err != nil {
+		return nil, err
+	}
+	return act.New(st, opts)
+}
+
+// executorOptions is the act step's configuration; a fleet member adds its leadership.
+func executorOptions(cfg *config.Config, targets []act.Target, reg prometheus.Registerer, log *slog.Logger) (act.Options, error) {
 	opts := act.Options{
 		Targets:       targets,
 		Clusters:      map[string]act.Cluster{},
@@ -47,7 +56,7 @@ func newExecutor(cfg *config.Config, st actStore, targets []act.Target, reg prom
 				CAFile: cl.TLS.CAFile, InsecureSkipVerify: cl.TLS.InsecureSkipVerify,
 			})
 			if err != nil {
-				return nil, fmt.Errorf("cluster %s: %w", cl.Name, err)
+				return act.Options{}, fmt.Errorf("cluster %s: %w", cl.Name, err)
 			}
 			c.Settings = es
 		}
@@ -63,5 +72,5 @@ func newExecutor(cfg *config.Config, st actStore, targets []act.Target, reg prom
 			opts.Webhook.Header.Set("Authorization", w.Authorization.Reveal())
 		}
 	}
-	return act.New(st, opts)
+	return opts, nil
 }

@@ -23,9 +23,16 @@ type term struct {
 func (d *fleetDaemon) lead(ctx context.Context) error {
 	f := d.cfg.Fleet
 	log := d.log.With("term", d.member.LeaderRev())
-	log.Warn("leading the fleet", "member", f.Name)
+	log.Warn("leading the fleet; acting once the predecessor's session has surely ended", "member", f.Name, "wait", f.SessionTTL)
 	q := d.member.NewQuorumObserver(d.policy.Clusters, decide.Quorum{Size: f.Quorum, MaxAge: f.ViewMaxAge}, d.activeCluster)
-	ex, err := newExecutor(d.cfg, d.store, d.targets, d.reg, log)
+	opts, err := executorOptions(d.cfg, d.targets, d.reg, log)
+	if err != nil {
+		return err
+	}
+	// Every change to a cluster waits until the predecessor's session has surely ended,
+	// and is preceded by an intent written under this term's leader key.
+	opts.Leader = d.member
+	ex, err := act.New(d.store, opts)
 	if err != nil {
 		return err
 	}

@@ -4,7 +4,9 @@
 // after each step, and resumed after a crash exactly where it stopped.
 //
 // Every step is tagged with the epoch of the transition it serves; a step for an epoch
-// older than the stored one is never applied.
+// older than the stored one is never applied. Every change to a cluster's write block is
+// preceded by an intent written through the store, which fences it by leadership in a
+// fleet: a process that no longer leads changes nothing (ErrNotLeader).
 package act
 
 import "context"

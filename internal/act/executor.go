@@ -53,6 +53,11 @@ type Options struct {
 	// asking the hook again (the loop re-decides every tick). Operator commands always
 	// ask. Default 1m.
 	VetoHold time.Duration
+	// Leader says whether this process may change clusters now; it is asked (and waited
+	// for) before every change, whose intent is then journaled by a write the store
+	// fences by leadership. In a fleet it is the fleet.Member; nil means the embedded
+	// mode, where the one process always may.
+	Leader leadership
 	// Registerer receives the executor's metrics; nil registers nothing.
 	Registerer prometheus.Registerer
 	// Log reports what Run does in the background, where no caller gets the error.
@@ -103,6 +108,9 @@ func New(st store, opts Options) (*Executor, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Leader == nil {
+		opts.Leader = always{}
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
@@ -208,8 +216,14 @@ func (e *Executor) Resume(ctx context.Context) error {
 	return err
 }
 
-// finish makes p the current plan and runs it if it has work left.
+// finish makes p the current plan and runs it if it has work left, once this process
+// may act: a new leader of a fleet runs nothing before its predecessor has stopped.
 func (e *Executor) finish(ctx context.Context, p *Plan) error {
+	if p.Open() {
+		if err := e.acting(ctx, fmt.Sprintf("plan for epoch %d", p.Epoch)); err != nil {
+			return err
+		}
+	}
 	e.setCurrent(p)
 	if !p.Open() {
 		return nil

@@ -8,6 +8,7 @@ import (
 
 	"github.com/esdr/esdr/internal/esclient"
 	"github.com/esdr/esdr/internal/health"
+	"github.com/esdr/esdr/internal/state"
 )
 
 // readOnly is the cluster-wide write block esdr fences with. It is not
@@ -25,7 +26,8 @@ func (e *Executor) fenceStep(ctx context.Context, p *Plan, st *Step) (Status, st
 	}
 	r := e.opts.Retry
 	r.AttemptTimeout = min(r.AttemptTimeout, e.opts.FenceTimeout)
-	err := r.do(ctx, &st.Attempts, func(ctx context.Context) error {
+	it := intent{Epoch: p.Epoch, Cluster: st.Name, Action: intentFence}
+	err := e.change(ctx, r, &st.Attempts, it, func(ctx context.Context) error {
 		err := c.Settings.PutClusterSettings(ctx, map[string]any{readOnly: true})
 		if err != nil && gone(err) {
 			return permanent(err) // no use retrying now: this is what deferral is for
@@ -37,6 +39,9 @@ func (e *Executor) fenceStep(ctx context.Context, p *Plan, st *Step) (Status, st
 	}
 	if ctx.Err() != nil {
 		return StatusRunning, "", ctx.Err()
+	}
+	if errors.Is(err, ErrNotLeader) {
+		return StatusFailed, "", err // not deferred: the fence is the new leader's business
 	}
 	if derr := e.deferFence(ctx, st.Name, p.Epoch, err); derr != nil {
 		return StatusFailed, "", errors.Join(err, derr)
@@ -56,7 +61,8 @@ func (e *Executor) unfenceStep(ctx context.Context, st *Step) (Status, string, e
 	if err := e.dropFence(ctx, st.Name); err != nil {
 		return StatusFailed, "", err
 	}
-	err := e.opts.Retry.do(ctx, &st.Attempts, func(ctx context.Context) error {
+	it := intent{Epoch: st.Epoch, Cluster: st.Name, Action: intentUnfence}
+	err := e.change(ctx, e.opts.Retry, &st.Attempts, it, func(ctx context.Context) error {
 		return c.Settings.PutClusterSettings(ctx, map[string]any{readOnly: nil})
 	})
 	return outcome(err)
@@ -137,36 +143,44 @@ func (e *Executor) loadFences(ctx context.Context) error {
 // retryFences tries every deferred fence once. A fence of the cluster that is active
 // now is dropped, never applied: a decided switchover brought it back, and its plan
 // lifted the block. Holding e.run, no plan can promote a cluster between that check
-// and the write.
-func (e *Executor) retryFences(ctx context.Context) {
+// and the write. Each fence is preceded by its intent, written under the leadership
+// guard: a process that no longer leads makes no fence and gets an error wrapping
+// ErrNotLeader, on which Run stops.
+func (e *Executor) retryFences(ctx context.Context) error {
 	e.run.Lock()
 	defer e.run.Unlock()
 	pending := e.PendingFences()
 	if len(pending) == 0 {
-		return
+		return nil
 	}
 	rec, err := e.st.Load(ctx)
 	if err != nil {
 		e.opts.Log.Warn("deferred fences: cannot read the state", "err", err)
-		return
+		return nil
 	}
+	// One attempt, bounded like the fence step: this holds e.run, so a hung cluster
+	// must not keep the next plan waiting for a whole AttemptTimeout.
+	once := Retry{Attempts: 1, AttemptTimeout: min(e.opts.Retry.AttemptTimeout, e.opts.FenceTimeout)}.withDefaults()
 	for _, name := range pending {
 		e.mu.Lock()
 		f := e.fences[name]
 		e.mu.Unlock()
 		c, ok := e.opts.Clusters[name]
 		if rec.State.Active == name || !ok || c.NoFence || c.Settings == nil {
-			_ = e.dropFence(ctx, name)
+			if err := e.dropFence(ctx, name); errors.Is(err, state.ErrNotLeader) {
+				return notMade("forgetting the deferred fence of "+name, err)
+			}
 			continue
 		}
-		// Bounded like the fence step: this holds e.run, so a hung cluster must not
-		// keep the next plan waiting for a whole AttemptTimeout.
-		actx, cancel := context.WithTimeout(ctx, min(e.opts.Retry.AttemptTimeout, e.opts.FenceTimeout))
 		began := time.Now()
-		err := c.Settings.PutClusterSettings(actx, map[string]any{readOnly: true})
-		cancel()
+		err := e.change(ctx, once, new(int), intent{Epoch: f.Epoch, Cluster: name, Action: intentFence}, func(ctx context.Context) error {
+			return c.Settings.PutClusterSettings(ctx, map[string]any{readOnly: true})
+		})
 		if ctx.Err() != nil {
-			return
+			return nil
+		}
+		if errors.Is(err, ErrNotLeader) {
+			return err
 		}
 		if err != nil {
 			_ = e.deferFence(ctx, name, f.Epoch, err)
@@ -180,4 +194,5 @@ func (e *Executor) retryFences(ctx context.Context) {
 			name, f.Attempts+1, f.Since.Format(time.RFC3339), f.Epoch))
 		e.opts.Log.Info("deferred fence applied", "cluster", name, "epoch", f.Epoch)
 	}
+	return nil
 }

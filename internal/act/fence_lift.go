@@ -39,7 +39,8 @@ func (e *Executor) LiftFence(ctx context.Context, cluster, why string) error {
 	if err := e.dropFence(ctx, cluster); err != nil {
 		return err
 	}
-	if err := e.opts.Retry.do(ctx, new(int), func(ctx context.Context) error {
+	it := intent{Epoch: rec.State.Epoch, Cluster: cluster, Action: intentLift}
+	if err := e.change(ctx, e.opts.Retry, new(int), it, func(ctx context.Context) error {
 		return c.Settings.PutClusterSettings(ctx, map[string]any{readOnly: nil})
 	}); err != nil {
 		return fmt.Errorf("act: lifting the fence (%s) of %s: %w", readOnly, cluster, err)

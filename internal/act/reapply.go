@@ -38,6 +38,9 @@ func (e *Executor) Reapply(ctx context.Context, by string) ([]TargetResult, erro
 	if p := e.Current(); p != nil && p.Open() {
 		return nil, fmt.Errorf("%w (epoch %d, %s): it switches the targets itself; wait for it (esdr status)", ErrPlanOpen, p.Epoch, p.Status)
 	}
+	if err := e.acting(ctx, "reapply"); err != nil {
+		return nil, err
+	}
 	sw := Switch{Epoch: s.Epoch, To: s.Active, ToNodes: e.opts.Clusters[s.Active].Nodes,
 		Reason: fmt.Sprintf("targets re-pointed at %s (epoch %d) by %s", s.Active, s.Epoch, by)}
 	var out []TargetResult

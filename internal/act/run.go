@@ -8,8 +8,9 @@ import (
 
 // Run is the executor's background work, until ctx ends: every RetryInterval, and as
 // soon as Seen says a cluster answers again, it retries the deferred fences and then the
-// current plan if it failed. It always returns nil; failures are recorded as events and
-// in the journal, and logged.
+// current plan if it failed. Failures are recorded as events and in the journal, and
+// logged; it returns an error (wrapping ErrNotLeader) only when a deferred fence is
+// refused because this process no longer leads: a deposed leader stops retrying.
 //
 // Call Resume before Run and before the control loop starts, so a plan interrupted by a
 // crash is finished before anything new is decided.
@@ -23,7 +24,9 @@ func (e *Executor) Run(ctx context.Context) error {
 		case <-t.C:
 		case <-e.kick:
 		}
-		e.retryFences(ctx)
+		if err := e.retryFences(ctx); err != nil {
+			return err
+		}
 		e.retryPlan(ctx)
 	}
 }

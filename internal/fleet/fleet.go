@@ -6,7 +6,9 @@
 // Liveness is an etcd lease (concurrency.Session): a member whose session ends stops
 // leading at once, and its registration and observations vanish with the lease. The
 // store's writes are fenced by the leader key's create revision (state.Guard), so a
-// leader that has not yet noticed the loss of its session cannot write either.
+// leader that has not yet noticed the loss of its session cannot write either; and a
+// new leader acts on the clusters only once its predecessor must have noticed
+// (Member.Acting waits out one session TTL from the election).
 package fleet
 
 import (

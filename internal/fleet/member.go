@@ -26,8 +26,9 @@ type Member struct {
 	metrics metrics
 
 	mu        sync.Mutex
-	leaderKey string // election key of the current term; "" when not leading
-	leaderRev int64  // its create revision: the fencing token
+	leaderKey string    // election key of the current term; "" when not leading
+	leaderRev int64     // its create revision: the fencing token
+	since     time.Time // when this member won the current term
 	lease     clientv3.LeaseID
 	view      []byte // the last observations published, put again under a new lease
 }
@@ -80,9 +81,42 @@ func (m *Member) LeaderRev() int64 {
 // Changes signals (coalesced) every time this member gains or loses the leadership.
 func (m *Member) Changes() <-chan struct{} { return m.changes }
 
+// Acting returns nil once this member may act on the clusters: it leads, and its term
+// is older than the session TTL. A predecessor whose lease etcd expired learns it only
+// when its own keep-alive deadline passes — the TTL after the last keep-alive answer it
+// got, which is at or after the expiry — and then stops at once; waiting out one TTL
+// from the election covers that, so the two never act at the same time unless the old
+// one is frozen (and then its writes, intents included, are refused by etcd). It
+// blocks until then, and returns an error wrapping state.ErrNotLeader when this member
+// does not lead or its term ends meanwhile. act.Executor asks it before every change.
+func (m *Member) Acting(ctx context.Context) error {
+	m.mu.Lock()
+	rev, since := m.leaderRev, m.since
+	m.mu.Unlock()
+	if rev == 0 {
+		return fmt.Errorf("fleet: %s: %w: this member does not lead now", m.opts.Name, state.ErrNotLeader)
+	}
+	if wait := time.Until(since.Add(m.opts.TTL)); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("fleet: %s: waiting out the predecessor's session: %w", m.opts.Name, ctx.Err())
+		case <-t.C:
+		}
+	}
+	if m.LeaderRev() != rev {
+		return fmt.Errorf("fleet: %s: %w: the term ended while waiting out the predecessor's session", m.opts.Name, state.ErrNotLeader)
+	}
+	return nil
+}
+
 func (m *Member) setLeader(key string, rev int64) {
 	m.mu.Lock()
 	m.leaderKey, m.leaderRev = key, rev
+	if rev != 0 {
+		m.since = time.Now()
+	}
 	m.mu.Unlock()
 	if rev != 0 {
 		m.metrics.leader.Set(1)
