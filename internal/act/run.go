@@ -3,14 +3,18 @@ package act
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
+
+	"github.com/esdr/esdr/internal/state"
 )
 
 // Run is the executor's background work, until ctx ends: every RetryInterval, and as
 // soon as Seen says a cluster answers again, it retries the deferred fences and then the
 // current plan if it failed. Failures are recorded as events and in the journal, and
-// logged; it returns an error (wrapping ErrNotLeader) only when a deferred fence is
-// refused because this process no longer leads: a deposed leader stops retrying.
+// logged; it returns an error (wrapping ErrNotLeader) only when a deferred fence or a
+// plan's retry is refused because this process no longer leads: a deposed leader stops
+// retrying.
 //
 // Call Resume before Run and before the control loop starts, so a plan interrupted by a
 // crash is finished before anything new is decided.
@@ -27,7 +31,9 @@ func (e *Executor) Run(ctx context.Context) error {
 		if err := e.retryFences(ctx); err != nil {
 			return err
 		}
-		e.retryPlan(ctx)
+		if err := e.retryPlan(ctx); err != nil {
+			return err
+		}
 	}
 }
 
@@ -51,13 +57,13 @@ func (e *Executor) Seen(cluster string) {
 // plan again if it failed. Its done steps stay done; its failed ones are tried again,
 // and nothing runs if a newer epoch was stored meanwhile. A plan a store failure
 // interrupted is taken up from the journal, not from memory (see retryFromJournal).
-func (e *Executor) retryPlan(ctx context.Context) {
+func (e *Executor) retryPlan(ctx context.Context) error {
 	e.run.Lock()
 	defer e.run.Unlock()
 	e.flushFaults(ctx)
 	p := e.Current()
 	if p == nil || p.Status != StatusFailed {
-		return
+		return nil
 	}
 	var err error
 	if p.StoreError != "" {
@@ -65,7 +71,11 @@ func (e *Executor) retryPlan(ctx context.Context) {
 	} else {
 		err = e.interrupted(ctx, p, e.execute(ctx, p))
 	}
+	if errors.Is(err, ErrNotLeader) || errors.Is(err, state.ErrNotLeader) {
+		return fmt.Errorf("act: plan for epoch %d: %w", p.Epoch, err)
+	}
 	if err != nil && ctx.Err() == nil && !errors.Is(err, ErrSuperseded) {
 		e.opts.Log.Warn("plan still failing", "epoch", p.Epoch, "err", err)
 	}
+	return nil
 }
