@@ -15,7 +15,9 @@ import (
 // reaching a cluster. Every other write is read whole (up to MaxBody), room is reserved
 // for it in the journal, its documents are locked, it is forwarded with its answer held
 // (up to MaxResponse), and, if the active cluster accepted it, journaled before the
-// client gets the answer.
+// client gets the answer. The cluster is asked for JSON with every item status whatever
+// filter_path or format the client asked for; esdr gives the client that shape itself
+// (answer_shape.go).
 func (m *Mirror) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ct := r.Header.Get("Content-Type")
