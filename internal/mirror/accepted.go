@@ -14,20 +14,33 @@ func Accepted(method string, status int) bool {
 	return status >= 200 && status < 300 || status == http.StatusNotFound && method == http.MethodDelete
 }
 
+// BulkAccepted is what AcceptedBulk read from the active cluster's answer to a _bulk.
+type BulkAccepted struct {
+	// Body is a _bulk body of the items the active cluster accepted, nil if none.
+	Body []byte
+	// Items is how many items Body holds.
+	Items int
+	// Unknown are the items (numbered from 1) whose answer names no status: neither
+	// accepted nor refused, their outcome is unknown. They are not in Body.
+	Unknown []int
+}
+
 // AcceptedBulk returns the items of a _bulk body that the active cluster accepted,
-// according to its answer resp, as a new _bulk body, and how many there are. Items it
-// refused (a mapping error, a 409 on create, a 429 the client will retry) must not reach
-// the standby. The body was checked by Classify; resp is the active cluster's 200 answer.
-func AcceptedBulk(body, resp []byte) ([]byte, int, error) {
+// according to its answer resp. Items it refused (a mapping error, a 409 on create, a
+// 429 the client will retry) must not reach the standby. An item answered without a
+// status (a filter_path that hid it, a malformed answer) is not taken as refused: it is
+// listed in Unknown. The body was checked by Classify; resp is the active cluster's 200
+// answer. An answer that cannot be matched item by item is an error.
+func AcceptedBulk(body, resp []byte) (BulkAccepted, error) {
 	var br struct {
-		Errors bool                         `json:"errors"`
-		Items  []map[string]json.RawMessage `json:"items"`
+		Items []map[string]json.RawMessage `json:"items"`
 	}
 	if err := json.Unmarshal(resp, &br); err != nil {
-		return nil, 0, fmt.Errorf("mirror: unreadable _bulk answer: %w", err)
+		return BulkAccepted{}, fmt.Errorf("mirror: unreadable _bulk answer: %w", err)
 	}
 	var out bytes.Buffer
-	kept, i := 0, 0
+	var acc BulkAccepted
+	i := 0
 	for len(body) > 0 {
 		action := nextLine(&body)
 		if len(bytes.TrimSpace(action)) == 0 {
@@ -35,28 +48,32 @@ func AcceptedBulk(body, resp []byte) ([]byte, int, error) {
 		}
 		op, _, err := parseAction(action)
 		if err != nil {
-			return nil, 0, fmt.Errorf("mirror: _bulk item %d: %w", i+1, err)
+			return BulkAccepted{}, fmt.Errorf("mirror: _bulk item %d: %w", i+1, err)
 		}
 		var source []byte
 		if op != "delete" {
 			source = nextLine(&body)
 		}
 		if i >= len(br.Items) {
-			return nil, 0, fmt.Errorf("mirror: _bulk answer has %d items for more sent", len(br.Items))
+			return BulkAccepted{}, fmt.Errorf("mirror: _bulk answer has %d items for more sent", len(br.Items))
 		}
 		var res struct {
-			Status int `json:"status"`
+			Status *int `json:"status"`
 		}
-		_ = json.Unmarshal(br.Items[i][op], &res)
+		raw, named := br.Items[i][op]
 		i++
+		if !named || json.Unmarshal(raw, &res) != nil || res.Status == nil {
+			acc.Unknown = append(acc.Unknown, i)
+			continue
+		}
 		method := http.MethodPut
 		if op == "delete" {
 			method = http.MethodDelete
 		}
-		if !Accepted(method, res.Status) {
+		if !Accepted(method, *res.Status) {
 			continue
 		}
-		kept++
+		acc.Items++
 		out.Write(action)
 		out.WriteByte('\n')
 		if op != "delete" {
@@ -65,10 +82,10 @@ func AcceptedBulk(body, resp []byte) ([]byte, int, error) {
 		}
 	}
 	if i != len(br.Items) {
-		return nil, 0, fmt.Errorf("mirror: _bulk answer has %d items for %d sent", len(br.Items), i)
+		return BulkAccepted{}, fmt.Errorf("mirror: _bulk answer has %d items for %d sent", len(br.Items), i)
 	}
-	if kept == 0 {
-		return nil, 0, nil
+	if acc.Items > 0 {
+		acc.Body = out.Bytes()
 	}
-	return out.Bytes(), kept, nil
+	return acc, nil
 }

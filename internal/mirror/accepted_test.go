@@ -1,6 +1,7 @@
 package mirror
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -21,10 +22,11 @@ func TestAcceptedBulk(t *testing.T) {
 		{"index":{"_id":"4","status":400,"error":{"type":"mapper_parsing_exception"}}},
 		{"update":{"_id":"5","status":200}},
 		{"index":{"_id":"6","status":429,"error":{"type":"es_rejected_execution_exception"}}}]}`
-	got, n, err := AcceptedBulk([]byte(body), []byte(resp))
+	acc, err := AcceptedBulk([]byte(body), []byte(resp))
 	if err != nil {
 		t.Fatal(err)
 	}
+	got, n := acc.Body, acc.Items
 	want := strings.Join([]string{
 		`{"index":{"_index":"o","_id":"1"}}`, `{"n":1}`,
 		`{"delete":{"_index":"o","_id":"3"}}`,
@@ -34,11 +36,43 @@ func TestAcceptedBulk(t *testing.T) {
 		t.Errorf("AcceptedBulk = %d items:\n%s\nwant 3:\n%s", n, got, want)
 	}
 
-	if got, n, err := AcceptedBulk([]byte(`{"index":{"_index":"o","_id":"1"}}`+"\n{}\n"),
-		[]byte(`{"errors":true,"items":[{"index":{"status":400}}]}`)); err != nil || n != 0 || got != nil {
-		t.Errorf("nothing accepted: %q %d %v", got, n, err)
+	if acc, err := AcceptedBulk([]byte(`{"index":{"_index":"o","_id":"1"}}`+"\n{}\n"),
+		[]byte(`{"errors":true,"items":[{"index":{"status":400}}]}`)); err != nil || acc.Items != 0 || acc.Body != nil || acc.Unknown != nil {
+		t.Errorf("nothing accepted: %+v %v", acc, err)
 	}
-	if _, _, err := AcceptedBulk([]byte(body), []byte(`{"items":[]}`)); err == nil {
+	if _, err := AcceptedBulk([]byte(body), []byte(`{"items":[]}`)); err == nil {
 		t.Error("an answer with fewer items than sent was accepted")
+	}
+}
+
+func TestAcceptedBulkWithoutStatus(t *testing.T) {
+	body := bulk(`{"index":{"_index":"o","_id":"1"}}`, `{"n":1}`, `{"delete":{"_index":"o","_id":"2"}}`)
+	cases := []struct {
+		name, resp string
+		items      int
+		unknown    []int
+	}{
+		{"items hidden by filter_path=items.*._id are unknown, not refused",
+			`{"items":[{"index":{"_id":"1"}},{"delete":{"_id":"2"}}]}`, 0, []int{1, 2}},
+		{"an item answered under another action is unknown",
+			`{"items":[{"create":{"_id":"1","status":201}},{"delete":{"status":200}}]}`, 1, []int{1}},
+		{"an item whose answer is not an object is unknown",
+			`{"items":[{"index":"created"},{"delete":{"status":404}}]}`, 1, []int{1}},
+		{"items with a status are kept beside the unknown ones",
+			`{"items":[{"index":{"status":201}},{"delete":{}}]}`, 1, []int{2}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			acc, err := AcceptedBulk([]byte(body), []byte(c.resp))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if acc.Items != c.items || fmt.Sprint(acc.Unknown) != fmt.Sprint(c.unknown) {
+				t.Errorf("%d accepted, unknown %v; want %d, unknown %v", acc.Items, acc.Unknown, c.items, c.unknown)
+			}
+		})
+	}
+	if _, err := AcceptedBulk([]byte(body), []byte(`{"took":3}`)); err == nil {
+		t.Error("an answer without items (filter_path=took) was read as nothing accepted")
 	}
 }

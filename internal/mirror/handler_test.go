@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"path"
 	"strings"
 	"sync"
 	"testing"
@@ -20,16 +21,18 @@ import (
 )
 
 // activeCluster is an httptest server playing the active cluster: it answers writes
-// as Elasticsearch would, fails documents whose id starts with "bad", and counts calls.
+// as Elasticsearch would (filter_path and format too, see shaped), fails documents whose
+// id starts with "bad", and counts calls.
 type activeCluster struct {
-	mu    sync.Mutex
-	paths []string
-	srv   *httptest.Server
+	mu      sync.Mutex
+	paths   []string
+	queries []string // the query and Accept header of each call
+	srv     *httptest.Server
 }
 
 func newActiveCluster(t *testing.T) *activeCluster {
 	a := &activeCluster{}
-	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	a.srv = httptest.NewServer(a.shaped(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		a.mu.Lock()
 		a.paths = append(a.paths, r.Method+" "+r.URL.Path)
@@ -55,9 +58,9 @@ func newActiveCluster(t *testing.T) *activeCluster {
 			_, _ = w.Write([]byte(`{"hits":{"hits":[]},"echo":` + fmt.Sprintf("%q", body) + `}`))
 		default:
 			w.WriteHeader(201)
-			_, _ = w.Write([]byte(`{"result":"created"}`))
+			_, _ = fmt.Fprintf(w, `{"_id":%q,"result":"created"}`, path.Base(r.URL.Path))
 		}
-	}))
+	})))
 	t.Cleanup(a.srv.Close)
 	return a
 }

@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 )
 
 // Wrap returns next (the proxy) with mirror mode in front of it. Reads pass through
@@ -17,7 +15,9 @@ import (
 // reaching a cluster. Every other write is read whole (up to MaxBody), room is reserved
 // for it in the journal, its documents are locked, it is forwarded with its answer held
 // (up to MaxResponse), and, if the active cluster accepted it, journaled before the
-// client gets the answer.
+// client gets the answer. The cluster is asked for JSON with every item status whatever
+// filter_path or format the client asked for; esdr gives the client that shape itself
+// (answer_shape.go).
 func (m *Mirror) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ct := r.Header.Get("Content-Type")
@@ -66,7 +66,18 @@ func (m *Mirror) write(w http.ResponseWriter, r *http.Request, next http.Handler
 			return
 		}
 	}
-	rec := Record{Method: r.Method, Path: r.URL.EscapedPath(), Query: r.URL.RawQuery, ContentType: ct, Body: body}
+	shape, why := shapeOf(r)
+	if why != "" {
+		m.answer(w, r, http.StatusNotAcceptable, "esdr_mirror_mode_exception", why, "", "")
+		return
+	}
+	journalQuery, forwardQuery := shape.upstreamQueries(r.URL.RawQuery, isBulkPath(r.URL.EscapedPath()))
+	r.URL.RawQuery = forwardQuery
+	r.RequestURI = r.URL.RequestURI()
+	if shape.acceptFix != "" {
+		r.Header.Set("Accept", shape.acceptFix)
+	}
+	rec := Record{Method: r.Method, Path: r.URL.EscapedPath(), Query: journalQuery, ContentType: ct, Body: body}
 	res, err := m.j.Reserve(rec)
 	if err != nil {
 		m.refuseJournal(w, r, err)
@@ -88,59 +99,7 @@ func (m *Mirror) write(w http.ResponseWriter, r *http.Request, next http.Handler
 	r = r.WithContext(context.WithValue(r.Context(), writeKey{}, true))
 	buf := newBufferedWriter(m.opts.MaxResponse)
 	next.ServeHTTP(buf, r)
-	m.finish(w, r, buf, res, rec)
-}
-
-// finish journals what the active cluster accepted, then answers the client.
-func (m *Mirror) finish(w http.ResponseWriter, r *http.Request, buf *bufferedWriter, res *Reservation, rec Record) {
-	cluster, epochText := buf.header.Get(headerCluster), buf.header.Get(headerEpoch)
-	if buf.status == 0 || !Accepted(rec.Method, buf.status) && !buf.over {
-		buf.sendTo(w, r) // refused, or the proxy's own error: nothing changed, nothing to journal
-		return
-	}
-	unknown := func(why string) {
-		m.opts.Log.Error("mirror: a write the active cluster accepted is not journaled; the client is told its outcome is unknown",
-			"method", rec.Method, "path", rec.Path, "cluster", cluster, "epoch", epochText, "err", why)
-		m.answer(w, r, http.StatusBadGateway, typeOutcomeUnknown, "mirror mode: cluster "+cluster+
-			" answered the write but it could not be journaled for the standby ("+why+"); its outcome is unknown: "+
-			"check the document and retry if needed", cluster, epochText)
-	}
-	epoch, err := strconv.ParseUint(epochText, 10, 64)
-	switch {
-	case buf.over:
-		unknown(errResponseTooLarge.Error())
-		return
-	case err != nil:
-		unknown("the answer names no epoch")
-		return
-	}
-	if _, ok := m.pair.Target(cluster); !ok {
-		unknown(fmt.Sprintf("cluster %q is not one of the mirrored pair", cluster))
-		return
-	}
-	if isBulkPath(rec.Path) {
-		kept, n, err := AcceptedBulk(rec.Body, buf.body.Bytes())
-		if err != nil {
-			unknown(err.Error())
-			return
-		}
-		if n == 0 {
-			buf.sendTo(w, r) // every item refused
-			return
-		}
-		rec.Body = kept
-	}
-	rec.Epoch, rec.Cluster, rec.Time = epoch, cluster, time.Now()
-	// The active cluster holds the write: journal it even if the client has gone.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), m.opts.AppendTimeout)
-	defer cancel()
-	seq, err := res.Append(ctx, rec)
-	if err != nil {
-		unknown(err.Error())
-		return
-	}
-	m.noteAppended(cluster, seq)
-	buf.sendTo(w, r)
+	m.finish(w, r, buf, res, rec, shape)
 }
 
 func (m *Mirror) refuseJournal(w http.ResponseWriter, r *http.Request, err error) {

@@ -11,14 +11,17 @@ import (
 // Query parameters a replay drops: the active cluster already applied them. refresh would
 // only slow the standby, and if_seq_no/if_primary_term name the active cluster's sequence
 // numbers, which mean nothing on the standby (the journal's order already encodes the
-// outcome of the check).
-var droppedParams = map[string]bool{"refresh": true, "if_seq_no": true, "if_primary_term": true}
+// outcome of the check). filter_path and format only shape the answer, which the replay
+// must read whole, as JSON: esdr journals writes without them since 2026-12-05, and
+// drops them from records journaled before.
+var droppedParams = map[string]bool{"refresh": true, "if_seq_no": true, "if_primary_term": true,
+	"filter_path": true, "format": true}
 
 // Parameters a single-document write may carry and still join a _bulk (routing moves
 // into the action line, the rest have no per-item meaning for the replay).
 var bulkableParams = map[string]bool{
 	"routing": true, "refresh": true, "timeout": true, "wait_for_active_shards": true,
-	"if_seq_no": true, "if_primary_term": true, "op_type": true,
+	"if_seq_no": true, "if_primary_term": true, "op_type": true, "filter_path": true, "format": true,
 }
 
 // docOp returns the _bulk form of a single-document index, create or delete by id, or
