@@ -79,3 +79,27 @@ func TestSwitchoverAwayFromBlindActive(t *testing.T) {
 		t.Errorf("got %s/%s active %s: %s", d.Action, d.Code, next.Active, d.Reason)
 	}
 }
+
+// TestCombineBlind: in a fleet, a quorum of members that cannot see a cluster makes it
+// blind (so decide says active-blind), not merely unknown; one blind member abstains.
+func TestCombineBlind(t *testing.T) {
+	view := func(member string, o health.Observation) VantageView {
+		o.At = t0
+		return VantageView{Member: member, At: t0, Clusters: map[string]health.Observation{o.Cluster: o}}
+	}
+	q := Quorum{Size: 2, MaxAge: time.Minute}
+	t.Run("a quorum of blind members makes the cluster blind", func(t *testing.T) {
+		got, _ := Combine([]VantageView{view("a", blind("primary")), view("b", blind("primary")), view("c", up("primary", health.KindHealthy, t0))},
+			[]string{"primary"}, "primary", q, t0)
+		if got["primary"].Verdict != health.VerdictBlind {
+			t.Errorf("got %s: %s", got["primary"].Verdict, got["primary"].Detail)
+		}
+	})
+	t.Run("a quorum seeing the cluster up wins over blind members", func(t *testing.T) {
+		got, _ := Combine([]VantageView{view("a", blind("primary")), view("b", up("primary", health.KindHealthy, t0)), view("c", up("primary", health.KindHealthy, t0))},
+			[]string{"primary"}, "primary", q, t0)
+		if got["primary"].Verdict != health.VerdictUp {
+			t.Errorf("got %s: %s", got["primary"].Verdict, got["primary"].Detail)
+		}
+	})
+}

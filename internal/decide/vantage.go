@@ -61,6 +61,7 @@ type Finding struct {
 // of the cluster at all abstains. The combined verdict is
 //   - Up when at least q.Size vantage points vote up;
 //   - otherwise Down when at least q.Size vote down;
+//   - otherwise Blind when at least q.Size are blind (an abstention that says why);
 //   - otherwise Unknown, which Decide never fails over from nor to, and never fails back to.
 //
 // Up wins when both reach the quorum: a quorum that reaches the cluster and finds it fit is

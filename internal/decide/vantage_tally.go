@@ -15,6 +15,8 @@ type tally struct {
 	// up and down are the views that voted, in vantage order; seen is every view that
 	// observed the cluster at all, voting or abstaining.
 	up, down, seen []VantageView
+	// blind are the views whose member cannot see the cluster (an abstention that says why).
+	blind []VantageView
 }
 
 func tallyOf(points []VantageView, cluster string) tally {
@@ -30,6 +32,8 @@ func tallyOf(points []VantageView, cluster string) tally {
 			t.up = append(t.up, v)
 		case health.VerdictDown:
 			t.down = append(t.down, v)
+		case health.VerdictBlind:
+			t.blind = append(t.blind, v)
 		}
 	}
 	return t
@@ -42,6 +46,9 @@ func (t tally) combined(size int) health.Observation {
 		return t.agreed(health.VerdictUp, t.up)
 	case len(t.down) >= size:
 		return t.agreed(health.VerdictDown, t.down)
+	case len(t.blind) >= size:
+		// Neither way, but a quorum says why: esdr's own access is broken, not the cluster.
+		return t.agreed(health.VerdictBlind, t.blind)
 	}
 	return t.undecided(size)
 }
