@@ -57,7 +57,7 @@ func markdown(c config, results map[scenario][]sample, loadBefore, loadAfter str
 			bound := time.Duration(c.threshold)*c.hangInterval + c.hangInterval
 			which := "the master and one more"
 			if k == scenarioFollowers {
-				which = "the two that are not the master, left alone"
+				which = "the two nodes that are not the master, which is left alone"
 			}
 			fmt.Fprintf(&b, "\n### Hang of 2 of the 3 primary nodes (SIGSTOP of %s: quorum lost) → esdr's failover decision\n\n", which)
 			fmt.Fprintf(&b, "health.interval = timeout = %s. **Desired**: a decision within failure_threshold × interval + one probe = %s.\n\n", c.hangInterval, bound)
