@@ -40,9 +40,11 @@ type sample struct {
 func (p *pair) kill(ctx context.Context, interval time.Duration) (sample, error) {
 	s := sample{engine: p.engine}
 	e, void, err := p.startEsdr(ctx, interval)
-	if err != nil || void != "" {
-		s.void = void
-		return s, stopIf(e, err)
+	if err != nil {
+		return s, err
+	}
+	if s.void = void; void != "" {
+		return s, p.restore(ctx, e, nothing) // lift the fence esdr put on the primary
 	}
 	faultAt := time.Now()
 	if err := p.primary.Kill(); err != nil {
@@ -61,9 +63,11 @@ func (p *pair) kill(ctx context.Context, interval time.Duration) (sample, error)
 func (p *pair) master(ctx context.Context, interval, hold time.Duration) (sample, error) {
 	s := sample{engine: p.engine}
 	e, void, err := p.startEsdr(ctx, interval)
-	if err != nil || void != "" {
-		s.void = void
-		return s, stopIf(e, err)
+	if err != nil {
+		return s, err
+	}
+	if s.void = void; void != "" {
+		return s, p.restore(ctx, e, nothing) // lift the fence esdr put on the primary
 	}
 	m, err := p.primary.Master(ctx)
 	if err != nil {
@@ -101,9 +105,11 @@ func (p *pair) master(ctx context.Context, interval, hold time.Duration) (sample
 func (p *pair) quorum(ctx context.Context, interval time.Duration, followers bool) (sample, error) {
 	s := sample{engine: p.engine}
 	e, void, err := p.startEsdr(ctx, interval)
-	if err != nil || void != "" {
-		s.void = void
-		return s, stopIf(e, err)
+	if err != nil {
+		return s, err
+	}
+	if s.void = void; void != "" {
+		return s, p.restore(ctx, e, nothing) // lift the fence esdr put on the primary
 	}
 	m, err := p.primary.Master(ctx)
 	if err != nil {
@@ -143,6 +149,8 @@ func stopIf(e *esdrproc.Proc, err error) error {
 	}
 	return err
 }
+
+func nothing() error { return nil }
 
 func sleep(ctx context.Context, d time.Duration) error {
 	select {
