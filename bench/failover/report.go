@@ -18,6 +18,8 @@ func markdown(b *bed, engine string, fs []fault, results map[fault][]runResult, 
 	fmt.Fprintf(&s, "(`drill.Load`: `_search` reads; in `reads+writes` every 2nd request is an index with an explicit id),\n")
 	fmt.Fprintf(&s, "client timeout 10 s. esdr and HAProxy are measured at the same time on the same fault, each started\n")
 	fmt.Fprintf(&s, "fresh per run; the fault hits every primary node %s after the clients start and they run %s from it.\n", b.before, b.window)
+	s.WriteString("Just before the fault each run checks that esdr's status has the primary active at epoch 1 and up; a run in\n")
+	s.WriteString("which esdr had already moved is **void** for esdr (listed with esdr's reason, left out of its figures).\n")
 	fmt.Fprintf(&s, "**RTO** = fault → first successful answer from the standby (`X-Esdr-Cluster`); **failed** = requests that\n")
 	fmt.Fprintf(&s, "got no 2xx; **missing** = acknowledged writes not found (by `_mget`) on the cluster that acknowledged them.\n")
 	fmt.Fprintf(&s, "esdr: `proxy` with its defaults, health.interval = timeout = %s, failure_threshold %d. Load average at the end: %s.\n\n", b.interval, b.threshold, report.LoadAverage())
