@@ -19,7 +19,7 @@ func markdown(b *bed, engine string, fs []fault, results map[fault][]runResult, 
 	fmt.Fprintf(&s, "client timeout 10 s. esdr and HAProxy are measured at the same time on the same fault, each started\n")
 	fmt.Fprintf(&s, "fresh per run; the fault hits every primary node %s after the clients start and they run %s from it.\n", b.before, b.window)
 	s.WriteString("Just before the fault each run checks that esdr's status has the primary active at epoch 1 and up; a run in\n")
-	s.WriteString("which esdr had already moved is **void** for esdr (listed with esdr's reason, left out of its figures).\n")
+	s.WriteString("which esdr had already moved (and fenced the primary) is **void**: listed with esdr's reason, left out of every figure.\n")
 	fmt.Fprintf(&s, "**RTO** = fault → first successful answer from the standby (`X-Esdr-Cluster`); **failed** = requests that\n")
 	fmt.Fprintf(&s, "got no 2xx; **missing** = acknowledged writes not found (by `_mget`) on the cluster that acknowledged them.\n")
 	fmt.Fprintf(&s, "esdr: `proxy` with its defaults, health.interval = timeout = %s, failure_threshold %d. Load average at the end: %s.\n\n", b.interval, b.threshold, report.LoadAverage())
@@ -85,20 +85,21 @@ func targets(b *bed, results map[fault][]runResult) string {
 		failed, failedHA := 0, 0
 		valid := 0
 		for _, r := range rs {
-			e, h := r.byLoad[load{"esdr", "reads"}], r.byLoad[load{"haproxy", "reads"}]
-			worstHA, failedHA = maxRTO(worstHA, h.sum.RTO), failedHA+h.sum.FailedReads
-			if r.counted(load{"esdr", "reads"}) {
-				worst, failed, valid = maxRTO(worst, e.sum.RTO), failed+e.sum.FailedReads, valid+1
+			if !r.counted(load{}) {
+				continue
 			}
+			e, h := r.byLoad[load{"esdr", "reads"}], r.byLoad[load{"haproxy", "reads"}]
+			worst, worstHA = maxRTO(worst, e.sum.RTO), maxRTO(worstHA, h.sum.RTO)
+			failed, failedHA, valid = failed+e.sum.FailedReads, failedHA+h.sum.FailedReads, valid+1
 		}
 		ratio := ""
 		if worst > 0 && worstHA > 0 {
 			ratio = fmt.Sprintf(", %.2f× HAProxy's", float64(worst)/float64(worstHA))
 		}
-		fmt.Fprintf(&s, "\n- %s → standby serving ≤ %s: **%s** (HAProxy %s%s); failed reads %d over %d runs (HAProxy %d over %d)",
-			t.f, t.goal, fmtRTO(worst), fmtRTO(worstHA), ratio, failed, valid, failedHA, len(rs))
+		fmt.Fprintf(&s, "\n- %s → standby serving ≤ %s: **%s** (HAProxy %s%s); failed reads %d (HAProxy %d) over %d runs",
+			t.f, t.goal, fmtRTO(worst), fmtRTO(worstHA), ratio, failed, failedHA, valid)
 		if valid < len(rs) {
-			fmt.Fprintf(&s, "; **%d void runs of esdr's left out** (esdr failed over before the fault)", len(rs)-valid)
+			fmt.Fprintf(&s, "; **%d void runs left out** (esdr failed over before the fault)", len(rs)-valid)
 		}
 	}
 	return s.String() + "\n"

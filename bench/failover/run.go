@@ -36,8 +36,8 @@ type outcome struct {
 // runResult is one run of one fault: what each client saw and when esdr decided.
 type runResult struct {
 	decision time.Duration // fault → esdr's failover event; 0 with void or undecided
-	// void says why esdr's figures of this run measure no failover (esdr had moved before
-	// the fault); undecided why esdr recorded no failover after it. Empty: it did.
+	// void says why this run measures no failover (esdr had moved before the fault);
+	// undecided why esdr recorded no failover after it. Empty: it did.
 	void, undecided string
 	byLoad          map[load]outcome
 }
@@ -68,10 +68,23 @@ func (b *bed) loads() []load {
 	return ls
 }
 
-// run measures one fault: fresh esdr and HAProxy, every client running through its
-// endpoint, the fault, the window, then the primary healed and acknowledged writes checked.
+// run measures one fault: the run's indices, fresh esdr and HAProxy, every client running
+// through its endpoint, the fault, the window, then the primary healed and acknowledged
+// writes checked. The indices come first: esdr fences a primary it fails over from, so a
+// false failover while they were created would end the whole benchmark; after them it
+// only voids the run.
 func (b *bed) run(ctx context.Context, f fault, i int) (runResult, error) {
 	res := runResult{byLoad: map[load]outcome{}}
+	indices := map[load]string{}
+	for _, l := range b.loads() {
+		indices[l] = fmt.Sprintf("bench-%s-%d-%s", f, i, l.endpoint)
+		if err := drill.Prepare(ctx, b.esP, indices[l], 1); err != nil {
+			return res, err
+		}
+		if err := drill.Prepare(ctx, b.esS, indices[l], 0); err != nil {
+			return res, err
+		}
+	}
 	haAddr, _ := esdrproc.FreeAddr()
 	runDir := filepath.Join(b.dir, fmt.Sprintf("%s-%d", f, i))
 	e, proxyAddr, err := b.startEsdr(ctx, runDir)
@@ -86,16 +99,6 @@ func (b *bed) run(ctx context.Context, f fault, i int) (runResult, error) {
 	defer h.Stop()
 	urls := map[string]string{"esdr": "http://" + proxyAddr, "haproxy": "http://" + haAddr}
 
-	indices := map[load]string{}
-	for _, l := range b.loads() {
-		indices[l] = fmt.Sprintf("bench-%s-%d-%s", f, i, l.endpoint)
-		if err := drill.Prepare(ctx, b.esP, indices[l], 1); err != nil {
-			return res, err
-		}
-		if err := drill.Prepare(ctx, b.esS, indices[l], 0); err != nil {
-			return res, err
-		}
-	}
 	lctx, stop := context.WithCancel(ctx)
 	defer stop()
 	samples := map[load][]drill.Sample{}
@@ -121,7 +124,7 @@ func (b *bed) run(ctx context.Context, f fault, i int) (runResult, error) {
 		return res, err
 	}
 	if void != "" {
-		b.logf("!! %s run %d: esdr's figures are VOID: %s", f, i, void)
+		b.logf("!! %s run %d: VOID: %s", f, i, void)
 	}
 	faultAt := time.Now()
 	if f == faultKill {
@@ -136,7 +139,7 @@ func (b *bed) run(ctx context.Context, f fault, i int) (runResult, error) {
 		return res, err
 	}
 	if res.void != "" && void == "" {
-		b.logf("!! %s run %d: esdr's figures are VOID: %s", f, i, res.void)
+		b.logf("!! %s run %d: VOID: %s", f, i, res.void)
 	}
 	if res.undecided != "" {
 		b.logf("!! %s run %d: %s", f, i, res.undecided)

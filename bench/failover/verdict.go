@@ -16,9 +16,8 @@ const decisionWait = 30 * time.Second
 
 // settled waits, just before the fault, for the evidence that the fault will measure a
 // failover: esdr has the primary active at epoch 1 (nothing moved since its start) and
-// its last verdict on it is up. A transition already made is not an error: it voids
-// esdr's side of the run, and the returned cause says when and why esdr moved. HAProxy's
-// side of the same run is still measured.
+// its last verdict on it is up. A transition already made is not an error: it voids the
+// run, and the returned cause says when and why esdr moved.
 func (b *bed) settled(ctx context.Context, e *esdrproc.Proc) (void string, err error) {
 	err = e.WaitSettled(ctx, 10*time.Second, "primary")
 	if errors.Is(err, esdrproc.ErrMoved) {
@@ -55,9 +54,10 @@ func (b *bed) waitDecision(ctx context.Context, e *esdrproc.Proc, faultAt time.T
 	return ev.At.Sub(faultAt), "", "", nil
 }
 
-// counted reports whether a client's figures in r measure the fault: esdr's are void
-// when esdr moved before it; HAProxy's always count.
-func (r runResult) counted(l load) bool { return l.endpoint != "esdr" || r.void == "" }
+// counted reports whether a client's figures in r measure the fault. None do when esdr
+// moved before it: esdr's clients were already on the standby, and the fence esdr put on
+// the primary refused HAProxy's writes there before the fault.
+func (r runResult) counted(load) bool { return r.void == "" }
 
 // neverCause says why a client saw no answer from another cluster after the fault.
 func neverCause(s drill.Summary, window time.Duration) string {
@@ -91,7 +91,7 @@ func notes(b *bed, rs []runResult) string {
 	var s strings.Builder
 	for i, r := range rs {
 		if r.void != "" {
-			fmt.Fprintf(&s, "- run %d, esdr: **void** — %s\n", i+1, r.void)
+			fmt.Fprintf(&s, "- run %d: **void** (every client) — %s\n", i+1, r.void)
 			continue
 		}
 		if r.undecided != "" {
