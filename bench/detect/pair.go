@@ -76,7 +76,7 @@ func (p *pair) startEsdr(ctx context.Context, interval time.Duration) (e *esdrpr
 		err = e.WaitSettled(ctx, time.Minute, "primary")
 	}
 	if errors.Is(err, esdrproc.ErrMoved) {
-		void = "esdr failed over before the fault (the primary was healthy): " + err.Error()
+		void = "esdr failed over before the fault was injected: " + err.Error()
 		p.logf("!! %s: run VOID: %s", p.engine, void)
 		return e, void, nil
 	}

@@ -21,7 +21,7 @@ const decisionWait = 30 * time.Second
 func (b *bed) settled(ctx context.Context, e *esdrproc.Proc) (void string, err error) {
 	err = e.WaitSettled(ctx, 10*time.Second, "primary")
 	if errors.Is(err, esdrproc.ErrMoved) {
-		return "esdr failed over before the fault (a false failover: the primary was healthy): " + err.Error(), nil
+		return "esdr failed over before the fault was injected: " + err.Error(), nil
 	}
 	return "", err
 }

@@ -29,7 +29,7 @@ func Describe(e state.Event) string {
 	if e.Message != "" {
 		s += ": " + e.Message
 	}
-	return s
+	return strings.ReplaceAll(s, "\n", "; ") // joined errors: one line per node
 }
 
 // Events returns every event esdr recorded after sequence number after, oldest first.
