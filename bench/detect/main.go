@@ -1,6 +1,18 @@
-// Command detect measures how long esdr takes from the moment every primary node is
-// killed to its failover decision, over several runs on real test-bed clusters, and
-// writes the result into docs/benchmarks.md.
+// Command detect measures what esdr decides when the primary fails in three ways, over
+// several runs on real test-bed clusters (primary 3 nodes, standby 1), and writes the
+// result into docs/benchmarks.md:
+//
+//   - kill: every primary node killed → the time to esdr's failover decision;
+//   - master: the elected master alone hung (SIGSTOP) past the cluster's re-election,
+//     then resumed → whether esdr failed over (it should not: the cluster re-elected and
+//     serves) and how long the cluster took to re-elect;
+//   - quorum: 2 of the 3 nodes hung (quorum lost), the master among them → the time to
+//     esdr's failover decision;
+//   - followers: the same with the 2 nodes that are not the master: the master is left
+//     alone, answers until its follower checks fail, then steps down.
+//
+// Before every fault the run waits until esdr has the primary active at epoch 1 and up;
+// a run in which esdr moved before the fault is reported void, with esdr's reason.
 package main
 
 import (
@@ -8,124 +20,95 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
-	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/esdr/esdr/bench/report"
-	"github.com/esdr/esdr/testbed"
-	"github.com/esdr/esdr/testbed/esdrproc"
 )
+
+// config is the command's flags.
+type config struct {
+	runs                   int
+	scenarios              []scenario
+	engines                []string
+	interval, hangInterval time.Duration
+	threshold              int
+	hold                   time.Duration
+	esdrBin                string
+}
 
 func main() { os.Exit(run()) }
 
 func run() int {
-	runs := flag.Int("runs", 5, "number of kill → decision measurements")
-	engine := flag.String("engine", "opensearch2", "test-bed engine")
-	interval := flag.Duration("interval", 200*time.Millisecond, "esdr health.interval (timeout equals it)")
-	threshold := flag.Int("threshold", 3, "esdr health.failure_threshold")
-	esdrBin := flag.String("esdr", "bin/esdr", "esdr binary")
+	var c config
+	scen := flag.String("scenarios", "kill,master,quorum,followers", "scenarios, comma-separated: kill, master, quorum, followers")
+	engines := flag.String("engines", "opensearch2,es7", "test-bed engines, comma-separated")
+	flag.IntVar(&c.runs, "runs", 5, "runs per scenario and engine")
+	flag.DurationVar(&c.interval, "interval", 200*time.Millisecond, "esdr health.interval (timeout equals it) for kill")
+	flag.DurationVar(&c.hangInterval, "hang-interval", time.Second, "esdr health.interval (timeout equals it) for master, quorum and followers")
+	flag.IntVar(&c.threshold, "threshold", 3, "esdr health.failure_threshold")
+	flag.DurationVar(&c.hold, "hold", 10*time.Second, "master: how long the master stays hung after the others elected a new one")
+	flag.StringVar(&c.esdrBin, "esdr", "bin/esdr", "esdr binary")
 	out := flag.String("o", "docs/benchmarks.md", "markdown file to write the section into ('' prints only)")
 	flag.Parse()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	for _, s := range strings.Split(*scen, ",") {
+		k, err := parseScenario(strings.TrimSpace(s))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		c.scenarios = append(c.scenarios, k)
+	}
+	for _, e := range strings.Split(*engines, ",") {
+		c.engines = append(c.engines, strings.TrimSpace(e))
+	}
+	if c.runs < 1 {
+		fmt.Fprintln(os.Stderr, "detect: -runs must be at least 1")
+		return 2
+	}
+	return report.Main("detect", *out, func(ctx context.Context, logf report.Logf) (string, error) {
+		loadBefore := report.LoadAverage()
+		results, err := measureAll(ctx, c, logf)
+		if err != nil {
+			return "", err
+		}
+		return markdown(c, results, loadBefore, report.LoadAverage()), nil
+	})
+}
+
+// measureAll starts each engine's pair once and runs every scenario runs times on it.
+func measureAll(ctx context.Context, c config, logf report.Logf) (map[scenario][]sample, error) {
 	dir, err := os.MkdirTemp("", "esdr-bench-detect-")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "detect:", err)
-		return 1
+		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	fmt.Fprintf(os.Stderr, "starting %s clusters (primary 3 nodes, standby 1)...\n", *engine)
-	p, err := testbed.Start(ctx, testbed.Spec{Engine: *engine, Cluster: "bench-primary", Nodes: 3, Dir: dir})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "detect:", err)
-		return 1
-	}
-	defer p.Destroy()
-	s, err := testbed.Start(ctx, testbed.Spec{Engine: *engine, Cluster: "bench-standby", Nodes: 1, Dir: dir})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "detect:", err)
-		return 1
-	}
-	defer s.Destroy()
-	var results []time.Duration
-	for i := range *runs {
-		d, err := measure(ctx, *esdrBin, dir, i, p, s, *interval, *threshold)
+	results := map[scenario][]sample{}
+	for _, engine := range c.engines {
+		p, err := startPair(ctx, engine, dir, c.esdrBin, c.threshold, logf)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "detect: run %d: %v\n", i+1, err)
-			return 1
+			return nil, err
 		}
-		fmt.Fprintf(os.Stderr, "run %d/%d: kill → failover decision %s\n", i+1, *runs, d.Round(time.Millisecond))
-		results = append(results, d)
-		if err := p.Start(); err == nil {
-			wctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
-			err = p.WaitFormed(wctx, len(p.Nodes))
-			cancel()
+		for _, k := range c.scenarios {
+			for i := range c.runs {
+				var s sample
+				switch k {
+				case scenarioKill:
+					s, err = p.kill(ctx, c.interval)
+				case scenarioMaster:
+					s, err = p.master(ctx, c.hangInterval, c.hold)
+				case scenarioQuorum, scenarioFollowers:
+					s, err = p.quorum(ctx, c.hangInterval, k == scenarioFollowers)
+				}
+				if err != nil {
+					p.stop()
+					return nil, fmt.Errorf("%s %s run %d: %w", engine, k, i+1, err)
+				}
+				logf("%s %s run %d/%d: %s", engine, k, i+1, c.runs, s.line())
+				results[k] = append(results[k], s)
+			}
 		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "detect: restart primary:", err)
-			return 1
-		}
+		p.stop()
 	}
-	body := summarize(results, *interval, *threshold, *engine)
-	fmt.Println(body)
-	if *out != "" {
-		cmd := "go run ./bench/detect " + strings.Join(os.Args[1:], " ")
-		if err := report.Section(*out, "detect", cmd, body); err != nil {
-			fmt.Fprintln(os.Stderr, "detect:", err)
-			return 1
-		}
-	}
-	return 0
-}
-
-func summarize(rs []time.Duration, interval time.Duration, threshold int, engine string) string {
-	sorted := append([]time.Duration(nil), rs...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
-	var sum time.Duration
-	var cells []string
-	for _, r := range rs {
-		sum += r
-		cells = append(cells, r.Round(time.Millisecond).String())
-	}
-	return fmt.Sprintf(`### Detection: kill -9 of every primary node → esdr's failover decision
-
-%s, primary 3 nodes + standby 1 node; esdr health.interval = timeout = %s, failure_threshold %d
-(the floor is (threshold − 1) × interval plus one probe: a refused connection fails at once).
-
-| runs | min | median | max | mean | each |
-|---|---|---|---|---|---|
-| %d | %s | %s | %s | %s | %s |`, engine, interval, threshold, len(rs),
-		sorted[0].Round(time.Millisecond), sorted[len(sorted)/2].Round(time.Millisecond),
-		sorted[len(sorted)-1].Round(time.Millisecond), (sum / time.Duration(len(rs))).Round(time.Millisecond),
-		strings.Join(cells, ", "))
-}
-
-// measure starts esdr on fresh state, waits until both clusters are up, kills every
-// primary node and returns the time from the kill to the failover event esdr recorded.
-func measure(ctx context.Context, bin, dir string, i int, p, s *testbed.Cluster, interval time.Duration, threshold int) (time.Duration, error) {
-	addr, err := esdrproc.FreeAddr()
-	if err != nil {
-		return 0, err
-	}
-	cfg := esdrproc.Pair{Primary: p.URLs(), Standby: s.URLs(), Interval: interval, Threshold: threshold, AdminAddr: addr}
-	e, err := esdrproc.Start(ctx, bin, fmt.Sprintf("%s/run%d", dir, i), addr, cfg.YAML())
-	if err != nil {
-		return 0, err
-	}
-	defer e.Stop()
-	if err := e.WaitUp(ctx, time.Minute, "primary", "standby"); err != nil {
-		return 0, err
-	}
-	killed := time.Now()
-	if err := p.Kill(); err != nil {
-		return 0, err
-	}
-	ev, err := e.WaitTransition(ctx, 30*time.Second, 2)
-	if err != nil {
-		return 0, err
-	}
-	return ev.At.Sub(killed), nil
+	return results, nil
 }

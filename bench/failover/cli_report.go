@@ -54,6 +54,9 @@ func cliMarkdown(bench []runResult, cli []cliResult) string {
 			diff(d, o), fmtRTO(dec), faultCmdTook(r.report.Timeline), r.phase.FailedReads, r.phase.Reads, r.phase.FailedWrites, r.phase.Writes, r.report.LostWrites, retries, r.exit, r.observer.FailedReads)
 	}
 	for _, r := range bench {
+		if !r.counted(load{"esdr", "reads"}) {
+			continue // esdr had moved before the fault: nothing of esdr's was measured
+		}
 		o := r.byLoad[load{"esdr", "reads"}]
 		benchRTO, benchFailed = append(benchRTO, o.sum.RTO), append(benchFailed, o.sum.FailedReads)
 		benchDec = append(benchDec, r.decision)

@@ -108,7 +108,11 @@ func drillAll(ctx context.Context, b *bed, engine string, fs []fault, runs int) 
 				parts = append(parts, fmt.Sprintf("%s/%s RTO %s failed %d+%d", l.endpoint, l.mix,
 					o.sum.RTO.Round(time.Millisecond), o.sum.FailedReads, o.sum.FailedWrites))
 			}
-			b.logf("%s run %d/%d: esdr decided after %s; %s", f, i+1, runs, r.decision.Round(time.Millisecond), strings.Join(parts, "; "))
+			dec := "esdr decided after " + r.decision.Round(time.Millisecond).String()
+			if why := r.void + r.undecided; why != "" {
+				dec = "esdr: " + why
+			}
+			b.logf("%s run %d/%d: %s; %s", f, i+1, runs, dec, strings.Join(parts, "; "))
 		}
 	}
 	if !b.cli || !slices.Contains(fs, faultKill) {

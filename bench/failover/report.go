@@ -18,6 +18,8 @@ func markdown(b *bed, engine string, fs []fault, results map[fault][]runResult, 
 	fmt.Fprintf(&s, "(`drill.Load`: `_search` reads; in `reads+writes` every 2nd request is an index with an explicit id),\n")
 	fmt.Fprintf(&s, "client timeout 10 s. esdr and HAProxy are measured at the same time on the same fault, each started\n")
 	fmt.Fprintf(&s, "fresh per run; the fault hits every primary node %s after the clients start and they run %s from it.\n", b.before, b.window)
+	s.WriteString("Just before the fault each run checks that esdr's status has the primary active at epoch 1 and up; a run in\n")
+	s.WriteString("which esdr had already moved (and fenced the primary) is **void**: listed with esdr's reason, left out of every figure.\n")
 	fmt.Fprintf(&s, "**RTO** = fault → first successful answer from the standby (`X-Esdr-Cluster`); **failed** = requests that\n")
 	fmt.Fprintf(&s, "got no 2xx; **missing** = acknowledged writes not found (by `_mget`) on the cluster that acknowledged them.\n")
 	fmt.Fprintf(&s, "esdr: `proxy` with its defaults, health.interval = timeout = %s, failure_threshold %d. Load average at the end: %s.\n\n", b.interval, b.threshold, report.LoadAverage())
@@ -26,26 +28,38 @@ func markdown(b *bed, engine string, fs []fault, results map[fault][]runResult, 
 		title := map[fault]string{faultKill: "kill -9 of every primary node (crash)", faultPause: "SIGSTOP of every primary node (hang)"}[f]
 		var dec []time.Duration
 		for _, r := range rs {
-			dec = append(dec, r.decision)
+			if r.void == "" {
+				dec = append(dec, r.decision)
+			}
 		}
-		fmt.Fprintf(&s, "#### %s, %d runs\n\nesdr's decision (its event) after the fault: %s.\n\n", title, len(rs), spread(dec))
+		fmt.Fprintf(&s, "#### %s, %d runs\n\nesdr's decision (its event) after the fault: %s%s.\n\n", title, len(rs), spread(dec), voided(rs))
 		s.WriteString("| client | RTO min / median / max | RTO each run | failed reads (per run) | failed writes (per run) | missing | slowest request |\n|---|---|---|---|---|---|---|\n")
 		for _, l := range b.loads() {
 			var rto, longest []time.Duration
-			var fr, fw []int
+			var each, fr, fw []string
 			missing := 0
 			for _, r := range rs {
 				o := r.byLoad[l]
+				if !r.counted(l) {
+					each, fr, fw = append(each, "void"), append(fr, "void"), append(fw, "void")
+					continue
+				}
 				rto, longest = append(rto, o.sum.RTO), append(longest, o.longest)
-				fr, fw = append(fr, o.sum.FailedReads), append(fw, o.sum.FailedWrites)
+				each = append(each, fmtRTO(o.sum.RTO))
+				fr, fw = append(fr, fmt.Sprint(o.sum.FailedReads)), append(fw, fmt.Sprint(o.sum.FailedWrites))
 				missing += o.missing
 			}
 			writes := "—"
 			if l.mix != "reads" {
-				writes = counts(fw)
+				writes = tally(fw)
 			}
-			fmt.Fprintf(&s, "| %s, %s | %s | %s | %s | %s | %d | %s |\n", l.endpoint, l.mix, spread(rto), each(rto), counts(fr), writes, missing, slices.Max(longest).Round(time.Millisecond))
+			slowest := "—"
+			if len(longest) > 0 {
+				slowest = slices.Max(longest).Round(time.Millisecond).String()
+			}
+			fmt.Fprintf(&s, "| %s, %s | %s | %s | %s | %s | %d | %s |\n", l.endpoint, l.mix, spread(rto), strings.Join(each, ", "), tally(fr), writes, missing, slowest)
 		}
+		s.WriteString(notes(b, rs))
 		s.WriteString("\n")
 	}
 	s.WriteString(cliMarkdown(results[faultKill], cli))
@@ -69,17 +83,24 @@ func targets(b *bed, results map[fault][]runResult) string {
 		}
 		var worst, worstHA time.Duration
 		failed, failedHA := 0, 0
+		valid := 0
 		for _, r := range rs {
+			if !r.counted(load{}) {
+				continue
+			}
 			e, h := r.byLoad[load{"esdr", "reads"}], r.byLoad[load{"haproxy", "reads"}]
 			worst, worstHA = maxRTO(worst, e.sum.RTO), maxRTO(worstHA, h.sum.RTO)
-			failed, failedHA = failed+e.sum.FailedReads, failedHA+h.sum.FailedReads
+			failed, failedHA, valid = failed+e.sum.FailedReads, failedHA+h.sum.FailedReads, valid+1
 		}
 		ratio := ""
 		if worst > 0 && worstHA > 0 {
 			ratio = fmt.Sprintf(", %.2f× HAProxy's", float64(worst)/float64(worstHA))
 		}
 		fmt.Fprintf(&s, "\n- %s → standby serving ≤ %s: **%s** (HAProxy %s%s); failed reads %d (HAProxy %d) over %d runs",
-			t.f, t.goal, fmtRTO(worst), fmtRTO(worstHA), ratio, failed, failedHA, len(rs))
+			t.f, t.goal, fmtRTO(worst), fmtRTO(worstHA), ratio, failed, failedHA, valid)
+		if valid < len(rs) {
+			fmt.Fprintf(&s, "; **%d void runs left out** (esdr failed over before the fault)", len(rs)-valid)
+		}
 	}
 	return s.String() + "\n"
 }
@@ -108,20 +129,22 @@ func spread(ds []time.Duration) string {
 	return fmt.Sprintf("%s / %s / %s", fmtRTO(sorted[0]), fmtRTO(sorted[len(sorted)/2]), fmtRTO(sorted[len(sorted)-1]))
 }
 
-func each(ds []time.Duration) string {
-	var parts []string
-	for _, d := range ds {
-		parts = append(parts, fmtRTO(d))
+func counts(ns []int) string {
+	cells := make([]string, len(ns))
+	for i, n := range ns {
+		cells[i] = fmt.Sprint(n)
 	}
-	return strings.Join(parts, ", ")
+	return tally(cells)
 }
 
-func counts(ns []int) string {
+// tally sums the per-run counts and lists them; "void" runs are listed, not summed.
+func tally(ns []string) string {
 	total := 0
-	var parts []string
 	for _, n := range ns {
-		total += n
-		parts = append(parts, fmt.Sprint(n))
+		var v int
+		if _, err := fmt.Sscan(n, &v); err == nil {
+			total += v
+		}
 	}
-	return fmt.Sprintf("%d (%s)", total, strings.Join(parts, ", "))
+	return fmt.Sprintf("%d (%s)", total, strings.Join(ns, ", "))
 }

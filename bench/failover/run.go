@@ -2,14 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"github.com/esdr/esdr/bench/anchor"
-	"net/http"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/esdr/esdr/bench/anchor"
 	"github.com/esdr/esdr/internal/drill"
 	"github.com/esdr/esdr/internal/esclient"
 	"github.com/esdr/esdr/testbed"
@@ -36,8 +35,11 @@ type outcome struct {
 
 // runResult is one run of one fault: what each client saw and when esdr decided.
 type runResult struct {
-	decision time.Duration
-	byLoad   map[load]outcome
+	decision time.Duration // fault → esdr's failover event; 0 with void or undecided
+	// void says why this run measures no failover (esdr had moved before the fault);
+	// undecided why esdr recorded no failover after it. Empty: it did.
+	void, undecided string
+	byLoad          map[load]outcome
 }
 
 // bed is what every run shares: the clusters, the binary, the settings.
@@ -66,10 +68,23 @@ func (b *bed) loads() []load {
 	return ls
 }
 
-// run measures one fault: fresh esdr and HAProxy, every client running through its
-// endpoint, the fault, the window, then the primary healed and acknowledged writes checked.
+// run measures one fault: the run's indices, fresh esdr and HAProxy, every client running
+// through its endpoint, the fault, the window, then the primary healed and acknowledged
+// writes checked. The indices come first: esdr fences a primary it fails over from, so a
+// false failover while they were created would end the whole benchmark; after them it
+// only voids the run.
 func (b *bed) run(ctx context.Context, f fault, i int) (runResult, error) {
 	res := runResult{byLoad: map[load]outcome{}}
+	indices := map[load]string{}
+	for _, l := range b.loads() {
+		indices[l] = fmt.Sprintf("bench-%s-%d-%s", f, i, l.endpoint)
+		if err := drill.Prepare(ctx, b.esP, indices[l], 1); err != nil {
+			return res, err
+		}
+		if err := drill.Prepare(ctx, b.esS, indices[l], 0); err != nil {
+			return res, err
+		}
+	}
 	haAddr, _ := esdrproc.FreeAddr()
 	runDir := filepath.Join(b.dir, fmt.Sprintf("%s-%d", f, i))
 	e, proxyAddr, err := b.startEsdr(ctx, runDir)
@@ -84,16 +99,6 @@ func (b *bed) run(ctx context.Context, f fault, i int) (runResult, error) {
 	defer h.Stop()
 	urls := map[string]string{"esdr": "http://" + proxyAddr, "haproxy": "http://" + haAddr}
 
-	indices := map[load]string{}
-	for _, l := range b.loads() {
-		indices[l] = fmt.Sprintf("bench-%s-%d-%s", f, i, l.endpoint)
-		if err := drill.Prepare(ctx, b.esP, indices[l], 1); err != nil {
-			return res, err
-		}
-		if err := drill.Prepare(ctx, b.esS, indices[l], 0); err != nil {
-			return res, err
-		}
-	}
 	lctx, stop := context.WithCancel(ctx)
 	defer stop()
 	samples := map[load][]drill.Sample{}
@@ -114,6 +119,13 @@ func (b *bed) run(ctx context.Context, f fault, i int) (runResult, error) {
 	if err := sleep(ctx, b.before); err != nil {
 		return res, err
 	}
+	void, err := b.settled(ctx, e)
+	if err != nil {
+		return res, err
+	}
+	if void != "" {
+		b.logf("!! %s run %d: VOID: %s", f, i, void)
+	}
 	faultAt := time.Now()
 	if f == faultKill {
 		err = b.primary.Kill()
@@ -123,11 +135,15 @@ func (b *bed) run(ctx context.Context, f fault, i int) (runResult, error) {
 	if err != nil {
 		return res, err
 	}
-	ev, err := e.WaitTransition(ctx, 30*time.Second, 2)
-	if err != nil {
+	if res.decision, res.void, res.undecided, err = b.waitDecision(ctx, e, faultAt, void); err != nil {
 		return res, err
 	}
-	res.decision = ev.At.Sub(faultAt)
+	if res.void != "" && void == "" {
+		b.logf("!! %s run %d: VOID: %s", f, i, res.void)
+	}
+	if res.undecided != "" {
+		b.logf("!! %s run %d: %s", f, i, res.undecided)
+	}
 	if err := sleep(ctx, time.Until(faultAt.Add(b.window))); err != nil {
 		return res, err
 	}
@@ -165,7 +181,8 @@ func (b *bed) run(ctx context.Context, f fault, i int) (runResult, error) {
 }
 
 // startEsdr starts a fresh esdr with its proxy on the pair, in runDir, and waits until it
-// sees both clusters up. It returns the proxy's address.
+// sees both clusters up with the primary active (a false failover at start is reported
+// by the check before the fault). It returns the proxy's address.
 func (b *bed) startEsdr(ctx context.Context, runDir string) (*esdrproc.Proc, string, error) {
 	adminAddr, _ := esdrproc.FreeAddr()
 	proxyAddr, _ := esdrproc.FreeAddr()
@@ -179,75 +196,9 @@ func (b *bed) startEsdr(ctx context.Context, runDir string) (*esdrproc.Proc, str
 		e.Stop()
 		return nil, "", err
 	}
+	if err := e.WaitSettled(ctx, time.Minute, "primary"); err != nil && !errors.Is(err, esdrproc.ErrMoved) {
+		e.Stop()
+		return nil, "", err
+	}
 	return e, proxyAddr, nil
-}
-
-// heal brings the primary back: SIGCONT after a pause, a restart on its data after a kill.
-func (b *bed) heal(ctx context.Context, f fault) error {
-	start := time.Now()
-	var err error
-	if f == faultKill {
-		err = b.primary.Start()
-	} else {
-		err = b.primary.Resume()
-	}
-	if err != nil {
-		return err
-	}
-	if err := b.primary.WaitFormed(ctx, len(b.primary.Nodes)); err != nil {
-		return err
-	}
-	// The block as the request's only setting: anything else is refused while it holds.
-	if err := b.esP.PutClusterSettings(ctx, map[string]any{"cluster.blocks.read_only": nil}); err != nil {
-		return fmt.Errorf("unfence primary: %w", err)
-	}
-	b.logf("  primary healed (%s) in %s", map[fault]string{faultKill: "restarted", faultPause: "resumed"}[f], time.Since(start).Round(time.Second))
-	return nil
-}
-
-// waitGreen waits until every copy of the run's indices on the healed primary has
-// started: _mget is refused by a shard still recovering.
-func (b *bed) waitGreen(ctx context.Context, names ...string) error {
-	path := "/_cluster/health/" + strings.Join(names, ",") + "?wait_for_status=green&timeout=60s"
-	status, body, err := b.esP.Do(ctx, http.MethodGet, path, nil)
-	if err != nil {
-		return fmt.Errorf("wait for the run's indices: %w", err)
-	}
-	if status != http.StatusOK {
-		return fmt.Errorf("wait for the run's indices: HTTP %d: %.200s", status, body)
-	}
-	return nil
-}
-
-// dropIndices deletes a run's indices on both clusters, so that restarts stay quick.
-func (b *bed) dropIndices(ctx context.Context, names ...string) error {
-	for _, name := range names {
-		for _, es := range []*esclient.Client{b.esP, b.esS} {
-			status, body, err := es.Do(ctx, http.MethodDelete, "/"+name, nil)
-			if err != nil {
-				return fmt.Errorf("delete %s: %w", name, err)
-			}
-			if status != http.StatusOK && status != http.StatusNotFound {
-				return fmt.Errorf("delete %s: HTTP %d: %.200s", name, status, body)
-			}
-		}
-	}
-	return nil
-}
-
-func values(m map[load]string) []string {
-	var vs []string
-	for _, v := range m {
-		vs = append(vs, v)
-	}
-	return vs
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(d):
-		return nil
-	}
 }

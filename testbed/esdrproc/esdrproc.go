@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/esdr/esdr/internal/admin"
-	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/state"
 )
 
@@ -115,6 +114,8 @@ func (p *Proc) WaitUp(ctx context.Context, within time.Duration, clusters ...str
 }
 
 // WaitTransition waits for the first transition event at or after epoch and returns it.
+// The event may predate the caller's fault (a false failover under load): compare its
+// At with the fault, or check WaitSettled first.
 func (p *Proc) WaitTransition(ctx context.Context, within time.Duration, epoch uint64) (state.Event, error) {
 	var found state.Event
 	err := p.Until(ctx, within, fmt.Sprintf("a transition to epoch %d", epoch), func() bool {
@@ -123,7 +124,7 @@ func (p *Proc) WaitTransition(ctx context.Context, within time.Duration, epoch u
 			return false
 		}
 		for _, e := range evs {
-			if e.Kind == state.EventDecided && e.Epoch >= epoch && e.To != "" && e.Code != decide.CodeStarting {
+			if IsTransition(e) && e.Epoch >= epoch {
 				found = e
 				return true
 			}
