@@ -109,6 +109,7 @@ func NewClusterCheck(c healthClient, spec ClusterSpec) (Check, error) {
 			r = judgeControlPlaneDown(err, views, st.members(), spec.RequireMaster)
 		} else {
 			r = dataPlane(classifyHealth(spec, h, nil, &st.size, start), views)
+			r = quorumStillThere(r, views, st.members())
 		}
 		r.StallGrace = st.grace()
 		r.Latency = time.Since(start)

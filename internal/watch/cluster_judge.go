@@ -133,6 +133,20 @@ func judgeControlPlaneDown(globalErr error, views []nodeView, m members, require
 		shortCause(cause), q, reads)}
 }
 
+// quorumStillThere turns an answered cluster health into no_quorum when a majority of
+// the master-eligible nodes is silent: the surviving master keeps reporting green until
+// its own follower checks give up, while writes (which wait for replicas on the silent
+// nodes) already hang. Only a counted quorum can say so; the fallback rule cannot, since
+// the answer itself came through a master.
+func quorumStillThere(r Result, views []nodeView, m members) Result {
+	q := quorumOf(views, m)
+	if !q.Known || !q.lost() {
+		return r
+	}
+	return Result{Kind: health.KindNoQuorum, Node: r.Node,
+		Detail: fmt.Sprintf("quorum lost: %s, although the cluster health still says: %s", q, r.Detail)}
+}
+
 // blindDetail says what esdr cannot see through, and what to fix.
 func blindDetail(err error) string {
 	msg := err.Error()

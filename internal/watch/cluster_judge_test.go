@@ -105,3 +105,29 @@ func TestTrackerBlindAndStalled(t *testing.T) {
 		}
 	})
 }
+
+func TestQuorumStillThere(t *testing.T) {
+	three := members{"a": "n1:9200", "b": "n2:9200", "c": "n3:9200"}
+	green := Result{Kind: health.KindHealthy, Detail: "status green, 3 nodes"}
+	for _, tc := range []struct {
+		name  string
+		views []nodeView
+		m     members
+		want  health.Kind
+	}{
+		{"the master alone answers while both followers hang: no quorum though it says green",
+			[]nodeView{view("http://n1:9200", "a", true, "a", canaryOK), view("http://n2:9200", "b", false, "", canaryNotRun), view("http://n3:9200", "c", false, "", canaryNotRun)},
+			three, health.KindNoQuorum},
+		{"one follower silent: the majority is there",
+			[]nodeView{view("http://n1:9200", "a", true, "a", canaryOK), view("http://n2:9200", "b", true, "a", canaryOK), view("http://n3:9200", "c", false, "", canaryNotRun)},
+			three, health.KindHealthy},
+		{"members not known: the answer stands",
+			[]nodeView{view("http://n1:9200", "a", true, "a", canaryOK)}, nil, health.KindHealthy},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if r := quorumStillThere(green, tc.views, tc.m); r.Kind != tc.want {
+				t.Errorf("got %s %q, want %s", r.Kind, r.Detail, tc.want)
+			}
+		})
+	}
+}
