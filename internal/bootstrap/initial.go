@@ -19,8 +19,8 @@ func (v Verdict) Refusal(preferred string, clusters []string) error {
 	if v.Safe() {
 		return nil
 	}
-	return fmt.Errorf("%w on the preferred cluster %s: there is no stored state (a new or replaced state file, "+
-		"or an empty etcd prefix) and traffic may have moved before it was lost:\n  - %s\n"+
+	return fmt.Errorf("%w on the preferred cluster %s: there is no stored state (a first start, a new or replaced "+
+		"state file, or an empty etcd prefix), and esdr cannot rule out that traffic left %[2]s before:\n  - %s\n"+
 		"state which cluster takes traffic now: esdr run -c FILE --bootstrap-active CLUSTER (one of %s)",
 		ErrRefused, preferred, strings.Join(v.Findings, "\n  - "), strings.Join(clusters, ", "))
 }
