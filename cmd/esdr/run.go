@@ -35,7 +35,7 @@ func runRun(ctx context.Context, args []string, _, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("c", "", "configuration file (required)")
-	boot := fs.String("bootstrap-active", "", "with no stored state, start with this `CLUSTER` active instead of looking (ignored once the state is initialised)")
+	boot := fs.String("bootstrap-active", "", "with no stored state, start with this `CLUSTER` active whatever the look before a first start finds (ignored once the state is initialised)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
