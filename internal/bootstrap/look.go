@@ -79,16 +79,21 @@ func Read(ctx context.Context, s Sources) Look {
 }
 
 // readCluster reads the fence and the operation counts of one cluster, again every
-// retryEvery until both are read or ctx ends (a cluster still electing a master).
+// retryEvery until both are read or ctx ends (a cluster still electing a master). The
+// error reported is the cluster's own, not the look's bound cutting the last attempt.
 func readCluster(ctx context.Context, c Cluster) ClusterLook {
+	var last error
 	for {
 		cl, err := readOnce(ctx, c)
 		if err == nil {
 			return cl
 		}
+		if ctx.Err() == nil || last == nil {
+			last = err
+		}
 		select {
 		case <-ctx.Done():
-			return ClusterLook{Name: c.Name, Err: err}
+			return ClusterLook{Name: c.Name, Err: last}
 		case <-time.After(retryEvery):
 		}
 	}

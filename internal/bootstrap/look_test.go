@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -76,7 +75,7 @@ func TestRead(t *testing.T) {
 	if c := l.Clusters[1]; c.Err != nil || c.Fenced || c.Ops["logs"] != 15 {
 		t.Errorf("standby read as %+v", c)
 	}
-	if c := l.Clusters[2]; c.Err == nil || !strings.Contains(c.Err.Error(), "refused") {
+	if c := l.Clusters[2]; c.Err == nil {
 		t.Errorf("unreachable cluster read as %+v", c)
 	}
 	if len(l.Targets) != 1 || l.Targets[0] != (TargetLook{Name: "etcd:/esdr/active", Cluster: "standby", Epoch: 2}) {
