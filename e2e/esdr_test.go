@@ -48,6 +48,8 @@ type esdr struct {
 	cfg  string
 	addr string
 	bin  string
+	// args are further `esdr run` flags (--bootstrap-active).
+	args []string
 	// proxyURL is the proxy's base URL when settings.proxy is set.
 	proxyURL string
 	client   *admin.Client
@@ -87,6 +89,15 @@ func yamlList(urls []string) string { return "[" + strings.Join(urls, ", ") + "]
 
 // startEsdr writes a configuration for the pair and starts esdr on it.
 func startEsdr(t *testing.T, p pair, s settings) *esdr {
+	t.Helper()
+	e := newEsdr(t, p, s)
+	e.start()
+	t.Cleanup(e.stop)
+	return e
+}
+
+// newEsdr writes a configuration for the pair, and starts nothing.
+func newEsdr(t *testing.T, p pair, s settings) *esdr {
 	t.Helper()
 	dir := t.TempDir()
 	e := &esdr{t: t, dir: dir, cfg: filepath.Join(dir, "esdr.yaml"), addr: fmt.Sprintf("127.0.0.1:%d", freePort(t)), bin: esdrBin}
@@ -139,8 +150,6 @@ log:
 		t.Fatal(err)
 	}
 	e.client = c
-	e.start()
-	t.Cleanup(e.stop)
 	return e
 }
 
@@ -148,7 +157,7 @@ log:
 func (e *esdr) start() {
 	e.t.Helper()
 	e.out = &syncBuffer{}
-	e.cmd = exec.Command(e.bin, "run", "-c", e.cfg)
+	e.cmd = exec.Command(e.bin, append([]string{"run", "-c", e.cfg}, e.args...)...)
 	e.cmd.Stdout, e.cmd.Stderr = e.out, e.out
 	e.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := e.cmd.Start(); err != nil {

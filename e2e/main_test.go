@@ -11,9 +11,11 @@ import (
 	"flag"
 	"fmt"
 	"github.com/esdr/esdr/internal/esclient"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/esdr/esdr/testbed"
@@ -96,8 +98,37 @@ func clusters(t *testing.T, engine string) pair {
 	s := testbed.Shared(t, engine+"-standby", testbed.Spec{Engine: engine, Cluster: "e2e-" + engine + "-standby", Nodes: 1, Settings: repo})
 	for _, c := range []*testbed.Cluster{p, s} {
 		unfence(t, c)
+		dropIndices(t, c)
 	}
 	return pair{engine: engine, primary: p, standby: s}
+}
+
+// dropIndices deletes the indices a previous test left (not the hidden ones): a
+// standby left with more writes than the primary is, to a fresh esdr, a sign that
+// traffic moved, and esdr refuses to start on the primary (internal/bootstrap).
+func dropIndices(t *testing.T, c *testbed.Cluster) {
+	t.Helper()
+	ctx := context.Background()
+	es, err := esclient.New(c.URLs(), esclient.Options{Timeout: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := es.CatIndices(ctx)
+	if err != nil {
+		t.Fatalf("list indices of %s: %v", c.Name, err)
+	}
+	var names []string
+	for _, i := range idx {
+		if !strings.HasPrefix(i.Name, ".") {
+			names = append(names, i.Name)
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	if st, b, err := es.Do(ctx, http.MethodDelete, "/"+strings.Join(names, ","), nil); err != nil || st != http.StatusOK {
+		t.Fatalf("delete %v on %s: %d %s %v", names, c.Name, st, b, err)
+	}
 }
 
 // snapRepo holds each engine's shared snapshot repository directory, path.repo of both

@@ -36,6 +36,11 @@ func (d *fleetDaemon) lead(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if d.first != nil { // set before run; read only
+		if err := d.first.store(ctx, d.store); err != nil {
+			return err
+		}
+	}
 	d.mu.Lock()
 	policy := d.policy
 	d.mu.Unlock()

@@ -46,6 +46,7 @@ type fleetDaemon struct {
 	targets []act.Target
 	closers []io.Closer
 	nodes   map[string][]string
+	first   *firstState // --bootstrap-active's state, stored by the first term that finds none
 
 	mu     sync.Mutex
 	policy decide.Policy

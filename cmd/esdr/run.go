@@ -22,7 +22,6 @@ import (
 	"github.com/esdr/esdr/internal/state"
 	"github.com/esdr/esdr/internal/watch"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 func init() {
@@ -36,16 +35,21 @@ func runRun(ctx context.Context, args []string, _, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("c", "", "configuration file (required)")
+	boot := fs.String("bootstrap-active", "", "with no stored state, start with this `CLUSTER` active whatever the look before a first start finds (ignored once the state is initialised)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
 	if *path == "" || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "esdr run: usage: esdr run -c FILE")
+		fmt.Fprintln(stderr, "esdr run: usage: esdr run -c FILE [--bootstrap-active CLUSTER]")
 		return exitUsage
 	}
 	cfg, err := config.Load(*path)
 	if err != nil {
 		fmt.Fprintf(stderr, "esdr run: %s: invalid configuration:\n%v\nrun 'esdr check-config -c %s' after fixing it\n", *path, err, *path)
+		return exitUsage
+	}
+	if err := checkBootstrapActive(*boot, cfg); err != nil {
+		fmt.Fprintf(stderr, "esdr run: %v\n", err)
 		return exitUsage
 	}
 	level := new(slog.LevelVar)
@@ -61,6 +65,9 @@ func runRun(ctx context.Context, args []string, _, stderr io.Writer) int {
 		return exitFail
 	}
 	defer d.close()
+	if code := bootstrapOrExit(ctx, d, cfg, *boot, log, stderr); code != exitOK {
+		return code
+	}
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -84,6 +91,8 @@ func runRun(ctx context.Context, args []string, _, stderr io.Writer) int {
 // service is `esdr run` once built: the embedded daemon or a fleet member.
 type service interface {
 	run(ctx context.Context) error
+	// bootstrap runs before run: see lookFirst.
+	bootstrap(ctx context.Context, cfg *config.Config, active string, log *slog.Logger) error
 	close()
 	clusters() []string
 	setPolicy(p decide.Policy)
@@ -102,6 +111,7 @@ type daemon struct {
 	publish func(context.Context) error // CloudWatch health publishing, when configured
 	mirror  *mirrorSetup                // write mirroring, when configured
 	snap    *snapshotSetup              // snapshot sync, when configured
+	targets []act.Target                // traffic targets, read by bootstrap
 }
 
 // build creates every component and binds the listeners, so that a taken port or a
@@ -132,7 +142,7 @@ func (d *daemon) assemble(cfg *config.Config, reg *prometheus.Registry, m *metri
 	if err != nil {
 		return err
 	}
-	d.closers = closers
+	d.closers, d.targets = closers, tgs
 	ex, err := newExecutor(cfg, d.store, tgs, reg, log)
 	if err != nil {
 		return err
@@ -227,11 +237,6 @@ func (d *daemon) run(ctx context.Context) error {
 		parts["snapshot"] = func(ctx context.Context) error { return d.snap.run(ctx, d.loop) }
 	}
 	return runAll(ctx, parts)
-}
-
-// collectorsFor are the runtime collectors every esdr exports.
-func collectorsFor() []prometheus.Collector {
-	return []prometheus.Collector{collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})}
 }
 
 func (d *daemon) clusters() []string        { return d.loop.Policy().Clusters }

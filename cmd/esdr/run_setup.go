@@ -14,6 +14,7 @@ import (
 	"github.com/esdr/esdr/internal/route/proxy"
 	"github.com/esdr/esdr/internal/watch"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
 // watchTargets turns each cluster's (merged) health configuration into probes.
@@ -151,4 +152,9 @@ func newProxyWrapped(cfg *config.Config, reg prometheus.Registerer, epochs epoch
 		return nil, err
 	}
 	return p, nil
+}
+
+// collectorsFor are the runtime collectors every esdr exports.
+func collectorsFor() []prometheus.Collector {
+	return []prometheus.Collector{collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})}
 }

@@ -50,6 +50,8 @@ const (
 	// CodeReElected: a finding of the control loop, not a decision: a stalled cluster
 	// elected a master by itself within its grace.
 	CodeReElected Code = "re-elected"
+	// CodeBootstrap: the first state was stated by an operator (esdr run --bootstrap-active).
+	CodeBootstrap Code = "bootstrap"
 
 	// Findings across the fleet's vantage points (see Combine), never decisions.
 	CodePartitionedFromPrimary Code = "partitioned-from-primary"
@@ -90,6 +92,8 @@ var Catalogue = map[Code]Mode{
 		"trusted, or esdr is out of file descriptors; this says nothing about the cluster's health, so esdr holds (fix the cause; " +
 		"esdr switchover still works)", false},
 	CodeReElected: {"a cluster whose control plane had stalled elected a master by itself within its grace: no failover was needed", false},
+	CodeBootstrap: {"an operator initialised the state with esdr run --bootstrap-active, naming the active cluster, " +
+		"instead of esdr taking the preferred cluster on a first start", false},
 	CodePartitionedFromPrimary: {"one vantage point cannot see the active cluster while a quorum of others see it up: " +
 		"that member is cut off from the primary, which is not down (orchestrator's UnreachablePrimary); never a reason to fail over alone", false},
 	CodeNoQuorum: {"fewer fresh vantage points than the configured quorum report observations: every cluster is unknown, so no automatic failover", false},

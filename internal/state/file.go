@@ -138,7 +138,9 @@ var errBadContent = errors.New("unexpected content")
 
 func corruptError(path string, err error) error {
 	return fmt.Errorf("state: %s is not a readable esdr state file (%w); "+
-		"restore it from a backup, or move it aside to start with no state (esdr will choose the active cluster afresh)", path, err)
+		"restore it from a backup, or move it aside and start with no state: esdr run --bootstrap-active CLUSTER, "+
+		"naming the cluster that takes traffic now (without the flag, esdr looks at the clusters and targets first "+
+		"and refuses to start on the preferred cluster if traffic may have left it)", path, err)
 }
 
 // init creates the buckets on first use and checks, once, that what is already there

@@ -130,7 +130,7 @@ func assertCorrupt(t *testing.T, path string) {
 	}
 	msg := err.Error()
 	t.Log(msg)
-	for _, want := range []string{path, "not a readable esdr state file", "restore it from a backup", "move it aside"} {
+	for _, want := range []string{path, "not a readable esdr state file", "restore it from a backup", "move it aside", "--bootstrap-active CLUSTER"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q does not mention %q", msg, want)
 		}
