@@ -38,7 +38,7 @@ bench: install build ## benchmarks on real clusters, written to docs/benchmarks.
 	$(GO) run ./bench/proxy
 	@echo "== 2/5 bench/failover: kill -9 and SIGSTOP of the primary, esdr vs HAProxy, 5 runs each"
 	$(GO) run ./bench/failover
-	@echo "== 3/5 bench/detect: kill -9 → esdr's failover decision, 5 runs"
+	@echo "== 3/5 bench/detect: kill -9, a hung master (no failover wanted), 2 of 3 nodes hung (quorum lost) → esdr's decision, 5 runs each"
 	$(GO) run ./bench/detect
 	@echo "== 4/5 bench/fleet: three esdr members over etcd: leader kill -9 → takeover, switchover skew between proxies, session TTL 3s and 10s"
 	$(GO) run ./bench/fleet

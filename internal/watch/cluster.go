@@ -104,6 +104,7 @@ func NewClusterCheck(c healthClient, spec ClusterSpec) (Check, error) {
 		wg.Go(func() { h, err = healthOfAny(ctx, c) })
 		wg.Go(func() { views = viewsOf(ctx, c, c.Nodes(), spec.Canary, &st.ids) })
 		wg.Wait()
+		st.vouch(views)
 		var r Result
 		if err != nil {
 			r = judgeControlPlaneDown(err, views, st.members(), spec.RequireMaster)

@@ -131,3 +131,22 @@ func TestQuorumStillThere(t *testing.T) {
 		})
 	}
 }
+
+func TestVouch(t *testing.T) {
+	var st clusterState
+	t.Run("a canary that never served on a node says nothing when it fails", func(t *testing.T) {
+		views := []nodeView{view("http://n1:9200", "a", true, "a", canaryFailed)}
+		st.vouch(views)
+		if views[0].Canary != canaryMissing {
+			t.Errorf("got %v", views[0].Canary)
+		}
+	})
+	t.Run("once it served there, a failure is evidence", func(t *testing.T) {
+		st.vouch([]nodeView{view("http://n1:9200", "a", true, "a", canaryOK)})
+		views := []nodeView{view("http://n1:9200", "a", true, "a", canaryFailed)}
+		st.vouch(views)
+		if views[0].Canary != canaryFailed {
+			t.Errorf("got %v", views[0].Canary)
+		}
+	})
+}

@@ -26,9 +26,29 @@ type clusterState struct {
 	ids  identities
 
 	mu                              sync.Mutex
+	served                          map[string]bool // node URLs whose canary read has succeeded
 	eligible                        members
 	fd                              *esclient.FaultDetection
 	membersAt, settingsAt, canaryAt time.Time
+}
+
+// vouch keeps a canary failure as evidence only from a node whose canary read has
+// succeeded before: a canary just created (its shards not yet started) or a node that
+// just got its copy fails its reads without saying anything about the users' indices.
+func (s *clusterState) vouch(views []nodeView) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.served == nil {
+		s.served = map[string]bool{}
+	}
+	for i := range views {
+		switch {
+		case views[i].Canary == canaryOK:
+			s.served[views[i].URL] = true
+		case views[i].Canary == canaryFailed && !s.served[views[i].URL]:
+			views[i].Canary = canaryMissing
+		}
+	}
 }
 
 func (s *clusterState) members() members {
