@@ -5,39 +5,44 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/esdr/esdr/internal/esclient"
 )
 
 // Executed is how many searches and index operations the cluster reached through es has
-// executed, from its own node statistics: the proof that a cluster was, or was not, sent
-// traffic, independent of what esdr says it did.
+// executed on its users' indices, from its own index statistics: the proof that a cluster
+// was, or was not, sent traffic, independent of what esdr says it did. Dot-named indices
+// are left out: esdr's own canary search (one per node and probe) is not traffic.
 func Executed(ctx context.Context, es *esclient.Client) (searches, indexed int64, err error) {
-	status, body, err := es.Do(ctx, http.MethodGet, "/_nodes/stats/indices/search,indexing", nil)
+	status, body, err := es.Do(ctx, http.MethodGet, "/_stats/search,indexing?level=indices&expand_wildcards=all", nil)
 	if err != nil {
-		return 0, 0, fmt.Errorf("drill: node stats: %w", err)
+		return 0, 0, fmt.Errorf("drill: index stats: %w", err)
 	}
 	if status != http.StatusOK {
-		return 0, 0, fmt.Errorf("drill: node stats: HTTP %d", status)
+		return 0, 0, fmt.Errorf("drill: index stats: HTTP %d", status)
 	}
 	var s struct {
-		Nodes map[string]struct {
-			Indices struct {
+		Indices map[string]struct {
+			Total struct {
 				Search struct {
 					QueryTotal int64 `json:"query_total"`
 				} `json:"search"`
 				Indexing struct {
 					IndexTotal int64 `json:"index_total"`
 				} `json:"indexing"`
-			} `json:"indices"`
-		} `json:"nodes"`
+			} `json:"total"`
+		} `json:"indices"`
 	}
 	if err := json.Unmarshal(body, &s); err != nil {
-		return 0, 0, fmt.Errorf("drill: node stats: %w", err)
+		return 0, 0, fmt.Errorf("drill: index stats: %w", err)
 	}
-	for _, n := range s.Nodes {
-		searches += n.Indices.Search.QueryTotal
-		indexed += n.Indices.Indexing.IndexTotal
+	for name, ix := range s.Indices {
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		searches += ix.Total.Search.QueryTotal
+		indexed += ix.Total.Indexing.IndexTotal
 	}
 	return searches, indexed, nil
 }
