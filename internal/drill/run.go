@@ -111,7 +111,7 @@ func (d *Drill) Run(ctx context.Context) (*Report, error) {
 	progressDone := make(chan struct{})
 	go d.progress(lctx, r, counter, progressDone)
 
-	runErr := d.scenario(ctx, r, from, target)
+	runErr := d.scenario(ctx, r, from, target, st.State.Epoch)
 	stopLoad()
 	r.Samples = <-got
 	<-progressDone
@@ -127,8 +127,11 @@ func (d *Drill) Run(ctx context.Context) (*Report, error) {
 }
 
 // scenario injects the fault or asks for the switchover, and waits for traffic to move.
-func (d *Drill) scenario(ctx context.Context, r *Report, from, target string) error {
+func (d *Drill) scenario(ctx context.Context, r *Report, from, target string, epoch uint64) error {
 	sleep(ctx, d.Warmup)
+	if err := d.unmoved(ctx, from, epoch); err != nil {
+		return err
+	}
 	switch d.Scenario {
 	case ScenarioSwitchover:
 		for _, to := range []string{target, from} {
@@ -159,6 +162,24 @@ func (d *Drill) scenario(ctx context.Context, r *Report, from, target string) er
 	}
 	return fmt.Errorf("drill: unknown scenario %q", d.Scenario)
 }
+
+// unmoved checks, just before the scenario acts, that esdr has not moved traffic on its
+// own during the warmup: a failover then would make the drill measure nothing and still
+// pass (the fault scenario waits for "active is not the one before").
+func (d *Drill) unmoved(ctx context.Context, from string, epoch uint64) error {
+	st, err := d.API.Status(ctx)
+	if err != nil {
+		return fmt.Errorf("drill: status before the scenario: %w", err)
+	}
+	if st.State.Active != from || st.State.Epoch != epoch {
+		return fmt.Errorf("%w: %s active at epoch %d, was %s at epoch %d (last decision %s: %s)", ErrMovedBeforeFault,
+			st.State.Active, st.State.Epoch, from, epoch, st.LastDecision.Code, st.LastDecision.Reason)
+	}
+	return nil
+}
+
+// ErrMovedBeforeFault: esdr changed the active cluster during the drill's warmup.
+var ErrMovedBeforeFault = errors.New("drill: esdr moved traffic before the scenario started")
 
 func (d *Drill) waitActive(ctx context.Context, r *Report, ok func(active string) bool) error {
 	deadline := time.Now().Add(d.Timeout)
