@@ -20,31 +20,6 @@ func grayDefaults() settings {
 	return s
 }
 
-// electedMaster returns the primary's node that is the elected master.
-func electedMaster(t *testing.T, c *testbed.Cluster) *testbed.Node {
-	t.Helper()
-	es, err := esclient.New(c.URLs(), esclient.Options{Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	nodes, err := es.NodesInfo(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range nodes {
-		if !n.ElectedMaster {
-			continue
-		}
-		for _, tn := range c.Nodes {
-			if tn.Name == n.Name {
-				return tn
-			}
-		}
-	}
-	t.Fatalf("no elected master among %+v", nodes)
-	return nil
-}
-
 // waitCanary waits until esdr has created its canary index on the cluster and it serves.
 func waitCanary(e *esdr, c *testbed.Cluster) {
 	es, err := esclient.New(c.URLs(), esclient.Options{Timeout: 5 * time.Second})
@@ -61,7 +36,19 @@ func waitCanary(e *esdr, c *testbed.Cluster) {
 	})
 }
 
-// healthCodes lists the decision codes of the events, for failure messages.
+// startGray starts esdr with grayDefaults on engine's pair and waits until it has the
+// primary active and both clusters up.
+func startGray(t *testing.T, engine string) (pair, *esdr) {
+	t.Helper()
+	p := clusters(t, engine)
+	e := startEsdr(t, p, grayDefaults())
+	e.waitActive("primary", 1, detectBound)
+	e.waitVerdict("standby", "up", detectBound)
+	e.waitVerdict("primary", "up", detectBound)
+	return p, e
+}
+
+// eventSummary lists the events one a line, for failure messages.
 func eventSummary(evs []state.Event) string {
 	var b strings.Builder
 	for _, ev := range evs {
@@ -77,11 +64,7 @@ func eventSummary(evs []state.Event) string {
 func TestMasterHangHealsItself(t *testing.T) {
 	for _, engine := range []string{"opensearch2", "es7"} {
 		t.Run(engine, func(t *testing.T) {
-			p := clusters(t, engine)
-			e := startEsdr(t, p, grayDefaults())
-			e.waitActive("primary", 1, detectBound)
-			e.waitVerdict("standby", "up", detectBound)
-			e.waitVerdict("primary", "up", detectBound)
+			p, e := startGray(t, engine)
 			waitCanary(e, p.primary)
 			master := electedMaster(t, p.primary)
 			if err := master.Pause(); err != nil {
@@ -117,11 +100,7 @@ func TestMasterHangHealsItself(t *testing.T) {
 func TestQuorumLossFailsOver(t *testing.T) {
 	for _, engine := range []string{"opensearch2", "es7"} {
 		t.Run(engine, func(t *testing.T) {
-			p := clusters(t, engine)
-			e := startEsdr(t, p, grayDefaults())
-			e.waitActive("primary", 1, detectBound)
-			e.waitVerdict("standby", "up", detectBound)
-			e.waitVerdict("primary", "up", detectBound)
+			p, e := startGray(t, engine)
 			paused := p.primary.Nodes[:2]
 			start := time.Now()
 			for _, n := range paused {

@@ -23,7 +23,19 @@ const (
 // leaves the cluster leaderless for the fault-detection time, a different scenario.
 func nonMaster(t *testing.T, c *testbed.Cluster) *testbed.Node {
 	t.Helper()
-	es, err := esclient.New(c.URLs(), esclient.Options{})
+	return nodeWhere(t, c, false)
+}
+
+// electedMaster returns the cluster's node that is the elected master.
+func electedMaster(t *testing.T, c *testbed.Cluster) *testbed.Node {
+	t.Helper()
+	return nodeWhere(t, c, true)
+}
+
+// nodeWhere returns a node of c that is (master) or is not the elected master.
+func nodeWhere(t *testing.T, c *testbed.Cluster, master bool) *testbed.Node {
+	t.Helper()
+	es, err := esclient.New(c.URLs(), esclient.Options{Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,13 +44,13 @@ func nonMaster(t *testing.T, c *testbed.Cluster) *testbed.Node {
 		t.Fatal(err)
 	}
 	for _, n := range nodes {
-		if !n.ElectedMaster {
+		if n.ElectedMaster == master {
 			if tn := c.Node(n.Name); tn != nil {
 				return tn
 			}
 		}
 	}
-	t.Fatalf("no non-master node in %+v", nodes)
+	t.Fatalf("no node with elected master = %v in %+v", master, nodes)
 	return nil
 }
 
