@@ -150,3 +150,23 @@ func TestVouch(t *testing.T) {
 		}
 	})
 }
+
+func TestTrackerStallNeverBringsUp(t *testing.T) {
+	t.Run("a cluster coming back through stalled results stays down until it answers", func(t *testing.T) {
+		tr := NewTracker("p", 1, 3)
+		tr.Record(Result{Kind: health.KindUnreachable}, t0)
+		var o health.Observation
+		for i := range 5 {
+			o, _ = tr.Record(Result{Kind: health.KindStalled}, t0.Add(time.Duration(i+1)*time.Second))
+		}
+		if o.Verdict != health.VerdictDown {
+			t.Errorf("got %s after stalled results", o.Verdict)
+		}
+		for i := range 3 {
+			o, _ = tr.Record(Result{Kind: health.KindHealthy}, t0.Add(time.Duration(10+i)*time.Second))
+		}
+		if o.Verdict != health.VerdictUp {
+			t.Errorf("got %s after healthy results", o.Verdict)
+		}
+	})
+}

@@ -28,8 +28,8 @@ func NewTracker(cluster string, failureThreshold, successThreshold int) *Tracker
 }
 
 // Record adds one result taken at time at and returns the new observation, and whether
-// its verdict changed (Since is then at). Degraded and stalled count as passing
-// (health.Kind.Passing). A blind result counts neither way: it ends both runs and, after
+// its verdict changed (Since is then at). Degraded counts as passing, and so does stalled
+// for a cluster that is up (health.Kind.Passing); a stall never brings a cluster up. A blind result counts neither way: it ends both runs and, after
 // failureThreshold of them in a row, turns the verdict blind, because esdr that cannot
 // see a cluster knows nothing about its health.
 func (t *Tracker) Record(r Result, at time.Time) (health.Observation, bool) {
@@ -53,6 +53,11 @@ func (t *Tracker) Record(r Result, at time.Time) (health.Observation, bool) {
 	switch {
 	case r.Kind.Blind():
 		t.blind++
+		o.ConsecutiveFailures, o.ConsecutiveSuccesses = 0, 0
+	case r.Kind == health.KindStalled && o.Verdict != health.VerdictUp:
+		// A stall keeps an up cluster up, but never brings one up: a cluster restarting
+		// or electing its first master has not shown that it serves.
+		t.blind = 0
 		o.ConsecutiveFailures, o.ConsecutiveSuccesses = 0, 0
 	case r.Kind.Passing():
 		t.blind = 0
