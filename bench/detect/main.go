@@ -59,7 +59,7 @@ func run() int {
 		}
 		fmt.Fprintf(os.Stderr, "run %d/%d: kill → failover decision %s\n", i+1, *runs, d.Round(time.Millisecond))
 		results = append(results, d)
-		if err := p.Start(); err == nil {
+		if err = p.Start(); err == nil {
 			wctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 			err = p.WaitFormed(wctx, len(p.Nodes))
 			cancel()
