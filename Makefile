@@ -3,7 +3,7 @@ SHELL := /usr/bin/env bash
 GO ?= go
 export ESDR_REPO_ROOT := $(CURDIR)
 
-.PHONY: build install test test-short vet fmt-check demo bench clean lambda-zip
+.PHONY: build install test test-short vet tidy-check staticcheck fmt-check demo bench clean lambda-zip
 
 build: ## bin/esdr, bin/testbed and every other command
 	@mkdir -p bin
@@ -15,13 +15,20 @@ install: ## Debian packages and the test bed's engine jars (idempotent)
 vet:
 	$(GO) vet ./...
 
+tidy-check: ## fails when go.mod/go.sum are not what `go mod tidy` would write
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum untidy: run go mod tidy"; exit 1; }
+
+staticcheck: ## staticcheck at the version scripts/install-tools.sh pins
+	scripts/install-tools.sh
+	.cache/bin/staticcheck ./...
+
 fmt-check:
 	@out=$$(gofmt -l $$($(GO) list -f '{{.Dir}}' ./...)); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 # Test binaries compile in parallel (the first command only builds), then run one at a
 # time: packages that start JVM clusters must not compete for the two cores.
-test: install vet fmt-check ## every test, against the real peers
+test: install vet tidy-check staticcheck fmt-check ## every test, against the real peers
 	$(GO) test -race -count=1 -run '^$$' ./... >/dev/null
 	$(GO) test -race -count=1 -p 1 -timeout 28m ./...
 

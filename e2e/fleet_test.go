@@ -57,11 +57,12 @@ func TestFleet(t *testing.T) {
 		}
 		return false
 	})
-	time.Sleep(2 * time.Second) // several decision rounds with the finding in force
+	f.members[lead].waitRounds(4, detectBound) // decision rounds with the finding in force
 	f.waitRouting("primary", 1, time.Second)
-	if n := countEvents(f.members[lead].events(), state.EventObserved, decide.CodePartitionedFromPrimary); n == 0 {
-		t.Error("the finding is not in the event history")
-	}
+	// The leader stores findings on their own ticker, apart from the decision rounds.
+	f.members[lead].eventually("the finding in the event history", detectBound, func() bool {
+		return countEvents(f.members[lead].events(), state.EventObserved, decide.CodePartitionedFromPrimary) > 0
+	})
 
 	// The leader is paused past its lease: another member takes over, and the paused one,
 	// resumed, steps down instead of acting as a second leader.
@@ -181,7 +182,7 @@ func TestFleetPrimaryCrash(t *testing.T) {
 			results <- drill.Load{URL: e.proxyURL, Index: drillIndex, Workers: 2, Every: 10 * time.Millisecond, WriteEvery: 3}.Run(ctx)
 		}()
 	}
-	time.Sleep(2 * time.Second)
+	waitExecuted(t, p.primary, 50, detectBound) // the load writes through the proxies
 	if _, idx := requestCounts(t, p.standby); idx != standbyBefore {
 		t.Fatalf("standby executed %d index ops while the primary was active", idx-standbyBefore)
 	}
@@ -191,7 +192,7 @@ func TestFleetPrimaryCrash(t *testing.T) {
 	}
 	t.Cleanup(func() { restartCluster(t, p.primary) })
 	f.waitRouting("standby", 2, fleetTTL+detectBound)
-	time.Sleep(2 * time.Second)
+	waitExecuted(t, p.standby, 50, detectBound) // the load goes on, on the standby
 	cancel()
 	for i := range f.members {
 		samples := <-results

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/esdr/esdr/internal/state"
 )
@@ -65,7 +64,13 @@ func TestPreHookVetoAndWebhook(t *testing.T) {
 		defer mu.Unlock()
 		return len(notes) > 0
 	})
-	time.Sleep(2 * time.Second) // more rounds and retries: still one notification
+	// The failover's plan is over (no step of it will run again) and esdr decided several
+	// more times after it: still one notification.
+	e.eventually("the failover's plan finished", detectBound, func() bool {
+		pl := e.status().Plan
+		return pl != nil && pl.Epoch == 2 && !pl.Finished.IsZero()
+	})
+	e.waitRounds(4, detectBound)
 	mu.Lock()
 	defer mu.Unlock()
 	if len(notes) != 1 || !strings.Contains(notes[0], `"to":"standby"`) || !strings.Contains(notes[0], `"epoch":2`) {

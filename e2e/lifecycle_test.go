@@ -104,8 +104,10 @@ func TestLifecycle(t *testing.T) {
 		if err := victim.Kill(); err != nil {
 			t.Fatal(err)
 		}
-		// Give esdr many more probe rounds than its failure threshold needs.
-		time.Sleep(3 * time.Second)
+		// esdr probes the primary many more times than its failure threshold needs, then
+		// decides on what it saw: evidence that it looked, not a sleep.
+		e.waitProbes("primary", 3*defaults().failureThreshold, detectBound)
+		e.waitRounds(2, detectBound)
 		st := e.status()
 		if st.State.Active != "primary" || st.State.Epoch != 1 {
 			t.Fatalf("after losing one node: active %s@%d, want primary@1", st.State.Active, st.State.Epoch)
@@ -171,7 +173,7 @@ func TestLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.waitVerdict("primary", "down", detectBound)
-		time.Sleep(time.Second)
+		e.waitRounds(3, detectBound) // rounds that saw the primary down, and did not act
 		if st := e.status(); st.State.Active != "primary" || st.State.Epoch != 3 || st.LastDecision.Code != decide.CodePaused {
 			t.Fatalf("paused esdr: %s@%d, last %s", st.State.Active, st.State.Epoch, st.LastDecision.Code)
 		}

@@ -206,14 +206,14 @@ func TestPerlAppDrill(t *testing.T) {
 	lctx, stop := context.WithCancel(ctx)
 	done := make(chan []drill.Sample, 1)
 	go func() { done <- appLoad(lctx, h.url, 4, 50*time.Millisecond) }()
-	time.Sleep(3 * time.Second)
+	waitExecuted(t, p.primary, 30, detectBound) // the app tier's load reaches the primary
 
 	faultAt := time.Now()
 	if err := p.primary.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	e.waitActive("standby", 2, detectBound)
-	time.Sleep(5 * time.Second)
+	waitExecuted(t, p.standby, 30, detectBound) // and, through the same app processes, the standby
 
 	// Kill an app server only once HAProxy sees all three up, so "marked down" below is
 	// this kill's doing.
@@ -233,7 +233,9 @@ func TestPerlAppDrill(t *testing.T) {
 		}
 		return false
 	})
-	time.Sleep(4 * time.Second)
+	// Requests after HAProxy marked app2 down reached the standby through the survivors:
+	// "none failed after the mark" below is about requests that happened.
+	waitExecuted(t, p.standby, 30, detectBound)
 	stop()
 	samples := <-done
 

@@ -47,6 +47,17 @@ func requestCounts(t *testing.T, c *testbed.Cluster) (search, index int64) {
 	return search, index
 }
 
+// waitExecuted waits until c has executed n more searches and index operations than at
+// the call: evidence that a load reaches it, where a sleep would only hope it did.
+func waitExecuted(t *testing.T, c *testbed.Cluster, n int64, within time.Duration) {
+	t.Helper()
+	s0, i0 := requestCounts(t, c)
+	waitFor(t, fmt.Sprintf("%d more requests executed by %s", n, c.Name), within, func() bool {
+		s, i := requestCounts(t, c)
+		return s+i >= s0+i0+n
+	})
+}
+
 func burst(t *testing.T, url string, n int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(n)*20*time.Millisecond+2*time.Second)
@@ -71,13 +82,13 @@ func TestProxyFailover(t *testing.T) {
 	go func() {
 		done <- drill.Load{URL: e.proxyURL, Index: drillIndex, Workers: 4, Every: 10 * time.Millisecond, WriteEvery: 3}.Run(ctx)
 	}()
-	time.Sleep(2 * time.Second)
+	waitExecuted(t, p.primary, 50, detectBound) // the load runs through the proxy
 	faultAt := time.Now()
 	if err := p.primary.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	e.waitActive("standby", 2, detectBound)
-	time.Sleep(3 * time.Second)
+	waitExecuted(t, p.standby, 50, detectBound) // and goes on, on the standby
 	cancel()
 	samples := <-done
 	sum := drill.Summarize(samples, faultAt)

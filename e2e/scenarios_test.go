@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -57,8 +58,10 @@ func TestNoHealthyTarget(t *testing.T) {
 	}
 }
 
-// TestAutoFailback: with failback auto, esdr returns to the primary only after it has
-// stayed up for the whole window.
+// TestAutoFailback: with failback auto, esdr returns to the primary after it has stayed up
+// for the whole window. The window is enforced by decide (its table tests); here the
+// configured window must reach it, and how long it took is measured from esdr's own
+// events and logged, not asserted.
 func TestAutoFailback(t *testing.T) {
 	p := clusters(t, "opensearch2")
 	s := defaults()
@@ -73,20 +76,25 @@ func TestAutoFailback(t *testing.T) {
 	if err := p.primary.Resume(); err != nil {
 		t.Fatal(err)
 	}
-	e.waitVerdict("primary", "up", detectBound)
-	upAt := time.Now()
-	e.eventually("failback-waiting", detectBound, func() bool {
-		st := e.status()
-		return st.LastDecision.Code == decide.CodeFailbackWaiting || st.State.Epoch == 3
-	})
 	e.waitActive("primary", 3, detectBound)
-	if waited := time.Since(upAt); waited < 3*time.Second {
-		// The window is measured from the verdict change, which precedes upAt; allow the
-		// poll interval, but a failback long before the window is a bug.
-		t.Fatalf("failed back %s after the primary came up, window is 4s", waited)
-	}
-	if n := countEvents(e.events(), state.EventDecided, decide.CodeFailback); n != 1 {
+	evs := e.events()
+	if n := countEvents(evs, state.EventDecided, decide.CodeFailback); n != 1 {
 		t.Fatalf("%d failback events, want 1", n)
+	}
+	var upAt time.Time
+	for _, ev := range evs {
+		switch {
+		case ev.Kind == state.EventObserved && ev.Cluster == "primary" && ev.Epoch == 2 && strings.Contains(ev.Message, "→ up"):
+			upAt = ev.At
+		case ev.Kind == state.EventDecided && ev.Code == decide.CodeFailback:
+			if !strings.Contains(ev.Message, "(window 4s)") {
+				t.Errorf("failback reason %q does not name the configured 4s window", ev.Message)
+			}
+			if upAt.IsZero() {
+				t.Fatalf("no event saw the primary up at epoch 2 before the failback: %+v", evs)
+			}
+			t.Logf("failback %s after esdr saw the primary up (window 4s): %s", ev.At.Sub(upAt).Round(time.Millisecond), ev.Message)
+		}
 	}
 }
 
@@ -110,6 +118,14 @@ func TestFlappingPrimary(t *testing.T) {
 		}
 		time.Sleep(2 * time.Second)
 	}
+	// The sleeps above only pace the flapping. Evidence that esdr would now fail back but
+	// the hold-down stops it: the primary is up, past the failback window, and esdr
+	// says hold-down; then a few more rounds in which nothing may move.
+	e.waitVerdict("primary", "up", detectBound)
+	e.eventually("failback suppressed by the hold-down", detectBound, func() bool {
+		return e.status().LastDecision.Code == decide.CodeHoldDown
+	})
+	e.waitRounds(3, detectBound)
 	st := e.status()
 	transitions := 0
 	for _, ev := range e.events() {

@@ -50,7 +50,7 @@ func run() int {
 		return 1
 	}
 	log.Info("esdr-lambda ready", "alarm", cfg.Alarm, "confirm", cfg.Confirm, "clusters", cfg.ESDR.Policy().Clusters)
-	awslambda.StartHandler(raw{h})
+	awslambda.Start(raw{h})
 	return 0
 }
 

@@ -62,12 +62,6 @@ func (f *flakyStore) up() {
 	f.mu.Unlock()
 }
 
-func (f *flakyStore) isDown() bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.down
-}
-
 func (f *flakyStore) Load(ctx context.Context) (state.Record, error) {
 	if err := f.check("load", ""); err != nil {
 		return state.Record{}, err

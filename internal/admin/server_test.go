@@ -143,11 +143,10 @@ func TestListenErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	srv, err := admin.New(admin.Config{Listen: ln.Addr().String()}, &fakeCtl{}, nil, nil)
-	if err == nil {
+	if _, err := admin.New(admin.Config{Listen: ln.Addr().String()}, &fakeCtl{}, nil, nil); err == nil {
 		t.Fatal("New without a gatherer succeeded")
 	}
-	srv, err = admin.New(admin.Config{Listen: ln.Addr().String()}, &fakeCtl{}, prometheus.NewRegistry(), nil)
+	srv, err := admin.New(admin.Config{Listen: ln.Addr().String()}, &fakeCtl{}, prometheus.NewRegistry(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

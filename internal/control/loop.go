@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/esdr/esdr/internal/act"
@@ -32,6 +33,7 @@ type observer interface {
 type recorder interface {
 	SetState(s decide.State, clusters []string, now time.Time)
 	RecordDecision(d decide.Decision)
+	RecordRound()
 }
 
 // Actor carries out transitions: fencing, promotion, traffic switches. The loop calls it
@@ -72,6 +74,9 @@ type Loop struct {
 	actor    Actor
 	opts     Options
 	cmds     chan commandReq
+	// rounds counts finished rounds, whatever they decided: the evidence that the loop
+	// looked at the world again since a moment a caller remembers.
+	rounds atomic.Uint64
 
 	mu       sync.RWMutex
 	record   state.Record
@@ -177,6 +182,10 @@ func (l *Loop) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// Rounds returns how many rounds the loop has finished since it started, failed ones
+// included. A caller that waits until it grew by n knows the loop decided n more times.
+func (l *Loop) Rounds() uint64 { return l.rounds.Load() }
 
 // Policy returns the policy in force.
 func (l *Loop) Policy() decide.Policy { return l.currentPolicy() }

@@ -2,6 +2,7 @@ package control
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -106,6 +107,15 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// waitRounds waits until the loop has finished n more rounds than when it was called. A
+// round in flight at the call may have read the world before the caller changed it, so
+// n ≥ 2 guarantees at least one whole round that saw the change.
+func waitRounds(t *testing.T, l *Loop, n uint64) {
+	t.Helper()
+	from := l.Rounds()
+	waitFor(t, fmt.Sprintf("%d more rounds after round %d", n, from), func() bool { return l.Rounds() >= from+n })
+}
+
 func TestLoopFailsOverStoresAndActsOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	obs := newObserver()
@@ -126,7 +136,7 @@ func TestLoopFailsOverStoresAndActsOnce(t *testing.T) {
 		t.Fatal("EpochChanged not closed by the failover")
 	}
 	waitFor(t, "failover", func() bool { return l.Current().Active == "standby" })
-	time.Sleep(100 * time.Millisecond) // several more rounds: must not act again
+	waitRounds(t, l, 5) // several more rounds: must not act again
 	if n := actor.count(); n != 1 {
 		t.Fatalf("actor called %d times, want 1", n)
 	}
@@ -183,7 +193,7 @@ func TestLoopCommands(t *testing.T) {
 	}
 	obs.set("primary", health.VerdictDown, health.KindUnreachable)
 	obs.set("standby", health.VerdictUp, health.KindHealthy)
-	time.Sleep(100 * time.Millisecond)
+	waitRounds(t, l, 3)
 	if l.Current().Active != "primary" {
 		t.Fatal("acted while paused")
 	}

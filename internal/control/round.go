@@ -19,6 +19,7 @@ const maxConflicts = 3
 // round is one read → decide → compare-and-swap → record → act pass. Nothing is acted on
 // unless the new state was stored first: after a crash, the stored state is the truth.
 func (l *Loop) round(ctx context.Context, cmd *decide.Command) (decide.Decision, error) {
+	defer l.countRound()
 	now := l.opts.Now()
 	obs := l.observer.Snapshot()
 	p := l.currentPolicy()
@@ -77,6 +78,14 @@ func (l *Loop) round(ctx context.Context, cmd *decide.Command) (decide.Decision,
 			}
 		}
 		return d, nil
+	}
+}
+
+// countRound records that a round finished, in the loop and in the metrics.
+func (l *Loop) countRound() {
+	l.rounds.Add(1)
+	if l.rec != nil {
+		l.rec.RecordRound()
 	}
 }
 

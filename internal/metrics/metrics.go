@@ -42,6 +42,7 @@ type Metrics struct {
 	holdDown       prometheus.Gauge
 	lastTransition prometheus.Gauge
 	decisions      *prometheus.CounterVec
+	rounds         prometheus.Counter
 	failovers      *prometheus.CounterVec
 	transitions    *prometheus.CounterVec
 
@@ -87,6 +88,9 @@ func New(reg prometheus.Registerer) *Metrics {
 		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "esdr_decisions_total", Help: "Decisions taken by the control loop, by action and catalogue code.",
 		}, []string{"action", "code"}),
+		rounds: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "esdr_decision_rounds_total", Help: "Rounds of the control loop (read, decide, store, act), whatever they decided; tests and operators see that esdr is deciding.",
+		}),
 		failovers: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "esdr_failovers_total", Help: "Automatic failovers, by the catalogue code that caused them.",
 		}, []string{"reason"}),
@@ -104,7 +108,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	}
 	reg.MustRegister(m.probeDuration, m.probeResults, m.clusterHealth, m.consecFailures, m.stalled,
 		m.activeCluster, m.epoch, m.paused, m.holdDown, m.lastTransition,
-		m.decisions, m.failovers, m.transitions, buildInfo)
+		m.decisions, m.rounds, m.failovers, m.transitions, buildInfo)
 	return m
 }
 
@@ -172,6 +176,10 @@ func (m *Metrics) RecordDecision(d decide.Decision) {
 		m.failovers.WithLabelValues(string(d.Code)).Inc()
 	}
 }
+
+// RecordRound counts one round of the control loop, notable or not, failed or not: a
+// round that ran after an event is the evidence that esdr saw it and decided.
+func (m *Metrics) RecordRound() { m.rounds.Inc() }
 
 // version is the module version the binary was built as, "devel" for a local build.
 func version() string {

@@ -25,6 +25,8 @@ func exercise(m *Metrics) {
 		LastTransition: &decide.Transition{Kind: decide.ActFailover, At: t0},
 	}, []string{"east", "west"}, t0)
 	m.RecordDecision(decide.Decision{Action: decide.ActFailover, Code: decide.CodeActiveDown, From: "east", To: "west"})
+	m.RecordRound()
+	m.RecordRound()
 }
 
 func TestLint(t *testing.T) {
@@ -74,12 +76,15 @@ esdr_hold_down_active 1
 # TYPE esdr_probe_results_total counter
 esdr_probe_results_total{cluster="east",result="healthy"} 1
 esdr_probe_results_total{cluster="east",result="timeout"} 1
+# HELP esdr_decision_rounds_total Rounds of the control loop (read, decide, store, act), whatever they decided; tests and operators see that esdr is deciding.
+# TYPE esdr_decision_rounds_total counter
+esdr_decision_rounds_total 2
 # HELP esdr_build_info Always 1; labels carry the esdr version and the Go version it was built with.
 # TYPE esdr_build_info gauge
 esdr_build_info{goversion="` + runtime.Version() + `",version="devel"} 1
 `
 	names := []string{"esdr_cluster_health", "esdr_cluster_consecutive_failures", "esdr_active_cluster",
-		"esdr_epoch", "esdr_paused", "esdr_hold_down_active", "esdr_probe_results_total", "esdr_build_info"}
+		"esdr_epoch", "esdr_paused", "esdr_hold_down_active", "esdr_probe_results_total", "esdr_decision_rounds_total", "esdr_build_info"}
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), names...); err != nil {
 		t.Error(err)
 	}

@@ -24,8 +24,6 @@ const (
 	typeBadRequest = "esdr_bad_request"
 	// typeMethodNotAllowed: CONNECT; the proxy is not a tunnel.
 	typeMethodNotAllowed = "esdr_method_not_allowed"
-	// typeBodyUnavailable: the request body could not be read from the client.
-	typeBodyUnavailable = "esdr_bad_request_body"
 )
 
 // esError is an answer the proxy gives itself instead of forwarding one.
