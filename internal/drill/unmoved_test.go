@@ -17,7 +17,6 @@ type statusAPI struct {
 
 func (a statusAPI) Status(context.Context) (control.Status, error) { return a.st, nil }
 
-
 func TestUnmoved(t *testing.T) {
 	moved := control.Status{State: decide.State{Active: "standby", Epoch: 2},
 		LastDecision: decide.Decision{Code: decide.CodeActiveDown, Reason: "active primary down"}}
