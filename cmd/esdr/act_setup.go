@@ -51,10 +51,7 @@ func executorOptions(cfg *config.Config, targets []act.Target, reg prometheus.Re
 	for _, cl := range cfg.Clusters {
 		c := act.Cluster{Nodes: cl.Nodes, NoFence: !cl.FenceEnabled()}
 		if cl.FenceEnabled() {
-			es, err := esclient.New(cl.Nodes, esclient.Options{
-				Username: cl.Auth.Username, Password: cl.Auth.Password.Reveal(), APIKey: cl.Auth.APIKey.Reveal(),
-				CAFile: cl.TLS.CAFile, InsecureSkipVerify: cl.TLS.InsecureSkipVerify,
-			})
+			es, err := esclient.New(cl.Nodes, cl.ClientOptions(0))
 			if err != nil {
 				return act.Options{}, fmt.Errorf("cluster %s: %w", cl.Name, err)
 			}

@@ -150,9 +150,7 @@ func (f *auditFlags) auditOptions() (audit.Options, error) {
 			return opts, err
 		}
 		target := func(role string, cl config.ClusterConfig) *audit.Target {
-			return &audit.Target{Name: role + " " + cl.Name, URLs: cl.Nodes, Options: esclient.Options{
-				Username: cl.Auth.Username, Password: cl.Auth.Password.Reveal(), APIKey: cl.Auth.APIKey.Reveal(),
-				CAFile: cl.TLS.CAFile, InsecureSkipVerify: cl.TLS.InsecureSkipVerify, Timeout: f.timeout}}
+			return &audit.Target{Name: role + " " + cl.Name, URLs: cl.Nodes, Options: cl.ClientOptions(f.timeout)}
 		}
 		opts.Primary, opts.Standby = target("primary", cfg.Clusters[0]), target("standby", cfg.Clusters[1])
 	}

@@ -61,10 +61,7 @@ func lookFirst(ctx context.Context, cfg *config.Config, st recordLoader, targets
 	}
 	src := bootstrap.Sources{Preferred: cfg.Policy().Preferred(), Targets: targets}
 	for _, cl := range cfg.Clusters {
-		es, err := esclient.New(cl.Nodes, esclient.Options{
-			Username: cl.Auth.Username, Password: cl.Auth.Password.Reveal(), APIKey: cl.Auth.APIKey.Reveal(),
-			CAFile: cl.TLS.CAFile, InsecureSkipVerify: cl.TLS.InsecureSkipVerify, Timeout: lookTimeout,
-		})
+		es, err := esclient.New(cl.Nodes, cl.ClientOptions(lookTimeout))
 		if err != nil {
 			return nil, fmt.Errorf("bootstrap: cluster %s: %w", cl.Name, err)
 		}

@@ -56,12 +56,7 @@ func (c clusterReach) options(cs control.ClusterStatus, timeout time.Duration) (
 		return nil, esclient.Options{}, fmt.Errorf("esdr reports cluster %q, which -c does not configure: give -c the configuration esdr runs with", cs.Name)
 	}
 	cl := c.cfg.Clusters[i]
-	return cl.Nodes, configuredOptions(cl, timeout), nil
-}
-
-func configuredOptions(cl config.ClusterConfig, timeout time.Duration) esclient.Options {
-	return esclient.Options{Username: cl.Auth.Username, Password: cl.Auth.Password.Reveal(), APIKey: cl.Auth.APIKey.Reveal(),
-		CAFile: cl.TLS.CAFile, InsecureSkipVerify: cl.TLS.InsecureSkipVerify, Timeout: timeout}
+	return cl.Nodes, cl.ClientOptions(timeout), nil
 }
 
 // audit runs esdr audit's rules on the drill's clusters: the active one as the primary
@@ -100,7 +95,7 @@ func (c clusterReach) es(nodes []string) (*esclient.Client, error) {
 	if c.cfg != nil {
 		for _, cl := range c.cfg.Clusters {
 			if slices.Equal(cl.Nodes, nodes) {
-				o = configuredOptions(cl, o.Timeout)
+				o = cl.ClientOptions(o.Timeout)
 			}
 		}
 	}

@@ -73,9 +73,9 @@ func (s *mirrorSetup) build(cfg *config.Config, epochs epochSource, reg promethe
 	appliers := map[string]mirror.Applier{}
 	s.clients = esClients{}
 	for _, cl := range cfg.Clusters[:2] {
-		c, err := esclient.New(cl.Nodes, esclient.Options{Username: cl.Auth.Username, Password: cl.Auth.Password.Reveal(),
-			APIKey: cl.Auth.APIKey.Reveal(), CAFile: cl.TLS.CAFile, InsecureSkipVerify: cl.TLS.InsecureSkipVerify,
-			Timeout: applyTimeout, MaxBody: 64 << 20})
+		opts := cl.ClientOptions(applyTimeout)
+		opts.MaxBody = 64 << 20
+		c, err := esclient.New(cl.Nodes, opts)
 		if err != nil {
 			return fmt.Errorf("mirror: cluster %s: %w", cl.Name, err)
 		}

@@ -22,10 +22,7 @@ func watchTargets(cfg *config.Config) ([]watch.Target, error) {
 	var out []watch.Target
 	for _, cl := range cfg.Clusters {
 		h := cfg.ClusterHealth(cl.Name)
-		es, err := esclient.New(cl.Nodes, esclient.Options{
-			Username: cl.Auth.Username, Password: cl.Auth.Password.Reveal(), APIKey: cl.Auth.APIKey.Reveal(),
-			CAFile: cl.TLS.CAFile, InsecureSkipVerify: cl.TLS.InsecureSkipVerify, Timeout: h.Timeout,
-		})
+		es, err := esclient.New(cl.Nodes, cl.ClientOptions(h.Timeout))
 		if err != nil {
 			return nil, fmt.Errorf("cluster %s: %w", cl.Name, err)
 		}

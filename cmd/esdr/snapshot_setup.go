@@ -39,9 +39,9 @@ func openSnapshot(cfg *config.Config, reg prometheus.Registerer, log *slog.Logge
 	s := &snapshotSetup{cfg: cfg.SnapshotSync, from: cfg.Clusters[0].Name, to: cfg.Clusters[1].Name, log: log}
 	var clients [2]*esclient.Client
 	for i, cl := range cfg.Clusters[:2] {
-		c, err := esclient.New(cl.Nodes, esclient.Options{Username: cl.Auth.Username, Password: cl.Auth.Password.Reveal(),
-			APIKey: cl.Auth.APIKey.Reveal(), CAFile: cl.TLS.CAFile, InsecureSkipVerify: cl.TLS.InsecureSkipVerify,
-			Timeout: snapshotCallTimeout, MaxBody: 64 << 20})
+		opts := cl.ClientOptions(snapshotCallTimeout)
+		opts.MaxBody = 64 << 20
+		c, err := esclient.New(cl.Nodes, opts)
 		if err != nil {
 			return nil, fmt.Errorf("snapshot: cluster %s: %w", cl.Name, err)
 		}

@@ -7,6 +7,9 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"time"
+
+	"github.com/esdr/esdr/internal/esclient"
 )
 
 // ClusterConfig is one Elasticsearch or OpenSearch cluster esdr can send traffic to.
@@ -163,4 +166,13 @@ func unwrapPathError(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// ClientOptions are the esclient options for esdr's own calls to this cluster: its
+// credentials and TLS settings, each request bounded by timeout (0: esclient's default).
+// Every component that talks to a cluster builds its client from these, so that a new
+// way to authenticate is added once.
+func (c ClusterConfig) ClientOptions(timeout time.Duration) esclient.Options {
+	return esclient.Options{Username: c.Auth.Username, Password: c.Auth.Password.Reveal(), APIKey: c.Auth.APIKey.Reveal(),
+		CAFile: c.TLS.CAFile, InsecureSkipVerify: c.TLS.InsecureSkipVerify, Timeout: timeout}
 }

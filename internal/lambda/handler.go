@@ -57,10 +57,7 @@ func New(cfg Config, api route53API, log *slog.Logger) (*Handler, error) {
 	h := &Handler{cfg: cfg, policy: e.Policy(), record: rec, marker: newMarker(api, t.HostedZoneID, t.Name),
 		clients: map[string]*esclient.Client{}, log: log, now: time.Now}
 	for _, cl := range e.Clusters {
-		c, err := esclient.New(cl.Nodes, esclient.Options{
-			Username: cl.Auth.Username, Password: cl.Auth.Password.Reveal(), APIKey: cl.Auth.APIKey.Reveal(),
-			CAFile: cl.TLS.CAFile, InsecureSkipVerify: cl.TLS.InsecureSkipVerify, Timeout: e.ClusterHealth(cl.Name).Timeout,
-		})
+		c, err := esclient.New(cl.Nodes, cl.ClientOptions(e.ClusterHealth(cl.Name).Timeout))
 		if err != nil {
 			return nil, fmt.Errorf("lambda: cluster %s: %w", cl.Name, err)
 		}
