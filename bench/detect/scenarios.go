@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/esdr/esdr/bench/report"
 	"github.com/esdr/esdr/testbed"
 	"github.com/esdr/esdr/testbed/esdrproc"
 )
@@ -36,15 +37,26 @@ type sample struct {
 	events   []string      // esdr's events from the fault on
 }
 
+// begin starts a fresh esdr for one run. A void run (esdr moved before the fault) is
+// restored, lifting the fence esdr put on the primary, and ends there: done is true, as
+// it is on an error.
+func (p *pair) begin(ctx context.Context, interval time.Duration) (e *esdrproc.Proc, s sample, done bool, err error) {
+	s = sample{engine: p.engine}
+	e, s.void, err = p.startEsdr(ctx, interval)
+	switch {
+	case err != nil:
+		return e, s, true, err
+	case s.void != "":
+		return e, s, true, p.restore(ctx, e, nothing)
+	}
+	return e, s, false, nil
+}
+
 // kill: every primary node killed; esdr's failover decision timed from the kill.
 func (p *pair) kill(ctx context.Context, interval time.Duration) (sample, error) {
-	s := sample{engine: p.engine}
-	e, void, err := p.startEsdr(ctx, interval)
-	if err != nil {
+	e, s, done, err := p.begin(ctx, interval)
+	if done {
 		return s, err
-	}
-	if s.void = void; void != "" {
-		return s, p.restore(ctx, e, nothing) // lift the fence esdr put on the primary
 	}
 	faultAt := time.Now()
 	if err := p.primary.Kill(); err != nil {
@@ -61,13 +73,9 @@ func (p *pair) kill(ctx context.Context, interval time.Duration) (sample, error)
 // new one and hold longer, then resumed. Whether esdr failed over is the figure: a
 // cluster that re-elected serves, and moving traffic off it is a false failover.
 func (p *pair) master(ctx context.Context, interval, hold time.Duration) (sample, error) {
-	s := sample{engine: p.engine}
-	e, void, err := p.startEsdr(ctx, interval)
-	if err != nil {
+	e, s, done, err := p.begin(ctx, interval)
+	if done {
 		return s, err
-	}
-	if s.void = void; void != "" {
-		return s, p.restore(ctx, e, nothing) // lift the fence esdr put on the primary
 	}
 	m, err := p.primary.Master(ctx)
 	if err != nil {
@@ -88,7 +96,7 @@ func (p *pair) master(ctx context.Context, interval, hold time.Duration) (sample
 	} else {
 		p.logf("!! %s: no new master within %s of hanging %s: %v", p.engine, decisionWait, m.Name, err)
 	}
-	if err := sleep(ctx, hold); err != nil {
+	if err := report.Sleep(ctx, hold); err != nil {
 		return s, err
 	}
 	s.held = time.Since(faultAt)
@@ -103,13 +111,9 @@ func (p *pair) master(ctx context.Context, interval, hold time.Duration) (sample
 // with followers the two others, so that the master is left alone. Either way the
 // survivor cannot serve writes or elect alone. esdr's failover decision timed from the fault.
 func (p *pair) quorum(ctx context.Context, interval time.Duration, followers bool) (sample, error) {
-	s := sample{engine: p.engine}
-	e, void, err := p.startEsdr(ctx, interval)
-	if err != nil {
+	e, s, done, err := p.begin(ctx, interval)
+	if done {
 		return s, err
-	}
-	if s.void = void; void != "" {
-		return s, p.restore(ctx, e, nothing) // lift the fence esdr put on the primary
 	}
 	m, err := p.primary.Master(ctx)
 	if err != nil {
@@ -151,15 +155,6 @@ func stopIf(e *esdrproc.Proc, err error) error {
 }
 
 func nothing() error { return nil }
-
-func sleep(ctx context.Context, d time.Duration) error {
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(d):
-		return nil
-	}
-}
 
 // errScenario names a scenario the command does not know.
 var errScenario = errors.New("detect: unknown scenario")

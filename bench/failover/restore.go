@@ -70,12 +70,3 @@ func values(m map[load]string) []string {
 	}
 	return vs
 }
-
-func sleep(ctx context.Context, d time.Duration) error {
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(d):
-		return nil
-	}
-}

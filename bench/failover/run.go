@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/esdr/esdr/bench/anchor"
+	"github.com/esdr/esdr/bench/report"
 	"github.com/esdr/esdr/internal/drill"
 	"github.com/esdr/esdr/internal/esclient"
 	"github.com/esdr/esdr/testbed"
@@ -116,7 +117,7 @@ func (b *bed) run(ctx context.Context, f fault, i int) (runResult, error) {
 			mu.Unlock()
 		})
 	}
-	if err := sleep(ctx, b.before); err != nil {
+	if err := report.Sleep(ctx, b.before); err != nil {
 		return res, err
 	}
 	void, err := b.settled(ctx, e)
@@ -144,7 +145,7 @@ func (b *bed) run(ctx context.Context, f fault, i int) (runResult, error) {
 	if res.undecided != "" {
 		b.logf("!! %s run %d: %s", f, i, res.undecided)
 	}
-	if err := sleep(ctx, time.Until(faultAt.Add(b.window))); err != nil {
+	if err := report.Sleep(ctx, time.Until(faultAt.Add(b.window))); err != nil {
 		return res, err
 	}
 	stop()

@@ -49,3 +49,13 @@ func LoadAverage() string {
 	}
 	return "unknown"
 }
+
+// Sleep waits d, or until ctx ends (its error then): a benchmark's pauses end with it.
+func Sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}

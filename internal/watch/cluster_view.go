@@ -17,7 +17,6 @@ type nodeView struct {
 	Answered bool   // its local view came back and made sense
 	Master   string // the elected master's ID it knows, "" for none
 	ID       string // its own node ID, when known (from an earlier answer)
-	Eligible bool   // master-eligible, when known
 	Canary   canaryResult
 	Err      error // why the local view failed, when it did
 }
@@ -90,13 +89,13 @@ func viewOf(ctx context.Context, c viewClient, node, canary string, ids *identit
 	}
 	master, err := c.MasterOf(ctx, node)
 	if known, fresh := ids.get(node, time.Now()); known != nil {
-		v.ID, v.Eligible = known.ID, known.MasterEligible
+		v.ID = known.ID
 		if !fresh && err == nil {
 			refreshIdentity(ctx, c, node, ids)
 		}
 	} else if err == nil {
 		if n := refreshIdentity(ctx, c, node, ids); n != nil {
-			v.ID, v.Eligible = n.ID, n.MasterEligible
+			v.ID = n.ID
 		}
 	}
 	wg.Wait()
