@@ -15,8 +15,6 @@ import (
 	"github.com/esdr/esdr/internal/act"
 	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/state"
-	"github.com/esdr/esdr/internal/watch"
-	"github.com/esdr/esdr/testbed"
 	"github.com/esdr/esdr/testbed/peers"
 )
 
@@ -28,8 +26,6 @@ import (
 // routes there.
 func TestBootstrapAfterLostState(t *testing.T) {
 	p := clusters(t, "opensearch2")
-	canaryReady(t, p.primary)
-	canaryReady(t, p.standby)
 	s := defaults()
 	s.proxy = true
 	s.extra = fmt.Sprintf("targets:\n  etcd:\n    - endpoints: [%s]\n      key: /esdr/active\n", peers.Etcd(t))
@@ -103,27 +99,6 @@ func TestBootstrapFleetMember(t *testing.T) {
 	e.eventually("the proxy routes to the standby", detectBound, func() bool {
 		return proxiedCluster(t, e.proxyURL) == p.standby.Name
 	})
-}
-
-// canaryReady creates esdr's canary index on c and waits until every node serves a
-// copy. On a cluster that never had one, esdr's first probes can catch the canary just
-// created and unallocated, read it as "reads fail on every node" and fail over at once;
-// this test needs the failover it causes itself.
-func canaryReady(t *testing.T, c *testbed.Cluster) {
-	t.Helper()
-	es := esOf(t, c)
-	if err := es.EnsureCanary(context.Background(), watch.DefaultCanary); err != nil {
-		t.Fatalf("canary on %s: %v", c.Name, err)
-	}
-	deadline := time.Now().Add(recoverBound)
-	for _, u := range c.URLs() {
-		for es.CanaryOf(context.Background(), u, watch.DefaultCanary) != nil {
-			if time.Now().After(deadline) {
-				t.Fatalf("no canary copy on %s of %s after %s", u, c.Name, recoverBound)
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
 }
 
 // refusedStart runs `esdr run` on e's configuration and returns its output, failing
