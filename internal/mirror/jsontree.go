@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/goccy/go-yaml"
 )
@@ -125,32 +124,14 @@ func appendJSON(b []byte, v any) []byte {
 	return append(b, "null"...)
 }
 
-// appendString appends s as a JSON string. s came from a decoded answer, so it is valid
-// UTF-8; only quotes, backslashes and control characters need escaping.
+// appendString appends s as a JSON string, escaped by encoding/json but without its
+// HTML escaping (Elasticsearch writes <, > and & as they are).
 func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= utf8.RuneSelf || c >= 0x20 && c != '"' && c != '\\' {
-			b = append(b, c)
-			i++
-			continue
-		}
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, fmt.Sprintf(`\u%04x`, c)...)
-		}
-		i++
-	}
-	return append(b, '"')
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...)
 }
 
 // encodeYAML writes v as a YAML document, as Elasticsearch answers ?format=yaml: keys in
