@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/epoch"
 	"github.com/esdr/esdr/testbed/esdrproc"
 )
 
@@ -92,7 +93,7 @@ func (m *member) status(ctx context.Context, timeout time.Duration) (control.Sta
 }
 
 // endpoint is where the member's proxy routes now, within timeout.
-func (m *member) endpoint(ctx context.Context, timeout time.Duration) (control.Endpoint, error) {
+func (m *member) endpoint(ctx context.Context, timeout time.Duration) (epoch.Endpoint, error) {
 	sctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	return m.proc.Client.Endpoint(sctx)
@@ -125,7 +126,7 @@ func (f *fleetBed) steady(ctx context.Context) (int, error) {
 // agreed returns the leader's index, or why the fleet does not agree yet.
 func (f *fleetBed) agreed(ctx context.Context) (int, string) {
 	lead, leader := -1, ""
-	var ep control.Endpoint
+	var ep epoch.Endpoint
 	for i, m := range f.members {
 		if !m.live() {
 			return -1, m.name + " is not running"

@@ -18,6 +18,7 @@ import (
 	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/decide"
+	"github.com/esdr/esdr/internal/epoch"
 	"github.com/esdr/esdr/internal/health"
 	"github.com/esdr/esdr/internal/state"
 )
@@ -42,8 +43,8 @@ func (f opsFake) Status(context.Context) (control.Status, error) {
 	}, f.err
 }
 
-func (f opsFake) Endpoint(context.Context) (control.Endpoint, error) {
-	return control.Endpoint{}, f.err
+func (f opsFake) Endpoint(context.Context) (epoch.Endpoint, error) {
+	return epoch.Endpoint{}, f.err
 }
 
 func (f opsFake) Events(_ context.Context, after uint64, limit int) ([]state.Event, error) {

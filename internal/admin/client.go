@@ -15,6 +15,7 @@ import (
 
 	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/decide"
+	"github.com/esdr/esdr/internal/epoch"
 	"github.com/esdr/esdr/internal/state"
 )
 
@@ -64,8 +65,8 @@ func (c *Client) Status(ctx context.Context) (control.Status, error) {
 }
 
 // Endpoint returns where traffic goes in the current epoch.
-func (c *Client) Endpoint(ctx context.Context) (control.Endpoint, error) {
-	var ep control.Endpoint
+func (c *Client) Endpoint(ctx context.Context) (epoch.Endpoint, error) {
+	var ep epoch.Endpoint
 	err := c.do(ctx, "endpoint", http.MethodGet, "/v1/endpoint", nil, &ep)
 	return ep, err
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/decide"
+	"github.com/esdr/esdr/internal/epoch"
 	"github.com/esdr/esdr/internal/health"
 	"github.com/esdr/esdr/internal/state"
 )
@@ -50,11 +51,11 @@ func (f *fakeCtl) Status(context.Context) (control.Status, error) {
 	}, nil
 }
 
-func (f *fakeCtl) Endpoint(context.Context) (control.Endpoint, error) {
+func (f *fakeCtl) Endpoint(context.Context) (epoch.Endpoint, error) {
 	if err := f.failure(); err != nil {
-		return control.Endpoint{}, err
+		return epoch.Endpoint{}, err
 	}
-	return control.Endpoint{Cluster: "east", Epoch: 3, Nodes: []string{"http://127.0.0.1:9200"}}, nil
+	return epoch.Endpoint{Cluster: "east", Epoch: 3, Nodes: []string{"http://127.0.0.1:9200"}}, nil
 }
 
 func (f *fakeCtl) Events(_ context.Context, after uint64, limit int) ([]state.Event, error) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/decide"
+	"github.com/esdr/esdr/internal/epoch"
 	"github.com/esdr/esdr/internal/state"
 )
 
@@ -42,7 +43,7 @@ const (
 // tested with a fake and cannot reach past the loop into the store.
 type Controller interface {
 	Status(ctx context.Context) (control.Status, error)
-	Endpoint(ctx context.Context) (control.Endpoint, error)
+	Endpoint(ctx context.Context) (epoch.Endpoint, error)
 	Events(ctx context.Context, after uint64, limit int) ([]state.Event, error)
 	Command(ctx context.Context, cmd decide.Command) (decide.Decision, error)
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // The wire shapes shared by the server and the client. The payload types themselves
-// (control.Status, control.Endpoint, decide.Decision, state.Event) are the loop's own, so
+// (control.Status, epoch.Endpoint, decide.Decision, state.Event) are the loop's own, so
 // the API cannot drift from what the loop knows.
 
 // commandBody is the JSON body of a mutating call. To and Force apply to switchover only;

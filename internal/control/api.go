@@ -64,17 +64,6 @@ func (l *Loop) Status(ctx context.Context) (Status, error) {
 	return st, nil
 }
 
-// Endpoint reports where traffic goes in the current epoch.
-func (l *Loop) Endpoint(ctx context.Context) (Endpoint, error) {
-	if err := l.waitReady(ctx); err != nil {
-		return Endpoint{}, err
-	}
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	s := l.record.State
-	return Endpoint{Cluster: s.Active, Epoch: s.Epoch, Nodes: l.opts.Nodes[s.Active]}, nil
-}
-
 // Current returns the stored state as the loop last wrote or read it.
 func (l *Loop) Current() decide.State {
 	l.mu.RLock()
@@ -85,12 +74,4 @@ func (l *Loop) Current() decide.State {
 // Events returns stored events after a sequence number.
 func (l *Loop) Events(ctx context.Context, after uint64, limit int) ([]state.Event, error) {
 	return l.store.Events(ctx, after, limit)
-}
-
-// EpochChanged returns a channel that is closed when the epoch next changes. Callers take
-// a fresh channel after each wake-up, as with a context's Done.
-func (l *Loop) EpochChanged() <-chan struct{} {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	return l.epochCh
 }

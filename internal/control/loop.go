@@ -85,9 +85,6 @@ type Loop struct {
 	policy   decide.Policy
 	ready    chan struct{}
 	readyErr error
-	// epochCh is closed and replaced whenever the stored epoch changes, so any number of
-	// waiters (proxy requests holding for a failover) wake together.
-	epochCh chan struct{}
 }
 
 type commandReq struct {
@@ -118,7 +115,7 @@ func New(st store, obs observer, rec recorder, actor Actor, opts Options) (*Loop
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Loop{store: st, observer: obs, rec: rec, actor: actor, opts: opts, policy: opts.Policy,
-		cmds: make(chan commandReq), ready: make(chan struct{}), epochCh: make(chan struct{})}, nil
+		cmds: make(chan commandReq), ready: make(chan struct{})}, nil
 }
 
 // SetPolicy replaces the failover policy (a SIGHUP reload). The cluster list must not

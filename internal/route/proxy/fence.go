@@ -9,14 +9,14 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/epoch"
 )
 
 // router tells the proxy where traffic goes; *control.Loop implements it.
 type router interface {
 	// Endpoint is the active cluster and its nodes in the current epoch. An error means
 	// the current epoch cannot be told, and the proxy fails closed.
-	Endpoint(ctx context.Context) (control.Endpoint, error)
+	Endpoint(ctx context.Context) (epoch.Endpoint, error)
 	// EpochChanged is closed when the epoch next changes; take a fresh one after each wake.
 	EpochChanged() <-chan struct{}
 }
@@ -24,7 +24,7 @@ type router interface {
 // prober asks the watch step for an immediate confirming probe; *watch.Watcher implements it.
 type prober interface{ ProbeNow(cluster string) }
 
-type endpoint = control.Endpoint
+type endpoint = epoch.Endpoint
 
 // fence hands out the pool of the current epoch and retires the pools of past epochs.
 // Epochs only grow: an Endpoint answer with a lower epoch than one already seen, or the

@@ -1,14 +1,12 @@
-package main
+package daemon
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"time"
 
-	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/fleet"
@@ -16,39 +14,13 @@ import (
 	"github.com/esdr/esdr/internal/state"
 )
 
-// fleetController answers the admin API of a fleet member: the leader's loop when this
-// member leads, otherwise the shared store and this member's own probes. Commands are
-// taken by the leader only, so that they are serialized with its decisions.
-type fleetController struct{ d *fleetDaemon }
-
-func (c fleetController) Status(ctx context.Context) (control.Status, error) {
-	d := c.d
-	var st control.Status
-	var err error
-	if t := d.current(); t != nil {
-		st, err = t.loop.Status(ctx)
-	}
-	if d.current() == nil || err != nil {
-		rec, err := d.store.Load(ctx)
-		if err != nil {
-			// etcd is away: answer with the last record this member confirmed; the fleet
-			// section's epoch_age says how old it is.
-			rec, _ = d.epoch.Record()
-		}
-		st = control.Status{State: rec.State, Revision: rec.Revision, HoldDownActive: rec.State.InHoldDown(time.Now()),
-			Clusters: control.ClusterStatuses(d.clusters(), d.nodes, rec.State.Active, d.watcher.Snapshot())}
-	}
-	st.Fleet = c.fleet(ctx)
-	return st, nil
-}
-
 // fleet is the fleet section of the status. Reads that fail leave their part empty:
 // a status page must still answer while etcd is away.
-func (c fleetController) fleet(ctx context.Context) *control.FleetStatus {
+func (c controller) fleet(ctx context.Context) *control.FleetStatus {
 	d := c.d
 	f := d.cfg.Fleet
 	fs := &control.FleetStatus{Member: f.Name, Vantage: f.Vantage, Leading: d.member.IsLeader(), EpochAge: "-1"}
-	if _, age := d.epoch.Record(); age >= 0 {
+	if _, age := d.epochs.Record(); age >= 0 {
 		fs.EpochAge = age.Round(time.Millisecond).String()
 	}
 	fs.Leader, _ = d.member.Leader(ctx)
@@ -57,7 +29,7 @@ func (c fleetController) fleet(ctx context.Context) *control.FleetStatus {
 			fs.Members = append(fs.Members, control.FleetMember{Name: m.Name, Vantage: m.Vantage, Admin: m.Admin})
 		}
 	}
-	if t := d.current(); t != nil {
+	if t := d.current(); t != nil && t.quorum != nil {
 		for _, v := range t.quorum.Views() {
 			fs.Views = append(fs.Views, fleetView(v))
 		}
@@ -72,50 +44,6 @@ func fleetView(v fleet.View) control.FleetView {
 		out.Verdicts[name] = o.Verdict
 	}
 	return out
-}
-
-func (c fleetController) Endpoint(ctx context.Context) (control.Endpoint, error) {
-	return c.d.epoch.Endpoint(ctx)
-}
-
-func (c fleetController) Events(ctx context.Context, after uint64, limit int) ([]state.Event, error) {
-	return c.d.store.Events(ctx, after, limit)
-}
-
-// Command is taken by the leader's loop. A member that does not lead says which one
-// does and where its admin API is, rather than forwarding: the operator sees exactly
-// who decided.
-func (c fleetController) Command(ctx context.Context, cmd decide.Command) (decide.Decision, error) {
-	if t := c.d.current(); t != nil {
-		return t.loop.Command(ctx, cmd)
-	}
-	return decide.Decision{}, c.notLeading(ctx, string(cmd.Kind))
-}
-
-// Reapply points every traffic target at the active cluster again, on the leader only:
-// it alone acts.
-func (c fleetController) Reapply(ctx context.Context, by string) ([]admin.TargetResult, error) {
-	if t := c.d.current(); t != nil {
-		return reapply(ctx, t.ex, by)
-	}
-	return nil, &admin.RefusedError{Code: "not_leader", Reason: c.notLeading(ctx, "reapply").Error()}
-}
-
-// notLeading says that this member does not lead, and where the leader's admin API is.
-func (c fleetController) notLeading(ctx context.Context, what string) error {
-	leader, err := c.d.member.Leader(ctx)
-	if err != nil {
-		return fmt.Errorf("fleet: no member leads now (%v); retry once one does (esdr status shows the leader)", err)
-	}
-	where := ""
-	if ms, err := c.d.member.Members(ctx); err == nil {
-		for _, m := range ms {
-			if m.Name == leader && m.Admin != "" {
-				where = " at " + m.Admin
-			}
-		}
-	}
-	return fmt.Errorf("fleet: this member (%s) does not lead; send %s to the leader %s%s", c.d.cfg.Fleet.Name, what, leader, where)
 }
 
 // adminURL is the admin API's URL as other members should use it: an unspecified host
@@ -139,9 +67,13 @@ func adminURL(listen string) string {
 // findingsEvery is how often the leader looks for new or cleared findings.
 const findingsEvery = time.Second
 
+// finder names what the term's views find worth telling (a member partitioned from the
+// primary, no quorum of fresh views); a fleet of one finds nothing.
+type finder interface{ Findings() []decide.Finding }
+
 // recordFindings turns each finding that appears or clears into a logged, stored event,
 // so the timeline says why the leader did not fail over.
-func recordFindings(ctx context.Context, q *fleet.QuorumObserver, st *state.Etcd, log *slog.Logger) error {
+func recordFindings(ctx context.Context, q finder, st eventAppender, log *slog.Logger) error {
 	seen := map[string]decide.Finding{}
 	tick := time.NewTicker(findingsEvery)
 	defer tick.Stop()
