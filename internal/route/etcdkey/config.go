@@ -2,13 +2,11 @@ package etcdkey
 
 import (
 	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
+	"github.com/esdr/esdr/internal/tlsfile"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 )
@@ -78,13 +76,9 @@ func Dial(c Config) (*clientv3.Client, error) {
 		DialKeepAliveTimeout: 2 * time.Second,
 	}
 	if c.CAFile != "" {
-		pem, err := os.ReadFile(c.CAFile)
+		pool, err := tlsfile.CAPool(c.CAFile)
 		if err != nil {
 			return nil, fmt.Errorf("etcdkey: ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, errors.New("etcdkey: ca_file: no PEM certificate found")
 		}
 		cfg.TLS = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
