@@ -11,8 +11,8 @@ import (
 	"github.com/esdr/esdr/internal/config"
 	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/epoch"
+	"github.com/esdr/esdr/internal/etcdconn"
 	"github.com/esdr/esdr/internal/fleet"
-	"github.com/esdr/esdr/internal/route/etcdkey"
 	"github.com/esdr/esdr/internal/state"
 )
 
@@ -75,7 +75,7 @@ func alone(cfg *config.Config, lead func(context.Context) error) (inputs, error)
 // fenced by it, and a watch of the shared epoch.
 func joinFleet(cfg *config.Config, lead func(context.Context) error, reg prometheus.Registerer) (inputs, error) {
 	f := cfg.Fleet
-	cli, err := etcdkey.Dial(etcdkey.Config{Endpoints: f.Etcd.Endpoints, Key: f.Etcd.Prefix + "record", Username: f.Etcd.Username,
+	cli, err := etcdconn.Dial(etcdconn.Options{Endpoints: f.Etcd.Endpoints, Username: f.Etcd.Username,
 		Password: f.Etcd.Password.Reveal(), CAFile: f.Etcd.CAFile, DialTimeout: f.Etcd.DialTimeout})
 	if err != nil {
 		return inputs{}, fmt.Errorf("fleet: etcd: %w", err)
