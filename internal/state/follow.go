@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/esdr/esdr/internal/epoch"
@@ -13,10 +14,11 @@ import (
 // control loop stores an active cluster on its first round.
 var ErrNoActive = errors.New("state: no active cluster stored yet; the control loop stores one on its first round")
 
-// committed is a record as last seen, with a signal for each change of its epoch.
+// committed is a record as last seen, with a signal for each change of its epoch. The
+// proxy reads it before every attempt, so reads are one atomic load; writers serialize.
 type committed struct {
-	mu      sync.Mutex
-	rec     Record
+	mu      sync.Mutex // serializes set
+	rec     atomic.Pointer[Record]
 	changed epoch.Signal
 }
 
@@ -24,22 +26,23 @@ type committed struct {
 // undo a newer write.
 func (c *committed) set(rec Record) {
 	c.mu.Lock()
-	if rec.Revision < c.rec.Revision {
+	old := c.get()
+	if rec.Revision < old.Revision {
 		c.mu.Unlock()
 		return
 	}
-	moved := rec.State.Epoch != c.rec.State.Epoch
-	c.rec = rec
+	c.rec.Store(&rec)
 	c.mu.Unlock()
-	if moved {
+	if rec.State.Epoch != old.State.Epoch {
 		c.changed.Fire()
 	}
 }
 
 func (c *committed) get() Record {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.rec
+	if r := c.rec.Load(); r != nil {
+		return *r
+	}
+	return Record{}
 }
 
 // endpointOf is where traffic goes in rec's epoch.
