@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/esdr/esdr/internal/admin"
-	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/state"
 )
 
@@ -231,7 +230,7 @@ func (e *esdr) eventually(what string, within time.Duration, cond func() bool) {
 	}
 }
 
-func (e *esdr) status() control.Status {
+func (e *esdr) status() admin.Status {
 	e.t.Helper()
 	st, err := e.client.Status(context.Background())
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/epoch"
 	"github.com/esdr/esdr/testbed/esdrproc"
 )
@@ -82,7 +82,7 @@ func (m *member) start(ctx context.Context, bin string) error {
 func (m *member) live() bool { return m.proc != nil && !m.proc.Exited() }
 
 // status is the member's status with its fleet section, within timeout.
-func (m *member) status(ctx context.Context, timeout time.Duration) (control.Status, error) {
+func (m *member) status(ctx context.Context, timeout time.Duration) (admin.Status, error) {
 	sctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	st, err := m.proc.Client.Status(sctx)

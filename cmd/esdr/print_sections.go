@@ -6,11 +6,11 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/admin"
 )
 
 // printMirror prints the mirror section of esdr status.
-func printMirror(w io.Writer, m *control.MirrorStatus) {
+func printMirror(w io.Writer, m *admin.MirrorStatus) {
 	if m == nil {
 		return
 	}
@@ -33,7 +33,7 @@ func printMirror(w io.Writer, m *control.MirrorStatus) {
 }
 
 // printSnapshot prints the snapshot section of esdr status.
-func printSnapshot(w io.Writer, s *control.SnapshotStatus) {
+func printSnapshot(w io.Writer, s *admin.SnapshotStatus) {
 	if s == nil {
 		return
 	}

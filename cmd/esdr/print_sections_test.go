@@ -5,12 +5,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/admin"
 )
 
 func TestTheMirrorSectionNamesThePairWhatEachLacksAndTheJournal(t *testing.T) {
 	var out bytes.Buffer
-	printMirror(&out, &control.MirrorStatus{Pair: []string{"primary", "standby"}, JournalDir: "/j", JournalMaxBytes: 1 << 30,
+	printMirror(&out, &admin.MirrorStatus{Pair: []string{"primary", "standby"}, JournalDir: "/j", JournalMaxBytes: 1 << 30,
 		Pending: map[string]uint64{"primary": 0, "standby": 3}, Cursors: map[string]uint64{}})
 	for _, want := range []string{"mirror:", "primary <-> standby", "standby lacks:", "3 journaled writes", "journal:"} {
 		if !strings.Contains(out.String(), want) {
@@ -21,7 +21,7 @@ func TestTheMirrorSectionNamesThePairWhatEachLacksAndTheJournal(t *testing.T) {
 
 func TestTheSnapshotSectionSaysNoGoodCycleYetAndWhyItIsNotSyncing(t *testing.T) {
 	var out bytes.Buffer
-	printSnapshot(&out, &control.SnapshotStatus{From: "primary", To: "standby", Repository: "esdr-sync", Paused: "waiting for the first decision"})
+	printSnapshot(&out, &admin.SnapshotStatus{From: "primary", To: "standby", Repository: "esdr-sync", Paused: "waiting for the first decision"})
 	for _, want := range []string{"snapshot sync:", "primary -> standby", "last good:", "none yet", "not syncing:"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("esdr status snapshot section lacks %q:\n%s", want, out.String())

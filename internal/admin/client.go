@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/epoch"
 	"github.com/esdr/esdr/internal/state"
@@ -58,8 +57,8 @@ func NewClient(baseURL, token string, timeout time.Duration) (*Client, error) {
 }
 
 // Status returns what esdr knows: the state, every cluster's observation and the last decision.
-func (c *Client) Status(ctx context.Context) (control.Status, error) {
-	var st control.Status
+func (c *Client) Status(ctx context.Context) (Status, error) {
+	var st Status
 	err := c.do(ctx, "status", http.MethodGet, "/v1/status", nil, &st)
 	return st, err
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/state"
 )
@@ -48,19 +49,19 @@ func (l *Loop) Command(ctx context.Context, cmd decide.Command) (decide.Decision
 }
 
 // Status reports the stored state, the last decision and every cluster's observation.
-func (l *Loop) Status(ctx context.Context) (Status, error) {
+func (l *Loop) Status(ctx context.Context) (admin.Status, error) {
 	if err := l.waitReady(ctx); err != nil {
-		return Status{}, err
+		return admin.Status{}, err
 	}
 	obs := l.observer.Snapshot()
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	st := Status{State: l.record.State, Revision: l.record.Revision, LastDecision: l.last,
+	st := admin.Status{State: l.record.State, Revision: l.record.Revision, LastDecision: l.last,
 		HoldDownActive: l.record.State.InHoldDown(l.opts.Now())}
 	if r, ok := l.actor.(planReporter); ok {
 		st.Plan, st.PendingFences = r.Current(), r.PendingFences()
 	}
-	st.Clusters = ClusterStatuses(l.policy.Clusters, l.opts.Nodes, l.record.State.Active, obs)
+	st.Clusters = admin.ClusterStatuses(l.policy.Clusters, l.opts.Nodes, l.record.State.Active, obs)
 	return st, nil
 }
 

@@ -1,3 +1,6 @@
+// Package control runs esdr's loop: read the state, take the watch step's observations and
+// any operator command, decide, compare-and-swap the new state, record events, and hand
+// transitions to the act step. It is the only place where those pieces meet.
 package control
 
 import (

@@ -8,7 +8,6 @@ import (
 
 	"github.com/esdr/esdr/internal/act"
 	"github.com/esdr/esdr/internal/admin"
-	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/epoch"
 	"github.com/esdr/esdr/internal/state"
@@ -20,9 +19,9 @@ import (
 // taken by the leading term only, so that they are serialized with its decisions.
 type controller struct{ d *Daemon }
 
-func (c controller) Status(ctx context.Context) (control.Status, error) {
+func (c controller) Status(ctx context.Context) (admin.Status, error) {
 	d := c.d
-	var st control.Status
+	var st admin.Status
 	err := errors.New("not leading")
 	if t := d.leading(ctx); t != nil {
 		st, err = t.loop.Status(ctx)
@@ -34,8 +33,8 @@ func (c controller) Status(ctx context.Context) (control.Status, error) {
 			// section's epoch_age says how old it is.
 			rec, _ = d.epochs.Record()
 		}
-		st = control.Status{State: rec.State, Revision: rec.Revision, HoldDownActive: rec.State.InHoldDown(time.Now()),
-			Clusters: control.ClusterStatuses(d.Clusters(), nodesOf(d.cfg), rec.State.Active, d.watcher.Snapshot())}
+		st = admin.Status{State: rec.State, Revision: rec.Revision, HoldDownActive: rec.State.InHoldDown(time.Now()),
+			Clusters: admin.ClusterStatuses(d.Clusters(), nodesOf(d.cfg), rec.State.Active, d.watcher.Snapshot())}
 	}
 	if d.member != nil {
 		st.Fleet = c.fleet(ctx)

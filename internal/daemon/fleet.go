@@ -7,7 +7,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/fleet"
 	"github.com/esdr/esdr/internal/health"
@@ -16,17 +16,17 @@ import (
 
 // fleet is the fleet section of the status. Reads that fail leave their part empty:
 // a status page must still answer while etcd is away.
-func (c controller) fleet(ctx context.Context) *control.FleetStatus {
+func (c controller) fleet(ctx context.Context) *admin.FleetStatus {
 	d := c.d
 	f := d.cfg.Fleet
-	fs := &control.FleetStatus{Member: f.Name, Vantage: f.Vantage, Leading: d.member.IsLeader(), EpochAge: "-1"}
+	fs := &admin.FleetStatus{Member: f.Name, Vantage: f.Vantage, Leading: d.member.IsLeader(), EpochAge: "-1"}
 	if _, age := d.epochs.Record(); age >= 0 {
 		fs.EpochAge = age.Round(time.Millisecond).String()
 	}
 	fs.Leader, _ = d.member.Leader(ctx)
 	if ms, err := d.member.Members(ctx); err == nil {
 		for _, m := range ms {
-			fs.Members = append(fs.Members, control.FleetMember{Name: m.Name, Vantage: m.Vantage, Admin: m.Admin})
+			fs.Members = append(fs.Members, admin.FleetMember{Name: m.Name, Vantage: m.Vantage, Admin: m.Admin})
 		}
 	}
 	if t := d.current(); t != nil && t.quorum != nil {
@@ -38,8 +38,8 @@ func (c controller) fleet(ctx context.Context) *control.FleetStatus {
 	return fs
 }
 
-func fleetView(v fleet.View) control.FleetView {
-	out := control.FleetView{Member: v.Member, Vantage: v.Vantage, At: v.At, Verdicts: map[string]health.Verdict{}}
+func fleetView(v fleet.View) admin.FleetView {
+	out := admin.FleetView{Member: v.Member, Vantage: v.Vantage, At: v.At, Verdicts: map[string]health.Verdict{}}
 	for name, o := range v.Clusters {
 		out.Verdicts[name] = o.Verdict
 	}

@@ -9,8 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/config"
-	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/epoch"
 	"github.com/esdr/esdr/internal/esclient"
 	"github.com/esdr/esdr/internal/mirror"
@@ -138,9 +138,9 @@ func (s *mirrorSetup) stoppedFor() string {
 func (s *mirrorSetup) Close() error { return s.j.Close() }
 
 // status is the mirror section of esdr status.
-func (s *mirrorSetup) status() *control.MirrorStatus {
+func (s *mirrorSetup) status() *admin.MirrorStatus {
 	js := s.j.Stats()
-	st := &control.MirrorStatus{Pair: []string{s.pair.A, s.pair.B}, JournalDir: s.cfg.JournalDir,
+	st := &admin.MirrorStatus{Pair: []string{s.pair.A, s.pair.B}, JournalDir: s.cfg.JournalDir,
 		JournalBytes: js.Bytes, JournalMaxBytes: js.MaxBytes, Durable: js.Durable, Applied: js.Applied,
 		Pending: map[string]uint64{}, Cursors: map[string]uint64{}, Stopped: s.stoppedFor()}
 	var errs []string

@@ -8,8 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/config"
-	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/epoch"
 	"github.com/esdr/esdr/internal/esclient"
 	"github.com/esdr/esdr/internal/mirror/snapshot"
@@ -167,9 +167,9 @@ func (s *snapshotSetup) setPaused(why string) {
 }
 
 // status is the snapshot section of esdr status.
-func (s *snapshotSetup) status() *control.SnapshotStatus {
+func (s *snapshotSetup) status() *admin.SnapshotStatus {
 	st := s.sync.Stats()
-	out := &control.SnapshotStatus{From: s.from, To: s.to, Repository: s.cfg.Repository.Name,
+	out := &admin.SnapshotStatus{From: s.from, To: s.to, Repository: s.cfg.Repository.Name,
 		Indices: s.cfg.Indices, Interval: s.cfg.Interval.String(), LastGoodSnapshot: st.LastGoodSnapshot,
 		AgeSeconds: st.Age.Seconds(), LastDurationSeconds: st.LastDuration.Seconds(), Cycles: st.Cycles,
 		Failures: st.Failures, Restored: st.Restored, Running: st.Running, Phase: st.Phase}

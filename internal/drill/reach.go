@@ -7,9 +7,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/audit"
 	"github.com/esdr/esdr/internal/config"
-	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/esclient"
 )
 
@@ -47,7 +47,7 @@ type Reach struct {
 }
 
 // options returns the node URLs and client options for a cluster esdr reports.
-func (c Reach) options(cs control.ClusterStatus, timeout time.Duration) ([]string, esclient.Options, error) {
+func (c Reach) options(cs admin.ClusterStatus, timeout time.Duration) ([]string, esclient.Options, error) {
 	if c.Config == nil {
 		return cs.Nodes, esclient.Options{Timeout: timeout}, nil
 	}
@@ -62,9 +62,9 @@ func (c Reach) options(cs control.ClusterStatus, timeout time.Duration) ([]strin
 // Audit runs esdr audit's rules on the drill's clusters: the active one as the primary
 // and the target as the standby (live rules on both, then parity), or the active one
 // alone when no standby is up.
-func (c Reach) Audit(ctx context.Context, active, target control.ClusterStatus) (*audit.Report, error) {
+func (c Reach) Audit(ctx context.Context, active, target admin.ClusterStatus) (*audit.Report, error) {
 	opts := audit.Options{Env: os.LookupEnv, Now: time.Now()}
-	t := func(cs control.ClusterStatus) (*audit.Target, error) {
+	t := func(cs admin.ClusterStatus) (*audit.Target, error) {
 		nodes, o, err := c.options(cs, drillAuditTimeout)
 		if err != nil {
 			return nil, err
