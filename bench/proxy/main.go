@@ -44,6 +44,7 @@ func run() int {
 	path := flag.String("path", "/_cluster/health", "request path (GET)")
 	engine := flag.String("engine", "opensearch2", "test-bed engine")
 	esdrBin := flag.String("esdr", "bin/esdr", "esdr binary (build without -race)")
+	relays := flag.Bool("relays", true, "also measure two TCP relays that parse no HTTP (bench/proxy/relay): the bound for each proxy design")
 	baseline := flag.String("baseline", "", "another esdr binary measured in the same run, after esdr at each connection count (a change's before and after)")
 	out := flag.String("o", "docs/benchmarks.md", "markdown file to write the section into ('' prints only)")
 	flag.Parse()
@@ -58,14 +59,14 @@ func run() int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := bench(ctx, conns, *duration, *warmup, *threads, *path, *engine, *esdrBin, *baseline, *out); err != nil {
+	if err := bench(ctx, conns, *duration, *warmup, *threads, *path, *engine, *esdrBin, *baseline, *relays, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "proxy:", err)
 		return 1
 	}
 	return 0
 }
 
-func bench(ctx context.Context, conns []int, d, warmup time.Duration, threads int, path, engine, esdrBin, baseline, out string) error {
+func bench(ctx context.Context, conns []int, d, warmup time.Duration, threads int, path, engine, esdrBin, baseline string, relays bool, out string) error {
 	dir, err := os.MkdirTemp("", "esdr-bench-proxy-")
 	if err != nil {
 		return err
@@ -116,6 +117,14 @@ func bench(ctx context.Context, conns []int, d, warmup time.Duration, threads in
 	targets := []target{
 		{"direct", node, 0}, {"haproxy", "http://" + haAddr, h.PID()},
 		{"esdr", esdrDefault.proxy, esdrDefault.pid}, {esdrIdleName, esdrIdle.proxy, esdrIdle.pid},
+	}
+	if relays {
+		rs, stop, err := startRelays(ctx, dir, hostPort(node))
+		if err != nil {
+			return err
+		}
+		defer stop()
+		targets = append(targets, rs...)
 	}
 	if baseline != "" {
 		base, err := startEsdr(ctx, baseline, filepath.Join(dir, "esdr-baseline"), node, "http://"+dead, "")
