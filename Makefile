@@ -33,6 +33,7 @@ test: install vet tidy-check staticcheck fmt-check ## every test, against the re
 	$(GO) test -race -count=1 -p 1 -timeout 28m ./...
 	$(GO) test -run '^$$' -fuzz FuzzAcceptedRequestsReadTheSameInNetHTTP -fuzztime 10s ./internal/route/proxy/h1
 	$(GO) test -run '^$$' -fuzz FuzzAcceptedResponsesReadTheSameInNetHTTP -fuzztime 10s ./internal/route/proxy/h1
+	$(GO) test -run '^$$' -fuzz FuzzAcceptedChunkedBodiesReadTheSameInNetHTTP -fuzztime 10s ./internal/route/proxy/h1
 
 test-short: ## pure unit tests, no peers
 	$(GO) test -race -short ./...
