@@ -36,7 +36,7 @@ func (e *esdr) drill(t *testing.T, args ...string) (drillReport, string, int) {
 // drillUnaccepted runs `esdr drill` accepting no audit finding.
 func (e *esdr) drillUnaccepted(t *testing.T, args ...string) (drillReport, string, int) {
 	t.Helper()
-	full := append([]string{"drill", "-c", e.cfg, "--endpoint", e.proxyURL, "--json", "--warmup", "2s", "--settle", "3s", "--wait", "30s"}, args...)
+	full := append([]string{"drill", "-c", e.Config, "--endpoint", e.proxyURL, "--json", "--warmup", "2s", "--settle", "3s", "--wait", "30s"}, args...)
 	out, code := e.cli(full...)
 	var rep drillReport
 	if i := strings.Index(out, "{\n"); i >= 0 {

@@ -111,7 +111,7 @@ func TestFleet(t *testing.T) {
 		st, ok := fleetStatus(f.members[lead])
 		return ok && st.Plan != nil && st.Plan.Epoch == 2 && stepStatus(st.Plan, act.StepFence) == act.StatusRunning
 	})
-	f.members[lead].kill9()
+	f.members[lead].Kill()
 	next := f.leader(fleetTTL + detectBound)
 	f.members[next].eventually("the plan of epoch 2 done by "+f.names[next], 4*detectBound, func() bool {
 		st, ok := fleetStatus(f.members[next])

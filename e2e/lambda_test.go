@@ -18,7 +18,9 @@ import (
 	r53 "github.com/aws/aws-sdk-go-v2/service/route53"
 	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 	"github.com/esdr/esdr/testbed"
+	"github.com/esdr/esdr/testbed/child"
 	"github.com/esdr/esdr/testbed/peers"
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 const lambdaAlarm = "esdr-primary-health"
@@ -182,7 +184,7 @@ targets:
 	}
 	// Every invocation left one structured JSON log line for CloudWatch Logs.
 	handled := 0
-	for _, line := range strings.Split(fn.out.String(), "\n") {
+	for _, line := range strings.Split(fn.proc.Output(), "\n") {
 		var l map[string]any
 		if json.Unmarshal([]byte(line), &l) == nil && (l["msg"] == "handled" || l["msg"] == "event refused") {
 			handled++
@@ -192,16 +194,16 @@ targets:
 		t.Errorf("%d JSON log lines for handled or refused events, want %d", handled, want)
 	}
 	if t.Failed() {
-		t.Logf("function output:\n%s", fn.out.String())
+		t.Logf("function output:\n%s", fn.proc.Output())
 	}
 }
 
 // rie is the emulator running one bootstrap; invoke one event at a time (a concurrent
 // invoke crashes the emulator).
 type rie struct {
-	t   *testing.T
-	url string
-	out *syncBuffer
+	t    *testing.T
+	url  string
+	proc *child.Proc
 }
 
 func startRIE(t *testing.T, bin, boot string, env []string) *rie {
@@ -209,26 +211,17 @@ func startRIE(t *testing.T, bin, boot string, env []string) *rie {
 	port, apiPort := peers.FreePort(t), peers.FreePort(t)
 	cmd := exec.Command(bin, "--runtime-interface-emulator-address", "127.0.0.1:"+strconv.Itoa(port),
 		"--runtime-api-address", "127.0.0.1:"+strconv.Itoa(apiPort), boot)
-	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	r := &rie{t: t, url: fmt.Sprintf("http://127.0.0.1:%d/2015-03-31/functions/function/invocations", port), out: out}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	r := &rie{t: t, url: fmt.Sprintf("http://127.0.0.1:%d/2015-03-31/functions/function/invocations", port)}
+	r.proc = child.StartT(t, cmd, child.Options{})
+	poll.Eventually(t, "aws-lambda-rie listening", 30*time.Second, func() bool {
 		c, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
 		if err == nil {
 			c.Body.Close()
-			return r
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("aws-lambda-rie did not listen: %v\n%s", err, out.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return err == nil
+	}, func() string { return r.proc.Output() })
+	return r
 }
 
 // lambdaResult mirrors internal/lambda.Result as the invoker sees it.
@@ -251,7 +244,7 @@ func (r *rie) invoke(event string) (lambdaResult, string) {
 	r.t.Helper()
 	resp, err := http.Post(r.url, "application/json", strings.NewReader(event))
 	if err != nil {
-		r.t.Fatalf("invoke: %v\n%s", err, r.out.String())
+		r.t.Fatalf("invoke: %v\n%s", err, r.proc.Output())
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/esdr/esdr/internal/drill"
 	"github.com/esdr/esdr/testbed"
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 const mirrorIndex = "esdr-mirror"
@@ -206,5 +207,5 @@ func docCount(t *testing.T, c *testbed.Cluster) int {
 func moreDocs(t *testing.T, c *testbed.Cluster, n int) {
 	t.Helper()
 	from := docCount(t, c)
-	waitFor(t, fmt.Sprintf("%d more documents", n), time.Minute, func() bool { return docCount(t, c) >= from+n })
+	poll.Eventually(t, fmt.Sprintf("%d more documents", n), time.Minute, func() bool { return docCount(t, c) >= from+n })
 }

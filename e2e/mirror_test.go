@@ -98,10 +98,10 @@ func TestMirrorCrash(t *testing.T) {
 
 	byEpoch, failed := mirrorStream(t, e.proxyURL, true, func() {
 		moreDocs(t, p.primary, 50)
-		e.kill9()
-		e.start()
-		if !strings.Contains(e.out.String(), "mirror: journal opened") {
-			t.Errorf("the restarted esdr did not report its journal:\n%s", tail(e.out.String(), 20))
+		e.Kill()
+		e.StartT(t)
+		if !strings.Contains(e.Output(), "mirror: journal opened") {
+			t.Errorf("the restarted esdr did not report its journal:\n%s", e.Log(20))
 		}
 		moreDocs(t, p.primary, 50)
 	})

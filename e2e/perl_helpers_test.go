@@ -18,6 +18,9 @@ import (
 	"time"
 
 	"github.com/esdr/esdr/testbed"
+	"github.com/esdr/esdr/testbed/child"
+	"github.com/esdr/esdr/testbed/peers"
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 // The Perl tier's peers: prove (the module's .t files), Starman running the example
@@ -96,37 +99,20 @@ func parseTAP(out string) map[string]*tapFile {
 type starman struct {
 	port    int
 	pidFile string
-	cmd     *exec.Cmd
-	out     *syncBuffer
-	done    chan struct{}
+	proc    *child.Proc
 }
 
 func startStarman(t *testing.T, root string, env []string) *starman {
 	t.Helper()
 	dir := t.TempDir()
-	s := &starman{port: freePort(t), pidFile: filepath.Join(dir, "starman.pid"), out: &syncBuffer{}, done: make(chan struct{})}
-	s.cmd = exec.Command("starman", "-I", filepath.Join(root, "clients/perl/lib"),
+	s := &starman{port: freePort(t), pidFile: filepath.Join(dir, "starman.pid")}
+	cmd := exec.Command("starman", "-I", filepath.Join(root, "clients/perl/lib"),
 		"--listen", fmt.Sprintf("127.0.0.1:%d", s.port), "--workers", "2", "--pid", s.pidFile,
 		filepath.Join(root, "examples/perl-app/app.psgi"))
-	s.cmd.Env = append(os.Environ(), env...)
-	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = s.cmd.Wait(); close(s.done) }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-s.done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-		}
-		if t.Failed() {
-			t.Logf("starman :%d log:\n%s", s.port, tail(s.out.String(), 30))
-		}
-	})
-	waitFor(t, "starman :"+strconv.Itoa(s.port)+" up", 30*time.Second, func() bool {
+	cmd.Env = append(os.Environ(), env...)
+	// A group of its own: stopping the master stops its workers with it.
+	s.proc = child.StartT(t, cmd, child.Options{Group: true})
+	poll.Eventually(t, "starman :"+strconv.Itoa(s.port)+" up", 30*time.Second, func() bool {
 		if len(s.pids(t)) < 3 {
 			return false
 		}
@@ -167,13 +153,13 @@ func (s *starman) kill(t *testing.T) {
 	for _, pid := range s.pids(t) {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
-	<-s.done
+	<-s.proc.Done()
 }
 
 // haproxy runs deploy/haproxy/app-tier.cfg with only its addresses and paths changed.
 type haproxy struct {
 	url, sock string
-	out       *syncBuffer
+	proc      *child.Proc
 }
 
 func startHAProxy(t *testing.T, root string, apps []*starman) *haproxy {
@@ -185,7 +171,7 @@ func startHAProxy(t *testing.T, root string, apps []*starman) *haproxy {
 	}
 	cfg := string(raw)
 	port := freePort(t)
-	h := &haproxy{url: fmt.Sprintf("http://127.0.0.1:%d", port), sock: filepath.Join(dir, "app-tier.sock"), out: &syncBuffer{}}
+	h := &haproxy{url: fmt.Sprintf("http://127.0.0.1:%d", port), sock: filepath.Join(dir, "app-tier.sock")}
 	edits := [][2]string{
 		{"stats socket /run/haproxy/app-tier.sock", "stats socket " + h.sock},
 		{"bind :80\n", fmt.Sprintf("bind 127.0.0.1:%d\n", port)},
@@ -200,30 +186,8 @@ func startHAProxy(t *testing.T, root string, apps []*starman) *haproxy {
 		}
 		cfg = strings.Replace(cfg, e[0], e[1], 1)
 	}
-	path := filepath.Join(dir, "haproxy.cfg")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("haproxy", "-c", "-f", path).CombinedOutput(); err != nil {
-		t.Fatalf("haproxy -c: %v\n%s", err, out)
-	}
-	cmd := exec.Command("haproxy", "-db", "-f", path)
-	cmd.Stdout, cmd.Stderr = h.out, h.out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGUSR1) // soft stop
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-		}
-	})
-	waitFor(t, "haproxy: every app server UP", 60*time.Second, func() bool {
+	h.proc = peers.RunHAProxyT(t, dir, cfg)
+	poll.Eventually(t, "haproxy: every app server UP", 60*time.Second, func() bool {
 		st, err := h.stat()
 		if err != nil {
 			return false
@@ -269,18 +233,6 @@ func (h *haproxy) stat() (map[string]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// waitFor polls cond until it holds; the bound only keeps a broken build from hanging.
-func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", within, what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 func TestParseTAP(t *testing.T) {

@@ -19,6 +19,8 @@ import (
 	"github.com/esdr/esdr/bench/report"
 	"github.com/esdr/esdr/internal/drill"
 	"github.com/esdr/esdr/testbed"
+	"github.com/esdr/esdr/testbed/child"
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 // TestPerlClient runs the Perl module's own tests (prove -r clients/perl/t) against a real
@@ -44,19 +46,13 @@ func TestPerlClient(t *testing.T) {
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(),
 		"ESDR_TEST_PROXY_URL="+e.proxyURL,
-		"ESDR_TEST_ADMIN_URL=http://"+e.addr,
+		"ESDR_TEST_ADMIN_URL=http://"+e.Addr,
 		"ESDR_TEST_SIGNAL_DIR="+signals,
 		"ESDR_TEST_PRIMARY_NAME="+p.primary.Name,
 		"ESDR_TEST_STANDBY_NAME="+p.standby.Name,
 		"ESDR_TEST_STANDBY_URL="+p.standby.URLs()[0],
 	)
-	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	prove := child.StartT(t, cmd, child.Options{})
 
 	// 30-failover.t writes "ready" once both its clients have used the primary.
 	var proveErr error
@@ -64,7 +60,8 @@ func TestPerlClient(t *testing.T) {
 wait:
 	for {
 		select {
-		case proveErr = <-exited:
+		case <-prove.Done():
+			proveErr = prove.Wait()
 			break wait
 		case <-time.After(100 * time.Millisecond):
 		}
@@ -79,14 +76,14 @@ wait:
 			failedOver = true
 		}
 	}
-	t.Logf("prove:\n%s", out.String())
+	t.Logf("prove:\n%s", prove.Output())
 	if proveErr != nil {
 		t.Fatalf("prove failed: %v", proveErr)
 	}
 	if !failedOver {
 		t.Fatal("30-failover.t never asked for the failover")
 	}
-	files := parseTAP(out.String())
+	files := parseTAP(prove.Output())
 	for _, name := range []string{"t/00-load.t", "t/10-discovery-errors.t", "t/15-proxy-errors.t", "t/20-nonodes-refresh.t", "t/30-failover.t"} {
 		f := files[name]
 		switch {
@@ -190,7 +187,7 @@ func TestPerlAppDrill(t *testing.T) {
 	t.Cleanup(func() {
 		if t.Failed() {
 			var checks []string // state changes with their reasons, not the access log
-			for _, l := range strings.Split(h.out.String(), "\n") {
+			for _, l := range strings.Split(h.proc.Output(), "\n") {
 				if strings.Contains(l, "Server app_servers/") && !strings.HasPrefix(l, "[") {
 					checks = append(checks, l)
 				}
@@ -217,7 +214,7 @@ func TestPerlAppDrill(t *testing.T) {
 
 	// Kill an app server only once HAProxy sees all three up, so "marked down" below is
 	// this kill's doing.
-	waitFor(t, "haproxy: every app server UP before the app kill", 60*time.Second, func() bool {
+	poll.Eventually(t, "haproxy: every app server UP before the app kill", 60*time.Second, func() bool {
 		st, err := h.stat()
 		return err == nil && st["app1"] == "UP" && st["app2"] == "UP" && st["app3"] == "UP"
 	})
@@ -225,7 +222,7 @@ func TestPerlAppDrill(t *testing.T) {
 	victim := apps[1]
 	victim.kill(t)
 	var markedDown time.Time
-	waitFor(t, "haproxy marks app2 down", 60*time.Second, func() bool {
+	poll.Eventually(t, "haproxy marks app2 down", 60*time.Second, func() bool {
 		st, err := h.stat()
 		if err == nil && strings.HasPrefix(st["app2"], "DOWN") {
 			markedDown = time.Now()

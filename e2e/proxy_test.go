@@ -12,6 +12,7 @@ import (
 	"github.com/esdr/esdr/internal/drill"
 	"github.com/esdr/esdr/internal/esclient"
 	"github.com/esdr/esdr/testbed"
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 const drillIndex = "esdr-drill"
@@ -52,7 +53,7 @@ func requestCounts(t *testing.T, c *testbed.Cluster) (search, index int64) {
 func waitExecuted(t *testing.T, c *testbed.Cluster, n int64, within time.Duration) {
 	t.Helper()
 	s0, i0 := requestCounts(t, c)
-	waitFor(t, fmt.Sprintf("%d more requests executed by %s", n, c.Name), within, func() bool {
+	poll.Eventually(t, fmt.Sprintf("%d more requests executed by %s", n, c.Name), within, func() bool {
 		s, i := requestCounts(t, c)
 		return s+i >= s0+i0+n
 	})

@@ -23,7 +23,7 @@ func TestStatusPageFleet(t *testing.T) {
 	b := startBrowser(t)
 	b.call("Emulation.setDeviceMetricsOverride", map[string]any{"width": 1280, "height": 1000, "deviceScaleFactor": 1, "mobile": false})
 	b.call("Page.enable", nil)
-	b.call("Page.navigate", map[string]any{"url": "http://" + f.members[lead].addr + "/"})
+	b.call("Page.navigate", map[string]any{"url": "http://" + f.members[lead].Addr + "/"})
 	b.waitFor(t, "the fleet table lists the 3 members, each seeing the primary up", detectBound,
 		fmt.Sprintf(`!document.getElementById("fleet").hidden &&
 		 document.querySelector('[data-testid="fleet-leader"]').textContent === %s &&

@@ -88,8 +88,8 @@ targets:
 		st := e.status()
 		return st.Plan != nil && st.Plan.Epoch == 2 && stepStatus(st.Plan, act.StepFence) == act.StatusRunning
 	})
-	e.kill9()
-	e.start()
+	e.Kill()
+	e.StartT(t)
 	e.eventually("the resumed plan done", detectBound, func() bool {
 		st := e.status()
 		return st.Plan != nil && st.Plan.Epoch == 2 && st.Plan.Status == act.StatusDone

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 // HAProxy is a running HAProxy with one backend "es".
@@ -33,7 +35,6 @@ func StartHAProxy(t testing.TB, servers []Server) HAProxy {
 // authentication gate that answers 401 as a secured Elasticsearch does.
 func StartHAProxyWith(t testing.TB, servers []Server, frontend []string) HAProxy {
 	t.Helper()
-	bin := Need(t, "haproxy")
 	// Unix socket paths are limited to 108 bytes; t.TempDir() can be longer.
 	dir, err := os.MkdirTemp("", "esdr-haproxy")
 	if err != nil {
@@ -56,20 +57,15 @@ func StartHAProxyWith(t testing.TB, servers []Server, frontend []string) HAProxy
 		}
 		fmt.Fprintf(&b, "  server %s %s%s\n", s.Name, s.Addr, extra)
 	}
-	conf := filepath.Join(dir, "haproxy.cfg")
-	if err := os.WriteFile(conf, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	Start(t, dir, "haproxy", bin, "-f", conf, "-db")
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if c, err := net.Dial("unix", h.Socket); err == nil {
+	RunHAProxyT(t, dir, b.String())
+	poll.Eventually(t, "haproxy runtime API at "+h.Socket, 20*time.Second, func() bool {
+		c, err := net.Dial("unix", h.Socket)
+		if err == nil {
 			c.Close()
-			return h
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("haproxy runtime API at %s not ready", h.Socket)
-		}
-	}
+		return err == nil
+	})
+	return h
 }
 
 // Command sends one runtime API command and returns the answer.
