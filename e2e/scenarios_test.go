@@ -16,15 +16,21 @@ func TestHangFailsOver(t *testing.T) {
 	e := startEsdr(t, p, defaults())
 	e.waitVerdict("standby", "up", detectBound)
 	e.waitActive("primary", 1, detectBound)
-	start := time.Now()
+	faultAt := time.Now()
 	if err := p.primary.Pause(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.primary.Resume() })
 	e.waitActive("standby", 2, detectBound)
-	t.Logf("hang → failover decided in %s (timeout 500ms × threshold 3; a log, not an assertion)", time.Since(start))
-	if ev := e.events(); countEvents(ev, state.EventDecided, decide.CodeActiveDown) != 1 {
-		t.Fatalf("want one failover event: %+v", ev)
+	evs := e.events()
+	if countEvents(evs, state.EventDecided, decide.CodeActiveDown) != 1 {
+		t.Fatalf("want one failover event: %+v", evs)
+	}
+	for _, ev := range evs {
+		if ev.Kind == state.EventDecided && ev.Code == decide.CodeActiveDown {
+			// Measured to esdr's own event, not to when this test noticed: logged, not asserted.
+			t.Logf("hang → failover decided %s after the fault (timeout 500ms × threshold 3)", ev.At.Sub(faultAt).Round(10*time.Millisecond))
+		}
 	}
 }
 
@@ -98,7 +104,7 @@ func TestAutoFailback(t *testing.T) {
 	}
 }
 
-// TestFlappingPrimary: a primary that hangs and recovers every two seconds causes at most
+// TestFlappingPrimary: a primary that hangs and recovers, again and again, causes at most
 // one failover while the hold-down lasts, even with automatic failback.
 func TestFlappingPrimary(t *testing.T) {
 	p := clusters(t, "opensearch2")
@@ -108,20 +114,22 @@ func TestFlappingPrimary(t *testing.T) {
 	e.waitVerdict("standby", "up", detectBound)
 	e.waitActive("primary", 1, detectBound)
 	t.Cleanup(func() { _ = p.primary.Resume() })
+	// Each flap lasts until esdr has seen it: the primary hangs until esdr calls it down
+	// and answers until esdr calls it up. A flap paced by a sleep could pass unseen on a
+	// starved machine, and the test would then prove nothing.
 	for range 6 {
 		if err := p.primary.Pause(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(2 * time.Second)
+		e.waitVerdict("primary", "down", detectBound)
 		if err := p.primary.Resume(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(2 * time.Second)
+		e.waitVerdict("primary", "up", detectBound)
 	}
-	// The sleeps above only pace the flapping. Evidence that esdr would now fail back but
-	// the hold-down stops it: the primary is up, past the failback window, and esdr
-	// says hold-down; then a few more rounds in which nothing may move.
-	e.waitVerdict("primary", "up", detectBound)
+	// Evidence that esdr would now fail back but the hold-down stops it: the primary is
+	// up, past the failback window, and esdr says hold-down; then a few more rounds in
+	// which nothing may move.
 	e.eventually("failback suppressed by the hold-down", detectBound, func() bool {
 		return e.status().LastDecision.Code == decide.CodeHoldDown
 	})
@@ -133,8 +141,8 @@ func TestFlappingPrimary(t *testing.T) {
 			transitions++
 		}
 	}
-	// Each hang (2 s) outlasts detection (3 × 500 ms), so the first one fails over; the
-	// hold-down must then block every later transition, failback included.
+	// The first hang, seen as down, fails over; the hold-down must then block every later
+	// transition, failback included.
 	if transitions != 1 || st.State.Active != "standby" || st.State.Epoch != 2 {
 		t.Fatalf("%d transitions, %s@%d after the flapping, want exactly one failover to standby@2", transitions, st.State.Active, st.State.Epoch)
 	}
