@@ -138,3 +138,12 @@ func (f *fleet) others(i int) []int {
 	}
 	return out
 }
+
+// bind points the fleet's and its members' waits at t, the subtest now running, so that
+// a failed wait ends that subtest rather than its parent from the wrong goroutine.
+func (f *fleet) bind(t *testing.T) {
+	f.t = t
+	for _, e := range f.members {
+		e.t = t
+	}
+}
