@@ -8,7 +8,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/esdr/esdr/bench/anchor"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -16,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/esdr/esdr/bench/anchor"
 
 	"github.com/esdr/esdr/bench/report"
 	"github.com/esdr/esdr/testbed"
@@ -162,11 +163,7 @@ type esdrProxy struct {
 
 // startEsdr runs esdr on node as its primary; proxyExtra adds keys to the proxy block.
 func startEsdr(ctx context.Context, bin, dir, node, standby, proxyExtra string) (*esdrProxy, error) {
-	adminAddr, err := esdrproc.FreeAddr()
-	if err != nil {
-		return nil, err
-	}
-	proxyAddr, err := esdrproc.FreeAddr()
+	adminAddr, proxyAddr, err := esdrproc.Addrs()
 	if err != nil {
 		return nil, err
 	}
@@ -181,10 +178,5 @@ func startEsdr(ctx context.Context, bin, dir, node, standby, proxyExtra string) 
 		p.Stop()
 		return nil, err
 	}
-	pid, err := pidOf(p.Config)
-	if err != nil {
-		p.Stop()
-		return nil, err
-	}
-	return &esdrProxy{proc: p, proxy: "http://" + proxyAddr, pid: pid}, nil
+	return &esdrProxy{proc: p, proxy: "http://" + proxyAddr, pid: p.Pid()}, nil
 }

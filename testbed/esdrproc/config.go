@@ -12,6 +12,7 @@ type Pair struct {
 	Interval         time.Duration // health.interval; the probe timeout equals it
 	Threshold        int           // failure and success threshold
 	Failback         string        // manual or auto
+	Manual           bool          // failover.auto: false (esdr fails over only when told)
 	HoldDown         time.Duration
 	AdminAddr        string
 	ProxyAddr        string // empty: no proxy
@@ -47,7 +48,7 @@ health:
   failure_threshold: %d
   success_threshold: %d
 failover:
-  auto: true
+  auto: %t
   hold_down: %s
   failback: %s
 state:
@@ -56,7 +57,7 @@ admin:
   listen: %s
   token: %s
 `, strings.Join(p.Primary, ", "), strings.Join(p.Standby, ", "), p.Interval, p.Interval, p.Threshold, p.Threshold,
-		p.HoldDown, p.Failback, p.StatePath, p.AdminAddr, Token)
+		!p.Manual, p.HoldDown, p.Failback, p.StatePath, p.AdminAddr, Token)
 	if p.ProxyAddr != "" {
 		s += fmt.Sprintf("proxy:\n  listen: %s\n", p.ProxyAddr)
 	}

@@ -48,6 +48,17 @@ func FreeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
+// Addrs returns an admin and a proxy address for one esdr, both free right now.
+func Addrs() (admin, proxy string, err error) {
+	if admin, err = FreeAddr(); err != nil {
+		return "", "", err
+	}
+	if proxy, err = FreeAddr(); err != nil {
+		return "", "", err
+	}
+	return admin, proxy, nil
+}
+
 // New writes config (which must name admin.listen = addr and admin.token = Token) to
 // dir/esdr.yaml and makes the admin client; it starts nothing.
 func New(bin, dir, addr, config string) (*Proc, error) {
