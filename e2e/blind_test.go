@@ -65,9 +65,7 @@ func TestRejectedCredentialsAreBlindNotDown(t *testing.T) {
 	s := grayDefaults()
 	s.primaryNodes = []string{front.URL}
 	s.primaryAuth = "{username: esdr, password: esdr-secret}"
-	e := startEsdr(t, p, s)
-	e.waitActive("primary", 1, detectBound)
-	e.waitVerdict("standby", "up", detectBound)
+	e := startSettled(t, p, s)
 	e.waitVerdict("primary", "up", detectBound)
 
 	front.revoke(t, basic("esdr", "esdr-secret"))

@@ -29,9 +29,7 @@ func TestBootstrapAfterLostState(t *testing.T) {
 	s := defaults()
 	s.proxy = true
 	s.extra = fmt.Sprintf("targets:\n  etcd:\n    - endpoints: [%s]\n      key: /esdr/active\n", peers.Etcd(t))
-	e := startEsdr(t, p, s)
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, s)
 
 	if err := p.primary.Kill(); err != nil {
 		t.Fatal(err)

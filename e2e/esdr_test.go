@@ -63,6 +63,16 @@ func startEsdr(t *testing.T, p pair, s settings) *esdr {
 	return e
 }
 
+// startSettled starts esdr and waits until it has settled on the primary at epoch 1 with
+// the standby up: where most scenarios begin.
+func startSettled(t *testing.T, p pair, s settings) *esdr {
+	t.Helper()
+	e := startEsdr(t, p, s)
+	e.waitVerdict("standby", "up", detectBound)
+	e.waitActive("primary", 1, detectBound)
+	return e
+}
+
 // newEsdr writes a configuration for the pair, and starts nothing.
 func newEsdr(t *testing.T, p pair, s settings) *esdr {
 	t.Helper()

@@ -20,9 +20,7 @@ import (
 func TestMirrorFilterPath(t *testing.T) {
 	p := clusters(t, "opensearch2")
 	freshMirrorIndex(t, p)
-	e := startEsdr(t, p, mirrorSettings())
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, mirrorSettings())
 
 	fc := &filteredClient{url: e.proxyURL, http: &http.Client{Timeout: 30 * time.Second}}
 	fc.single(t, "single-before")

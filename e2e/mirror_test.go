@@ -20,9 +20,7 @@ import (
 func TestMirrorFailover(t *testing.T) {
 	p := clusters(t, "opensearch2")
 	freshMirrorIndex(t, p)
-	e := startEsdr(t, p, mirrorSettings())
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, mirrorSettings())
 
 	byEpoch, failed := mirrorStream(t, e.proxyURL, false, func() {
 		moreDocs(t, p.primary, 50)
@@ -92,9 +90,7 @@ func TestMirrorFailover(t *testing.T) {
 func TestMirrorCrash(t *testing.T) {
 	p := clusters(t, "opensearch2")
 	freshMirrorIndex(t, p)
-	e := startEsdr(t, p, mirrorSettings())
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, mirrorSettings())
 
 	byEpoch, failed := mirrorStream(t, e.proxyURL, true, func() {
 		moreDocs(t, p.primary, 50)
@@ -140,9 +136,7 @@ func TestMirrorLagRefusesFailover(t *testing.T) {
 	freshMirrorIndex(t, p)
 	s := mirrorSettings()
 	s.extra += "  max_lag_on_failover: 5\n"
-	e := startEsdr(t, p, s)
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, s)
 
 	setReadOnly(t, p.standby, true)
 	t.Cleanup(func() { setReadOnly(t, p.standby, false) })
@@ -183,9 +177,7 @@ func TestMirrorLagRefusesFailover(t *testing.T) {
 func TestMirrorSwitchover(t *testing.T) {
 	p := clusters(t, "opensearch2")
 	freshMirrorIndex(t, p)
-	e := startEsdr(t, p, mirrorSettings())
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, mirrorSettings())
 
 	switchTo := func(cluster string, epoch uint64) {
 		if out, code := e.cli("switchover", "--to", cluster); code != 0 {

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -42,57 +41,6 @@ func needTools(t *testing.T, names ...string) {
 			t.Fatalf("%s is not installed: scripts/install-deps.sh installs it (make test runs it)", n)
 		}
 	}
-}
-
-// tapFile is what prove -v printed for one .t file.
-type tapFile struct {
-	planned, passed, failed int
-	skipAll                 string   // reason of a "1..0 # SKIP"
-	skipped                 []string // "ok N # skip ..." lines
-}
-
-var (
-	tapHeader = regexp.MustCompile(`^(?:\S*/)?(t/\S+\.t) \.+ ?`)
-	tapPlan   = regexp.MustCompile(`^1\.\.(\d+)(?:\s*#\s*(?i:skip)\s*(.*))?$`)
-	tapOK     = regexp.MustCompile(`^(not )?ok \d+`)
-	tapSkip   = regexp.MustCompile(`(?i)^ok \d+\s*(?:-[^#]*)?#\s*skip`)
-)
-
-// parseTAP splits prove -v output by file and counts each file's plan and results.
-func parseTAP(out string) map[string]*tapFile {
-	files := map[string]*tapFile{}
-	var cur *tapFile
-	for _, line := range strings.Split(out, "\n") {
-		if m := tapHeader.FindStringSubmatch(line); m != nil {
-			cur = &tapFile{}
-			files[m[1]] = cur
-			line = strings.TrimSpace(line[len(m[0]):])
-			if strings.HasPrefix(line, "skipped:") {
-				cur.skipAll = strings.TrimSpace(strings.TrimPrefix(line, "skipped:"))
-			}
-		}
-		if cur == nil {
-			continue
-		}
-		line = strings.TrimSpace(line)
-		switch m := tapPlan.FindStringSubmatch(line); {
-		case m != nil:
-			cur.planned, _ = strconv.Atoi(m[1])
-			if m[1] == "0" {
-				cur.skipAll = m[2]
-			}
-		case tapSkip.MatchString(line):
-			cur.skipped = append(cur.skipped, line)
-			cur.passed++
-		case tapOK.MatchString(line):
-			if strings.HasPrefix(line, "not ") {
-				cur.failed++
-			} else {
-				cur.passed++
-			}
-		}
-	}
-	return files
 }
 
 // starman is one app server: Starman's master and its workers, in their own process group.
@@ -233,20 +181,4 @@ func (h *haproxy) stat() (map[string]string, error) {
 		}
 	}
 	return out, nil
-}
-
-func TestParseTAP(t *testing.T) {
-	out := "clients/perl/t/00-load.t .. \nok 1 - a\nok 2 # skip no server\n1..2\nok\n" +
-		"clients/perl/t/20-x.t .. skipped: set by the Go e2e test\n" +
-		"clients/perl/t/30-y.t .. \nok 1 - a\nnot ok 2 - b\n#   Failed test 'b'\n1..2\n"
-	f := parseTAP(out)
-	if a := f["t/00-load.t"]; a == nil || a.planned != 2 || a.passed != 2 || len(a.skipped) != 1 {
-		t.Fatalf("00: %+v", a)
-	}
-	if b := f["t/20-x.t"]; b == nil || b.skipAll == "" {
-		t.Fatalf("20: %+v", b)
-	}
-	if c := f["t/30-y.t"]; c == nil || c.planned != 2 || c.passed != 1 || c.failed != 1 {
-		t.Fatalf("30: %+v", c)
-	}
 }

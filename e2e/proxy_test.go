@@ -74,9 +74,7 @@ func TestProxyFailover(t *testing.T) {
 	prepare(t, p)
 	s := defaults()
 	s.proxy = true
-	e := startEsdr(t, p, s)
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, s)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan []drill.Sample, 1)
@@ -110,24 +108,8 @@ func TestProxyFailover(t *testing.T) {
 			t.Errorf("write %s failed without an HTTP answer: %s", x.DocID, x.Err)
 		}
 	}
-	acked := drill.Acked(samples)
 	restartCluster(t, p.primary)
-	for cluster, ids := range acked {
-		c := map[string]*testbed.Cluster{"primary": p.primary, "standby": p.standby}[cluster]
-		if c == nil {
-			t.Fatalf("%d writes acknowledged by unknown cluster %q", len(ids), cluster)
-		}
-		if err := drill.WaitIndex(context.Background(), esOf(t, c), drillIndex, "60s"); err != nil {
-			t.Fatal(err)
-		}
-		missing, err := drill.Missing(context.Background(), esOf(t, c), drillIndex, ids)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(missing) > 0 {
-			t.Fatalf("%d of %d writes acknowledged by %s are missing there: %v", len(missing), len(ids), cluster, missing[:min(5, len(missing))])
-		}
-	}
+	checkAcked(t, p, drillIndex, samples)
 
 	t.Run("the old primary gets no request until a switchover makes it active", func(t *testing.T) {
 		e.waitVerdict("primary", "up", detectBound)

@@ -16,9 +16,7 @@ import (
 // decides: its log lines serve only as the sign that it has handled the signal.
 func TestReloadOnSIGHUP(t *testing.T) {
 	p := clusters(t, "opensearch2")
-	e := startEsdr(t, p, defaults())
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, defaults())
 	orig, err := os.ReadFile(e.Config)
 	if err != nil {
 		t.Fatal(err)

@@ -13,9 +13,7 @@ import (
 // kernel but nothing answers, so only the probe timeout can tell.
 func TestHangFailsOver(t *testing.T) {
 	p := clusters(t, "opensearch2")
-	e := startEsdr(t, p, defaults())
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, defaults())
 	faultAt := time.Now()
 	if err := p.primary.Pause(); err != nil {
 		t.Fatal(err)
@@ -38,9 +36,7 @@ func TestHangFailsOver(t *testing.T) {
 // traffic to a dead cluster; it says why in an event and a metric.
 func TestNoHealthyTarget(t *testing.T) {
 	p := clusters(t, "opensearch2")
-	e := startEsdr(t, p, defaults())
-	e.waitActive("primary", 1, detectBound)
-	e.waitVerdict("standby", "up", detectBound)
+	e := startSettled(t, p, defaults())
 	if err := p.standby.Pause(); err != nil {
 		t.Fatal(err)
 	}
@@ -72,9 +68,7 @@ func TestAutoFailback(t *testing.T) {
 	p := clusters(t, "opensearch2")
 	s := defaults()
 	s.failback, s.failbackWait, s.holdDown = "auto", "4s", "1s"
-	e := startEsdr(t, p, s)
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, s)
 	if err := p.primary.Pause(); err != nil {
 		t.Fatal(err)
 	}
@@ -110,9 +104,7 @@ func TestFlappingPrimary(t *testing.T) {
 	p := clusters(t, "opensearch2")
 	s := defaults()
 	s.failback, s.failbackWait, s.holdDown = "auto", "1s", "1h"
-	e := startEsdr(t, p, s)
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, s)
 	t.Cleanup(func() { _ = p.primary.Resume() })
 	// Each flap lasts until esdr has seen it: the primary hangs until esdr calls it down
 	// and answers until esdr calls it up. A flap paced by a sleep could pass unseen on a
@@ -151,9 +143,7 @@ func TestFlappingPrimary(t *testing.T) {
 // TestCrashElasticsearch7: the crash case on Elasticsearch 7.10.2.
 func TestCrashElasticsearch7(t *testing.T) {
 	p := clusters(t, "es7")
-	e := startEsdr(t, p, defaults())
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, defaults())
 	if err := p.primary.Kill(); err != nil {
 		t.Fatal(err)
 	}

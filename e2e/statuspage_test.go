@@ -23,9 +23,7 @@ import (
 // the failover event. The browser is driven over the DevTools protocol on a pipe.
 func TestStatusPageFollowsFailover(t *testing.T) {
 	p := clusters(t, "opensearch2")
-	e := startEsdr(t, p, defaults())
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, defaults())
 
 	b := startBrowser(t)
 	b.call("Emulation.setDeviceMetricsOverride", map[string]any{"width": 1280, "height": 1000, "deviceScaleFactor": 1, "mobile": false})
