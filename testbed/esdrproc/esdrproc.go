@@ -11,11 +11,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/state"
+	"github.com/esdr/esdr/testbed"
 	"github.com/esdr/esdr/testbed/child"
 	"github.com/esdr/esdr/testbed/poll"
 )
@@ -199,3 +201,19 @@ func (p *Proc) Log(n int) string { return child.Tail(p.Output(), n) }
 
 // ErrExited is returned by waits when esdr is no longer running.
 var ErrExited = errors.New("esdrproc: esdr exited")
+
+// Build compiles this repository's esdr into bin; flags go before the package, such as
+// -race. The tests, the benchmarks and the demo's callers build it this one way.
+func Build(ctx context.Context, bin string, flags ...string) error {
+	root, err := testbed.RepoRoot()
+	if err != nil {
+		return fmt.Errorf("esdrproc: build esdr: %w", err)
+	}
+	args := append(append([]string{"build"}, flags...), "-o", bin, "./cmd/esdr")
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("esdrproc: go %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	return nil
+}
