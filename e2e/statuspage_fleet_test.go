@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/esdr/esdr/testbed/netfault"
 )
@@ -59,7 +58,7 @@ func TestStatusPageFleet(t *testing.T) {
 	if conn := b.eval(t, `document.getElementById("conn").textContent`); conn != "live" {
 		t.Errorf("connection status %q, want live", conn)
 	}
-	time.Sleep(2 * time.Second) // a few probe cells in the strips, for the picture
+	f.members[lead].waitProbes("primary", 4, detectBound) // a few probe cells in the strips, for the picture
 	b.screenshot(t, "status-page-fleet.png")
 }
 

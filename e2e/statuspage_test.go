@@ -34,7 +34,7 @@ func TestStatusPageFollowsFailover(t *testing.T) {
 		 document.querySelectorAll("#events tbody tr").length > 0`)
 	// A reload would lose this mark: it proves the page changed by itself.
 	b.eval(t, `window.esdrTestMark = "same page"; true`)
-	time.Sleep(8 * time.Second) // a history of healthy probes in the strips, for the picture
+	e.waitProbes("primary", 16, detectBound) // a history of healthy probes in the strips, for the picture
 	before := b.eval(t, `Number(document.querySelector("#events tbody tr").dataset.seq)`)
 
 	if err := p.primary.Kill(); err != nil {
@@ -55,7 +55,7 @@ func TestStatusPageFollowsFailover(t *testing.T) {
 	if errs := b.eval(t, `document.getElementById("conn").textContent`); errs != "live" {
 		t.Fatalf("connection status %q, want live", errs)
 	}
-	time.Sleep(2 * time.Second) // a few more probe cells in the strips, for the picture
+	e.waitProbes("primary", 4, detectBound) // a few more probe cells in the strips, for the picture
 	b.screenshot(t, "status-page-after-failover.png")
 }
 
