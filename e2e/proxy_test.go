@@ -114,9 +114,14 @@ func TestProxyFailover(t *testing.T) {
 	t.Run("the old primary gets no request until a switchover makes it active", func(t *testing.T) {
 		e.waitVerdict("primary", "up", detectBound)
 		s0, i0 := requestCounts(t, p.primary)
+		ss0, _ := requestCounts(t, p.standby)
 		burst(t, e.proxyURL, 100)
 		if s1, i1 := requestCounts(t, p.primary); s1 != s0 || i1 != i0 {
 			t.Fatalf("old primary executed %d searches and %d index ops through esdr after failover", s1-s0, i1-i0)
+		}
+		// Evidence that the burst was served at all: "none on the primary" means something.
+		if ss1, _ := requestCounts(t, p.standby); ss1 == ss0 {
+			t.Fatal("the burst reached neither cluster")
 		}
 		if out, code := e.cli("switchover", "--to", "primary"); code != 0 {
 			t.Fatalf("switchover: %d %s", code, out)
