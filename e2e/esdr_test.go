@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"net"
 	"os/exec"
 	"strings"
 	"testing"
@@ -12,6 +11,7 @@ import (
 	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/state"
 	"github.com/esdr/esdr/testbed/esdrproc"
+	"github.com/esdr/esdr/testbed/peers"
 )
 
 // settings are the parts of an esdr configuration a scenario varies.
@@ -43,16 +43,6 @@ type esdr struct {
 	proxyURL string
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 func yamlList(urls []string) string { return "[" + strings.Join(urls, ", ") + "]" }
 
 // startEsdr writes a configuration for the pair and starts esdr on it; a cleanup stops it.
@@ -76,7 +66,7 @@ func startSettled(t *testing.T, p pair, s settings) *esdr {
 // newEsdr writes a configuration for the pair, and starts nothing.
 func newEsdr(t *testing.T, p pair, s settings) *esdr {
 	t.Helper()
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	addr := fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t))
 	bin := esdrBin
 	if s.plain {
 		bin = plainBin(t)
@@ -115,7 +105,7 @@ log:
 `, yamlList(primary), auth, yamlList(p.standby.URLs()), s.interval, s.timeout, s.failureThreshold,
 		s.holdDown, s.failback, s.failbackWait, addr, esdrproc.Token)
 	if s.proxy {
-		addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+		addr := fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t))
 		e.proxyURL = "http://" + addr
 		cfg += fmt.Sprintf("proxy:\n  listen: %s\n  failover_wait: 5s\n  read_header_timeout: 1s\n", addr)
 	}

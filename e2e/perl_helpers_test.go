@@ -53,7 +53,7 @@ type starman struct {
 func startStarman(t *testing.T, root string, env []string) *starman {
 	t.Helper()
 	dir := t.TempDir()
-	s := &starman{port: freePort(t), pidFile: filepath.Join(dir, "starman.pid")}
+	s := &starman{port: peers.FreePort(t), pidFile: filepath.Join(dir, "starman.pid")}
 	cmd := exec.Command("starman", "-I", filepath.Join(root, "clients/perl/lib"),
 		"--listen", fmt.Sprintf("127.0.0.1:%d", s.port), "--workers", "2", "--pid", s.pidFile,
 		filepath.Join(root, "examples/perl-app/app.psgi"))
@@ -118,12 +118,12 @@ func startHAProxy(t *testing.T, root string, apps []*starman) *haproxy {
 		t.Fatal(err)
 	}
 	cfg := string(raw)
-	port := freePort(t)
+	port := peers.FreePort(t)
 	h := &haproxy{url: fmt.Sprintf("http://127.0.0.1:%d", port), sock: filepath.Join(dir, "app-tier.sock")}
 	edits := [][2]string{
 		{"stats socket /run/haproxy/app-tier.sock", "stats socket " + h.sock},
 		{"bind :80\n", fmt.Sprintf("bind 127.0.0.1:%d\n", port)},
-		{"bind 127.0.0.1:8404", fmt.Sprintf("bind 127.0.0.1:%d", freePort(t))},
+		{"bind 127.0.0.1:8404", fmt.Sprintf("bind 127.0.0.1:%d", peers.FreePort(t))},
 	}
 	for i, a := range apps {
 		edits = append(edits, [2]string{fmt.Sprintf("10.0.1.1%d:8080", i), fmt.Sprintf("127.0.0.1:%d", a.port)})
