@@ -19,6 +19,9 @@ import (
 // DefaultGrace is how long Stop waits after SIGTERM before it sends SIGKILL.
 const DefaultGrace = 10 * time.Second
 
+// outputDrain bounds how long Wait reads output after the process has exited.
+const outputDrain = 2 * time.Second
+
 // Options are the few ways child processes differ.
 type Options struct {
 	// Group puts the process in a process group of its own and sends every signal to the
@@ -58,6 +61,11 @@ func Start(cmd *exec.Cmd, o Options) (*Proc, error) {
 	}
 	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
 	cmd.SysProcAttr.Setpgid = o.Group
+	if cmd.WaitDelay == 0 {
+		// A grandchild (a browser's renderer, a server's worker) may hold the output pipe
+		// after the process is gone: Wait must not hang on it.
+		cmd.WaitDelay = outputDrain
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("child: start %s: %w", p.name, err)
 	}

@@ -50,3 +50,16 @@ func TestGroupSignalReachesChildren(t *testing.T) {
 		t.Fatal("group did not end on SIGTERM")
 	}
 }
+
+func TestWaitDoesNotHangOnAGrandchildsPipe(t *testing.T) {
+	// The shell exits at once; its background sleep keeps the output pipe open.
+	p := StartT(t, exec.Command("sh", "-c", "sleep 30 & echo started"), Options{})
+	select {
+	case <-p.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("Wait still blocked on the grandchild's pipe")
+	}
+	if !strings.Contains(p.Output(), "started") {
+		t.Fatalf("output %q", p.Output())
+	}
+}
