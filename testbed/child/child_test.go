@@ -53,10 +53,10 @@ func TestGroupSignalReachesChildren(t *testing.T) {
 
 func TestWaitDoesNotHangOnAGrandchildsPipe(t *testing.T) {
 	// The shell exits at once; its background sleep keeps the output pipe open.
-	p := StartT(t, exec.Command("sh", "-c", "sleep 30 & echo started"), Options{})
+	p := StartT(t, exec.Command("sh", "-c", "sleep 8 & echo started"), Options{})
 	select {
 	case <-p.Done():
-	case <-time.After(10 * time.Second):
+	case <-time.After(6 * time.Second): // the drain bound is 2 s; the sleep holds the pipe 8 s
 		t.Fatal("Wait still blocked on the grandchild's pipe")
 	}
 	if !strings.Contains(p.Output(), "started") {
