@@ -110,21 +110,27 @@ func logDrill(t *testing.T, rep drillReport) {
 // the cluster that acknowledged it. Both clusters must answer (restart a killed one first).
 func checkAcked(t *testing.T, p pair, index string, samples []drill.Sample) {
 	t.Helper()
-	ctx := context.Background()
 	for cluster, ids := range drill.Acked(samples) {
 		c := map[string]*testbed.Cluster{"primary": p.primary, "standby": p.standby}[cluster]
 		if c == nil {
 			t.Fatalf("%d writes acknowledged by unknown cluster %q", len(ids), cluster)
 		}
-		if err := drill.WaitIndex(ctx, esOf(t, c), index, "60s"); err != nil {
-			t.Fatal(err)
-		}
-		missing, err := drill.Missing(ctx, esOf(t, c), index, ids)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(missing) > 0 {
-			t.Fatalf("%d of %d writes acknowledged by %s are missing there: %v", len(missing), len(ids), cluster, missing[:min(5, len(missing))])
-		}
+		checkHolds(t, c, index, cluster+", which acknowledged them", ids)
+	}
+}
+
+// checkHolds fails unless index on the cluster holds every id.
+func checkHolds(t *testing.T, c *testbed.Cluster, index, name string, ids []string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := drill.WaitIndex(ctx, esOf(t, c), index, "60s"); err != nil {
+		t.Fatal(err)
+	}
+	missing, err := drill.Missing(ctx, esOf(t, c), index, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(missing) > 0 {
+		t.Fatalf("%d of %d acknowledged writes are missing on %s: %v", len(missing), len(ids), name, missing[:min(5, len(missing))])
 	}
 }

@@ -42,7 +42,7 @@ func TestMirrorFilterPath(t *testing.T) {
 	if len(fc.acked) < 50 {
 		t.Fatalf("only %d writes acknowledged", len(fc.acked))
 	}
-	checkHolds(t, p.standby, "the standby", fc.acked)
+	checkHolds(t, p.standby, mirrorIndex, "the standby", fc.acked)
 }
 
 // filteredClient writes through the proxy asking for filtered answers, and checks each

@@ -35,7 +35,7 @@ func TestMirrorFailover(t *testing.T) {
 	if len(acked["primary"]) == 0 || len(acked["standby"]) == 0 {
 		t.Fatalf("want writes acknowledged by both clusters, got %v", map[string]int{"primary": len(acked["primary"]), "standby": len(acked["standby"])})
 	}
-	checkHolds(t, p.standby, "the standby", allIDs(acked))
+	checkHolds(t, p.standby, mirrorIndex, "the standby", allIDs(acked))
 	st := e.status()
 	if st.Mirror == nil || st.Mirror.Pending["standby"] != 0 {
 		t.Fatalf("status after failover: %+v", st.Mirror)
@@ -76,13 +76,13 @@ func TestMirrorFailover(t *testing.T) {
 	if st := e.status(); st.State.Active != "standby" || st.Mirror.Pending["primary"] != 0 {
 		t.Fatalf("after the resync: active %s, primary lacks %d", st.State.Active, st.Mirror.Pending["primary"])
 	}
-	checkHolds(t, p.primary, "the old primary, resynced before the switchover back", allIDs(acked))
+	checkHolds(t, p.primary, mirrorIndex, "the old primary, resynced before the switchover back", allIDs(acked))
 	if out, code := e.cli("switchover", "--to", "primary"); code != 0 {
 		t.Fatalf("switchover back: %d %s", code, out)
 	}
 	e.waitActive("primary", 3, detectBound)
 	waitPending(e, "primary", recoverBound)
-	checkHolds(t, p.primary, "the old primary", allIDs(acked))
+	checkHolds(t, p.primary, mirrorIndex, "the old primary", allIDs(acked))
 }
 
 // TestMirrorCrash: esdr is killed -9 mid-stream and restarted on the same journal:
@@ -107,8 +107,8 @@ func TestMirrorCrash(t *testing.T) {
 		t.Fatalf("acknowledged by %v, want the primary only", acked)
 	}
 	waitPending(e, "standby", recoverBound)
-	checkHolds(t, p.standby, "the standby", acked["primary"])
-	checkHolds(t, p.primary, "the primary", acked["primary"])
+	checkHolds(t, p.standby, mirrorIndex, "the standby", acked["primary"])
+	checkHolds(t, p.primary, mirrorIndex, "the primary", acked["primary"])
 	if b, err := json.Marshal(e.status().Mirror); err == nil && bytes.Contains(b, []byte(`"stopped"`)) {
 		t.Errorf("replication stopped: %s", b)
 	}
@@ -167,7 +167,7 @@ func TestMirrorLagRefusesFailover(t *testing.T) {
 	}
 	setReadOnly(t, p.standby, false)
 	e.waitActive("standby", 2, detectBound)
-	checkHolds(t, p.standby, "the standby", ids)
+	checkHolds(t, p.standby, mirrorIndex, "the standby", ids)
 	restartCluster(t, p.primary)
 }
 
@@ -201,8 +201,8 @@ func TestMirrorSwitchover(t *testing.T) {
 	// Each cluster holds every write acknowledged before it last became active, and its
 	// own. The standby, fenced by the switchover back, gets epoch 3's writes only once it
 	// is made active again.
-	checkHolds(t, p.primary, "the primary", allIDs(acked))
-	checkHolds(t, p.standby, "the standby", append(append([]string{}, byEpoch["primary@1"]...), byEpoch["standby@2"]...))
+	checkHolds(t, p.primary, mirrorIndex, "the primary", allIDs(acked))
+	checkHolds(t, p.standby, mirrorIndex, "the standby", append(append([]string{}, byEpoch["primary@1"]...), byEpoch["standby@2"]...))
 	if st := e.status(); st.Mirror == nil || st.Mirror.Pending["primary"] != 0 {
 		t.Errorf("the primary still lacks journaled writes after the switchover back: %+v", st.Mirror)
 	}
