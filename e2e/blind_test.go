@@ -64,7 +64,7 @@ func TestRejectedCredentialsAreBlindNotDown(t *testing.T) {
 	front := startSecuredFront(t, p, basic("app", "app-secret"), basic("esdr", "esdr-secret"))
 	s := grayDefaults()
 	s.primaryNodes = []string{front.URL}
-	s.primaryAuth = "{username: esdr, password: esdr-secret}"
+	s.PrimaryAuth = "{username: esdr, password: esdr-secret}"
 	e := startSettled(t, p, s)
 	e.waitVerdict("primary", "up", detectBound)
 

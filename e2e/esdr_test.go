@@ -14,24 +14,22 @@ import (
 	"github.com/esdr/esdr/testbed/peers"
 )
 
-// settings are the parts of an esdr configuration a scenario varies.
+// settings are the parts of an esdr configuration a scenario varies: the harness's Pair
+// (probes, thresholds, failback, hold-down, the primary's auth), whose clusters and
+// addresses newEsdr fills in, and what only the end-to-end tests need.
 type settings struct {
-	interval, timeout      string
-	failureThreshold       int
-	failback, failbackWait string
-	holdDown               string
-	proxy                  bool   // serve the proxy on a free port (esdr.proxyURL)
-	plain                  bool   // run esdr built without the race detector
-	extra                  string // further top-level YAML (targets, act, aws, hooks, fleet)
+	esdrproc.Pair
+	proxy bool   // serve the proxy on a free port (esdr.proxyURL)
+	plain bool   // run esdr built without the race detector
+	extra string // further top-level YAML (targets, act, aws, hooks, fleet)
 	// primaryNodes replaces the primary's node URLs (a fleet member reaching the primary
 	// through its own netfault forwarders).
 	primaryNodes []string
-	// primaryAuth is the primary's auth block (YAML flow mapping), if any.
-	primaryAuth string
 }
 
 func defaults() settings {
-	return settings{interval: "500ms", timeout: "500ms", failureThreshold: 3, failback: "manual", failbackWait: "5s", holdDown: "1h"}
+	return settings{Pair: esdrproc.Pair{Interval: 500 * time.Millisecond, Threshold: 3, SuccessThreshold: 3, Failback: "manual",
+		FailbackAfter: 5 * time.Second, HoldDown: time.Hour, LogLevel: "debug"}}
 }
 
 // esdr is one `esdr run` process (testbed/esdrproc, the harness the benchmarks and the
@@ -72,44 +70,18 @@ func newEsdr(t *testing.T, p pair, s settings) *esdr {
 		bin = plainBin(t)
 	}
 	e := &esdr{t: t}
-	primary := p.primary.URLs()
+	c := s.Pair
+	c.Primary, c.Standby, c.AdminAddr = p.primary.URLs(), p.standby.URLs(), addr
 	if s.primaryNodes != nil {
-		primary = s.primaryNodes
+		c.Primary = s.primaryNodes
 	}
-	auth := ""
-	if s.primaryAuth != "" {
-		auth = "\n    auth: " + s.primaryAuth
-	}
-	cfg := fmt.Sprintf(`clusters:
-  - name: primary
-    nodes: %s%s
-  - name: standby
-    nodes: %s
-health:
-  interval: %s
-  timeout: %s
-  failure_threshold: %d
-  success_threshold: 3
-failover:
-  auto: true
-  hold_down: %s
-  failback: %s
-  failback_after: %s
-state:
-  path: state.db
-admin:
-  listen: %s
-  token: %s
-log:
-  level: debug
-`, yamlList(primary), auth, yamlList(p.standby.URLs()), s.interval, s.timeout, s.failureThreshold,
-		s.holdDown, s.failback, s.failbackWait, addr, esdrproc.Token)
 	if s.proxy {
-		addr := fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t))
-		e.proxyURL = "http://" + addr
-		cfg += fmt.Sprintf("proxy:\n  listen: %s\n  failover_wait: 5s\n  read_header_timeout: 1s\n", addr)
+		c.ProxyAddr = fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t))
+		e.proxyURL = "http://" + c.ProxyAddr
+		c.Extra = "  failover_wait: 5s\n  read_header_timeout: 1s\n" // more of the proxy block
 	}
-	cfg += s.extra
+	c.Extra += s.extra
+	cfg := c.YAML()
 	e.Proc = esdrproc.NewT(t, esdrproc.Spec{Bin: bin, Addr: addr, Config: cfg})
 	return e
 }

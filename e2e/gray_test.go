@@ -16,7 +16,7 @@ import (
 // grayDefaults is the configuration a new user tries: probes every second, three failures.
 func grayDefaults() settings {
 	s := defaults()
-	s.interval, s.timeout = "1s", "1s"
+	s.Interval = time.Second
 	return s
 }
 

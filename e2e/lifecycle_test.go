@@ -106,7 +106,7 @@ func TestLifecycle(t *testing.T) {
 		}
 		// esdr probes the primary many more times than its failure threshold needs, then
 		// decides on what it saw: evidence that it looked, not a sleep.
-		e.waitProbes("primary", 3*defaults().failureThreshold, detectBound)
+		e.waitProbes("primary", 3*defaults().Threshold, detectBound)
 		e.waitRounds(2, detectBound)
 		st := e.status()
 		if st.State.Active != "primary" || st.State.Epoch != 1 {

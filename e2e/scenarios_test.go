@@ -67,7 +67,7 @@ func TestNoHealthyTarget(t *testing.T) {
 func TestAutoFailback(t *testing.T) {
 	p := clusters(t, "opensearch2")
 	s := defaults()
-	s.failback, s.failbackWait, s.holdDown = "auto", "4s", "1s"
+	s.Failback, s.FailbackAfter, s.HoldDown = "auto", 4*time.Second, time.Second
 	e := startSettled(t, p, s)
 	if err := p.primary.Pause(); err != nil {
 		t.Fatal(err)
@@ -103,7 +103,7 @@ func TestAutoFailback(t *testing.T) {
 func TestFlappingPrimary(t *testing.T) {
 	p := clusters(t, "opensearch2")
 	s := defaults()
-	s.failback, s.failbackWait, s.holdDown = "auto", "1s", "1h"
+	s.Failback, s.FailbackAfter, s.HoldDown = "auto", time.Second, time.Hour
 	e := startSettled(t, p, s)
 	t.Cleanup(func() { _ = p.primary.Resume() })
 	// Each flap lasts until esdr has seen it: the primary hangs until esdr calls it down
