@@ -51,14 +51,14 @@ func FreeAddr() (string, error) {
 }
 
 // Addrs returns an admin and a proxy address for one esdr, both free right now.
-func Addrs() (admin, proxy string, err error) {
-	if admin, err = FreeAddr(); err != nil {
+func Addrs() (adminAddr, proxyAddr string, err error) {
+	if adminAddr, err = FreeAddr(); err != nil {
 		return "", "", err
 	}
-	if proxy, err = FreeAddr(); err != nil {
+	if proxyAddr, err = FreeAddr(); err != nil {
 		return "", "", err
 	}
-	return admin, proxy, nil
+	return adminAddr, proxyAddr, nil
 }
 
 // New writes config (which must name admin.listen = addr and admin.token = Token) to
