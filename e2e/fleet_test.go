@@ -54,6 +54,7 @@ type fleetWalk struct {
 	lead, cut, old, next int
 }
 
+// start: a leader, every proxy on the primary, the leader seeing all three members.
 func (w *fleetWalk) start(t *testing.T) {
 	f := w.f
 	w.lead = f.leader(detectBound)
