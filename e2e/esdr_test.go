@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/state"
 	"github.com/esdr/esdr/testbed/esdrproc"
 	"github.com/esdr/esdr/testbed/peers"
@@ -92,7 +92,7 @@ func (e *esdr) eventually(what string, within time.Duration, cond func() bool) {
 	e.Eventually(e.t, what, within, cond)
 }
 
-func (e *esdr) status() control.Status {
+func (e *esdr) status() admin.Status {
 	e.t.Helper()
 	st, err := e.Client.Status(context.Background())
 	if err != nil {

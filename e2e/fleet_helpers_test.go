@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/testbed/netfault"
 	"github.com/esdr/esdr/testbed/peers"
 	"github.com/esdr/esdr/testbed/poll"
@@ -64,7 +64,7 @@ func startFleet(t *testing.T, p pair, extra func(etcd []string) string) *fleet {
 }
 
 // fleetStatus is a member's status, or false when it does not answer.
-func fleetStatus(e *esdr) (control.Status, bool) {
+func fleetStatus(e *esdr) (admin.Status, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	st, err := e.Client.Status(ctx)

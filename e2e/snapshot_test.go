@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/testbed"
 )
 
@@ -58,7 +58,7 @@ func TestSnapshotSync(t *testing.T) {
 	}
 
 	out, code := e.cli("status", "--json")
-	var st control.Status
+	var st admin.Status
 	if code != 0 || json.Unmarshal([]byte(out), &st) != nil || st.Snapshot == nil ||
 		st.Snapshot.LastGoodSnapshot == "" || st.Snapshot.LastGood == nil || st.Snapshot.From != "primary" {
 		t.Fatalf("esdr status --json (exit %d): snapshot section missing or empty:\n%s", code, out)
@@ -110,9 +110,9 @@ func putDocs(t *testing.T, c *testbed.Cluster, first, n int) {
 
 // waitSynced waits for a good cycle other than after whose restore left want documents
 // in the standby's copy, and returns the snapshot section of the status then.
-func waitSynced(e *esdr, standby *testbed.Cluster, want int, after string) *control.SnapshotStatus {
+func waitSynced(e *esdr, standby *testbed.Cluster, want int, after string) *admin.SnapshotStatus {
 	e.t.Helper()
-	var last *control.SnapshotStatus
+	var last *admin.SnapshotStatus
 	e.eventually(fmt.Sprintf("%d documents on the standby by a snapshot after %q", want, after), syncBound, func() bool {
 		st, err := e.Client.Status(context.Background())
 		if err != nil || st.Snapshot == nil || st.Snapshot.LastGood == nil || st.Snapshot.LastGoodSnapshot == after {

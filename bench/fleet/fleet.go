@@ -8,7 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/admin"
+	"github.com/esdr/esdr/internal/epoch"
 	"github.com/esdr/esdr/testbed/esdrproc"
 )
 
@@ -77,7 +78,7 @@ func (m *member) start(ctx context.Context, bin string) error {
 func (m *member) live() bool { return m.proc != nil && !m.proc.Exited() }
 
 // status is the member's status with its fleet section, within timeout.
-func (m *member) status(ctx context.Context, timeout time.Duration) (control.Status, error) {
+func (m *member) status(ctx context.Context, timeout time.Duration) (admin.Status, error) {
 	sctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	st, err := m.proc.Client.Status(sctx)
@@ -88,7 +89,7 @@ func (m *member) status(ctx context.Context, timeout time.Duration) (control.Sta
 }
 
 // endpoint is where the member's proxy routes now, within timeout.
-func (m *member) endpoint(ctx context.Context, timeout time.Duration) (control.Endpoint, error) {
+func (m *member) endpoint(ctx context.Context, timeout time.Duration) (epoch.Endpoint, error) {
 	sctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	return m.proc.Client.Endpoint(sctx)
@@ -121,7 +122,7 @@ func (f *fleetBed) steady(ctx context.Context) (int, error) {
 // agreed returns the leader's index, or why the fleet does not agree yet.
 func (f *fleetBed) agreed(ctx context.Context) (int, string) {
 	lead, leader := -1, ""
-	var ep control.Endpoint
+	var ep epoch.Endpoint
 	for i, m := range f.members {
 		if !m.live() {
 			return -1, m.name + " is not running"

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/esdr/esdr/bench/anchor"
+	"github.com/esdr/esdr/internal/bootstrap"
+	"github.com/esdr/esdr/internal/state"
 
 	"github.com/esdr/esdr/bench/report"
 	"github.com/esdr/esdr/testbed"
@@ -42,6 +44,8 @@ func run() int {
 	path := flag.String("path", "/_cluster/health", "request path (GET)")
 	engine := flag.String("engine", "opensearch2", "test-bed engine")
 	esdrBin := flag.String("esdr", "bin/esdr", "esdr binary (build without -race)")
+	relays := flag.Bool("relays", true, "also measure two TCP relays that parse no HTTP (bench/proxy/relay): the bound for each proxy design")
+	baseline := flag.String("baseline", "", "another esdr binary measured in the same run, after esdr at each connection count (a change's before and after)")
 	out := flag.String("o", "docs/benchmarks.md", "markdown file to write the section into ('' prints only)")
 	flag.Parse()
 	var conns []int
@@ -55,14 +59,14 @@ func run() int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := bench(ctx, conns, *duration, *warmup, *threads, *path, *engine, *esdrBin, *out); err != nil {
+	if err := bench(ctx, conns, *duration, *warmup, *threads, *path, *engine, *esdrBin, *baseline, *relays, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "proxy:", err)
 		return 1
 	}
 	return 0
 }
 
-func bench(ctx context.Context, conns []int, d, warmup time.Duration, threads int, path, engine, esdrBin, out string) error {
+func bench(ctx context.Context, conns []int, d, warmup time.Duration, threads int, path, engine, esdrBin, baseline string, relays bool, out string) error {
 	dir, err := os.MkdirTemp("", "esdr-bench-proxy-")
 	if err != nil {
 		return err
@@ -114,7 +118,24 @@ func bench(ctx context.Context, conns []int, d, warmup time.Duration, threads in
 		{"direct", node, 0}, {"haproxy", "http://" + haAddr, h.PID()},
 		{"esdr", esdrDefault.proxy, esdrDefault.pid}, {esdrIdleName, esdrIdle.proxy, esdrIdle.pid},
 	}
+	if relays {
+		rs, stop, err := startRelays(ctx, dir, hostPort(node))
+		if err != nil {
+			return err
+		}
+		defer stop()
+		targets = append(targets, rs...)
+	}
+	if baseline != "" {
+		base, err := startEsdr(ctx, baseline, filepath.Join(dir, "esdr-baseline"), node, "http://"+dead, "")
+		if err != nil {
+			return fmt.Errorf("baseline: %w", err)
+		}
+		defer base.proc.Stop()
+		targets = append(targets, target{baselineName, base.proxy, base.pid})
+	}
 	res := newResults(path, d, threads, haCfg)
+	res.baseline = baseline
 	res.loadStart = loadStart
 	res.rssIdle, _ = rssOf(esdrDefault.pid)
 	for _, n := range conns {
@@ -170,6 +191,9 @@ func startEsdr(ctx context.Context, bin, dir, node, standby, proxyExtra string) 
 	// Pair renders the proxy block last, so Extra's indented keys continue it.
 	cfg := esdrproc.Pair{Primary: []string{node}, Standby: []string{standby},
 		Interval: time.Second, AdminAddr: adminAddr, ProxyAddr: proxyAddr, Extra: proxyExtra}
+	if err := seedState(filepath.Join(dir, "state.db")); err != nil {
+		return nil, err
+	}
 	p, err := esdrproc.Start(ctx, bin, dir, adminAddr, cfg.YAML())
 	if err != nil {
 		return nil, err
@@ -179,4 +203,23 @@ func startEsdr(ctx context.Context, bin, dir, node, standby, proxyExtra string) 
 		return nil, err
 	}
 	return &esdrProxy{proc: p, proxy: "http://" + proxyAddr, pid: p.Pid()}, nil
+}
+
+// seedState stores the primary as active at epoch 1, as `esdr run --bootstrap-active
+// primary` would: the standby is an address nothing listens on, so esdr's look before a
+// first start cannot rule out that traffic left the primary, and would refuse to start.
+func seedState(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	st, err := state.OpenFile(path, state.FileOptions{})
+	if err != nil {
+		return err
+	}
+	s, ev := bootstrap.Initial("primary", bootstrap.Verdict{Epoch: 1}, time.Now())
+	if _, _, err := st.CommitDecision(context.Background(), 0, s, ev); err != nil {
+		st.Close()
+		return fmt.Errorf("seed the state: %w", err)
+	}
+	return st.Close()
 }

@@ -21,7 +21,11 @@ type results struct {
 	byConns    map[int]map[string]wrkResult
 	rssIdle    int64  // esdr's RSS before the first run
 	loadStart  string // load average before the benchmark started anything: other work on the machine
+	baseline   string // the -baseline binary, measured as baselineName ("" without)
 }
+
+// baselineName is the target of the -baseline binary, with esdr's defaults.
+const baselineName = "esdr baseline"
 
 func newResults(path string, d time.Duration, threads int, haCfg string) *results {
 	return &results{path: path, duration: d, threads: threads, haproxyCfg: haCfg, byConns: map[int]map[string]wrkResult{}}
@@ -74,6 +78,27 @@ func (r *results) markdown() string {
 			perRequest(e), perRequest(h), ratio)
 	}
 	fmt.Fprintf(&b, "- RSS ≤ 64 MiB: **%s** (%s; idle before the runs: %s).\n", mib(e.RSS), verdict(e.RSS <= 64<<20), mib(r.rssIdle))
+	if _, ok := r.byConns[last][relayL4Name]; ok {
+		fmt.Fprintf(&b, "\nThe relays parse no HTTP (`bench/proxy/relay`): *%s* is a goroutine per connection with io.Copy both ways,\n", relayL4Name)
+		fmt.Fprintf(&b, "*%s* gnet's event loops over non-blocking sockets. They bound what an HTTP-aware proxy of each design can reach here:\n", relayEvloopName)
+		for _, n := range r.conns {
+			h := r.byConns[n]["haproxy"]
+			var parts []string
+			for _, t := range []string{"esdr", relayL4Name, relayEvloopName} {
+				x := r.byConns[n][t]
+				parts = append(parts, fmt.Sprintf("%s %.2f× (CPU/req %.1f× HAProxy's)", t, x.RPS/h.RPS, cpuRatio(x, h)))
+			}
+			fmt.Fprintf(&b, "- %d conns: %s\n", n, strings.Join(parts, ", "))
+		}
+	}
+	if r.baseline != "" {
+		fmt.Fprintf(&b, "\n*%s* is `%s`, with esdr's defaults, measured right after esdr in each row group:\n", baselineName, r.baseline)
+		for _, n := range r.conns {
+			e, x, h := r.byConns[n]["esdr"], r.byConns[n][baselineName], r.byConns[n]["haproxy"]
+			fmt.Fprintf(&b, "- %d conns: esdr %.2f× HAProxy, baseline %.2f× (esdr / baseline %.2f×; CPU/req %s vs %s)\n",
+				n, e.RPS/h.RPS, x.RPS/h.RPS, e.RPS/x.RPS, perRequest(e), perRequest(x))
+		}
+	}
 	fmt.Fprintf(&b, "\nesdr: `bin/esdr run` (built without -race), `proxy.listen` and the proxy's defaults (`max_idle_per_node` %d);\n", proxy.DefaultMaxIdlePerNode)
 	fmt.Fprintf(&b, "*%s* is the same with `max_idle_per_node: 1024`. The standby in esdr's configuration is an address\n", esdrIdleName)
 	fmt.Fprintf(&b, "nothing listens on: it never takes traffic. Example wrk command: `%s`. HAProxy configuration:\n\n```\n%s```\n", r.wrkCmd, r.haproxyCfg)
@@ -104,3 +129,11 @@ func signed(d time.Duration) string {
 func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 
 // loadavg is the 1, 5 and 15 minute load averages.
+
+// cpuRatio is x's CPU per request over h's, 0 when either is unknown.
+func cpuRatio(x, h wrkResult) float64 {
+	if x.CPU <= 0 || h.CPU <= 0 || x.Requests == 0 || h.Requests == 0 {
+		return 0
+	}
+	return (float64(x.CPU) / float64(x.Requests)) / (float64(h.CPU) / float64(h.Requests))
+}

@@ -75,7 +75,7 @@ func runDrill(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *workers < 1 || *every <= 0 || *writeEvery < 0 || *wait <= 0 || *warmup < 0 || *settle < 0 {
 		problems = append(problems, "--workers, --every, --wait: want positive values; --write-every, --warmup, --settle: not negative")
 	}
-	codes, bad := acceptedCodes(accept)
+	codes, bad := drill.AcceptedCodes(accept)
 	problems = append(problems, bad...)
 	if len(problems) == 0 && ff.fault != "" {
 		var err error
@@ -83,10 +83,10 @@ func runDrill(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			problems = append(problems, err.Error())
 		}
 	}
-	var reach clusterReach
+	var reach drill.Reach
 	if len(problems) == 0 && *configPath != "" {
 		var err error
-		if reach.cfg, err = config.Load(*configPath); err != nil {
+		if reach.Config, err = config.Load(*configPath); err != nil {
 			problems = append(problems, "-c: "+err.Error())
 		}
 	}
@@ -103,7 +103,7 @@ func runDrill(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		Target: *target, FaultCmd: *faultCmd, RecoverCmd: *recoverCmd,
 		Index: *index, Workers: *workers, Every: *every, WriteEvery: *writeEvery,
 		Warmup: *warmup, Settle: *settle, Timeout: *wait,
-		ES: reach.es, Audit: reach.audit, Accept: codes,
+		ES: reach.ES, Audit: reach.Audit, Accept: codes,
 		Progress: progress,
 	}
 	rep, err := d.Run(ctx)

@@ -8,12 +8,12 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/admin"
 )
 
 // printFleet prints the fleet section of a status: who leads, who is alive, what each
 // member sees (on the leader) and why the leader did not act (findings).
-func printFleet(w io.Writer, f *control.FleetStatus) {
+func printFleet(w io.Writer, f *admin.FleetStatus) {
 	if f == nil {
 		return
 	}
@@ -29,7 +29,7 @@ func printFleet(w io.Writer, f *control.FleetStatus) {
 	tw.Flush()
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	views := map[string]control.FleetView{}
+	views := map[string]admin.FleetView{}
 	var clusters []string
 	for _, v := range f.Views {
 		views[v.Member] = v

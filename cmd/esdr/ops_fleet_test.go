@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/health"
 )
@@ -13,10 +13,10 @@ import (
 // that explains why the leader did not fail over.
 func TestPrintFleet(t *testing.T) {
 	var b strings.Builder
-	printStatus(&b, control.Status{State: decide.State{Active: "primary", Epoch: 1}, Fleet: &control.FleetStatus{
+	printStatus(&b, admin.Status{State: decide.State{Active: "primary", Epoch: 1}, Fleet: &admin.FleetStatus{
 		Member: "esdr-a", Vantage: "zone-a", Leading: true, Leader: "esdr-a", EpochAge: "120ms",
-		Members: []control.FleetMember{{Name: "esdr-a", Vantage: "zone-a"}, {Name: "esdr-b", Vantage: "zone-b", Admin: "http://b:9310"}},
-		Views: []control.FleetView{
+		Members: []admin.FleetMember{{Name: "esdr-a", Vantage: "zone-a"}, {Name: "esdr-b", Vantage: "zone-b", Admin: "http://b:9310"}},
+		Views: []admin.FleetView{
 			{Member: "esdr-a", Verdicts: map[string]health.Verdict{"primary": health.VerdictUp, "standby": health.VerdictUp}},
 			{Member: "esdr-b", Verdicts: map[string]health.Verdict{"primary": health.VerdictDown, "standby": health.VerdictUp}},
 		},
@@ -30,7 +30,7 @@ func TestPrintFleet(t *testing.T) {
 		}
 	}
 	b.Reset()
-	printStatus(&b, control.Status{State: decide.State{Active: "primary", Epoch: 1}})
+	printStatus(&b, admin.Status{State: decide.State{Active: "primary", Epoch: 1}})
 	if strings.Contains(b.String(), "fleet") {
 		t.Errorf("embedded status mentions the fleet:\n%s", b.String())
 	}

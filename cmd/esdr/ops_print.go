@@ -11,7 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/state"
 )
@@ -29,7 +29,7 @@ func printJSON(stdout, stderr io.Writer, v any) int {
 	return exitOK
 }
 
-func printStatus(w io.Writer, st control.Status) {
+func printStatus(w io.Writer, st admin.Status) {
 	s := st.State
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	if s.Active == "" {

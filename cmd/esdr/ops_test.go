@@ -16,8 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/esdr/esdr/internal/admin"
-	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/decide"
+	"github.com/esdr/esdr/internal/epoch"
 	"github.com/esdr/esdr/internal/health"
 	"github.com/esdr/esdr/internal/state"
 )
@@ -29,11 +29,11 @@ var opsT0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 // opsFake is a Controller for a pure test of the CLI over the real HTTP layer.
 type opsFake struct{ err error }
 
-func (f opsFake) Status(context.Context) (control.Status, error) {
-	return control.Status{
+func (f opsFake) Status(context.Context) (admin.Status, error) {
+	return admin.Status{
 		State: decide.State{Active: "west", Epoch: 4, ActiveSince: opsT0, HoldDownUntil: opsT0.Add(time.Hour),
 			LastTransition: &decide.Transition{Kind: decide.ActFailover, From: "east", To: "west", Epoch: 4, Code: decide.CodeActiveDown, At: opsT0}},
-		Clusters: []control.ClusterStatus{
+		Clusters: []admin.ClusterStatus{
 			{Name: "east", Role: "primary", Observation: health.Observation{Verdict: health.VerdictDown, Last: health.KindUnreachable, Detail: "connection refused\nby every node"}},
 			{Name: "west", Role: "standby", Active: true, Observation: health.Observation{Verdict: health.VerdictUp, Last: health.KindHealthy, Detail: "3 nodes, status green"}},
 		},
@@ -42,8 +42,8 @@ func (f opsFake) Status(context.Context) (control.Status, error) {
 	}, f.err
 }
 
-func (f opsFake) Endpoint(context.Context) (control.Endpoint, error) {
-	return control.Endpoint{}, f.err
+func (f opsFake) Endpoint(context.Context) (epoch.Endpoint, error) {
+	return epoch.Endpoint{}, f.err
 }
 
 func (f opsFake) Events(_ context.Context, after uint64, limit int) ([]state.Event, error) {
@@ -133,7 +133,7 @@ func TestOpsCLI(t *testing.T) {
 		}
 	}
 	code, out, _ := runOps("status", "--json")
-	var st control.Status
+	var st admin.Status
 	if code != 0 || json.Unmarshal([]byte(out), &st) != nil || st.State.Epoch != 4 {
 		t.Errorf("status --json is not a Status: %s", out)
 	}

@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/decide"
+	"github.com/esdr/esdr/internal/epoch"
 	"github.com/esdr/esdr/internal/state"
 )
 
@@ -57,15 +57,15 @@ func NewClient(baseURL, token string, timeout time.Duration) (*Client, error) {
 }
 
 // Status returns what esdr knows: the state, every cluster's observation and the last decision.
-func (c *Client) Status(ctx context.Context) (control.Status, error) {
-	var st control.Status
+func (c *Client) Status(ctx context.Context) (Status, error) {
+	var st Status
 	err := c.do(ctx, "status", http.MethodGet, "/v1/status", nil, &st)
 	return st, err
 }
 
 // Endpoint returns where traffic goes in the current epoch.
-func (c *Client) Endpoint(ctx context.Context) (control.Endpoint, error) {
-	var ep control.Endpoint
+func (c *Client) Endpoint(ctx context.Context) (epoch.Endpoint, error) {
+	var ep epoch.Endpoint
 	err := c.do(ctx, "endpoint", http.MethodGet, "/v1/endpoint", nil, &ep)
 	return ep, err
 }

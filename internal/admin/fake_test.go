@@ -13,8 +13,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/esdr/esdr/internal/admin"
-	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/decide"
+	"github.com/esdr/esdr/internal/epoch"
 	"github.com/esdr/esdr/internal/health"
 	"github.com/esdr/esdr/internal/state"
 )
@@ -35,14 +35,14 @@ type fakeCtl struct {
 	limit int
 }
 
-func (f *fakeCtl) Status(context.Context) (control.Status, error) {
+func (f *fakeCtl) Status(context.Context) (admin.Status, error) {
 	if err := f.failure(); err != nil {
-		return control.Status{}, err
+		return admin.Status{}, err
 	}
-	return control.Status{
+	return admin.Status{
 		State:    decide.State{Active: "east", Epoch: 3, ActiveSince: t0},
 		Revision: 7,
-		Clusters: []control.ClusterStatus{
+		Clusters: []admin.ClusterStatus{
 			{Name: "east", Role: "primary", Active: true, Observation: health.Observation{Cluster: "east", Verdict: health.VerdictUp, Last: health.KindHealthy, Detail: "3 nodes, status green"}},
 			{Name: "west", Role: "standby", Observation: health.Observation{Cluster: "west", Verdict: health.VerdictDown, Last: health.KindUnreachable, Detail: "connection refused by every node"}},
 		},
@@ -50,11 +50,11 @@ func (f *fakeCtl) Status(context.Context) (control.Status, error) {
 	}, nil
 }
 
-func (f *fakeCtl) Endpoint(context.Context) (control.Endpoint, error) {
+func (f *fakeCtl) Endpoint(context.Context) (epoch.Endpoint, error) {
 	if err := f.failure(); err != nil {
-		return control.Endpoint{}, err
+		return epoch.Endpoint{}, err
 	}
-	return control.Endpoint{Cluster: "east", Epoch: 3, Nodes: []string{"http://127.0.0.1:9200"}}, nil
+	return epoch.Endpoint{Cluster: "east", Epoch: 3, Nodes: []string{"http://127.0.0.1:9200"}}, nil
 }
 
 func (f *fakeCtl) Events(_ context.Context, after uint64, limit int) ([]state.Event, error) {

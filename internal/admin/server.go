@@ -16,8 +16,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/decide"
+	"github.com/esdr/esdr/internal/epoch"
 	"github.com/esdr/esdr/internal/state"
 )
 
@@ -41,8 +41,8 @@ const (
 // cmd/esdr wires the real loop in; it stays this narrow so that the HTTP layer can be
 // tested with a fake and cannot reach past the loop into the store.
 type Controller interface {
-	Status(ctx context.Context) (control.Status, error)
-	Endpoint(ctx context.Context) (control.Endpoint, error)
+	Status(ctx context.Context) (Status, error)
+	Endpoint(ctx context.Context) (epoch.Endpoint, error)
 	Events(ctx context.Context, after uint64, limit int) ([]state.Event, error)
 	Command(ctx context.Context, cmd decide.Command) (decide.Decision, error)
 }

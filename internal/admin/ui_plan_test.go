@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/esdr/esdr/internal/act"
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/decide"
 )
 
@@ -16,7 +16,7 @@ type planCtl struct {
 	plan *act.Plan
 }
 
-func (p planCtl) Status(ctx context.Context) (control.Status, error) {
+func (p planCtl) Status(ctx context.Context) (admin.Status, error) {
 	st, err := p.fakeCtl.Status(ctx)
 	st.Plan = p.plan
 	return st, err

@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/esdr/esdr/internal/admin"
-	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/health"
 )
@@ -134,10 +133,10 @@ func TestStatusPageRendersInChromium(t *testing.T) {
 // cannot reach the primary.
 type fleetCtl struct {
 	*fakeCtl
-	fleet *control.FleetStatus
+	fleet *admin.FleetStatus
 }
 
-func (f fleetCtl) Status(ctx context.Context) (control.Status, error) {
+func (f fleetCtl) Status(ctx context.Context) (admin.Status, error) {
 	st, err := f.fakeCtl.Status(ctx)
 	st.Fleet = f.fleet
 	return st, err
@@ -148,26 +147,26 @@ func (f fleetCtl) Status(ctx context.Context) (control.Status, error) {
 // and, from a follower, where to find the views instead.
 func TestStatusPageFleetInChromium(t *testing.T) {
 	now := time.Now().UTC()
-	view := func(member, vantage string, ago time.Duration, east health.Verdict) control.FleetView {
-		return control.FleetView{Member: member, Vantage: vantage, At: now.Add(-ago),
+	view := func(member, vantage string, ago time.Duration, east health.Verdict) admin.FleetView {
+		return admin.FleetView{Member: member, Vantage: vantage, At: now.Add(-ago),
 			Verdicts: map[string]health.Verdict{"east": east, "west": health.VerdictDown}}
 	}
-	members := []control.FleetMember{
+	members := []admin.FleetMember{
 		{Name: "esdr-a", Vantage: "zone-a", Admin: "http://10.0.0.1:9310"},
 		{Name: "esdr-b", Vantage: "zone-b", Admin: "http://10.0.0.2:9310"},
 		{Name: "esdr-c", Vantage: "zone-c"},
 	}
-	leader := &control.FleetStatus{Member: "esdr-a", Vantage: "zone-a", Leading: true, Leader: "esdr-a", EpochAge: "412ms",
+	leader := &admin.FleetStatus{Member: "esdr-a", Vantage: "zone-a", Leading: true, Leader: "esdr-a", EpochAge: "412ms",
 		Members: members,
-		Views: []control.FleetView{view("esdr-a", "zone-a", time.Second, health.VerdictUp),
+		Views: []admin.FleetView{view("esdr-a", "zone-a", time.Second, health.VerdictUp),
 			view("esdr-b", "zone-b", 2*time.Second, health.VerdictDown), view("esdr-c", "zone-c", 75*time.Second, health.VerdictUp)},
 		Findings: []decide.Finding{{Code: decide.CodePartitionedFromPrimary, Cluster: "east", Member: "esdr-b", Vantage: "zone-b",
 			Message: "esdr-b at zone-b sees active east down (unreachable) while 2 of 3 fresh vantage points see it up"}},
 	}
-	follower := &control.FleetStatus{Member: "esdr-b", Vantage: "zone-b", Leader: "esdr-a", EpochAge: "-1", Members: members}
+	follower := &admin.FleetStatus{Member: "esdr-b", Vantage: "zone-b", Leader: "esdr-a", EpochAge: "-1", Members: members}
 	cases := []struct {
 		name  string
-		fleet *control.FleetStatus
+		fleet *admin.FleetStatus
 		want  []string
 	}{
 		{"leader", leader, []string{

@@ -12,9 +12,9 @@ import (
 	"github.com/esdr/esdr/internal/state"
 )
 
-// The wire shapes shared by the server and the client. The payload types themselves
-// (control.Status, control.Endpoint, decide.Decision, state.Event) are the loop's own, so
-// the API cannot drift from what the loop knows.
+// The wire shapes shared by the server and the client. The payload types are the ones
+// the loop and the store fill (Status, epoch.Endpoint, decide.Decision, state.Event), so
+// the API cannot drift from what they know.
 
 // commandBody is the JSON body of a mutating call. To and Force apply to switchover only;
 // By names the person asking, for the event log.

@@ -1,15 +1,15 @@
 package config
 
 import (
-	"crypto/x509"
+	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"regexp"
 	"time"
 
 	"github.com/esdr/esdr/internal/esclient"
+	"github.com/esdr/esdr/internal/tlsfile"
 )
 
 // ClusterConfig is one Elasticsearch or OpenSearch cluster esdr can send traffic to.
@@ -55,9 +55,6 @@ type TLSConfig struct {
 }
 
 var clusterName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
-
-// maxCAFile bounds how much of a CA file validation reads.
-const maxCAFile = 1 << 20
 
 // validateClusters checks the list as a whole (count, unique names, no node shared
 // by two clusters) and then each cluster.
@@ -144,19 +141,11 @@ func (t TLSConfig) validate(p *collector, key string) {
 		return
 	}
 	key = field(key, "ca_file")
-	f, err := os.Open(t.CAFile)
-	if err != nil {
-		p.add(key, "%s cannot be read (%v), want a readable PEM file", t.CAFile, unwrapPathError(err))
-		return
-	}
-	defer f.Close()
-	pem, err := io.ReadAll(io.LimitReader(f, maxCAFile))
-	if err != nil {
-		p.add(key, "%s cannot be read (%v), want a readable PEM file", t.CAFile, unwrapPathError(err))
-		return
-	}
-	if !x509.NewCertPool().AppendCertsFromPEM(pem) {
+	switch _, err := tlsfile.CAPool(t.CAFile); {
+	case errors.Is(err, tlsfile.ErrNoCertificate):
 		p.add(key, "%s holds no PEM certificate, want a PEM file such as Elasticsearch's http_ca.crt", t.CAFile)
+	case err != nil:
+		p.add(key, "%s cannot be read (%v), want a readable PEM file", t.CAFile, unwrapPathError(err))
 	}
 }
 

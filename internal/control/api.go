@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/state"
 )
@@ -48,31 +49,20 @@ func (l *Loop) Command(ctx context.Context, cmd decide.Command) (decide.Decision
 }
 
 // Status reports the stored state, the last decision and every cluster's observation.
-func (l *Loop) Status(ctx context.Context) (Status, error) {
+func (l *Loop) Status(ctx context.Context) (admin.Status, error) {
 	if err := l.waitReady(ctx); err != nil {
-		return Status{}, err
+		return admin.Status{}, err
 	}
 	obs := l.observer.Snapshot()
 	l.mu.RLock()
 	defer l.mu.RUnlock()
-	st := Status{State: l.record.State, Revision: l.record.Revision, LastDecision: l.last,
+	st := admin.Status{State: l.record.State, Revision: l.record.Revision, LastDecision: l.last,
 		HoldDownActive: l.record.State.InHoldDown(l.opts.Now())}
 	if r, ok := l.actor.(planReporter); ok {
 		st.Plan, st.PendingFences = r.Current(), r.PendingFences()
 	}
-	st.Clusters = ClusterStatuses(l.policy.Clusters, l.opts.Nodes, l.record.State.Active, obs)
+	st.Clusters = admin.ClusterStatuses(l.policy.Clusters, l.opts.Nodes, l.record.State.Active, obs)
 	return st, nil
-}
-
-// Endpoint reports where traffic goes in the current epoch.
-func (l *Loop) Endpoint(ctx context.Context) (Endpoint, error) {
-	if err := l.waitReady(ctx); err != nil {
-		return Endpoint{}, err
-	}
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	s := l.record.State
-	return Endpoint{Cluster: s.Active, Epoch: s.Epoch, Nodes: l.opts.Nodes[s.Active]}, nil
 }
 
 // Current returns the stored state as the loop last wrote or read it.
@@ -85,12 +75,4 @@ func (l *Loop) Current() decide.State {
 // Events returns stored events after a sequence number.
 func (l *Loop) Events(ctx context.Context, after uint64, limit int) ([]state.Event, error) {
 	return l.store.Events(ctx, after, limit)
-}
-
-// EpochChanged returns a channel that is closed when the epoch next changes. Callers take
-// a fresh channel after each wake-up, as with a context's Done.
-func (l *Loop) EpochChanged() <-chan struct{} {
-	l.mu.RLock()
-	defer l.mu.RUnlock()
-	return l.epochCh
 }

@@ -1,3 +1,6 @@
+// Package control runs esdr's loop: read the state, take the watch step's observations and
+// any operator command, decide, compare-and-swap the new state, record events, and hand
+// transitions to the act step. It is the only place where those pieces meet.
 package control
 
 import (
@@ -85,9 +88,6 @@ type Loop struct {
 	policy   decide.Policy
 	ready    chan struct{}
 	readyErr error
-	// epochCh is closed and replaced whenever the stored epoch changes, so any number of
-	// waiters (proxy requests holding for a failover) wake together.
-	epochCh chan struct{}
 }
 
 type commandReq struct {
@@ -118,7 +118,7 @@ func New(st store, obs observer, rec recorder, actor Actor, opts Options) (*Loop
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
 	return &Loop{store: st, observer: obs, rec: rec, actor: actor, opts: opts, policy: opts.Policy,
-		cmds: make(chan commandReq), ready: make(chan struct{}), epochCh: make(chan struct{})}, nil
+		cmds: make(chan commandReq), ready: make(chan struct{})}, nil
 }
 
 // SetPolicy replaces the failover policy (a SIGHUP reload). The cluster list must not

@@ -62,10 +62,6 @@ func (l *Loop) round(ctx context.Context, cmd *decide.Command) (decide.Decision,
 			return d, fmt.Errorf("control: store decision %s/%s: %w", d.Action, d.Code, err)
 		}
 		l.mu.Lock()
-		if rec.State.Epoch != l.record.State.Epoch {
-			close(l.epochCh)
-			l.epochCh = make(chan struct{})
-		}
 		l.record, l.lastObs = rec, obs
 		if notable {
 			l.last = d
@@ -95,10 +91,6 @@ func (l *Loop) reload(ctx context.Context) error {
 		return fmt.Errorf("control: reload state after conflict: %w", err)
 	}
 	l.mu.Lock()
-	if rec.State.Epoch != l.record.State.Epoch {
-		close(l.epochCh)
-		l.epochCh = make(chan struct{})
-	}
 	l.record = rec
 	l.mu.Unlock()
 	return nil

@@ -3,7 +3,7 @@ package drill
 import (
 	"fmt"
 
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/health"
 )
 
@@ -30,7 +30,7 @@ type Check struct {
 // changes nothing. In fleet mode it adds the fleet's own preconditions (fleetChecks), with write
 // mirroring on the mirror's (mirrorChecks). target is the standby the drill expects traffic to move to ("" means
 // any healthy standby); the chosen one is returned.
-func Precheck(st control.Status, scenario Scenario, target string) (checks []Check, chosen string) {
+func Precheck(st admin.Status, scenario Scenario, target string) (checks []Check, chosen string) {
 	add := func(name string, ok bool, format string, a ...any) {
 		checks = append(checks, Check{Name: name, OK: ok, Detail: fmt.Sprintf(format, a...)})
 	}
@@ -50,7 +50,7 @@ func Precheck(st control.Status, scenario Scenario, target string) (checks []Che
 	add("no plan is in progress", planOK, "last plan: %s", planState)
 	add("no fence is pending", len(st.PendingFences) == 0, "pending fences: %v", st.PendingFences)
 
-	var active *control.ClusterStatus
+	var active *admin.ClusterStatus
 	var standbys []string
 	for i, c := range st.Clusters {
 		switch {

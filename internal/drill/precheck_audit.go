@@ -6,8 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/audit"
-	"github.com/esdr/esdr/internal/control"
 )
 
 // auditCheckName is the name of the audit precondition in the report.
@@ -28,8 +28,8 @@ type AcceptedFinding struct {
 
 // checkAudit runs the audit on the active cluster and the chosen target (none when no
 // standby is up) and judges it; the accepted findings go into the report.
-func (d *Drill) checkAudit(ctx context.Context, r *Report, st control.Status, target string) Check {
-	var active, to control.ClusterStatus
+func (d *Drill) checkAudit(ctx context.Context, r *Report, st admin.Status, target string) Check {
+	var active, to admin.ClusterStatus
 	for _, c := range st.Clusters {
 		switch c.Name {
 		case st.State.Active:

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/audit"
-	"github.com/esdr/esdr/internal/control"
 )
 
 // finding builds an audit finding of code as the catalogue describes it.
@@ -108,18 +108,18 @@ func TestAuditCheck(t *testing.T) {
 func TestDrillAudits(t *testing.T) {
 	cases := []struct {
 		name   string
-		audit  func(ctx context.Context, active, target control.ClusterStatus) (*audit.Report, error)
+		audit  func(ctx context.Context, active, target admin.ClusterStatus) (*audit.Report, error)
 		accept []audit.Code
 		ok     bool
 		detail string
 	}{
-		{name: "refused", audit: func(context.Context, control.ClusterStatus, control.ClusterStatus) (*audit.Report, error) {
+		{name: "refused", audit: func(context.Context, admin.ClusterStatus, admin.ClusterStatus) (*audit.Report, error) {
 			return report(oneMaster), nil
 		}, detail: "live-masters-too-few on standby"},
-		{name: "accepted", audit: func(context.Context, control.ClusterStatus, control.ClusterStatus) (*audit.Report, error) {
+		{name: "accepted", audit: func(context.Context, admin.ClusterStatus, admin.ClusterStatus) (*audit.Report, error) {
 			return report(oneMaster), nil
 		}, accept: []audit.Code{audit.LiveMastersTooFew}, ok: true, detail: "accepted: live-masters-too-few on standby"},
-		{name: "audit could not run", audit: func(context.Context, control.ClusterStatus, control.ClusterStatus) (*audit.Report, error) {
+		{name: "audit could not run", audit: func(context.Context, admin.ClusterStatus, admin.ClusterStatus) (*audit.Report, error) {
 			return nil, errors.New("cluster \"standby\" is not in esdr.yaml")
 		}, detail: `not run: cluster "standby" is not in esdr.yaml`},
 		{name: "no auditor", detail: "no audit was run"},
@@ -129,7 +129,7 @@ func TestDrillAudits(t *testing.T) {
 			var pair []string
 			audited := c.audit
 			if audited != nil {
-				audited = func(ctx context.Context, active, target control.ClusterStatus) (*audit.Report, error) {
+				audited = func(ctx context.Context, active, target admin.ClusterStatus) (*audit.Report, error) {
 					pair = []string{active.Name, target.Name}
 					return c.audit(ctx, active, target)
 				}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/health"
 )
 
@@ -16,7 +16,7 @@ import (
 // every member reaches both ends of the move, since each member's proxy carries traffic.
 // The quorum size and view_max_age are not in the status: the leader's no-quorum finding
 // is what says the fresh vantage points are too few.
-func fleetChecks(f *control.FleetStatus, active, target string) []Check {
+func fleetChecks(f *admin.FleetStatus, active, target string) []Check {
 	if f == nil {
 		return nil
 	}
@@ -59,7 +59,7 @@ func fleetChecks(f *control.FleetStatus, active, target string) []Check {
 	if len(ends) == 0 {
 		return checks // no active cluster and no target: said by the checks before these
 	}
-	views := map[string]control.FleetView{}
+	views := map[string]admin.FleetView{}
 	for _, v := range f.Views {
 		views[v.Member] = v
 	}
@@ -86,7 +86,7 @@ func fleetChecks(f *control.FleetStatus, active, target string) []Check {
 	return checks
 }
 
-func memberNames(f *control.FleetStatus) string {
+func memberNames(f *admin.FleetStatus) string {
 	if len(f.Members) == 0 {
 		return "none listed"
 	}
@@ -98,7 +98,7 @@ func memberNames(f *control.FleetStatus) string {
 }
 
 // adminOf is a member's admin URL, or a hint where to find it.
-func adminOf(f *control.FleetStatus, member string) string {
+func adminOf(f *admin.FleetStatus, member string) string {
 	for _, m := range f.Members {
 		if m.Name == member && m.Admin != "" {
 			return m.Admin

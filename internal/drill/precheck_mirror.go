@@ -3,7 +3,7 @@ package drill
 import (
 	"fmt"
 
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/admin"
 )
 
 // mirrorChecks is the precondition of a drill when write mirroring is on (m is
@@ -12,7 +12,7 @@ import (
 // journal refuses writes: either would be what the drill measures, not the move. Lag
 // alone does not fail the check (it is what the mirror exists to carry); its numbers
 // are in the detail.
-func mirrorChecks(m *control.MirrorStatus, target string) []Check {
+func mirrorChecks(m *admin.MirrorStatus, target string) []Check {
 	if m == nil {
 		return nil
 	}

@@ -7,16 +7,16 @@ import (
 	"time"
 
 	"github.com/esdr/esdr/internal/act"
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/health"
 )
 
 func TestPrecheck(t *testing.T) {
-	healthy := func() control.Status {
-		return control.Status{
+	healthy := func() admin.Status {
+		return admin.Status{
 			State: decide.State{Active: "east", Epoch: 2},
-			Clusters: []control.ClusterStatus{
+			Clusters: []admin.ClusterStatus{
 				{Name: "east", Active: true, Observation: health.Observation{Verdict: health.VerdictUp}},
 				{Name: "west", Observation: health.Observation{Verdict: health.VerdictUp}},
 			},
@@ -24,21 +24,21 @@ func TestPrecheck(t *testing.T) {
 	}
 	cases := []struct {
 		name     string
-		change   func(*control.Status)
+		change   func(*admin.Status)
 		scenario Scenario
 		target   string
 		failing  string // the name of the one failing check, "" for none
 	}{
-		{name: "ready", change: func(*control.Status) {}, scenario: ScenarioFault},
-		{name: "not started", change: func(s *control.Status) { s.State = decide.State{} }, scenario: ScenarioSwitchover, failing: "esdr has chosen an active cluster"}, // and so no active cluster among the configured,
-		{name: "paused", change: func(s *control.Status) { s.State.Paused = true }, scenario: ScenarioSwitchover, failing: "esdr is not paused"},
-		{name: "hold-down blocks a fault drill", change: func(s *control.Status) { s.HoldDownActive = true }, scenario: ScenarioFault, failing: "no hold-down is active"},
-		{name: "hold-down does not block a switchover", change: func(s *control.Status) { s.HoldDownActive = true }, scenario: ScenarioSwitchover},
-		{name: "plan running", change: func(s *control.Status) { s.Plan = &act.Plan{Epoch: 2, Status: act.StatusRunning} }, scenario: ScenarioSwitchover, failing: "no plan is in progress"},
-		{name: "fence pending", change: func(s *control.Status) { s.PendingFences = []string{"west"} }, scenario: ScenarioSwitchover, failing: "no fence is pending"},
-		{name: "standby down", change: func(s *control.Status) { s.Clusters[1].Observation.Verdict = health.VerdictDown }, scenario: ScenarioFault, failing: "a standby is up"},
-		{name: "named standby unknown", change: func(*control.Status) {}, scenario: ScenarioSwitchover, target: "north", failing: "standby north is up"},
-		{name: "active down", change: func(s *control.Status) { s.Clusters[0].Observation.Verdict = health.VerdictDown }, scenario: ScenarioSwitchover, failing: "the active cluster is up"},
+		{name: "ready", change: func(*admin.Status) {}, scenario: ScenarioFault},
+		{name: "not started", change: func(s *admin.Status) { s.State = decide.State{} }, scenario: ScenarioSwitchover, failing: "esdr has chosen an active cluster"}, // and so no active cluster among the configured,
+		{name: "paused", change: func(s *admin.Status) { s.State.Paused = true }, scenario: ScenarioSwitchover, failing: "esdr is not paused"},
+		{name: "hold-down blocks a fault drill", change: func(s *admin.Status) { s.HoldDownActive = true }, scenario: ScenarioFault, failing: "no hold-down is active"},
+		{name: "hold-down does not block a switchover", change: func(s *admin.Status) { s.HoldDownActive = true }, scenario: ScenarioSwitchover},
+		{name: "plan running", change: func(s *admin.Status) { s.Plan = &act.Plan{Epoch: 2, Status: act.StatusRunning} }, scenario: ScenarioSwitchover, failing: "no plan is in progress"},
+		{name: "fence pending", change: func(s *admin.Status) { s.PendingFences = []string{"west"} }, scenario: ScenarioSwitchover, failing: "no fence is pending"},
+		{name: "standby down", change: func(s *admin.Status) { s.Clusters[1].Observation.Verdict = health.VerdictDown }, scenario: ScenarioFault, failing: "a standby is up"},
+		{name: "named standby unknown", change: func(*admin.Status) {}, scenario: ScenarioSwitchover, target: "north", failing: "standby north is up"},
+		{name: "active down", change: func(s *admin.Status) { s.Clusters[0].Observation.Verdict = health.VerdictDown }, scenario: ScenarioSwitchover, failing: "the active cluster is up"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -9,8 +9,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/audit"
-	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/esclient"
 	"github.com/esdr/esdr/internal/state"
@@ -22,7 +22,7 @@ var ErrPreconditions = errors.New("drill: preconditions failed")
 
 // esdrAPI is what a drill needs from esdr's admin API (admin.Client).
 type esdrAPI interface {
-	Status(ctx context.Context) (control.Status, error)
+	Status(ctx context.Context) (admin.Status, error)
 	Events(ctx context.Context, after uint64, limit int) ([]state.Event, error)
 	Switchover(ctx context.Context, to string, force bool) (decide.Decision, error)
 }
@@ -53,7 +53,7 @@ type Drill struct {
 	// Audit runs esdr audit's rules on the active cluster and the standby traffic is to
 	// move to (a zero target when none is up). nil fails the audit precondition: a
 	// drill is never vouched for by an audit that did not run.
-	Audit func(ctx context.Context, active, target control.ClusterStatus) (*audit.Report, error)
+	Audit func(ctx context.Context, active, target admin.ClusterStatus) (*audit.Report, error)
 	// Accept are the audit codes of severity error the operator accepts (--accept-finding).
 	Accept []audit.Code
 	// Progress receives one line per second while the load runs, and a line per step.

@@ -5,20 +5,20 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/decide"
 )
 
 // statusAPI answers Status with a fixed status.
 type statusAPI struct {
 	esdrAPI
-	st control.Status
+	st admin.Status
 }
 
-func (a statusAPI) Status(context.Context) (control.Status, error) { return a.st, nil }
+func (a statusAPI) Status(context.Context) (admin.Status, error) { return a.st, nil }
 
 func TestUnmoved(t *testing.T) {
-	moved := control.Status{State: decide.State{Active: "standby", Epoch: 2},
+	moved := admin.Status{State: decide.State{Active: "standby", Epoch: 2},
 		LastDecision: decide.Decision{Code: decide.CodeActiveDown, Reason: "active primary down"}}
 	t.Run("a failover during the warmup stops the drill, naming it", func(t *testing.T) {
 		d := &Drill{API: statusAPI{st: moved}}
@@ -28,7 +28,7 @@ func TestUnmoved(t *testing.T) {
 		}
 	})
 	t.Run("no move: the scenario goes on", func(t *testing.T) {
-		d := &Drill{API: statusAPI{st: control.Status{State: decide.State{Active: "primary", Epoch: 1}}}}
+		d := &Drill{API: statusAPI{st: admin.Status{State: decide.State{Active: "primary", Epoch: 1}}}}
 		if err := d.unmoved(context.Background(), "primary", 1); err != nil {
 			t.Fatal(err)
 		}

@@ -4,16 +4,16 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
+
+	"github.com/esdr/esdr/internal/tlsfile"
 )
 
 // newTransport builds the one transport shared by all requests: bounded dial, TLS
@@ -22,13 +22,9 @@ import (
 func newTransport(opts Options) (*http.Transport, error) {
 	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: opts.InsecureSkipVerify} //nolint:gosec // explicit opt-in
 	if opts.CAFile != "" {
-		pem, err := os.ReadFile(opts.CAFile)
+		pool, err := tlsfile.CAPool(opts.CAFile)
 		if err != nil {
 			return nil, fmt.Errorf("esclient: ca file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("esclient: ca file %s: no PEM certificates", opts.CAFile)
 		}
 		tlsConf.RootCAs = pool
 	}

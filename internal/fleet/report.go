@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/esdr/esdr/internal/decide"
+	"github.com/esdr/esdr/internal/state"
 )
 
 // reportEvery is how often a Reporter refreshes its gauges: the fleet changes on the
@@ -48,9 +49,14 @@ func NewReporter(reg prometheus.Registerer) (*Reporter, error) {
 	return r, nil
 }
 
+// epochAger says how long ago the epoch this member follows was confirmed.
+type epochAger interface {
+	Record() (state.Record, time.Duration)
+}
+
 // Run refreshes the gauges until ctx ends. findings returns the leader's findings (nil
 // when this member does not lead). A failed read of the members keeps the last count.
-func (r *Reporter) Run(ctx context.Context, m *Member, w *EpochWatch, findings func() []decide.Finding) error {
+func (r *Reporter) Run(ctx context.Context, m *Member, w epochAger, findings func() []decide.Finding) error {
 	tick := time.NewTicker(reportEvery)
 	defer tick.Stop()
 	for {

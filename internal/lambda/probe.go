@@ -26,23 +26,11 @@ func newProber(cfg *config.Config, clients map[string]*esclient.Client) (*prober
 	for _, cl := range cfg.Clusters {
 		h := cfg.ClusterHealth(cl.Name)
 		p.timeout[cl.Name] = h.Timeout
-		for i, ch := range h.Checks {
-			var c watch.Check
-			var err error
-			switch ch.Kind {
-			case "cluster":
-				c, err = watch.NewClusterCheck(clients[cl.Name], watch.ClusterSpec{Accept: ch.Accept, MinNodes: ch.MinNodes,
-					MinDataNodes: ch.MinDataNodes, RequireMaster: ch.RequireMaster})
-			case "http":
-				c, err = watch.NewHTTPCheck(cl.Nodes, watch.HTTPSpec{Path: ch.Path, Match: ch.Match})
-			default:
-				err = fmt.Errorf("unknown check kind %q", ch.Kind)
-			}
-			if err != nil {
-				return nil, fmt.Errorf("lambda: cluster %s: health.checks[%d]: %w", cl.Name, i, err)
-			}
-			p.checks[cl.Name] = append(p.checks[cl.Name], c)
+		checks, err := watch.ChecksFrom(cl, h, clients[cl.Name])
+		if err != nil {
+			return nil, fmt.Errorf("lambda: %w", err)
 		}
+		p.checks[cl.Name] = checks
 	}
 	return p, nil
 }

@@ -9,14 +9,14 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
 
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/epoch"
 	"github.com/esdr/esdr/internal/esclient"
 	"github.com/esdr/esdr/internal/fleet"
 	"github.com/esdr/esdr/internal/mirror"
 	"github.com/esdr/esdr/internal/mirror/snapshot"
 )
 
-// registerFleet adds what a fleet member registers (cmd/esdr/fleet_run.go). The etcd
+// registerFleet adds what a fleet member registers (internal/daemon/inputs.go). The etcd
 // client never connects: registering needs none.
 func registerFleet(t *testing.T, reg prometheus.Registerer) {
 	t.Helper()
@@ -33,7 +33,7 @@ func registerFleet(t *testing.T, reg prometheus.Registerer) {
 	}
 }
 
-// registerMirror adds what mirror mode registers (cmd/esdr/mirror_setup.go).
+// registerMirror adds what mirror mode registers (internal/daemon/mirror.go).
 func registerMirror(t *testing.T, reg prometheus.Registerer) {
 	t.Helper()
 	j, _, err := mirror.Open(t.TempDir(), mirror.Options{})
@@ -58,7 +58,7 @@ func registerMirror(t *testing.T, reg prometheus.Registerer) {
 	}
 }
 
-// registerSnapshot adds what snapshot sync registers (cmd/esdr/snapshot_setup.go). The
+// registerSnapshot adds what snapshot sync registers (internal/daemon/snapshot.go). The
 // clients never connect: registering needs none.
 func registerSnapshot(t *testing.T, reg prometheus.Registerer) {
 	t.Helper()
@@ -82,4 +82,4 @@ func (noApply) Apply(context.Context, []mirror.Record) error { return nil }
 
 type noEpochs struct{}
 
-func (noEpochs) Endpoint(context.Context) (control.Endpoint, error) { return control.Endpoint{}, nil }
+func (noEpochs) Endpoint(context.Context) (epoch.Endpoint, error) { return epoch.Endpoint{}, nil }

@@ -81,7 +81,7 @@ func (r *recorder) MustRegister(cs ...prometheus.Collector) {
 	}
 }
 
-// registered builds esdr's collectors the way `esdr run` does (cmd/esdr/run.go).
+// registered builds esdr's collectors the way `esdr run` does (internal/daemon/daemon.go).
 func registered(t *testing.T) map[string]family {
 	t.Helper()
 	rec := &recorder{Registry: prometheus.NewRegistry(), families: map[string]family{}}

@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/epoch"
 )
 
 // Defaults for the HandlerOptions left zero.
@@ -23,7 +23,7 @@ const (
 
 // endpointer tells where traffic goes in the current epoch; *control.Loop has it.
 type endpointer interface {
-	Endpoint(ctx context.Context) (control.Endpoint, error)
+	Endpoint(ctx context.Context) (epoch.Endpoint, error)
 }
 
 // HandlerOptions tune a Mirror; zero values take the defaults.

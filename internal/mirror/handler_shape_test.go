@@ -8,8 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/esdr/esdr/internal/control"
 	"github.com/goccy/go-yaml"
+
+	"github.com/esdr/esdr/internal/epoch"
 )
 
 // shaped wraps the fake active cluster with what Elasticsearch does to an answer:
@@ -144,7 +145,7 @@ func TestWrapAnswerShapes(t *testing.T) {
 // with a status are journaled and the client is told to check.
 func TestWrapBulkWithoutStatuses(t *testing.T) {
 	j, _ := openJournal(t, t.TempDir(), Options{})
-	m, err := NewMirror(j, Pair{A: "east", B: "west"}, &fakeEpochs{ep: control.Endpoint{Cluster: "east", Epoch: 3}}, HandlerOptions{})
+	m, err := NewMirror(j, Pair{A: "east", B: "west"}, &fakeEpochs{ep: epoch.Endpoint{Cluster: "east", Epoch: 3}}, HandlerOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/epoch"
 )
 
 // activeCluster is an httptest server playing the active cluster: it answers writes
@@ -74,10 +74,10 @@ func (a *activeCluster) calls() []string {
 // fakeEpochs is the control loop's answer: which cluster is active.
 type fakeEpochs struct {
 	mu sync.Mutex
-	ep control.Endpoint
+	ep epoch.Endpoint
 }
 
-func (f *fakeEpochs) Endpoint(context.Context) (control.Endpoint, error) {
+func (f *fakeEpochs) Endpoint(context.Context) (epoch.Endpoint, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.ep, nil
@@ -112,7 +112,7 @@ type mirrorRig struct {
 
 func newMirrorRig(t *testing.T, jopts Options, hopts HandlerOptions) *mirrorRig {
 	j, _ := openJournal(t, t.TempDir(), jopts)
-	eps := &fakeEpochs{ep: control.Endpoint{Cluster: "east", Epoch: 3}}
+	eps := &fakeEpochs{ep: epoch.Endpoint{Cluster: "east", Epoch: 3}}
 	m, err := NewMirror(j, Pair{A: "east", B: "west"}, eps, hopts)
 	if err != nil {
 		t.Fatal(err)
@@ -231,7 +231,7 @@ func TestWrapDrainsBeforeFailover(t *testing.T) {
 		}
 	}
 	r.eps.mu.Lock()
-	r.eps.ep = control.Endpoint{Cluster: "west", Epoch: 4}
+	r.eps.ep = epoch.Endpoint{Cluster: "west", Epoch: 4}
 	r.eps.mu.Unlock()
 	before := len(r.active.calls())
 	st, typ, body := r.do(t, "PUT", "/orders/_doc/9", `{}`)
@@ -268,7 +268,7 @@ func TestWrapDrainsBeforeFailover(t *testing.T) {
 // the client must hear the outcome is unknown, not that it is safe.
 func TestWrapAppendFails(t *testing.T) {
 	j, _ := openJournal(t, t.TempDir(), Options{})
-	eps := &fakeEpochs{ep: control.Endpoint{Cluster: "east", Epoch: 3}}
+	eps := &fakeEpochs{ep: epoch.Endpoint{Cluster: "east", Epoch: 3}}
 	m, err := NewMirror(j, Pair{A: "east", B: "west"}, eps, HandlerOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -291,7 +291,7 @@ func TestWrapAppendFails(t *testing.T) {
 // with the drain reason.
 func TestGate(t *testing.T) {
 	j, _ := openJournal(t, t.TempDir(), Options{})
-	eps := &fakeEpochs{ep: control.Endpoint{Cluster: "west", Epoch: 4}}
+	eps := &fakeEpochs{ep: epoch.Endpoint{Cluster: "west", Epoch: 4}}
 	m, err := NewMirror(j, Pair{A: "east", B: "west"}, eps, HandlerOptions{DrainWait: time.Minute})
 	if err != nil {
 		t.Fatal(err)

@@ -13,10 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/esdr/esdr/internal/control"
+	"github.com/goccy/go-yaml"
+
+	"github.com/esdr/esdr/internal/epoch"
 	"github.com/esdr/esdr/internal/esclient"
 	"github.com/esdr/esdr/testbed"
-	"github.com/goccy/go-yaml"
 )
 
 // TestAnswerShapesPeer runs against a real one-node cluster of each engine: esdr's
@@ -108,7 +109,7 @@ func canonical(t *testing.T, b []byte) string {
 // the cluster and epoch as esdr's proxy does.
 func writesThroughMirror(ctx context.Context, t *testing.T, c *esclient.Client, node string) {
 	j, _ := openJournal(t, t.TempDir(), Options{})
-	eps := &fakeEpochs{ep: control.Endpoint{Cluster: "east", Epoch: 3}}
+	eps := &fakeEpochs{ep: epoch.Endpoint{Cluster: "east", Epoch: 3}}
 	m, err := NewMirror(j, Pair{A: "east", B: "west"}, eps, HandlerOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,7 @@ package mirror
 import (
 	"context"
 
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/epoch"
 )
 
 // epochSource is what the proxy routes by; *control.Loop has it.
@@ -27,13 +27,13 @@ type Gate struct {
 func (m *Mirror) Gate(src epochSource) *Gate { return &Gate{m: m, src: src} }
 
 // Endpoint is src's answer, held for writes until the cluster it names has caught up.
-func (g *Gate) Endpoint(ctx context.Context) (control.Endpoint, error) {
+func (g *Gate) Endpoint(ctx context.Context) (epoch.Endpoint, error) {
 	ep, err := g.src.Endpoint(ctx)
 	if err != nil || ep.Cluster == "" || !isWrite(ctx) {
 		return ep, err
 	}
 	if err := g.m.drain(ctx, ep.Cluster); err != nil {
-		return control.Endpoint{}, err
+		return epoch.Endpoint{}, err
 	}
 	return ep, nil
 }

@@ -67,6 +67,9 @@ type File struct {
 	path      string
 	db        *bolt.DB
 	maxEvents int
+	// committed is the record as this process last read or wrote it: the file is
+	// locked to one process, so every change of the epoch passes through here.
+	committed committed
 }
 
 var (
@@ -107,6 +110,12 @@ func OpenFile(path string, opts FileOptions) (*File, error) {
 		_ = db.Close()
 		return nil, err
 	}
+	rec, err := f.Load(context.Background())
+	if err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	f.committed.set(rec)
 	return f, nil
 }
 

@@ -72,6 +72,7 @@ func (f *File) CommitDecision(ctx context.Context, expectRev uint64, s decide.St
 	if err != nil {
 		return Record{}, nil, err
 	}
+	f.committed.set(rec)
 	return rec, written, nil
 }
 

@@ -1,20 +1,13 @@
 package etcdkey
 
 import (
-	"crypto/tls"
-	"crypto/x509"
-	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
+	"github.com/esdr/esdr/internal/etcdconn"
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
 )
-
-// DefaultDialTimeout bounds connecting to the etcd cluster.
-const DefaultDialTimeout = 5 * time.Second
 
 // Config is one etcd target in esdr's configuration (targets.etcd[i]).
 type Config struct {
@@ -27,7 +20,7 @@ type Config struct {
 	Password string
 	// CAFile verifies https endpoints; empty means the system roots.
 	CAFile string
-	// DialTimeout bounds connecting; zero means DefaultDialTimeout.
+	// DialTimeout bounds connecting; zero means etcdconn.DefaultDialTimeout.
 	DialTimeout time.Duration
 }
 
@@ -55,42 +48,15 @@ func (c Config) Check() []string {
 	return ps
 }
 
-// Dial connects to the etcd cluster of c. The caller closes the client. etcd's own
-// logging is silenced: esdr reports errors once, at the top.
+// Dial connects to the etcd cluster of c once c checks out. The caller closes the client.
 func Dial(c Config) (*clientv3.Client, error) {
 	if ps := c.Check(); len(ps) > 0 {
 		return nil, fmt.Errorf("etcdkey: %s", strings.Join(ps, "; "))
 	}
-	timeout := c.DialTimeout
-	if timeout == 0 {
-		timeout = DefaultDialTimeout
-	}
-	cfg := clientv3.Config{
-		Endpoints:   c.Endpoints,
-		DialTimeout: timeout,
-		Username:    c.Username,
-		Password:    c.Password,
-		Logger:      zap.NewNop(),
-		// Keep-alive pings find a member that stopped answering (paused, partitioned)
-		// within seconds, so the client moves to another endpoint instead of waiting on
-		// it until each request's deadline.
-		DialKeepAliveTime:    2 * time.Second,
-		DialKeepAliveTimeout: 2 * time.Second,
-	}
-	if c.CAFile != "" {
-		pem, err := os.ReadFile(c.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("etcdkey: ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, errors.New("etcdkey: ca_file: no PEM certificate found")
-		}
-		cfg.TLS = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	}
-	cli, err := clientv3.New(cfg)
+	cli, err := etcdconn.Dial(etcdconn.Options{Endpoints: c.Endpoints, Username: c.Username, Password: c.Password,
+		CAFile: c.CAFile, DialTimeout: c.DialTimeout})
 	if err != nil {
-		return nil, fmt.Errorf("etcdkey: connect %s: %w", strings.Join(c.Endpoints, ","), err)
+		return nil, fmt.Errorf("etcdkey: %w", err)
 	}
 	return cli, nil
 }

@@ -65,6 +65,14 @@ func (p *Proxy) attempt(ctx context.Context, pl *pool, n *node, r *http.Request,
 		Method: r.Method, URL: targetURL(n.url, r.URL), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: upstreamHeader(r, pl.auth), ContentLength: r.ContentLength, Host: n.url.Host,
 	}
+	if k == kindWrite {
+		// net/http's Transport resends a request carrying one of these (with a body it can
+		// rewind, or none) when a reused connection drops before the answer — after the
+		// node may have applied it. Elasticsearch ignores them; esdr alone decides whether
+		// a write is sent again, and it never sends one that may have been applied.
+		delete(out.Header, "Idempotency-Key")
+		delete(out.Header, "X-Idempotency-Key")
+	}
 	if body != nil {
 		newBody := func() (io.ReadCloser, error) {
 			if !body.canReplay() {

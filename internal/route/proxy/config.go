@@ -2,16 +2,15 @@ package proxy
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"time"
+
+	"github.com/esdr/esdr/internal/tlsfile"
 )
 
 // Defaults applied by New to the Config fields left zero.
@@ -26,9 +25,6 @@ const (
 	DefaultShutdownTimeout   = 10 * time.Second
 	DefaultMaxIdlePerNode    = 256
 )
-
-// maxCAFile bounds how much of a CA bundle New reads.
-const maxCAFile = 1 << 20
 
 // Config is the proxy block of esdr's configuration. Field names map 1:1 to snake_case
 // keys (FailoverWait → failover_wait).
@@ -165,28 +161,11 @@ func (u Upstream) build() (clusterAccess, error) {
 	}
 	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: u.InsecureSkipVerify} //nolint:gosec // opt-in for test beds
 	if u.CAFile != "" {
-		pool, err := readCA(u.CAFile)
+		pool, err := tlsfile.CAPool(u.CAFile)
 		if err != nil {
 			return clusterAccess{}, fmt.Errorf("ca_file: %w", err)
 		}
 		tc.RootCAs = pool
 	}
 	return clusterAccess{auth: auth, tls: tc}, nil
-}
-
-func readCA(path string) (*x509.CertPool, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	pem, err := io.ReadAll(io.LimitReader(f, maxCAFile))
-	if err != nil {
-		return nil, err
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("%s holds no PEM certificate", path)
-	}
-	return pool, nil
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/goleak"
 
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/epoch"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -25,16 +25,16 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // fakeRouter is the control loop as the proxy sees it: an endpoint that tests switch.
 type fakeRouter struct {
 	mu  sync.Mutex
-	ep  control.Endpoint
+	ep  epoch.Endpoint
 	err error
 	ch  chan struct{}
 }
 
-func newRouter(cluster string, epoch uint64, nodes ...string) *fakeRouter {
-	return &fakeRouter{ep: control.Endpoint{Cluster: cluster, Epoch: epoch, Nodes: nodes}, ch: make(chan struct{})}
+func newRouter(cluster string, ep uint64, nodes ...string) *fakeRouter {
+	return &fakeRouter{ep: epoch.Endpoint{Cluster: cluster, Epoch: ep, Nodes: nodes}, ch: make(chan struct{})}
 }
 
-func (f *fakeRouter) Endpoint(context.Context) (control.Endpoint, error) {
+func (f *fakeRouter) Endpoint(context.Context) (epoch.Endpoint, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.ep, f.err
@@ -46,10 +46,10 @@ func (f *fakeRouter) EpochChanged() <-chan struct{} {
 	return f.ch
 }
 
-func (f *fakeRouter) set(cluster string, epoch uint64, nodes ...string) {
+func (f *fakeRouter) set(cluster string, ep uint64, nodes ...string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.ep = control.Endpoint{Cluster: cluster, Epoch: epoch, Nodes: nodes}
+	f.ep = epoch.Endpoint{Cluster: cluster, Epoch: ep, Nodes: nodes}
 	close(f.ch)
 	f.ch = make(chan struct{})
 }

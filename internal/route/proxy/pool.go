@@ -56,10 +56,10 @@ type pool struct {
 	nodes     []*node
 	tr        *http.Transport
 	next      atomic.Uint32
-	retired   <-chan struct{} // closed by fenceOff
-	// retiredCtx is cancelled by fenceOff, so attempts can hook it with context.AfterFunc.
+	retired   <-chan struct{} // closed by retire
+	// retiredCtx is cancelled by retire, so attempts can hook it with context.AfterFunc.
 	retiredCtx context.Context
-	retire     context.CancelFunc // called by fenceOff
+	cancel     context.CancelFunc // called by retire
 	lastProbe  atomic.Int64       // unix nanoseconds of the last ProbeNow asked from this pool
 }
 
@@ -68,7 +68,7 @@ func newPool(cfg Config, ep endpoint, acc clusterAccess) (*pool, error) {
 		return nil, fmt.Errorf("cluster %q of epoch %d has no nodes", ep.Cluster, ep.Epoch)
 	}
 	p := &pool{epoch: ep.Epoch, epochText: strconv.FormatUint(ep.Epoch, 10), cluster: ep.Cluster, auth: acc.auth, created: time.Now()}
-	p.retiredCtx, p.retire = context.WithCancel(context.Background())
+	p.retiredCtx, p.cancel = context.WithCancel(context.Background())
 	p.retired = p.retiredCtx.Done()
 	for _, s := range ep.Nodes {
 		u, err := url.Parse(s)
@@ -151,10 +151,10 @@ func (p *pool) isRetired() bool {
 	}
 }
 
-// fenceOff retires the pool: no new attempt uses it and its idle connections close.
-// Connections still carrying a response are closed by release when they come back.
-func (p *pool) fenceOff() {
-	p.retire()
+// retire takes the pool out of service: no new attempt uses it and its idle connections
+// close. Connections still carrying a response are closed by release when they come back.
+func (p *pool) retire() {
+	p.cancel()
 	p.tr.CloseIdleConnections()
 }
 

@@ -22,7 +22,7 @@ type Proxy struct {
 	prober prober
 	m      *Metrics
 	log    *slog.Logger
-	fence  *fence
+	pools  *epochPools
 	srv    *http.Server
 
 	mu sync.Mutex
@@ -51,7 +51,7 @@ func New(cfg Config, r router, p prober, m *Metrics, log *slog.Logger) (*Proxy, 
 	}
 	px := &Proxy{cfg: cfg, r: r, prober: p, m: m, log: log}
 	defaultAccess, _ := Upstream{}.build()
-	px.fence = &fence{r: r, cfg: cfg, access: access, fallback: defaultAccess, log: log,
+	px.pools = &epochPools{r: r, cfg: cfg, access: access, fallback: defaultAccess, log: log,
 		resolveT: func(ctx context.Context) (context.Context, context.CancelFunc) {
 			return context.WithTimeout(ctx, cfg.FailoverWait)
 		}}
@@ -123,7 +123,7 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	}
 	wctx, stopWatch := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { p.fence.watch(wctx) })
+	wg.Go(func() { p.pools.watch(wctx) })
 	served := make(chan error, 1)
 	go func() { served <- p.srv.Serve(ln) }()
 
@@ -145,6 +145,6 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	}
 	stopWatch()
 	wg.Wait()
-	p.fence.close()
+	p.pools.close()
 	return err
 }

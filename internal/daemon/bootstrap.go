@@ -1,13 +1,10 @@
-package main
+package daemon
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/esdr/esdr/internal/act"
@@ -21,15 +18,6 @@ import (
 // lookTimeout bounds one read of a cluster during the look; the whole look is bounded
 // by bootstrap.DefaultTimeout.
 const lookTimeout = 5 * time.Second
-
-// checkBootstrapActive validates --bootstrap-active: empty, or a configured cluster.
-func checkBootstrapActive(name string, cfg *config.Config) error {
-	clusters := cfg.Policy().Clusters
-	if name == "" || slices.Contains(clusters, name) {
-		return nil
-	}
-	return fmt.Errorf("--bootstrap-active %q is not a configured cluster, want one of %s", name, strings.Join(clusters, ", "))
-}
 
 // recordLoader is the part of a state store the first start reads.
 type recordLoader interface {
@@ -103,34 +91,14 @@ func (f *firstState) store(ctx context.Context, st interface {
 	return nil
 }
 
-// bootstrap stores the state --bootstrap-active names, or refuses an unsafe first start.
-func (d *daemon) bootstrap(ctx context.Context, cfg *config.Config, active string, log *slog.Logger) error {
-	f, err := lookFirst(ctx, cfg, d.store, d.targets, active, log)
-	if err != nil || f == nil {
-		return err
-	}
-	return f.store(ctx, d.store)
-}
-
-// bootstrap looks before this member serves; the state --bootstrap-active names is
-// stored when the member leads (only the leader writes), unless another stored one first.
-func (d *fleetDaemon) bootstrap(ctx context.Context, cfg *config.Config, active string, log *slog.Logger) error {
-	f, err := lookFirst(ctx, cfg, d.store, d.targets, active, log)
+// Bootstrap runs before Run, when nothing routes yet. With a stored state it does
+// nothing (and says that active is ignored, when given). Without one it looks at the
+// clusters and the targets: told the active cluster, it keeps the state to store, which
+// the first term stores unless the store was initialised meanwhile; not told, it
+// returns an error wrapping bootstrap.ErrRefused when a first start on the preferred
+// cluster is not safe.
+func (d *Daemon) Bootstrap(ctx context.Context, active string) error {
+	f, err := lookFirst(ctx, d.cfg, d.store, d.targets, active, d.log)
 	d.first = f
 	return err
-}
-
-// bootstrapOrExit runs d.bootstrap before anything serves, and returns exitOK to go on.
-// A refusal is printed as it is, for the operator to read; other failures are logged.
-func bootstrapOrExit(ctx context.Context, d service, cfg *config.Config, active string, log *slog.Logger, stderr io.Writer) int {
-	err := d.bootstrap(ctx, cfg, active, log)
-	switch {
-	case err == nil:
-		return exitOK
-	case errors.Is(err, bootstrap.ErrRefused):
-		fmt.Fprintf(stderr, "esdr run: %v\n", err)
-	default:
-		log.Error("cannot start", "err", err)
-	}
-	return exitFail
 }

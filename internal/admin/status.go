@@ -1,7 +1,4 @@
-// Package control runs esdr's loop: read the state, take the watch step's observations and
-// any operator command, decide, compare-and-swap the new state, record events, and hand
-// transitions to the act step. It is the only place where those pieces meet.
-package control
+package admin
 
 import (
 	"time"
@@ -11,7 +8,8 @@ import (
 	"github.com/esdr/esdr/internal/health"
 )
 
-// Status is what `esdr status` and GET /v1/status show.
+// Status is what `esdr status` and GET /v1/status show; the control loop fills its
+// decision part, the daemon the sections of what is turned on.
 type Status struct {
 	State    decide.State    `json:"state"`
 	Revision uint64          `json:"revision"`
@@ -139,13 +137,6 @@ type ClusterStatus struct {
 	Active      bool               `json:"active"`
 	Nodes       []string           `json:"nodes"`
 	Observation health.Observation `json:"observation"`
-}
-
-// Endpoint is what GET /v1/endpoint answers: where traffic goes in the current epoch.
-type Endpoint struct {
-	Cluster string   `json:"cluster"`
-	Epoch   uint64   `json:"epoch"`
-	Nodes   []string `json:"nodes"`
 }
 
 // ClusterStatuses lists clusters in order of preference (the first is the primary) with

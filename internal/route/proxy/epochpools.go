@@ -9,14 +9,14 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/epoch"
 )
 
 // router tells the proxy where traffic goes; *control.Loop implements it.
 type router interface {
 	// Endpoint is the active cluster and its nodes in the current epoch. An error means
 	// the current epoch cannot be told, and the proxy fails closed.
-	Endpoint(ctx context.Context) (control.Endpoint, error)
+	Endpoint(ctx context.Context) (epoch.Endpoint, error)
 	// EpochChanged is closed when the epoch next changes; take a fresh one after each wake.
 	EpochChanged() <-chan struct{}
 }
@@ -24,12 +24,12 @@ type router interface {
 // prober asks the watch step for an immediate confirming probe; *watch.Watcher implements it.
 type prober interface{ ProbeNow(cluster string) }
 
-type endpoint = control.Endpoint
+type endpoint = epoch.Endpoint
 
-// fence hands out the pool of the current epoch and retires the pools of past epochs.
+// epochPools hands out the pool of the current epoch and retires the pools of past epochs.
 // Epochs only grow: an Endpoint answer with a lower epoch than one already seen, or the
 // same epoch with another cluster, is a stale view and the proxy fails closed.
-type fence struct {
+type epochPools struct {
 	r        router
 	cfg      Config
 	access   map[string]clusterAccess
@@ -50,7 +50,7 @@ type fence struct {
 
 // current asks the router for the current epoch and returns its pool. It is called right
 // before every attempt, so no attempt goes to a cluster of a past epoch.
-func (f *fence) current(ctx context.Context) (*pool, error) {
+func (f *epochPools) current(ctx context.Context) (*pool, error) {
 	ctx, cancel := f.resolveT(ctx)
 	defer cancel()
 	ep, err := f.r.Endpoint(ctx)
@@ -61,7 +61,7 @@ func (f *fence) current(ctx context.Context) (*pool, error) {
 	return f.resolve(ep)
 }
 
-func (f *fence) resolve(ep endpoint) (*pool, error) {
+func (f *epochPools) resolve(ep endpoint) (*pool, error) {
 	unavailable := func(format string, args ...any) error {
 		return newESError(http.StatusServiceUnavailable, typeUnavailable, fmt.Sprintf(format, args...))
 	}
@@ -96,8 +96,8 @@ func (f *fence) resolve(ep endpoint) (*pool, error) {
 		return nil, unavailable("%v", err)
 	}
 	if old := f.cur; old != nil {
-		old.fenceOff()
-		f.log.Info("proxy: epoch changed, old cluster fenced off",
+		old.retire()
+		f.log.Info("proxy: epoch changed, the old epoch's pool retired",
 			"from_cluster", old.cluster, "from_epoch", old.epoch, "cluster", p.cluster, "epoch", p.epoch)
 	}
 	f.cur, f.highest, f.seen = p, ep.Epoch, true
@@ -113,7 +113,7 @@ func (p *pool) serves(ep endpoint) bool {
 
 // watch refreshes the pool as soon as the epoch changes, so the old cluster's idle
 // connections close and its in-flight reads move at once, not on the next request.
-func (f *fence) watch(ctx context.Context) {
+func (f *epochPools) watch(ctx context.Context) {
 	for {
 		ch := f.r.EpochChanged()
 		if _, err := f.current(ctx); err != nil && ctx.Err() == nil {
@@ -128,11 +128,11 @@ func (f *fence) watch(ctx context.Context) {
 }
 
 // close retires the current pool and makes every later resolve fail closed.
-func (f *fence) close() {
+func (f *epochPools) close() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.closed = true
 	if f.cur != nil {
-		f.cur.fenceOff()
+		f.cur.retire()
 	}
 }

@@ -1,17 +1,16 @@
-package main
+package daemon
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
-	"text/tabwriter"
 	"time"
 
+	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/config"
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/epoch"
 	"github.com/esdr/esdr/internal/esclient"
 	"github.com/esdr/esdr/internal/mirror/snapshot"
 	"github.com/prometheus/client_golang/prometheus"
@@ -86,7 +85,7 @@ func snapshotOptions(c *config.SnapshotSyncConfig) snapshot.Options {
 // traffic would discard what was written to it, so once esdr sees another cluster
 // active, a running cycle is cancelled (an index it closed is reopened) and the sync
 // stays off until esdr is restarted with the first cluster active again.
-func (s *snapshotSetup) run(ctx context.Context, epochs epochSource) error {
+func (s *snapshotSetup) run(ctx context.Context, epochs epoch.Source) error {
 	for {
 		changed := epochs.EpochChanged()
 		ep, err := epochs.Endpoint(ctx)
@@ -168,9 +167,9 @@ func (s *snapshotSetup) setPaused(why string) {
 }
 
 // status is the snapshot section of esdr status.
-func (s *snapshotSetup) status() *control.SnapshotStatus {
+func (s *snapshotSetup) status() *admin.SnapshotStatus {
 	st := s.sync.Stats()
-	out := &control.SnapshotStatus{From: s.from, To: s.to, Repository: s.cfg.Repository.Name,
+	out := &admin.SnapshotStatus{From: s.from, To: s.to, Repository: s.cfg.Repository.Name,
 		Indices: s.cfg.Indices, Interval: s.cfg.Interval.String(), LastGoodSnapshot: st.LastGoodSnapshot,
 		AgeSeconds: st.Age.Seconds(), LastDurationSeconds: st.LastDuration.Seconds(), Cycles: st.Cycles,
 		Failures: st.Failures, Restored: st.Restored, Running: st.Running, Phase: st.Phase}
@@ -192,35 +191,4 @@ func (s *snapshotSetup) status() *control.SnapshotStatus {
 	out.Paused = s.paused
 	s.mu.Unlock()
 	return out
-}
-
-// printSnapshot prints the snapshot section of esdr status.
-func printSnapshot(w io.Writer, s *control.SnapshotStatus) {
-	if s == nil {
-		return
-	}
-	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "snapshot sync:\t%s -> %s, repository %s, every %s, indices %v\n", s.From, s.To, s.Repository, s.Interval, s.Indices)
-	age := (time.Duration(s.AgeSeconds) * time.Second).String()
-	if s.LastGood == nil {
-		fmt.Fprintf(tw, "last good:\tnone yet (%s since start)\n", age)
-	} else {
-		fmt.Fprintf(tw, "last good:\t%s at %s, %s ago (the RPO for writes around esdr)\n",
-			s.LastGoodSnapshot, s.LastGood.Format(time.RFC3339), age)
-	}
-	fmt.Fprintf(tw, "cycles:\t%d, %d failed, %d indices restored\n", s.Cycles, s.Failures, s.Restored)
-	if s.Running {
-		fmt.Fprintf(tw, "running:\t%s\n", clip(s.Phase))
-	}
-	if s.LastError != "" {
-		fmt.Fprintf(tw, "last error:\t%s\n", clip(s.LastError))
-	}
-	if s.LastPruneError != "" {
-		fmt.Fprintf(tw, "prune error:\t%s\n", clip(s.LastPruneError))
-	}
-	if s.Paused != "" {
-		fmt.Fprintf(tw, "not syncing:\t%s\n", clip(s.Paused))
-	}
-	tw.Flush()
 }

@@ -1,4 +1,4 @@
-package main
+package drill
 
 import (
 	"context"
@@ -7,9 +7,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/audit"
 	"github.com/esdr/esdr/internal/config"
-	"github.com/esdr/esdr/internal/control"
 	"github.com/esdr/esdr/internal/esclient"
 )
 
@@ -17,10 +17,10 @@ import (
 // default --timeout does.
 const drillAuditTimeout = 10 * time.Second
 
-// acceptedCodes checks --accept-finding: each must be an audit code of severity error,
+// AcceptedCodes checks --accept-finding: each must be an audit code of severity error,
 // the only ones that stop a drill. Naming a code that does not exist or cannot stop a
 // drill is refused, so that a typo never reads as an acceptance.
-func acceptedCodes(names []string) ([]audit.Code, []string) {
+func AcceptedCodes(names []string) ([]audit.Code, []string) {
 	var codes []audit.Code
 	var problems []string
 	for _, n := range names {
@@ -37,34 +37,34 @@ func acceptedCodes(names []string) ([]audit.Code, []string) {
 	return codes, problems
 }
 
-// clusterReach is how the drill reaches clusters directly, for its audit and for its
+// Reach is how the drill reaches clusters directly, for its audit and for its
 // index: with esdr's configuration (-c) as esdr reaches them (node URLs, credentials,
 // TLS); without it, at the node URLs esdr's status reports and without credentials,
 // which is enough for a test bed (a secured cluster then shows up in the audit as
 // unreachable, and -c is the fix).
-type clusterReach struct {
-	cfg *config.Config // nil without -c
+type Reach struct {
+	Config *config.Config // nil without -c
 }
 
 // options returns the node URLs and client options for a cluster esdr reports.
-func (c clusterReach) options(cs control.ClusterStatus, timeout time.Duration) ([]string, esclient.Options, error) {
-	if c.cfg == nil {
+func (c Reach) options(cs admin.ClusterStatus, timeout time.Duration) ([]string, esclient.Options, error) {
+	if c.Config == nil {
 		return cs.Nodes, esclient.Options{Timeout: timeout}, nil
 	}
-	i := slices.IndexFunc(c.cfg.Clusters, func(cl config.ClusterConfig) bool { return cl.Name == cs.Name })
+	i := slices.IndexFunc(c.Config.Clusters, func(cl config.ClusterConfig) bool { return cl.Name == cs.Name })
 	if i < 0 {
 		return nil, esclient.Options{}, fmt.Errorf("esdr reports cluster %q, which -c does not configure: give -c the configuration esdr runs with", cs.Name)
 	}
-	cl := c.cfg.Clusters[i]
+	cl := c.Config.Clusters[i]
 	return cl.Nodes, cl.ClientOptions(timeout), nil
 }
 
-// audit runs esdr audit's rules on the drill's clusters: the active one as the primary
+// Audit runs esdr audit's rules on the drill's clusters: the active one as the primary
 // and the target as the standby (live rules on both, then parity), or the active one
 // alone when no standby is up.
-func (c clusterReach) audit(ctx context.Context, active, target control.ClusterStatus) (*audit.Report, error) {
+func (c Reach) Audit(ctx context.Context, active, target admin.ClusterStatus) (*audit.Report, error) {
 	opts := audit.Options{Env: os.LookupEnv, Now: time.Now()}
-	t := func(cs control.ClusterStatus) (*audit.Target, error) {
+	t := func(cs admin.ClusterStatus) (*audit.Target, error) {
 		nodes, o, err := c.options(cs, drillAuditTimeout)
 		if err != nil {
 			return nil, err
@@ -87,13 +87,13 @@ func (c clusterReach) audit(ctx context.Context, active, target control.ClusterS
 	return audit.Run(ctx, opts), nil
 }
 
-// es reaches a cluster's nodes, given as esdr's status lists them, to prepare the drill's
+// ES reaches a cluster's nodes, given as esdr's status lists them, to prepare the drill's
 // index and verify its writes; with -c, with the credentials of the cluster configured
 // with those nodes.
-func (c clusterReach) es(nodes []string) (*esclient.Client, error) {
+func (c Reach) ES(nodes []string) (*esclient.Client, error) {
 	o := esclient.Options{Timeout: 10 * time.Second}
-	if c.cfg != nil {
-		for _, cl := range c.cfg.Clusters {
+	if c.Config != nil {
+		for _, cl := range c.Config.Clusters {
 			if slices.Equal(cl.Nodes, nodes) {
 				o = cl.ClientOptions(o.Timeout)
 			}

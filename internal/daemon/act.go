@@ -1,7 +1,6 @@
-package main
+package daemon
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -9,31 +8,10 @@ import (
 	"github.com/esdr/esdr/internal/act"
 	"github.com/esdr/esdr/internal/config"
 	"github.com/esdr/esdr/internal/esclient"
-	"github.com/esdr/esdr/internal/state"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// actStore is the part of a state store the act step journals in; *state.File and
-// *state.Etcd have it.
-type actStore interface {
-	Load(ctx context.Context) (state.Record, error)
-	Get(ctx context.Context, bucket, key string) ([]byte, bool, error)
-	Put(ctx context.Context, bucket, key string, val []byte) error
-	Delete(ctx context.Context, bucket, key string) error
-	Append(ctx context.Context, events ...state.Event) ([]state.Event, error)
-}
-
-// newExecutor builds the act step: how each cluster is fenced, which traffic targets
-// are switched, the hooks, and the retry bounds.
-func newExecutor(cfg *config.Config, st actStore, targets []act.Target, reg prometheus.Registerer, log *slog.Logger) (*act.Executor, error) {
-	opts, err := executorOptions(cfg, targets, reg, log)
-	if err != nil {
-		return nil, err
-	}
-	return act.New(st, opts)
-}
-
-// executorOptions is the act step's configuration; a fleet member adds its leadership.
+// executorOptions is the act step's configuration; each term adds its leadership.
 func executorOptions(cfg *config.Config, targets []act.Target, reg prometheus.Registerer, log *slog.Logger) (act.Options, error) {
 	opts := act.Options{
 		Targets:       targets,

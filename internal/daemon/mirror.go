@@ -1,22 +1,19 @@
-package main
+package daemon
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
-	"text/tabwriter"
 	"time"
 
+	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/config"
-	"github.com/esdr/esdr/internal/control"
+	"github.com/esdr/esdr/internal/epoch"
 	"github.com/esdr/esdr/internal/esclient"
-	"github.com/esdr/esdr/internal/health"
 	"github.com/esdr/esdr/internal/mirror"
-	"github.com/esdr/esdr/internal/watch"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -33,10 +30,8 @@ type mirrorSetup struct {
 	reps map[string]*mirror.Replicator // by target cluster
 	m    *mirror.Mirror
 	log  *slog.Logger
-	// clients reach each cluster of the pair (replay, count comparison); fences lifts
-	// a fence for the failback resync, set by the daemon.
+	// clients reach each cluster of the pair (replay, count comparison).
 	clients esClients
-	fences  fenceLifter
 
 	mu      sync.Mutex
 	stopped map[string]error // by target: why replication to it stopped for good
@@ -44,7 +39,7 @@ type mirrorSetup struct {
 
 // openMirror opens the journal (logging what recovery found), and builds the
 // replicator and the write path routed by epochs.
-func openMirror(cfg *config.Config, epochs epochSource, reg prometheus.Registerer, log *slog.Logger) (*mirrorSetup, error) {
+func openMirror(cfg *config.Config, epochs epoch.Source, reg prometheus.Registerer, log *slog.Logger) (*mirrorSetup, error) {
 	mc := cfg.Mirror
 	pair, err := mirror.NewPair(cfg.Clusters[0].Name, cfg.Clusters[1].Name)
 	if err != nil {
@@ -69,7 +64,7 @@ func openMirror(cfg *config.Config, epochs epochSource, reg prometheus.Registere
 	return s, nil
 }
 
-func (s *mirrorSetup) build(cfg *config.Config, epochs epochSource, reg prometheus.Registerer) error {
+func (s *mirrorSetup) build(cfg *config.Config, epochs epoch.Source, reg prometheus.Registerer) error {
 	appliers := map[string]mirror.Applier{}
 	s.clients = esClients{}
 	for _, cl := range cfg.Clusters[:2] {
@@ -93,10 +88,13 @@ func (s *mirrorSetup) build(cfg *config.Config, epochs epochSource, reg promethe
 	return s.register(reg)
 }
 
-// proxyHooks are what the proxy needs in mirror mode: the epoch source that holds writes
-// until the active cluster caught up, and the write path around the proxy's handler.
-func (s *mirrorSetup) proxyHooks(epochs epochSource) (epochSource, func(http.Handler) http.Handler) {
-	return s.m.Gate(epochs), s.m.Wrap
+// wrap is mirror mode's write path around the proxy's handler; nil when mirror mode is
+// off (s is nil).
+func (s *mirrorSetup) wrap() func(http.Handler) http.Handler {
+	if s == nil {
+		return nil
+	}
+	return s.m.Wrap
 }
 
 // run replicates to both clusters until ctx ends. When replication to one stops for
@@ -140,9 +138,9 @@ func (s *mirrorSetup) stoppedFor() string {
 func (s *mirrorSetup) Close() error { return s.j.Close() }
 
 // status is the mirror section of esdr status.
-func (s *mirrorSetup) status() *control.MirrorStatus {
+func (s *mirrorSetup) status() *admin.MirrorStatus {
 	js := s.j.Stats()
-	st := &control.MirrorStatus{Pair: []string{s.pair.A, s.pair.B}, JournalDir: s.cfg.JournalDir,
+	st := &admin.MirrorStatus{Pair: []string{s.pair.A, s.pair.B}, JournalDir: s.cfg.JournalDir,
 		JournalBytes: js.Bytes, JournalMaxBytes: js.MaxBytes, Durable: js.Durable, Applied: js.Applied,
 		Pending: map[string]uint64{}, Cursors: map[string]uint64{}, Stopped: s.stoppedFor()}
 	var errs []string
@@ -167,49 +165,4 @@ func (s *mirrorSetup) status() *control.MirrorStatus {
 func (s *mirrorSetup) register(reg prometheus.Registerer) error {
 	return mirror.RegisterMetrics(reg, mirror.MetricsSource{Replicators: s.reps, Journal: s.j, Mirror: s.m,
 		Stopped: func() bool { return s.stoppedFor() != "" }})
-}
-
-// printMirror prints the mirror section of esdr status.
-func printMirror(w io.Writer, m *control.MirrorStatus) {
-	if m == nil {
-		return
-	}
-	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "mirror:\t%s <-> %s, journal %s\n", m.Pair[0], m.Pair[1], m.JournalDir)
-	fmt.Fprintf(tw, "lag:\t%d writes, oldest %.1fs\n", m.LagOps, m.LagSeconds)
-	for _, c := range m.Pair {
-		fmt.Fprintf(tw, "  %s lacks:\t%d journaled writes (cursor at seq %d)\n", c, m.Pending[c], m.Cursors[c])
-	}
-	fmt.Fprintf(tw, "journal:\t%d of %d bytes, seq %d durable, %d applied to both\n", m.JournalBytes, m.JournalMaxBytes, m.Durable, m.Applied)
-	fmt.Fprintf(tw, "replayed:\t%d since start, %.1f/s, %d retries\n", m.AppliedTotal, m.Rate, m.Retries)
-	if m.LastError != "" {
-		fmt.Fprintf(tw, "last error:\t%s\n", clip(m.LastError))
-	}
-	if m.Stopped != "" {
-		fmt.Fprintf(tw, "REPLICATION STOPPED:\t%s\n", m.Stopped)
-	}
-	tw.Flush()
-}
-
-// lagObserver is the watch step's observations with, for each cluster, the journaled
-// writes it still lacks: decide refuses to make a cluster active that lacks more than
-// mirror.max_lag_on_failover.
-type lagObserver struct {
-	*watch.Watcher
-	s *mirrorSetup // set once the mirror is open, before the loop runs
-}
-
-func (o *lagObserver) Snapshot() map[string]health.Observation {
-	obs := o.Watcher.Snapshot()
-	if o.s == nil {
-		return obs
-	}
-	for _, c := range []string{o.s.pair.A, o.s.pair.B} {
-		if ob, ok := obs[c]; ok {
-			ob.MirrorLag = o.s.m.Pending(c)
-			obs[c] = ob
-		}
-	}
-	return obs
 }

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"context"
@@ -14,11 +14,6 @@ import (
 	"github.com/esdr/esdr/internal/esclient"
 )
 
-// fenceLifter lifts the write block of a cluster that is not active; *act.Executor has it.
-type fenceLifter interface {
-	LiftFence(ctx context.Context, cluster, why string) error
-}
-
 // errMirrorOff answers the mirror calls when mirror mode is off.
 var errMirrorOff = &admin.RefusedError{Code: "mirror_off",
 	Reason: "mirror mode is off: there is no journal to resync from (see the mirror block of the configuration)"}
@@ -33,18 +28,20 @@ const (
 // Resync starts the failback resync of to: its fence is lifted so that the journal's
 // writes meant for it (those the other cluster took while it was away) are replayed
 // now, before a switchover makes it active again, rather than while writes are held.
-func (c daemonController) Resync(ctx context.Context, to string) (admin.ResyncAnswer, error) {
-	if c.mirror == nil {
+func (c controller) Resync(ctx context.Context, to string) (admin.ResyncAnswer, error) {
+	mirror := c.d.mirror
+	if mirror == nil {
 		return admin.ResyncAnswer{}, errMirrorOff
 	}
-	if _, ok := c.mirror.pair.Target(to); !ok {
+	if _, ok := mirror.pair.Target(to); !ok {
 		return admin.ResyncAnswer{}, &admin.RefusedError{Code: "unknown_cluster", Reason: fmt.Sprintf(
-			"%q is not one of the mirrored pair (%s, %s)", to, c.mirror.pair.A, c.mirror.pair.B)}
+			"%q is not one of the mirrored pair (%s, %s)", to, mirror.pair.A, mirror.pair.B)}
 	}
-	if c.mirror.fences == nil {
-		return admin.ResyncAnswer{}, errors.New("mirror: resync: esdr was started without an executor")
+	t := c.d.leading(ctx)
+	if t == nil {
+		return admin.ResyncAnswer{}, &admin.RefusedError{Code: "not_leader", Reason: c.notLeading(ctx, "resync").Error()}
 	}
-	err := c.mirror.fences.LiftFence(ctx, to, "the failback resync (esdr resync): the journal's writes for it are replayed now")
+	err := t.ex.LiftFence(ctx, to, "the failback resync (esdr resync): the journal's writes for it are replayed now")
 	if errors.Is(err, act.ErrActive) {
 		return admin.ResyncAnswer{}, &admin.RefusedError{Code: "resync_active", Reason: fmt.Sprintf(
 			"%s is the active cluster: it takes writes already and lacks nothing it could be resynced with", to)}
@@ -52,14 +49,15 @@ func (c daemonController) Resync(ctx context.Context, to string) (admin.ResyncAn
 	if err != nil {
 		return admin.ResyncAnswer{}, fmt.Errorf("mirror: resync of %s: %w; check that it is up (esdr status) and try again", to, err)
 	}
-	return admin.ResyncAnswer{Cluster: to, Pending: c.mirror.m.Pending(to)}, nil
+	return admin.ResyncAnswer{Cluster: to, Pending: mirror.m.Pending(to)}, nil
 }
 
 // CompareCounts compares the document count of every open index matching pattern (""
 // or "*": every index whose name does not start with a dot) on the active cluster and on
 // to, retrying for a few seconds while they differ.
-func (c daemonController) CompareCounts(ctx context.Context, to, pattern string) (admin.CountComparison, error) {
-	if c.mirror == nil {
+func (c controller) CompareCounts(ctx context.Context, to, pattern string) (admin.CountComparison, error) {
+	mirror := c.d.mirror
+	if mirror == nil {
 		return admin.CountComparison{}, errMirrorOff
 	}
 	if pattern == "" {
@@ -68,13 +66,13 @@ func (c daemonController) CompareCounts(ctx context.Context, to, pattern string)
 	if _, err := path.Match(pattern, ""); err != nil {
 		return admin.CountComparison{}, &admin.RefusedError{Code: "bad_request", Reason: fmt.Sprintf("index pattern %q: %v", pattern, err)}
 	}
-	ep, err := c.Loop.Endpoint(ctx)
+	ep, err := c.d.epochs.Endpoint(ctx)
 	if err != nil {
 		return admin.CountComparison{}, fmt.Errorf("mirror: compare counts: the active cluster: %w", err)
 	}
-	if _, ok := c.mirror.pair.Target(to); !ok || to == ep.Cluster {
+	if _, ok := mirror.pair.Target(to); !ok || to == ep.Cluster {
 		return admin.CountComparison{}, &admin.RefusedError{Code: "bad_request", Reason: fmt.Sprintf(
-			"compare %q with the active cluster %s: want the other cluster of the pair (%s, %s)", to, ep.Cluster, c.mirror.pair.A, c.mirror.pair.B)}
+			"compare %q with the active cluster %s: want the other cluster of the pair (%s, %s)", to, ep.Cluster, mirror.pair.A, mirror.pair.B)}
 	}
 	cmp := admin.CountComparison{Active: ep.Cluster, Target: to, Pattern: pattern}
 	for try := 1; ; try++ {
@@ -82,7 +80,7 @@ func (c daemonController) CompareCounts(ctx context.Context, to, pattern string)
 			return cmp, err
 		}
 		cmp.Split()
-		cmp.Pending = c.mirror.m.Pending(to)
+		cmp.Pending = mirror.m.Pending(to)
 		if len(cmp.Differ) == 0 || try == compareTries {
 			return cmp, nil
 		}
@@ -96,10 +94,10 @@ func (c daemonController) CompareCounts(ctx context.Context, to, pattern string)
 
 // counts reads both clusters' open indices matching pattern, the active cluster's
 // first: what it holds is what the target must hold.
-func (c daemonController) counts(ctx context.Context, active, to, pattern string) ([]admin.IndexCount, error) {
+func (c controller) counts(ctx context.Context, active, to, pattern string) ([]admin.IndexCount, error) {
 	byName := map[string]*admin.IndexCount{}
 	for i, cl := range []string{active, to} {
-		rows, err := c.mirror.clients[cl].CatIndices(ctx)
+		rows, err := c.d.mirror.clients[cl].CatIndices(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("mirror: compare counts: indices of %s: %w", cl, err)
 		}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/esdr/esdr/internal/admin"
+)
+
+// printMirror prints the mirror section of esdr status.
+func printMirror(w io.Writer, m *admin.MirrorStatus) {
+	if m == nil {
+		return
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "mirror:\t%s <-> %s, journal %s\n", m.Pair[0], m.Pair[1], m.JournalDir)
+	fmt.Fprintf(tw, "lag:\t%d writes, oldest %.1fs\n", m.LagOps, m.LagSeconds)
+	for _, c := range m.Pair {
+		fmt.Fprintf(tw, "  %s lacks:\t%d journaled writes (cursor at seq %d)\n", c, m.Pending[c], m.Cursors[c])
+	}
+	fmt.Fprintf(tw, "journal:\t%d of %d bytes, seq %d durable, %d applied to both\n", m.JournalBytes, m.JournalMaxBytes, m.Durable, m.Applied)
+	fmt.Fprintf(tw, "replayed:\t%d since start, %.1f/s, %d retries\n", m.AppliedTotal, m.Rate, m.Retries)
+	if m.LastError != "" {
+		fmt.Fprintf(tw, "last error:\t%s\n", clip(m.LastError))
+	}
+	if m.Stopped != "" {
+		fmt.Fprintf(tw, "REPLICATION STOPPED:\t%s\n", m.Stopped)
+	}
+	tw.Flush()
+}
+
+// printSnapshot prints the snapshot section of esdr status.
+func printSnapshot(w io.Writer, s *admin.SnapshotStatus) {
+	if s == nil {
+		return
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "snapshot sync:\t%s -> %s, repository %s, every %s, indices %v\n", s.From, s.To, s.Repository, s.Interval, s.Indices)
+	age := (time.Duration(s.AgeSeconds) * time.Second).String()
+	if s.LastGood == nil {
+		fmt.Fprintf(tw, "last good:\tnone yet (%s since start)\n", age)
+	} else {
+		fmt.Fprintf(tw, "last good:\t%s at %s, %s ago (the RPO for writes around esdr)\n",
+			s.LastGoodSnapshot, s.LastGood.Format(time.RFC3339), age)
+	}
+	fmt.Fprintf(tw, "cycles:\t%d, %d failed, %d indices restored\n", s.Cycles, s.Failures, s.Restored)
+	if s.Running {
+		fmt.Fprintf(tw, "running:\t%s\n", clip(s.Phase))
+	}
+	if s.LastError != "" {
+		fmt.Fprintf(tw, "last error:\t%s\n", clip(s.LastError))
+	}
+	if s.LastPruneError != "" {
+		fmt.Fprintf(tw, "prune error:\t%s\n", clip(s.LastPruneError))
+	}
+	if s.Paused != "" {
+		fmt.Fprintf(tw, "not syncing:\t%s\n", clip(s.Paused))
+	}
+	tw.Flush()
+}

@@ -1,0 +1,30 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/esdr/esdr/internal/admin"
+)
+
+func TestTheMirrorSectionNamesThePairWhatEachLacksAndTheJournal(t *testing.T) {
+	var out bytes.Buffer
+	printMirror(&out, &admin.MirrorStatus{Pair: []string{"primary", "standby"}, JournalDir: "/j", JournalMaxBytes: 1 << 30,
+		Pending: map[string]uint64{"primary": 0, "standby": 3}, Cursors: map[string]uint64{}})
+	for _, want := range []string{"mirror:", "primary <-> standby", "standby lacks:", "3 journaled writes", "journal:"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("esdr status mirror section lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestTheSnapshotSectionSaysNoGoodCycleYetAndWhyItIsNotSyncing(t *testing.T) {
+	var out bytes.Buffer
+	printSnapshot(&out, &admin.SnapshotStatus{From: "primary", To: "standby", Repository: "esdr-sync", Paused: "waiting for the first decision"})
+	for _, want := range []string{"snapshot sync:", "primary -> standby", "last good:", "none yet", "not syncing:"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("esdr status snapshot section lacks %q:\n%s", want, out.String())
+		}
+	}
+}

@@ -1,0 +1,43 @@
+package daemon
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/esdr/esdr/internal/config"
+	"github.com/esdr/esdr/internal/epoch"
+	"github.com/esdr/esdr/internal/route/proxy"
+	"github.com/esdr/esdr/internal/watch"
+)
+
+// newProxy builds the proxy from the configuration, routed by epochs, with wrap (mirror
+// mode's write path, or nil) around its handler, and binds its listener.
+func newProxy(cfg *config.Config, reg prometheus.Registerer, epochs epoch.Source, w *watch.Watcher, log *slog.Logger,
+	wrap func(http.Handler) http.Handler) (*proxy.Proxy, error) {
+	x := cfg.Proxy
+	pc := proxy.Config{Listen: x.Listen, FailoverWait: x.FailoverWait, MaxRetryBody: int64(x.MaxRetryBody),
+		ReadHeaderTimeout: x.ReadHeaderTimeout, IdleTimeout: x.IdleTimeout, MaxHeaderBytes: x.MaxHeaderBytes,
+		UpstreamTimeout: x.UpstreamTimeout, DialTimeout: x.DialTimeout, ShutdownTimeout: x.ShutdownTimeout,
+		MaxIdlePerNode: x.MaxIdlePerNode, Clusters: map[string]proxy.Upstream{}, Wrap: wrap}
+	for _, cl := range cfg.Clusters {
+		up := proxy.Upstream{CAFile: cl.TLS.CAFile, InsecureSkipVerify: cl.TLS.InsecureSkipVerify}
+		if x.ForwardCredentials {
+			up.Auth = proxy.Credentials{Username: cl.Auth.Username, Password: cl.Auth.Password.Reveal(), APIKey: cl.Auth.APIKey.Reveal()}
+		}
+		pc.Clusters[cl.Name] = up
+	}
+	m, err := proxy.NewMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	p, err := proxy.New(pc, epochs, w, m, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Listen(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}

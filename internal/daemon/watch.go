@@ -1,0 +1,24 @@
+package daemon
+
+import (
+	"github.com/esdr/esdr/internal/config"
+	"github.com/esdr/esdr/internal/health"
+	"github.com/esdr/esdr/internal/metrics"
+	"github.com/esdr/esdr/internal/watch"
+)
+
+// newWatcher builds the watch step from each cluster's (merged) health configuration.
+// Every result is exported as metrics; seen is told of each cluster found answering.
+func newWatcher(cfg *config.Config, m *metrics.Metrics, seen func(cluster string)) (*watch.Watcher, error) {
+	targets, err := watch.TargetsFrom(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return watch.New(targets, watch.Options{OnResult: func(cluster string, r watch.Result, obs health.Observation, _ bool) {
+		m.ObserveProbe(cluster, r.Kind, r.Latency)
+		m.SetObservation(obs)
+		if r.Kind != health.KindUnreachable && r.Kind != health.KindTimeout {
+			seen(cluster)
+		}
+	}})
+}
