@@ -5,7 +5,6 @@ package anchor
 import (
 	"context"
 	"fmt"
-	"net"
 	"os/exec"
 	"strings"
 	"time"
@@ -26,16 +25,7 @@ func Start(ctx context.Context, dir, cfg, listen string) (*HAProxy, error) {
 		return nil, err
 	}
 	h := &HAProxy{p: p}
-	err = poll.Until(ctx, 10*time.Second, "haproxy listening on "+listen, func() bool {
-		if p.Exited() {
-			return true
-		}
-		c, err := net.DialTimeout("tcp", listen, 200*time.Millisecond)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	})
+	err = poll.Accepting(ctx, 10*time.Second, "tcp", listen)
 	switch {
 	case p.Exited():
 		return nil, fmt.Errorf("haproxy exited: %s", strings.TrimSpace(p.Output()))

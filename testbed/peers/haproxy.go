@@ -1,6 +1,7 @@
 package peers
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -58,13 +59,9 @@ func StartHAProxyWith(t testing.TB, servers []Server, frontend []string) HAProxy
 		fmt.Fprintf(&b, "  server %s %s%s\n", s.Name, s.Addr, extra)
 	}
 	RunHAProxyT(t, dir, b.String())
-	poll.Eventually(t, "haproxy runtime API at "+h.Socket, 20*time.Second, func() bool {
-		c, err := net.Dial("unix", h.Socket)
-		if err == nil {
-			c.Close()
-		}
-		return err == nil
-	})
+	if err := poll.Accepting(context.Background(), 20*time.Second, "unix", h.Socket); err != nil {
+		t.Fatalf("haproxy runtime API: %v", err)
+	}
 	return h
 }
 

@@ -7,6 +7,7 @@ package poll
 import (
 	"context"
 	"fmt"
+	"net"
 	"testing"
 	"time"
 )
@@ -43,4 +44,17 @@ func Eventually(t testing.TB, what string, within time.Duration, cond func() boo
 		}
 		t.Fatal(msg)
 	}
+}
+
+// Accepting waits until addr accepts connections on network ("tcp", or "unix" for a
+// socket path): a server just started is ready to be talked to.
+func Accepting(ctx context.Context, within time.Duration, network, addr string) error {
+	d := net.Dialer{Timeout: time.Second}
+	return Until(ctx, within, fmt.Sprintf("%s %s accepting connections", network, addr), func() bool {
+		c, err := d.DialContext(ctx, network, addr)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
 }

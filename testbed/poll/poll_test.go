@@ -2,6 +2,7 @@ package poll
 
 import (
 	"context"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -20,5 +21,20 @@ func TestUntil(t *testing.T) {
 	cancel()
 	if err := Until(ctx, time.Minute, "cancelled", func() bool { return false }); err == nil {
 		t.Fatal("Until ignored a cancelled context")
+	}
+}
+
+func TestAccepting(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	if err := Accepting(context.Background(), time.Second, "tcp", addr); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	if err := Accepting(context.Background(), 200*time.Millisecond, "tcp", addr); err == nil {
+		t.Fatal("a closed port accepted")
 	}
 }
