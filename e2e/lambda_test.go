@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -8,11 +9,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 
 	"github.com/esdr/esdr/testbed"
 	"github.com/esdr/esdr/testbed/peers"
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 const lambdaAlarm = "esdr-primary-health"
@@ -157,6 +160,14 @@ targets:
 			if err := primary.Resume(); err != nil {
 				t.Fatal(err)
 			}
+			// The OK alarm claims the primary is back: send it once the primary answers
+			// again. A resumed JVM can take longer than the function's one probe allows.
+			poll.Eventually(t, "the primary answering after SIGCONT", detectBound, func() bool {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+				defer cancel()
+				_, err := primary.Health(ctx)
+				return err == nil
+			})
 			res, msg = fn.invoke(shape.event("OK"))
 			if msg != "" || res.Switched || res.Code != "failback-ready" {
 				t.Fatalf("OK: result %+v, error %q; want failback-ready and no change", res, msg)
