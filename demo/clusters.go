@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/esdr/esdr/testbed"
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 // pair is the demo's two clusters.
@@ -131,9 +132,8 @@ func wipe(dir string) error {
 	}
 	if pid, ok := keptEsdr(dir); ok {
 		_ = syscall.Kill(pid, syscall.SIGTERM)
-		for i := 0; i < 100 && syscall.Kill(pid, 0) == nil; i++ {
-			time.Sleep(100 * time.Millisecond)
-		}
+		// Not our child (a kept demo detached it): all there is to wait on is its pid.
+		_ = poll.Until(context.Background(), 10*time.Second, "the kept esdr gone", func() bool { return syscall.Kill(pid, 0) != nil })
 	}
 	return os.RemoveAll(dir)
 }

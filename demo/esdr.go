@@ -12,8 +12,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/testbed/esdrproc"
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 // esdr is the esdr process the demo runs, and where it listens.
@@ -104,21 +104,10 @@ func (d *demo) keepRunning() error {
 	if err := os.WriteFile(pidFile(d.o.dir), []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
 		return err
 	}
-	c, err := admin.NewClient("http://"+d.esdr.admin, esdrproc.Token, 2*time.Second)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	for {
-		if _, err := c.Status(ctx); err == nil {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("detached esdr (pid %d) did not answer; see %s", pid, logPath)
-		case <-time.After(100 * time.Millisecond):
-		}
+	// The same admin address and token: the stopped child's client asks the detached one.
+	answers := func() bool { _, err := d.esdr.proc.Client.Status(context.Background()); return err == nil }
+	if err := poll.Until(context.Background(), 20*time.Second, "the detached esdr answering", answers); err != nil {
+		return fmt.Errorf("detached esdr (pid %d) did not answer (%w); see %s", pid, err, logPath)
 	}
 	d.step("kept running: esdr pid %d (log %s), the clusters (see bin/testbed status --dir %s)", pid, logPath, d.o.dir)
 	fmt.Printf("\nStop everything with:\n  kill %d; bin/testbed down --dir %s; rm -rf %s\n", pid, d.o.dir, d.o.dir)

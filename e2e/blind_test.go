@@ -64,10 +64,8 @@ func TestRejectedCredentialsAreBlindNotDown(t *testing.T) {
 	front := startSecuredFront(t, p, basic("app", "app-secret"), basic("esdr", "esdr-secret"))
 	s := grayDefaults()
 	s.primaryNodes = []string{front.URL}
-	s.primaryAuth = "{username: esdr, password: esdr-secret}"
-	e := startEsdr(t, p, s)
-	e.waitActive("primary", 1, detectBound)
-	e.waitVerdict("standby", "up", detectBound)
+	s.PrimaryAuth = "{username: esdr, password: esdr-secret}"
+	e := startSettled(t, p, s)
 	e.waitVerdict("primary", "up", detectBound)
 
 	front.revoke(t, basic("esdr", "esdr-secret"))
@@ -106,7 +104,7 @@ func TestRejectedCredentialsAreBlindNotDown(t *testing.T) {
 	if !strings.Contains(detail, "credentials were refused (HTTP 401)") || !strings.Contains(detail, "clusters[].auth") {
 		t.Errorf("status does not say what to fix: %q", detail)
 	}
-	if strings.Contains(e.out.String(), "esdr-secret") || strings.Contains(fmt.Sprint(e.events()), "esdr-secret") {
+	if strings.Contains(e.Output(), "esdr-secret") || strings.Contains(fmt.Sprint(e.events()), "esdr-secret") {
 		t.Error("the password appears in the log or the events")
 	}
 	if v, ok := e.metric(`esdr_cluster_health{cluster="primary",verdict="blind"}`); !ok || v != 1 {

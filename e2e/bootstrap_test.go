@@ -29,9 +29,7 @@ func TestBootstrapAfterLostState(t *testing.T) {
 	s := defaults()
 	s.proxy = true
 	s.extra = fmt.Sprintf("targets:\n  etcd:\n    - endpoints: [%s]\n      key: /esdr/active\n", peers.Etcd(t))
-	e := startEsdr(t, p, s)
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, s)
 
 	if err := p.primary.Kill(); err != nil {
 		t.Fatal(err)
@@ -46,8 +44,10 @@ func TestBootstrapAfterLostState(t *testing.T) {
 		set, err := esOf(t, p.primary).ClusterSettings(context.Background())
 		return err == nil && fmt.Sprint(set["cluster.blocks.read_only"]) == "true"
 	})
-	e.stop()
-	if err := os.Remove(filepath.Join(e.dir, "state.db")); err != nil {
+	if err := e.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(e.Dir, "state.db")); err != nil {
 		t.Fatal(err)
 	}
 
@@ -63,8 +63,8 @@ func TestBootstrapAfterLostState(t *testing.T) {
 	}
 
 	// Told: the standby active, above the key's epoch, and the proxy routes there.
-	e.args = []string{"--bootstrap-active", "standby"}
-	e.start()
+	e.Args = []string{"--bootstrap-active", "standby"}
+	e.StartT(t)
 	e.waitActive("standby", 3, detectBound)
 	if n := countEvents(e.events(), state.EventCommand, decide.CodeBootstrap); n != 1 {
 		t.Fatalf("%d bootstrap events, want 1: %+v", n, e.events())
@@ -92,9 +92,8 @@ func TestBootstrapFleetMember(t *testing.T) {
 			t.Errorf("the refusal lacks %q:\n%s", want, out)
 		}
 	}
-	e.args = []string{"--bootstrap-active", "standby"}
-	e.start()
-	t.Cleanup(e.stop)
+	e.Args = []string{"--bootstrap-active", "standby"}
+	e.StartT(t)
 	e.waitActive("standby", 1, detectBound)
 	e.eventually("the proxy routes to the standby", detectBound, func() bool {
 		return proxiedCluster(t, e.proxyURL) == p.standby.Name
@@ -107,7 +106,7 @@ func (e *esdr) refusedStart() string {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, e.bin, "run", "-c", e.cfg).CombinedOutput()
+	out, err := exec.CommandContext(ctx, e.Bin, "run", "-c", e.Config).CombinedOutput()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() <= 0 || ctx.Err() != nil {
 		e.t.Fatalf("esdr run with no state: %v, want it to refuse with a non-zero exit\n%s", err, out)
 	}

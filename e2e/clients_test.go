@@ -92,7 +92,7 @@ func TestLargeBulkStreams(t *testing.T) {
 	const size, rounds = 20 << 20, 5 // the issue's 100 MB, in bodies the test nodes accept
 	doc := `{"text":"` + strings.Repeat("x", 32<<10) + `"}` + "\n"
 	n := size / (len(doc) + 40)
-	before := rss(t, e.cmd.Process.Pid)
+	before := rss(t, e.Pid())
 	client := http.Client{Timeout: 3 * time.Minute}
 	for r := range rounds {
 		pr, pw := io.Pipe()
@@ -115,7 +115,7 @@ func TestLargeBulkStreams(t *testing.T) {
 			t.Fatalf("bulk %d: %d %s", r, res.StatusCode, body[:min(len(body), 300)])
 		}
 	}
-	after := rss(t, e.cmd.Process.Pid)
+	after := rss(t, e.Pid())
 	t.Logf("esdr RSS %d MiB → %d MiB after streaming %d × %d MiB", before>>20, after>>20, rounds, size>>20)
 	if grew := after - before; grew > 16<<20 {
 		t.Fatalf("esdr RSS grew by %d MiB for %d MiB bodies: bodies were buffered", grew>>20, size>>20)

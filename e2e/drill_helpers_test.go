@@ -36,7 +36,7 @@ func (e *esdr) drill(t *testing.T, args ...string) (drillReport, string, int) {
 // drillUnaccepted runs `esdr drill` accepting no audit finding.
 func (e *esdr) drillUnaccepted(t *testing.T, args ...string) (drillReport, string, int) {
 	t.Helper()
-	full := append([]string{"drill", "-c", e.cfg, "--endpoint", e.proxyURL, "--json", "--warmup", "2s", "--settle", "3s", "--wait", "30s"}, args...)
+	full := append([]string{"drill", "-c", e.Config, "--endpoint", e.proxyURL, "--json", "--warmup", "2s", "--settle", "3s", "--wait", "30s"}, args...)
 	out, code := e.cli(full...)
 	var rep drillReport
 	if i := strings.Index(out, "{\n"); i >= 0 {
@@ -104,4 +104,33 @@ func logDrill(t *testing.T, rep drillReport) {
 		}
 	}
 	t.Logf("proxy retries %v; acknowledged writes lost %d", rep.Retries, rep.Lost)
+}
+
+// checkAcked fails t unless every write the samples say was acknowledged is in index on
+// the cluster that acknowledged it. Both clusters must answer (restart a killed one first).
+func checkAcked(t *testing.T, p pair, index string, samples []drill.Sample) {
+	t.Helper()
+	for cluster, ids := range drill.Acked(samples) {
+		c := map[string]*testbed.Cluster{"primary": p.primary, "standby": p.standby}[cluster]
+		if c == nil {
+			t.Fatalf("%d writes acknowledged by unknown cluster %q", len(ids), cluster)
+		}
+		checkHolds(t, c, index, cluster+", which acknowledged them", ids)
+	}
+}
+
+// checkHolds fails unless index on the cluster holds every id.
+func checkHolds(t *testing.T, c *testbed.Cluster, index, name string, ids []string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := drill.WaitIndex(ctx, esOf(t, c), index, "60s"); err != nil {
+		t.Fatal(err)
+	}
+	missing, err := drill.Missing(ctx, esOf(t, c), index, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(missing) > 0 {
+		t.Fatalf("%d of %d acknowledged writes are missing on %s: %v", len(missing), len(ids), name, missing[:min(5, len(missing))])
+	}
 }

@@ -85,9 +85,7 @@ func TestDrillPartition(t *testing.T) {
 	s := defaults()
 	s.proxy = true
 	s.primaryNodes = f.URLs
-	e := startEsdr(t, p, s)
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, s)
 
 	rep, out, code := e.drill(t, "--fault", "partition", "--testbed-cluster", p.primary.Name,
 		"--testbed", bin, "--testbed-dir", dir, "--index", "esdr-drill-partition")

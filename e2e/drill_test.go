@@ -21,9 +21,7 @@ func TestDrill(t *testing.T) {
 	dropUserIndices(t, p)
 	s := defaults()
 	s.proxy = true
-	e := startEsdr(t, p, s)
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, s)
 
 	t.Run("preconditions fail: nothing touched", func(t *testing.T) {
 		if out, code := e.cli("pause"); code != 0 {
@@ -143,9 +141,7 @@ func TestDrillAgreesWithAnIndependentClient(t *testing.T) {
 	dropUserIndices(t, p)
 	s := defaults()
 	s.proxy = true
-	e := startEsdr(t, p, s)
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, s)
 	prepare(t, p)
 
 	var pids []string

@@ -12,6 +12,7 @@ import (
 	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/testbed/netfault"
 	"github.com/esdr/esdr/testbed/peers"
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 // Fleet timings: short enough for a test, in the same proportions as production's.
@@ -66,7 +67,7 @@ func startFleet(t *testing.T, p pair, extra func(etcd []string) string) *fleet {
 func fleetStatus(e *esdr) (admin.Status, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	st, err := e.client.Status(ctx)
+	st, err := e.Client.Status(ctx)
 	return st, err == nil && st.Fleet != nil
 }
 
@@ -74,7 +75,8 @@ func fleetStatus(e *esdr) (admin.Status, bool) {
 func (f *fleet) leader(within time.Duration) int {
 	f.t.Helper()
 	idx := -1
-	f.members[0].eventually("exactly one leader", within, func() bool {
+	// Not a member's own wait: member 0 may be the one a test killed.
+	poll.Eventually(f.t, "exactly one leader", within, func() bool {
 		idx = -1
 		for i, e := range f.members {
 			if e.Exited() {
@@ -100,7 +102,7 @@ func (f *fleet) waitRouting(cluster string, epoch uint64, within time.Duration) 
 			continue
 		}
 		e.eventually(fmt.Sprintf("%s routing to %s at epoch %d", f.names[i], cluster, epoch), within, func() bool {
-			ep, err := e.client.Endpoint(context.Background())
+			ep, err := e.Client.Endpoint(context.Background())
 			return err == nil && ep.Cluster == cluster && ep.Epoch == epoch
 		})
 	}
@@ -121,7 +123,7 @@ func get(url string) int {
 // signal sends sig to a member's process.
 func (e *esdr) signal(sig syscall.Signal) {
 	e.t.Helper()
-	if err := e.cmd.Process.Signal(sig); err != nil {
+	if err := e.Signal(sig); err != nil {
 		e.t.Fatalf("signal %v: %v", sig, err)
 	}
 }
@@ -135,4 +137,13 @@ func (f *fleet) others(i int) []int {
 		}
 	}
 	return out
+}
+
+// bind points the fleet's and its members' waits at t, the subtest now running, so that
+// a failed wait ends that subtest rather than its parent from the wrong goroutine.
+func (f *fleet) bind(t *testing.T) {
+	f.t = t
+	for _, e := range f.members {
+		e.t = t
+	}
 }

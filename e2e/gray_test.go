@@ -16,7 +16,7 @@ import (
 // grayDefaults is the configuration a new user tries: probes every second, three failures.
 func grayDefaults() settings {
 	s := defaults()
-	s.interval, s.timeout = "1s", "1s"
+	s.Interval = time.Second
 	return s
 }
 
@@ -41,9 +41,7 @@ func waitCanary(e *esdr, c *testbed.Cluster) {
 func startGray(t *testing.T, engine string) (pair, *esdr) {
 	t.Helper()
 	p := clusters(t, engine)
-	e := startEsdr(t, p, grayDefaults())
-	e.waitActive("primary", 1, detectBound)
-	e.waitVerdict("standby", "up", detectBound)
+	e := startSettled(t, p, grayDefaults())
 	e.waitVerdict("primary", "up", detectBound)
 	return p, e
 }

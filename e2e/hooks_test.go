@@ -37,9 +37,7 @@ func TestPreHookVetoAndWebhook(t *testing.T) {
 	defer recv.Close()
 	s := defaults()
 	s.extra = fmt.Sprintf("hooks:\n  pre:\n    command: [%s]\n    timeout: 5s\n    veto_hold: 1s\n  webhook:\n    url: %s\n", hook, recv.URL)
-	e := startEsdr(t, p, s)
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, s)
 	if err := p.primary.Pause(); err != nil {
 		t.Fatal(err)
 	}

@@ -4,21 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	r53 "github.com/aws/aws-sdk-go-v2/service/route53"
 	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
+
 	"github.com/esdr/esdr/testbed"
 	"github.com/esdr/esdr/testbed/peers"
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 const lambdaAlarm = "esdr-primary-health"
@@ -163,6 +160,14 @@ targets:
 			if err := primary.Resume(); err != nil {
 				t.Fatal(err)
 			}
+			// The OK alarm claims the primary is back: send it once the primary answers
+			// again. A resumed JVM can take longer than the function's one probe allows.
+			poll.Eventually(t, "the primary answering after SIGCONT", detectBound, func() bool {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+				defer cancel()
+				_, err := primary.Health(ctx)
+				return err == nil
+			})
 			res, msg = fn.invoke(shape.event("OK"))
 			if msg != "" || res.Switched || res.Code != "failback-ready" {
 				t.Fatalf("OK: result %+v, error %q; want failback-ready and no change", res, msg)
@@ -182,7 +187,7 @@ targets:
 	}
 	// Every invocation left one structured JSON log line for CloudWatch Logs.
 	handled := 0
-	for _, line := range strings.Split(fn.out.String(), "\n") {
+	for _, line := range strings.Split(fn.proc.Output(), "\n") {
 		var l map[string]any
 		if json.Unmarshal([]byte(line), &l) == nil && (l["msg"] == "handled" || l["msg"] == "event refused") {
 			handled++
@@ -192,131 +197,6 @@ targets:
 		t.Errorf("%d JSON log lines for handled or refused events, want %d", handled, want)
 	}
 	if t.Failed() {
-		t.Logf("function output:\n%s", fn.out.String())
-	}
-}
-
-// rie is the emulator running one bootstrap; invoke one event at a time (a concurrent
-// invoke crashes the emulator).
-type rie struct {
-	t   *testing.T
-	url string
-	out *syncBuffer
-}
-
-func startRIE(t *testing.T, bin, boot string, env []string) *rie {
-	t.Helper()
-	port, apiPort := peers.FreePort(t), peers.FreePort(t)
-	cmd := exec.Command(bin, "--runtime-interface-emulator-address", "127.0.0.1:"+strconv.Itoa(port),
-		"--runtime-api-address", "127.0.0.1:"+strconv.Itoa(apiPort), boot)
-	out := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	r := &rie{t: t, url: fmt.Sprintf("http://127.0.0.1:%d/2015-03-31/functions/function/invocations", port), out: out}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		c, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/", port))
-		if err == nil {
-			c.Body.Close()
-			return r
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("aws-lambda-rie did not listen: %v\n%s", err, out.String())
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-// lambdaResult mirrors internal/lambda.Result as the invoker sees it.
-type lambdaResult struct {
-	Alarm struct {
-		Shape string `json:"shape"`
-	} `json:"alarm"`
-	Action   string `json:"action"`
-	Code     string `json:"code"`
-	Reason   string `json:"reason"`
-	To       string `json:"to"`
-	Epoch    uint64 `json:"epoch"`
-	Blocked  bool   `json:"blocked"`
-	Switched bool   `json:"switched"`
-	Steps    []string
-}
-
-// invoke sends one event; a handler error comes back as HTTP 200 with errorMessage.
-func (r *rie) invoke(event string) (lambdaResult, string) {
-	r.t.Helper()
-	resp, err := http.Post(r.url, "application/json", strings.NewReader(event))
-	if err != nil {
-		r.t.Fatalf("invoke: %v\n%s", err, r.out.String())
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	var e struct {
-		ErrorMessage string `json:"errorMessage"`
-	}
-	_ = json.Unmarshal(body, &e)
-	var res lambdaResult
-	if e.ErrorMessage == "" {
-		if err := json.Unmarshal(body, &res); err != nil {
-			r.t.Fatalf("invoke: HTTP %d %q: %v", resp.StatusCode, body, err)
-		}
-	}
-	return res, e.ErrorMessage
-}
-
-func alarmAction(name, state string) string {
-	return fmt.Sprintf(`{"source":"aws.cloudwatch","alarmArn":"arn:aws:cloudwatch:us-east-1:123456789012:alarm:%s",
-"accountId":"123456789012","time":"2026-11-25T12:36:15.490+0000","region":"us-east-1",
-"alarmData":{"alarmName":%q,"state":{"value":%q,"reason":"Threshold Crossed","timestamp":"2026-11-25T12:36:15.490+0000"},
-"previousState":{"value":"OK","reason":"","timestamp":"2026-11-25T12:30:00.000+0000"},"configuration":{}}}`, name, name, state)
-}
-
-func eventBridgeAlarm(state string) string {
-	return fmt.Sprintf(`{"version":"0","id":"c4c1c1c9-6542-e61b-6ef0-8c4d36933a92","detail-type":"CloudWatch Alarm State Change",
-"source":"aws.cloudwatch","account":"123456789012","time":"2026-11-25T12:36:15Z","region":"us-east-1",
-"resources":["arn:aws:cloudwatch:us-east-1:123456789012:alarm:%s"],
-"detail":{"alarmName":%q,"state":{"value":%q,"reason":"Threshold Crossed","timestamp":"2026-11-25T12:36:15.490+0000"},
-"previousState":{"value":"OK","reason":"","timestamp":"2026-11-25T12:30:00.000+0000"},"configuration":{}}}`, lambdaAlarm, lambdaAlarm, state)
-}
-
-// snsAlarm is the SNS shape: the alarm notification is a JSON document inside a string.
-func snsAlarm(state string) string {
-	msg, _ := json.Marshal(map[string]any{"AlarmName": lambdaAlarm, "NewStateValue": state, "OldStateValue": "OK",
-		"NewStateReason": "Threshold Crossed", "StateChangeTime": "2026-11-25T12:36:15.490+0000", "Region": "US East (N. Virginia)",
-		"AlarmArn": "arn:aws:cloudwatch:us-east-1:123456789012:alarm:" + lambdaAlarm, "Trigger": map[string]any{
-			"MetricName": "HealthCheckStatus", "Namespace": "AWS/Route53", "Statistic": "MINIMUM", "Period": 60,
-			"EvaluationPeriods": 1, "ComparisonOperator": "LessThanThreshold", "Threshold": 1.0}})
-	ev, _ := json.Marshal(map[string]any{"Records": []any{map[string]any{"EventSource": "aws:sns", "EventVersion": "1.0",
-		"EventSubscriptionArn": "arn:aws:sns:us-east-1:123456789012:esdr:1", "Sns": map[string]any{
-			"Type": "Notification", "MessageId": "95df01b4-ee98-5cb9-9903-4c221d41eb5e", "TopicArn": "arn:aws:sns:us-east-1:123456789012:esdr",
-			"Subject": "ALARM", "Message": string(msg), "Timestamp": "2026-11-25T12:36:15.490Z", "MessageAttributes": map[string]any{}}}}})
-	return string(ev)
-}
-
-func pointAt(t *testing.T, rc *r53.Client, zone, value string) {
-	t.Helper()
-	changeRecord(t, rc, zone, r53types.ChangeActionUpsert, r53types.ResourceRecordSet{Name: aws.String("es.example.com."),
-		Type: r53types.RRTypeCname, TTL: aws.Int64(30), ResourceRecords: []r53types.ResourceRecord{{Value: aws.String(value)}}})
-}
-
-func deleteTXT(t *testing.T, rc *r53.Client, zone, name, value string) {
-	t.Helper()
-	if value == "" {
-		return
-	}
-	changeRecord(t, rc, zone, r53types.ChangeActionDelete, r53types.ResourceRecordSet{Name: aws.String(name),
-		Type: r53types.RRTypeTxt, TTL: aws.Int64(60), ResourceRecords: []r53types.ResourceRecord{{Value: aws.String(value)}}})
-}
-
-func changeRecord(t *testing.T, rc *r53.Client, zone string, action r53types.ChangeAction, set r53types.ResourceRecordSet) {
-	t.Helper()
-	_, err := rc.ChangeResourceRecordSets(context.Background(), &r53.ChangeResourceRecordSetsInput{HostedZoneId: aws.String(zone),
-		ChangeBatch: &r53types.ChangeBatch{Changes: []r53types.Change{{Action: action, ResourceRecordSet: &set}}}})
-	if err != nil {
-		t.Fatal(err)
+		t.Logf("function output:\n%s", fn.proc.Output())
 	}
 }

@@ -88,7 +88,7 @@ func TestLifecycle(t *testing.T) {
 
 	t.Run("mutating calls need the token", func(t *testing.T) {
 		for _, path := range []string{"/v1/switchover", "/v1/pause", "/v1/resume", "/v1/ack"} {
-			resp, err := http.Post("http://"+e.addr+path, "application/json", strings.NewReader(`{"to":"standby"}`))
+			resp, err := http.Post("http://"+e.Addr+path, "application/json", strings.NewReader(`{"to":"standby"}`))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,7 +106,7 @@ func TestLifecycle(t *testing.T) {
 		}
 		// esdr probes the primary many more times than its failure threshold needs, then
 		// decides on what it saw: evidence that it looked, not a sleep.
-		e.waitProbes("primary", 3*defaults().failureThreshold, detectBound)
+		e.waitProbes("primary", 3*defaults().Threshold, detectBound)
 		e.waitRounds(2, detectBound)
 		st := e.status()
 		if st.State.Active != "primary" || st.State.Epoch != 1 {
@@ -141,8 +141,8 @@ func TestLifecycle(t *testing.T) {
 	})
 
 	t.Run("esdr killed -9 and restarted keeps the active cluster and epoch", func(t *testing.T) {
-		e.kill9()
-		e.start()
+		e.Kill()
+		e.StartT(t)
 		st := e.status()
 		if st.State.Active != "standby" || st.State.Epoch != 2 {
 			t.Fatalf("after restart: %s@%d, want standby@2", st.State.Active, st.State.Epoch)

@@ -5,20 +5,19 @@ package e2e
 
 import (
 	"context"
-	"sync"
-	"time"
-
 	"flag"
 	"fmt"
-	"github.com/esdr/esdr/internal/esclient"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/esdr/esdr/internal/esclient"
 	"github.com/esdr/esdr/testbed"
+	"github.com/esdr/esdr/testbed/esdrproc"
 )
 
 // esdrBin is the esdr binary built once for the whole package, with the race detector.
@@ -35,17 +34,8 @@ var plain struct {
 func plainBin(t *testing.T) string {
 	t.Helper()
 	plain.once.Do(func() {
-		root, err := testbed.RepoRoot()
-		if err != nil {
-			plain.err = err
-			return
-		}
 		plain.bin = filepath.Join(filepath.Dir(esdrBin), "esdr-plain")
-		cmd := exec.Command("go", "build", "-o", plain.bin, "./cmd/esdr")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			plain.err = fmt.Errorf("%v: %s", err, out)
-		}
+		plain.err = esdrproc.Build(context.Background(), plain.bin)
 	})
 	if plain.err != nil {
 		t.Fatalf("build esdr without -race: %v", plain.err)
@@ -63,14 +53,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	root, err := testbed.RepoRoot()
-	if err == nil {
-		esdrBin = filepath.Join(dir, "esdr")
-		cmd := exec.Command("go", "build", "-race", "-o", esdrBin, "./cmd/esdr")
-		cmd.Dir, cmd.Stdout, cmd.Stderr = root, os.Stderr, os.Stderr
-		err = cmd.Run()
-	}
-	if err != nil {
+	esdrBin = filepath.Join(dir, "esdr")
+	if err := esdrproc.Build(context.Background(), esdrBin, "-race"); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: build esdr:", err)
 		os.Exit(1)
 	}

@@ -42,7 +42,7 @@ func (e *esdr) metricSum(prefix string) float64 {
 func (e *esdr) scanMetrics(f func(sample string, v float64)) {
 	e.t.Helper()
 	c := http.Client{Timeout: 5 * time.Second}
-	resp, err := c.Get("http://" + e.addr + "/metrics")
+	resp, err := c.Get("http://" + e.Addr + "/metrics")
 	if err != nil {
 		e.t.Fatalf("metrics: %v", err)
 	}

@@ -20,9 +20,7 @@ import (
 func TestMirrorFilterPath(t *testing.T) {
 	p := clusters(t, "opensearch2")
 	freshMirrorIndex(t, p)
-	e := startEsdr(t, p, mirrorSettings())
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, mirrorSettings())
 
 	fc := &filteredClient{url: e.proxyURL, http: &http.Client{Timeout: 30 * time.Second}}
 	fc.single(t, "single-before")
@@ -44,7 +42,7 @@ func TestMirrorFilterPath(t *testing.T) {
 	if len(fc.acked) < 50 {
 		t.Fatalf("only %d writes acknowledged", len(fc.acked))
 	}
-	checkHolds(t, p.standby, "the standby", fc.acked)
+	checkHolds(t, p.standby, mirrorIndex, "the standby", fc.acked)
 }
 
 // filteredClient writes through the proxy asking for filtered answers, and checks each

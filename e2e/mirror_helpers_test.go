@@ -13,6 +13,7 @@ import (
 
 	"github.com/esdr/esdr/internal/drill"
 	"github.com/esdr/esdr/testbed"
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 const mirrorIndex = "esdr-mirror"
@@ -147,22 +148,6 @@ func mirrorStream(t *testing.T, url string, crash bool, during func()) (map[stri
 	return acked, failed
 }
 
-// checkHolds fails unless the cluster holds every id.
-func checkHolds(t *testing.T, c *testbed.Cluster, name string, ids []string) {
-	t.Helper()
-	ctx := context.Background()
-	if err := drill.WaitIndex(ctx, esOf(t, c), mirrorIndex, "60s"); err != nil {
-		t.Fatal(err)
-	}
-	missing, err := drill.Missing(ctx, esOf(t, c), mirrorIndex, ids)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(missing) > 0 {
-		t.Fatalf("%d of %d acknowledged writes are missing on %s: %v", len(missing), len(ids), name, missing[:min(5, len(missing))])
-	}
-}
-
 func allIDs(acked map[string][]string) []string {
 	var out []string
 	for _, ids := range acked {
@@ -206,5 +191,5 @@ func docCount(t *testing.T, c *testbed.Cluster) int {
 func moreDocs(t *testing.T, c *testbed.Cluster, n int) {
 	t.Helper()
 	from := docCount(t, c)
-	waitFor(t, fmt.Sprintf("%d more documents", n), time.Minute, func() bool { return docCount(t, c) >= from+n })
+	poll.Eventually(t, fmt.Sprintf("%d more documents", n), time.Minute, func() bool { return docCount(t, c) >= from+n })
 }

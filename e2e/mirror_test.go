@@ -20,9 +20,7 @@ import (
 func TestMirrorFailover(t *testing.T) {
 	p := clusters(t, "opensearch2")
 	freshMirrorIndex(t, p)
-	e := startEsdr(t, p, mirrorSettings())
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, mirrorSettings())
 
 	byEpoch, failed := mirrorStream(t, e.proxyURL, false, func() {
 		moreDocs(t, p.primary, 50)
@@ -37,7 +35,7 @@ func TestMirrorFailover(t *testing.T) {
 	if len(acked["primary"]) == 0 || len(acked["standby"]) == 0 {
 		t.Fatalf("want writes acknowledged by both clusters, got %v", map[string]int{"primary": len(acked["primary"]), "standby": len(acked["standby"])})
 	}
-	checkHolds(t, p.standby, "the standby", allIDs(acked))
+	checkHolds(t, p.standby, mirrorIndex, "the standby", allIDs(acked))
 	st := e.status()
 	if st.Mirror == nil || st.Mirror.Pending["standby"] != 0 {
 		t.Fatalf("status after failover: %+v", st.Mirror)
@@ -78,13 +76,13 @@ func TestMirrorFailover(t *testing.T) {
 	if st := e.status(); st.State.Active != "standby" || st.Mirror.Pending["primary"] != 0 {
 		t.Fatalf("after the resync: active %s, primary lacks %d", st.State.Active, st.Mirror.Pending["primary"])
 	}
-	checkHolds(t, p.primary, "the old primary, resynced before the switchover back", allIDs(acked))
+	checkHolds(t, p.primary, mirrorIndex, "the old primary, resynced before the switchover back", allIDs(acked))
 	if out, code := e.cli("switchover", "--to", "primary"); code != 0 {
 		t.Fatalf("switchover back: %d %s", code, out)
 	}
 	e.waitActive("primary", 3, detectBound)
 	waitPending(e, "primary", recoverBound)
-	checkHolds(t, p.primary, "the old primary", allIDs(acked))
+	checkHolds(t, p.primary, mirrorIndex, "the old primary", allIDs(acked))
 }
 
 // TestMirrorCrash: esdr is killed -9 mid-stream and restarted on the same journal:
@@ -92,16 +90,14 @@ func TestMirrorFailover(t *testing.T) {
 func TestMirrorCrash(t *testing.T) {
 	p := clusters(t, "opensearch2")
 	freshMirrorIndex(t, p)
-	e := startEsdr(t, p, mirrorSettings())
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, mirrorSettings())
 
 	byEpoch, failed := mirrorStream(t, e.proxyURL, true, func() {
 		moreDocs(t, p.primary, 50)
-		e.kill9()
-		e.start()
-		if !strings.Contains(e.out.String(), "mirror: journal opened") {
-			t.Errorf("the restarted esdr did not report its journal:\n%s", tail(e.out.String(), 20))
+		e.Kill()
+		e.StartT(t)
+		if !strings.Contains(e.Output(), "mirror: journal opened") {
+			t.Errorf("the restarted esdr did not report its journal:\n%s", e.Log(20))
 		}
 		moreDocs(t, p.primary, 50)
 	})
@@ -111,8 +107,8 @@ func TestMirrorCrash(t *testing.T) {
 		t.Fatalf("acknowledged by %v, want the primary only", acked)
 	}
 	waitPending(e, "standby", recoverBound)
-	checkHolds(t, p.standby, "the standby", acked["primary"])
-	checkHolds(t, p.primary, "the primary", acked["primary"])
+	checkHolds(t, p.standby, mirrorIndex, "the standby", acked["primary"])
+	checkHolds(t, p.primary, mirrorIndex, "the primary", acked["primary"])
 	if b, err := json.Marshal(e.status().Mirror); err == nil && bytes.Contains(b, []byte(`"stopped"`)) {
 		t.Errorf("replication stopped: %s", b)
 	}
@@ -140,9 +136,7 @@ func TestMirrorLagRefusesFailover(t *testing.T) {
 	freshMirrorIndex(t, p)
 	s := mirrorSettings()
 	s.extra += "  max_lag_on_failover: 5\n"
-	e := startEsdr(t, p, s)
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, s)
 
 	setReadOnly(t, p.standby, true)
 	t.Cleanup(func() { setReadOnly(t, p.standby, false) })
@@ -173,7 +167,7 @@ func TestMirrorLagRefusesFailover(t *testing.T) {
 	}
 	setReadOnly(t, p.standby, false)
 	e.waitActive("standby", 2, detectBound)
-	checkHolds(t, p.standby, "the standby", ids)
+	checkHolds(t, p.standby, mirrorIndex, "the standby", ids)
 	restartCluster(t, p.primary)
 }
 
@@ -183,9 +177,7 @@ func TestMirrorLagRefusesFailover(t *testing.T) {
 func TestMirrorSwitchover(t *testing.T) {
 	p := clusters(t, "opensearch2")
 	freshMirrorIndex(t, p)
-	e := startEsdr(t, p, mirrorSettings())
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, mirrorSettings())
 
 	switchTo := func(cluster string, epoch uint64) {
 		if out, code := e.cli("switchover", "--to", cluster); code != 0 {
@@ -209,8 +201,8 @@ func TestMirrorSwitchover(t *testing.T) {
 	// Each cluster holds every write acknowledged before it last became active, and its
 	// own. The standby, fenced by the switchover back, gets epoch 3's writes only once it
 	// is made active again.
-	checkHolds(t, p.primary, "the primary", allIDs(acked))
-	checkHolds(t, p.standby, "the standby", append(append([]string{}, byEpoch["primary@1"]...), byEpoch["standby@2"]...))
+	checkHolds(t, p.primary, mirrorIndex, "the primary", allIDs(acked))
+	checkHolds(t, p.standby, mirrorIndex, "the standby", append(append([]string{}, byEpoch["primary@1"]...), byEpoch["standby@2"]...))
 	if st := e.status(); st.Mirror == nil || st.Mirror.Pending["primary"] != 0 {
 		t.Errorf("the primary still lacks journaled writes after the switchover back: %+v", st.Mirror)
 	}

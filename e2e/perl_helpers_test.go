@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -18,6 +17,9 @@ import (
 	"time"
 
 	"github.com/esdr/esdr/testbed"
+	"github.com/esdr/esdr/testbed/child"
+	"github.com/esdr/esdr/testbed/peers"
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 // The Perl tier's peers: prove (the module's .t files), Starman running the example
@@ -41,92 +43,24 @@ func needTools(t *testing.T, names ...string) {
 	}
 }
 
-// tapFile is what prove -v printed for one .t file.
-type tapFile struct {
-	planned, passed, failed int
-	skipAll                 string   // reason of a "1..0 # SKIP"
-	skipped                 []string // "ok N # skip ..." lines
-}
-
-var (
-	tapHeader = regexp.MustCompile(`^(?:\S*/)?(t/\S+\.t) \.+ ?`)
-	tapPlan   = regexp.MustCompile(`^1\.\.(\d+)(?:\s*#\s*(?i:skip)\s*(.*))?$`)
-	tapOK     = regexp.MustCompile(`^(not )?ok \d+`)
-	tapSkip   = regexp.MustCompile(`(?i)^ok \d+\s*(?:-[^#]*)?#\s*skip`)
-)
-
-// parseTAP splits prove -v output by file and counts each file's plan and results.
-func parseTAP(out string) map[string]*tapFile {
-	files := map[string]*tapFile{}
-	var cur *tapFile
-	for _, line := range strings.Split(out, "\n") {
-		if m := tapHeader.FindStringSubmatch(line); m != nil {
-			cur = &tapFile{}
-			files[m[1]] = cur
-			line = strings.TrimSpace(line[len(m[0]):])
-			if strings.HasPrefix(line, "skipped:") {
-				cur.skipAll = strings.TrimSpace(strings.TrimPrefix(line, "skipped:"))
-			}
-		}
-		if cur == nil {
-			continue
-		}
-		line = strings.TrimSpace(line)
-		switch m := tapPlan.FindStringSubmatch(line); {
-		case m != nil:
-			cur.planned, _ = strconv.Atoi(m[1])
-			if m[1] == "0" {
-				cur.skipAll = m[2]
-			}
-		case tapSkip.MatchString(line):
-			cur.skipped = append(cur.skipped, line)
-			cur.passed++
-		case tapOK.MatchString(line):
-			if strings.HasPrefix(line, "not ") {
-				cur.failed++
-			} else {
-				cur.passed++
-			}
-		}
-	}
-	return files
-}
-
 // starman is one app server: Starman's master and its workers, in their own process group.
 type starman struct {
 	port    int
 	pidFile string
-	cmd     *exec.Cmd
-	out     *syncBuffer
-	done    chan struct{}
+	proc    *child.Proc
 }
 
 func startStarman(t *testing.T, root string, env []string) *starman {
 	t.Helper()
 	dir := t.TempDir()
-	s := &starman{port: freePort(t), pidFile: filepath.Join(dir, "starman.pid"), out: &syncBuffer{}, done: make(chan struct{})}
-	s.cmd = exec.Command("starman", "-I", filepath.Join(root, "clients/perl/lib"),
+	s := &starman{port: peers.FreePort(t), pidFile: filepath.Join(dir, "starman.pid")}
+	cmd := exec.Command("starman", "-I", filepath.Join(root, "clients/perl/lib"),
 		"--listen", fmt.Sprintf("127.0.0.1:%d", s.port), "--workers", "2", "--pid", s.pidFile,
 		filepath.Join(root, "examples/perl-app/app.psgi"))
-	s.cmd.Env = append(os.Environ(), env...)
-	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = s.cmd.Wait(); close(s.done) }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-s.done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-		}
-		if t.Failed() {
-			t.Logf("starman :%d log:\n%s", s.port, tail(s.out.String(), 30))
-		}
-	})
-	waitFor(t, "starman :"+strconv.Itoa(s.port)+" up", 30*time.Second, func() bool {
+	cmd.Env = append(os.Environ(), env...)
+	// A group of its own: stopping the master stops its workers with it.
+	s.proc = child.StartT(t, cmd, child.Options{Group: true})
+	poll.Eventually(t, "starman :"+strconv.Itoa(s.port)+" up", 30*time.Second, func() bool {
 		if len(s.pids(t)) < 3 {
 			return false
 		}
@@ -167,13 +101,13 @@ func (s *starman) kill(t *testing.T) {
 	for _, pid := range s.pids(t) {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
-	<-s.done
+	<-s.proc.Done()
 }
 
 // haproxy runs deploy/haproxy/app-tier.cfg with only its addresses and paths changed.
 type haproxy struct {
 	url, sock string
-	out       *syncBuffer
+	proc      *child.Proc
 }
 
 func startHAProxy(t *testing.T, root string, apps []*starman) *haproxy {
@@ -184,12 +118,12 @@ func startHAProxy(t *testing.T, root string, apps []*starman) *haproxy {
 		t.Fatal(err)
 	}
 	cfg := string(raw)
-	port := freePort(t)
-	h := &haproxy{url: fmt.Sprintf("http://127.0.0.1:%d", port), sock: filepath.Join(dir, "app-tier.sock"), out: &syncBuffer{}}
+	port := peers.FreePort(t)
+	h := &haproxy{url: fmt.Sprintf("http://127.0.0.1:%d", port), sock: filepath.Join(dir, "app-tier.sock")}
 	edits := [][2]string{
 		{"stats socket /run/haproxy/app-tier.sock", "stats socket " + h.sock},
 		{"bind :80\n", fmt.Sprintf("bind 127.0.0.1:%d\n", port)},
-		{"bind 127.0.0.1:8404", fmt.Sprintf("bind 127.0.0.1:%d", freePort(t))},
+		{"bind 127.0.0.1:8404", fmt.Sprintf("bind 127.0.0.1:%d", peers.FreePort(t))},
 	}
 	for i, a := range apps {
 		edits = append(edits, [2]string{fmt.Sprintf("10.0.1.1%d:8080", i), fmt.Sprintf("127.0.0.1:%d", a.port)})
@@ -200,30 +134,8 @@ func startHAProxy(t *testing.T, root string, apps []*starman) *haproxy {
 		}
 		cfg = strings.Replace(cfg, e[0], e[1], 1)
 	}
-	path := filepath.Join(dir, "haproxy.cfg")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("haproxy", "-c", "-f", path).CombinedOutput(); err != nil {
-		t.Fatalf("haproxy -c: %v\n%s", err, out)
-	}
-	cmd := exec.Command("haproxy", "-db", "-f", path)
-	cmd.Stdout, cmd.Stderr = h.out, h.out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGUSR1) // soft stop
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-		}
-	})
-	waitFor(t, "haproxy: every app server UP", 60*time.Second, func() bool {
+	h.proc = peers.RunHAProxyT(t, dir, cfg)
+	poll.Eventually(t, "haproxy: every app server UP", 60*time.Second, func() bool {
 		st, err := h.stat()
 		if err != nil {
 			return false
@@ -269,32 +181,4 @@ func (h *haproxy) stat() (map[string]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// waitFor polls cond until it holds; the bound only keeps a broken build from hanging.
-func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", within, what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-func TestParseTAP(t *testing.T) {
-	out := "clients/perl/t/00-load.t .. \nok 1 - a\nok 2 # skip no server\n1..2\nok\n" +
-		"clients/perl/t/20-x.t .. skipped: set by the Go e2e test\n" +
-		"clients/perl/t/30-y.t .. \nok 1 - a\nnot ok 2 - b\n#   Failed test 'b'\n1..2\n"
-	f := parseTAP(out)
-	if a := f["t/00-load.t"]; a == nil || a.planned != 2 || a.passed != 2 || len(a.skipped) != 1 {
-		t.Fatalf("00: %+v", a)
-	}
-	if b := f["t/20-x.t"]; b == nil || b.skipAll == "" {
-		t.Fatalf("20: %+v", b)
-	}
-	if c := f["t/30-y.t"]; c == nil || c.planned != 2 || c.passed != 1 || c.failed != 1 {
-		t.Fatalf("30: %+v", c)
-	}
 }

@@ -13,18 +13,22 @@ import (
 // kernel but nothing answers, so only the probe timeout can tell.
 func TestHangFailsOver(t *testing.T) {
 	p := clusters(t, "opensearch2")
-	e := startEsdr(t, p, defaults())
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
-	start := time.Now()
+	e := startSettled(t, p, defaults())
+	faultAt := time.Now()
 	if err := p.primary.Pause(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.primary.Resume() })
 	e.waitActive("standby", 2, detectBound)
-	t.Logf("hang → failover decided in %s (timeout 500ms × threshold 3; a log, not an assertion)", time.Since(start))
-	if ev := e.events(); countEvents(ev, state.EventDecided, decide.CodeActiveDown) != 1 {
-		t.Fatalf("want one failover event: %+v", ev)
+	evs := e.events()
+	if countEvents(evs, state.EventDecided, decide.CodeActiveDown) != 1 {
+		t.Fatalf("want one failover event: %+v", evs)
+	}
+	for _, ev := range evs {
+		if ev.Kind == state.EventDecided && ev.Code == decide.CodeActiveDown {
+			// Measured to esdr's own event, not to when this test noticed: logged, not asserted.
+			t.Logf("hang → failover decided %s after the fault (timeout 500ms × threshold 3)", ev.At.Sub(faultAt).Round(10*time.Millisecond))
+		}
 	}
 }
 
@@ -32,9 +36,7 @@ func TestHangFailsOver(t *testing.T) {
 // traffic to a dead cluster; it says why in an event and a metric.
 func TestNoHealthyTarget(t *testing.T) {
 	p := clusters(t, "opensearch2")
-	e := startEsdr(t, p, defaults())
-	e.waitActive("primary", 1, detectBound)
-	e.waitVerdict("standby", "up", detectBound)
+	e := startSettled(t, p, defaults())
 	if err := p.standby.Pause(); err != nil {
 		t.Fatal(err)
 	}
@@ -65,10 +67,8 @@ func TestNoHealthyTarget(t *testing.T) {
 func TestAutoFailback(t *testing.T) {
 	p := clusters(t, "opensearch2")
 	s := defaults()
-	s.failback, s.failbackWait, s.holdDown = "auto", "4s", "1s"
-	e := startEsdr(t, p, s)
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	s.Failback, s.FailbackAfter, s.HoldDown = "auto", 4*time.Second, time.Second
+	e := startSettled(t, p, s)
 	if err := p.primary.Pause(); err != nil {
 		t.Fatal(err)
 	}
@@ -98,30 +98,30 @@ func TestAutoFailback(t *testing.T) {
 	}
 }
 
-// TestFlappingPrimary: a primary that hangs and recovers every two seconds causes at most
+// TestFlappingPrimary: a primary that hangs and recovers, again and again, causes at most
 // one failover while the hold-down lasts, even with automatic failback.
 func TestFlappingPrimary(t *testing.T) {
 	p := clusters(t, "opensearch2")
 	s := defaults()
-	s.failback, s.failbackWait, s.holdDown = "auto", "1s", "1h"
-	e := startEsdr(t, p, s)
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	s.Failback, s.FailbackAfter, s.HoldDown = "auto", time.Second, time.Hour
+	e := startSettled(t, p, s)
 	t.Cleanup(func() { _ = p.primary.Resume() })
+	// Each flap lasts until esdr has seen it: the primary hangs until esdr calls it down
+	// and answers until esdr calls it up. A flap paced by a sleep could pass unseen on a
+	// starved machine, and the test would then prove nothing.
 	for range 6 {
 		if err := p.primary.Pause(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(2 * time.Second)
+		e.waitVerdict("primary", "down", detectBound)
 		if err := p.primary.Resume(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(2 * time.Second)
+		e.waitVerdict("primary", "up", detectBound)
 	}
-	// The sleeps above only pace the flapping. Evidence that esdr would now fail back but
-	// the hold-down stops it: the primary is up, past the failback window, and esdr
-	// says hold-down; then a few more rounds in which nothing may move.
-	e.waitVerdict("primary", "up", detectBound)
+	// Evidence that esdr would now fail back but the hold-down stops it: the primary is
+	// up, past the failback window, and esdr says hold-down; then a few more rounds in
+	// which nothing may move.
 	e.eventually("failback suppressed by the hold-down", detectBound, func() bool {
 		return e.status().LastDecision.Code == decide.CodeHoldDown
 	})
@@ -133,8 +133,8 @@ func TestFlappingPrimary(t *testing.T) {
 			transitions++
 		}
 	}
-	// Each hang (2 s) outlasts detection (3 × 500 ms), so the first one fails over; the
-	// hold-down must then block every later transition, failback included.
+	// The first hang, seen as down, fails over; the hold-down must then block every later
+	// transition, failback included.
 	if transitions != 1 || st.State.Active != "standby" || st.State.Epoch != 2 {
 		t.Fatalf("%d transitions, %s@%d after the flapping, want exactly one failover to standby@2", transitions, st.State.Active, st.State.Epoch)
 	}
@@ -143,9 +143,7 @@ func TestFlappingPrimary(t *testing.T) {
 // TestCrashElasticsearch7: the crash case on Elasticsearch 7.10.2.
 func TestCrashElasticsearch7(t *testing.T) {
 	p := clusters(t, "es7")
-	e := startEsdr(t, p, defaults())
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, defaults())
 	if err := p.primary.Kill(); err != nil {
 		t.Fatal(err)
 	}

@@ -82,13 +82,13 @@ func TestSnapshotSync(t *testing.T) {
 	}
 	e.waitActive("standby", 2, detectBound)
 	e.eventually("the sync stopped after the failover", detectBound, func() bool {
-		st, err := e.client.Status(context.Background())
+		st, err := e.Client.Status(context.Background())
 		return err == nil && st.Snapshot != nil && strings.Contains(st.Snapshot.Paused, "standby is active") && !st.Snapshot.Running
 	})
 	if n := countOn(t, p.standby); n != 30 {
 		t.Errorf("the standby holds %d documents after the failover, want 30", n)
 	}
-	for _, line := range strings.Split(e.out.String(), "\n") {
+	for _, line := range strings.Split(e.Output(), "\n") {
 		if strings.Contains(line, "snapshot: cycle failed") {
 			t.Logf("esdr: %s", line) // a failed cycle is retried; say why it failed
 		}
@@ -114,7 +114,7 @@ func waitSynced(e *esdr, standby *testbed.Cluster, want int, after string) *admi
 	e.t.Helper()
 	var last *admin.SnapshotStatus
 	e.eventually(fmt.Sprintf("%d documents on the standby by a snapshot after %q", want, after), syncBound, func() bool {
-		st, err := e.client.Status(context.Background())
+		st, err := e.Client.Status(context.Background())
 		if err != nil || st.Snapshot == nil || st.Snapshot.LastGood == nil || st.Snapshot.LastGoodSnapshot == after {
 			return false
 		}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/esdr/esdr/testbed/netfault"
 )
@@ -23,7 +22,7 @@ func TestStatusPageFleet(t *testing.T) {
 	b := startBrowser(t)
 	b.call("Emulation.setDeviceMetricsOverride", map[string]any{"width": 1280, "height": 1000, "deviceScaleFactor": 1, "mobile": false})
 	b.call("Page.enable", nil)
-	b.call("Page.navigate", map[string]any{"url": "http://" + f.members[lead].addr + "/"})
+	b.call("Page.navigate", map[string]any{"url": "http://" + f.members[lead].Addr + "/"})
 	b.waitFor(t, "the fleet table lists the 3 members, each seeing the primary up", detectBound,
 		fmt.Sprintf(`!document.getElementById("fleet").hidden &&
 		 document.querySelector('[data-testid="fleet-leader"]').textContent === %s &&
@@ -59,7 +58,7 @@ func TestStatusPageFleet(t *testing.T) {
 	if conn := b.eval(t, `document.getElementById("conn").textContent`); conn != "live" {
 		t.Errorf("connection status %q, want live", conn)
 	}
-	time.Sleep(2 * time.Second) // a few probe cells in the strips, for the picture
+	f.members[lead].waitProbes("primary", 4, detectBound) // a few probe cells in the strips, for the picture
 	b.screenshot(t, "status-page-fleet.png")
 }
 

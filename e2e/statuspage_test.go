@@ -11,9 +11,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/esdr/esdr/testbed/child"
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 // TestStatusPageFollowsFailover opens esdr's status page in headless Chromium, kills the
@@ -21,20 +23,18 @@ import (
 // the failover event. The browser is driven over the DevTools protocol on a pipe.
 func TestStatusPageFollowsFailover(t *testing.T) {
 	p := clusters(t, "opensearch2")
-	e := startEsdr(t, p, defaults())
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, defaults())
 
 	b := startBrowser(t)
 	b.call("Emulation.setDeviceMetricsOverride", map[string]any{"width": 1280, "height": 1000, "deviceScaleFactor": 1, "mobile": false})
 	b.call("Page.enable", nil)
-	b.call("Page.navigate", map[string]any{"url": "http://" + e.addr + "/"})
+	b.call("Page.navigate", map[string]any{"url": "http://" + e.Addr + "/"})
 	b.waitFor(t, "page shows primary active at epoch 1", detectBound,
 		`document.getElementById("active").textContent === "primary" && document.getElementById("epoch").textContent === "1" &&
 		 document.querySelectorAll("#events tbody tr").length > 0`)
 	// A reload would lose this mark: it proves the page changed by itself.
 	b.eval(t, `window.esdrTestMark = "same page"; true`)
-	time.Sleep(8 * time.Second) // a history of healthy probes in the strips, for the picture
+	e.waitProbes("primary", 16, detectBound) // a history of healthy probes in the strips, for the picture
 	before := b.eval(t, `Number(document.querySelector("#events tbody tr").dataset.seq)`)
 
 	if err := p.primary.Kill(); err != nil {
@@ -55,7 +55,7 @@ func TestStatusPageFollowsFailover(t *testing.T) {
 	if errs := b.eval(t, `document.getElementById("conn").textContent`); errs != "live" {
 		t.Fatalf("connection status %q, want live", errs)
 	}
-	time.Sleep(2 * time.Second) // a few more probe cells in the strips, for the picture
+	e.waitProbes("primary", 4, detectBound) // a few more probe cells in the strips, for the picture
 	b.screenshot(t, "status-page-after-failover.png")
 }
 
@@ -97,8 +97,8 @@ func startBrowser(t *testing.T) *browser {
 		"--user-data-dir="+t.TempDir(), "--remote-debugging-pipe", "about:blank")
 	cmd.ExtraFiles = []*os.File{toChrome, theirs} // fd 3, fd 4
 	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
+	proc, err := child.Start(cmd, child.Options{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	toChrome.Close()
@@ -107,9 +107,8 @@ func startBrowser(t *testing.T) *browser {
 	done := make(chan struct{})
 	go b.read(fromChrome, done)
 	t.Cleanup(func() {
-		ours.Close()
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		ours.Close() // the pipe's end: chromium's cue to exit
+		proc.StopT(t)
 		fromChrome.Close()
 		<-done
 	})
@@ -197,17 +196,13 @@ func (b *browser) eval(t *testing.T, expr string) any {
 
 func (b *browser) waitFor(t *testing.T, what string, within time.Duration, cond string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), within)
-	defer cancel()
 	// Until the page has loaded, its elements are missing: an exception means "not yet".
-	for b.eval(t, "(() => { try { return ("+cond+") === true } catch (e) { return false } })()") != true {
-		select {
-		case <-ctx.Done():
-			b.screenshot(t, "status-page-timeout.png")
-			t.Fatalf("timed out after %s waiting for the page: %s\npage text:\n%v", within, what,
-				b.eval(t, `document.body.innerText`))
-		case <-time.After(200 * time.Millisecond):
-		}
+	err := poll.Until(context.Background(), within, "the page: "+what, func() bool {
+		return b.eval(t, "(() => { try { return ("+cond+") === true } catch (e) { return false } })()") == true
+	})
+	if err != nil {
+		b.screenshot(t, "status-page-timeout.png")
+		t.Fatalf("%v\npage text:\n%v", err, b.eval(t, `document.body.innerText`))
 	}
 }
 

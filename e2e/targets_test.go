@@ -15,13 +15,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	r53 "github.com/aws/aws-sdk-go-v2/service/route53"
 	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+
 	"github.com/esdr/esdr/internal/act"
 	"github.com/esdr/esdr/internal/route/route53"
 	"github.com/esdr/esdr/internal/state"
 	"github.com/esdr/esdr/testbed"
 	"github.com/esdr/esdr/testbed/peers"
-	clientv3 "go.etcd.io/etcd/client/v3"
-	"go.uber.org/zap"
 )
 
 // TestCrashMidPlanResumes kills esdr -9 while the fence step of a failover plan is in
@@ -76,9 +77,7 @@ targets:
       backend: es
       servers: {primary: [%s], standby: [%s]}
 `, motoURL, motoURL, zoneID, etcdURL, hap.Socket, p.primary.Nodes[0].Name+", "+p.primary.Nodes[1].Name+", "+p.primary.Nodes[2].Name, sb.Name)
-	e := startEsdr(t, p, s)
-	e.waitVerdict("standby", "up", detectBound)
-	e.waitActive("primary", 1, detectBound)
+	e := startSettled(t, p, s)
 
 	if err := p.primary.Pause(); err != nil {
 		t.Fatal(err)
@@ -88,8 +87,8 @@ targets:
 		st := e.status()
 		return st.Plan != nil && st.Plan.Epoch == 2 && stepStatus(st.Plan, act.StepFence) == act.StatusRunning
 	})
-	e.kill9()
-	e.start()
+	e.Kill()
+	e.StartT(t)
 	e.eventually("the resumed plan done", detectBound, func() bool {
 		st := e.status()
 		return st.Plan != nil && st.Plan.Epoch == 2 && st.Plan.Status == act.StatusDone

@@ -20,22 +20,20 @@ func testEngines() []string {
 }
 
 // TestFailureModes runs, in order, on one shared 3-node cluster per engine: formation, a
-// crashed node, its restart on its data, a hung master, and a crash of every node.
-// TestSharedHeals, after it, brings the same cluster back.
+// crashed node, its restart on its data, and a hung master.
 func TestFailureModes(t *testing.T) {
 	for _, engine := range testEngines() {
 		t.Run(engine, func(t *testing.T) {
 			c := Shared(t, "modes-"+engine, modesSpec(engine))
-			modes[engine] = c
+			var victimID string // the killed node's id, which must survive its restart
 			steps := []struct {
 				name string
 				run  func(*testing.T, *Cluster)
 			}{
 				{"forms green with 3 nodes", formsGreen},
-				{"killed node leaves 2 that answer", killOne},
-				{"killed node restarts on its data and rejoins", restartRejoins},
+				{"killed node leaves 2 that answer", func(t *testing.T, c *Cluster) { victimID = killOne(t, c) }},
+				{"killed node restarts on its data and rejoins", func(t *testing.T, c *Cluster) { restartRejoins(t, c, victimID) }},
 				{"paused master is replaced", pauseMaster},
-				{"killing every node closes the ports", killAll},
 			}
 			for _, s := range steps {
 				if !t.Run(s.name, func(t *testing.T) { s.run(t, c) }) {
@@ -54,16 +52,16 @@ func TestMain(m *testing.M) {
 
 func modesSpec(engine string) Spec { return Spec{Engine: engine, Cluster: "modes-" + engine, Nodes: 3} }
 
-// modes are the clusters TestFailureModes used, by engine.
-var modes = map[string]*Cluster{}
-
-// TestSharedHeals runs after TestFailureModes killed every node: asking for the same
-// shared cluster must hand back the same one, restarted on its data and formed again.
+// TestSharedHeals kills every node of a shared cluster (its ports close), then asks for
+// the same shared cluster again: it must get back the same one, restarted on its data
+// and formed again. It breaks the cluster itself, so it holds run alone or after
+// TestFailureModes, whose cluster it shares.
 func TestSharedHeals(t *testing.T) {
 	for _, engine := range testEngines() {
 		t.Run(engine, func(t *testing.T) {
 			c := Shared(t, "modes-"+engine, modesSpec(engine))
-			if old := modes[engine]; old != nil && old != c {
+			killAll(t, c)
+			if again := Shared(t, "modes-"+engine, modesSpec(engine)); again != c {
 				t.Fatal("Shared started a second cluster for the same key")
 			}
 			h, err := c.Health(bounded(t, 10*time.Second))
@@ -96,7 +94,8 @@ func formsGreen(t *testing.T, c *Cluster) {
 // victim is the node the kill and restart steps use: the last one.
 func victim(c *Cluster) *Node { return c.Nodes[len(c.Nodes)-1] }
 
-func killOne(t *testing.T, c *Cluster) {
+// killOne kills the victim and returns its node id.
+func killOne(t *testing.T, c *Cluster) string {
 	n := victim(c)
 	id := nodeID(t, n)
 	if err := n.Kill(); err != nil {
@@ -112,13 +111,10 @@ func killOne(t *testing.T, c *Cluster) {
 	if err != nil || h.NumberOfNodes != 2 {
 		t.Fatalf("after kill: health %+v, %v; want 2 nodes", h, err)
 	}
-	victimID = id
+	return id
 }
 
-// victimID is the node id of the killed node, which must survive its restart.
-var victimID string
-
-func restartRejoins(t *testing.T, c *Cluster) {
+func restartRejoins(t *testing.T, c *Cluster, victimID string) {
 	n := victim(c)
 	if err := n.Start(); err != nil {
 		t.Fatal(err)
@@ -160,6 +156,7 @@ func pauseMaster(t *testing.T, c *Cluster) {
 }
 
 func killAll(t *testing.T, c *Cluster) {
+	t.Helper()
 	if err := c.Kill(); err != nil {
 		t.Fatal(err)
 	}

@@ -3,72 +3,44 @@
 package anchor
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"net"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/esdr/esdr/testbed/child"
+	"github.com/esdr/esdr/testbed/peers"
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 // HAProxy is a running HAProxy in the foreground (-db), a child of this process.
-type HAProxy struct {
-	cmd  *exec.Cmd
-	out  bytes.Buffer
-	done chan struct{}
-}
+type HAProxy struct{ p *child.Proc }
 
-// Start writes cfg to dir/haproxy.cfg, checks it, starts HAProxy and waits until
-// it accepts connections on listen.
+// Start writes cfg to dir/haproxy.cfg, checks it, starts HAProxy (the test bed's one
+// HAProxy runner) and waits until it accepts connections on listen.
 func Start(ctx context.Context, dir, cfg, listen string) (*HAProxy, error) {
-	path := filepath.Join(dir, "haproxy.cfg")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+	p, err := peers.RunHAProxy(ctx, dir, cfg)
+	if err != nil {
 		return nil, err
 	}
-	if out, err := exec.CommandContext(ctx, "haproxy", "-c", "-q", "-f", path).CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("haproxy -c %s: %w: %s", path, err, out)
+	h := &HAProxy{p: p}
+	err = poll.Accepting(ctx, 10*time.Second, "tcp", listen)
+	switch {
+	case p.Exited():
+		return nil, fmt.Errorf("haproxy exited: %s", strings.TrimSpace(p.Output()))
+	case err != nil:
+		h.Stop()
+		return nil, err
 	}
-	h := &HAProxy{cmd: exec.Command("haproxy", "-db", "-f", path), done: make(chan struct{})}
-	h.cmd.Stdout, h.cmd.Stderr = &h.out, &h.out
-	h.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := h.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("haproxy: %w", err)
-	}
-	go func() { _ = h.cmd.Wait(); close(h.done) }()
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if c, err := net.DialTimeout("tcp", listen, 200*time.Millisecond); err == nil {
-			c.Close()
-			return h, nil
-		}
-		select {
-		case <-h.done:
-			return nil, fmt.Errorf("haproxy exited: %s", strings.TrimSpace(h.out.String()))
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			h.Stop()
-			return nil, fmt.Errorf("haproxy: not listening on %s after 10s", listen)
-		}
-	}
+	return h, nil
 }
 
 // PID is the HAProxy process id, for memory sampling.
-func (h *HAProxy) PID() int { return h.cmd.Process.Pid }
+func (h *HAProxy) PID() int { return h.p.Pid() }
 
 // Stop terminates HAProxy and waits for it.
-func (h *HAProxy) Stop() {
-	_ = h.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-h.done:
-	case <-time.After(5 * time.Second):
-		_ = h.cmd.Process.Kill()
-		<-h.done
-	}
-}
+func (h *HAProxy) Stop() { _ = h.p.Stop() }
 
 // Version is the installed HAProxy's version, such as 2.6.12-1+deb12u4.
 func Version() string {

@@ -185,8 +185,10 @@ func (b *bed) run(ctx context.Context, f fault, i int) (runResult, error) {
 // sees both clusters up with the primary active (a false failover at start is reported
 // by the check before the fault). It returns the proxy's address.
 func (b *bed) startEsdr(ctx context.Context, runDir string) (*esdrproc.Proc, string, error) {
-	adminAddr, _ := esdrproc.FreeAddr()
-	proxyAddr, _ := esdrproc.FreeAddr()
+	adminAddr, proxyAddr, err := esdrproc.Addrs()
+	if err != nil {
+		return nil, "", err
+	}
 	cfg := esdrproc.Pair{Primary: b.primary.URLs(), Standby: b.standby.URLs(), Interval: b.interval,
 		Threshold: b.threshold, AdminAddr: adminAddr, ProxyAddr: proxyAddr}
 	e, err := esdrproc.Start(ctx, b.esdrBin, runDir, adminAddr, cfg.YAML())

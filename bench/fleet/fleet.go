@@ -43,11 +43,7 @@ func startFleet(ctx context.Context, spec fleetSpec) (*fleetBed, error) {
 	f := &fleetBed{spec: spec}
 	prefix := fmt.Sprintf("/esdr-bench/ttl-%s/", spec.ttl)
 	for _, zone := range []string{"a", "b", "c"} {
-		adminAddr, err := esdrproc.FreeAddr()
-		if err != nil {
-			return nil, err
-		}
-		proxyAddr, err := esdrproc.FreeAddr()
+		adminAddr, proxyAddr, err := esdrproc.Addrs()
 		if err != nil {
 			return nil, err
 		}

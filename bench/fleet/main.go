@@ -11,13 +11,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/esdr/esdr/bench/report"
 	"github.com/esdr/esdr/testbed"
+	"github.com/esdr/esdr/testbed/esdrproc"
 	"github.com/esdr/esdr/testbed/peers"
 )
 
@@ -82,8 +82,8 @@ func measureAll(ctx context.Context, o *options, bin string, logf func(string, .
 	if bin == "" {
 		bin = filepath.Join(dir, "esdr")
 		logf("building %s...", bin)
-		if b, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/esdr").CombinedOutput(); err != nil {
-			return res, fmt.Errorf("build esdr: %w\n%s", err, b)
+		if err := esdrproc.Build(ctx, bin); err != nil {
+			return res, err
 		}
 	}
 	logf("starting %s clusters: primary %d node(s), standby 1 node...", o.engine, o.primaryNodes)

@@ -21,30 +21,12 @@ import (
 // slowed by the load on a small machine must not move the writes mid-measurement (the
 // load checks every answer's X-Esdr-Cluster anyway).
 func esdrConfig(primary, standby []string, adminAddr, proxyAddr, journal string) string {
-	s := fmt.Sprintf(`clusters:
-  - name: primary
-    nodes: [%s]
-  - name: standby
-    nodes: [%s]
-health:
-  interval: 1s
-  timeout: 1s
-  failure_threshold: 3
-  success_threshold: 3
-failover:
-  auto: false
-state:
-  path: state.db
-admin:
-  listen: %s
-  token: %s
-proxy:
-  listen: %s
-`, strings.Join(primary, ", "), strings.Join(standby, ", "), adminAddr, esdrproc.Token, proxyAddr)
+	p := esdrproc.Pair{Primary: primary, Standby: standby, Interval: time.Second, Manual: true,
+		AdminAddr: adminAddr, ProxyAddr: proxyAddr}
 	if journal != "" {
-		s += fmt.Sprintf("mirror:\n  enabled: true\n  journal_dir: %s\n", journal)
+		p.Extra = fmt.Sprintf("mirror:\n  enabled: true\n  journal_dir: %s\n", journal)
 	}
-	return s
+	return p.YAML()
 }
 
 // esdrBed is one esdr process: its proxy and the admin address its metrics are on.
@@ -56,11 +38,7 @@ type esdrBed struct {
 
 // startEsdr runs bin in dir (journal: see esdrConfig) and waits until both clusters are up.
 func startEsdr(ctx context.Context, bin, dir string, primary, standby []string, journal string) (*esdrBed, error) {
-	adminAddr, err := esdrproc.FreeAddr()
-	if err != nil {
-		return nil, err
-	}
-	proxyAddr, err := esdrproc.FreeAddr()
+	adminAddr, proxyAddr, err := esdrproc.Addrs()
 	if err != nil {
 		return nil, err
 	}

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/esdr/esdr/bench/report"
 	"github.com/esdr/esdr/testbed"
+	"github.com/esdr/esdr/testbed/esdrproc"
 )
 
 func main() { os.Exit(run()) }
@@ -91,8 +91,8 @@ func measureAll(ctx context.Context, o *options, bin string, logf func(string, .
 	if bin == "" {
 		bin = filepath.Join(dir, "esdr")
 		logf("building %s...", bin)
-		if b, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/esdr").CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("build esdr: %w\n%s", err, b)
+		if err := esdrproc.Build(ctx, bin); err != nil {
+			return nil, err
 		}
 	}
 	logf("starting %s clusters: primary 1 node, standby 1 node...", o.engine)

@@ -184,11 +184,7 @@ type esdrProxy struct {
 
 // startEsdr runs esdr on node as its primary; proxyExtra adds keys to the proxy block.
 func startEsdr(ctx context.Context, bin, dir, node, standby, proxyExtra string) (*esdrProxy, error) {
-	adminAddr, err := esdrproc.FreeAddr()
-	if err != nil {
-		return nil, err
-	}
-	proxyAddr, err := esdrproc.FreeAddr()
+	adminAddr, proxyAddr, err := esdrproc.Addrs()
 	if err != nil {
 		return nil, err
 	}
@@ -206,12 +202,7 @@ func startEsdr(ctx context.Context, bin, dir, node, standby, proxyExtra string) 
 		p.Stop()
 		return nil, err
 	}
-	pid, err := pidOf(p.Config)
-	if err != nil {
-		p.Stop()
-		return nil, err
-	}
-	return &esdrProxy{proc: p, proxy: "http://" + proxyAddr, pid: pid}, nil
+	return &esdrProxy{proc: p, proxy: "http://" + proxyAddr, pid: p.Pid()}, nil
 }
 
 // seedState stores the primary as active at epoch 1, as `esdr run --bootstrap-active

@@ -3,14 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/esdr/esdr/testbed/child"
 	"github.com/esdr/esdr/testbed/esdrproc"
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 // Reference relays (bench/proxy/relay): TCP only, no HTTP parsing, so their rows bound
@@ -28,11 +29,10 @@ func startRelays(ctx context.Context, dir, node string) (targets []target, stop 
 	if out, err := build.CombinedOutput(); err != nil {
 		return nil, nil, fmt.Errorf("build the relays: %v: %s", err, out)
 	}
-	var procs []*exec.Cmd
+	var procs []*child.Proc
 	stop = func() {
 		for _, p := range procs {
-			_ = p.Process.Kill()
-			_ = p.Wait()
+			_ = p.Stop()
 		}
 	}
 	for _, r := range []struct{ name, mode string }{{relayL4Name, "l4"}, {relayEvloopName, "evloop"}} {
@@ -47,37 +47,21 @@ func startRelays(ctx context.Context, dir, node string) (targets []target, stop 
 			return nil, nil, err
 		}
 		cmd := exec.Command(bin, "-mode", r.mode, addr, node)
-		cmd.Stdout, cmd.Stderr = log, log
-		if err := cmd.Start(); err != nil {
-			log.Close()
+		cmd.Stdout = log
+		p, err := child.Start(cmd, child.Options{})
+		log.Close() // the child holds its own descriptor
+		if err != nil {
 			stop()
 			return nil, nil, fmt.Errorf("start the %s: %w", r.name, err)
 		}
-		log.Close() // the child holds its own descriptor
-		procs = append(procs, cmd)
-		if err := waitListening(ctx, addr); err != nil {
+		procs = append(procs, p)
+		if err := poll.Accepting(ctx, 10*time.Second, "tcp", addr); err != nil {
 			stop()
 			return nil, nil, fmt.Errorf("the %s: %w", r.name, err)
 		}
-		targets = append(targets, target{r.name, "http://" + addr, cmd.Process.Pid})
+		targets = append(targets, target{r.name, "http://" + addr, p.Pid()})
 	}
 	return targets, stop, nil
-}
-
-// waitListening waits until addr accepts connections.
-func waitListening(ctx context.Context, addr string) error {
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := (&net.Dialer{Timeout: time.Second}).DialContext(ctx, "tcp", addr)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			return fmt.Errorf("not listening on %s after 10s: %w", addr, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
 // hostPort strips the scheme of a node URL.

@@ -4,27 +4,10 @@ import (
 	"bufio"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 )
-
-// pidOf finds the `esdr run` process started on config (esdrproc does not expose it).
-func pidOf(config string) (int, error) {
-	entries, _ := filepath.Glob("/proc/[0-9]*/cmdline")
-	for _, e := range entries {
-		b, err := os.ReadFile(e)
-		if err != nil {
-			continue
-		}
-		args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
-		if len(args) >= 4 && args[1] == "run" && args[2] == "-c" && args[3] == config {
-			return strconv.Atoi(filepath.Base(filepath.Dir(e)))
-		}
-	}
-	return 0, fmt.Errorf("no esdr process runs %s", config)
-}
 
 // rssOf reads a process's resident set size (VmRSS) in bytes.
 func rssOf(pid int) (int64, error) {

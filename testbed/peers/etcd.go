@@ -1,11 +1,14 @@
 package peers
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 // Etcd starts a one-member etcd (Debian's etcd-server) and returns its client URL once it
@@ -34,15 +37,16 @@ func waitHTTP(t testing.TB, what, url string, within time.Duration) {
 // pollHTTP polls url until it answers 200.
 func pollHTTP(what, url string, within time.Duration) error {
 	c := http.Client{Timeout: time.Second}
-	for deadline := time.Now().Add(within); ; time.Sleep(100 * time.Millisecond) {
-		if resp, err := c.Get(url); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
+	err := poll.Until(context.Background(), within, what+" at "+url+" ready", func() bool {
+		resp, err := c.Get(url)
+		if err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("peers: %s at %s not ready within %s", what, url, within)
-		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	if err != nil {
+		return fmt.Errorf("peers: %w", err)
 	}
+	return nil
 }

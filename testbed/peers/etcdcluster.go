@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 // memberWithin bounds how long a started member may take to answer /health: generous,
@@ -198,13 +200,8 @@ func (c *EtcdCluster) waitHealthy(ms ...*etcdMember) {
 	hc := http.Client{Timeout: 2 * time.Second}
 	deadline := time.Now().Add(memberWithin)
 	for _, m := range ms {
-		for !healthy(&hc, m.client) {
-			if time.Now().After(deadline) {
-				c.t.Fatalf("peers: etcd member %s at %s not healthy within %s; its log:\n%s",
-					m.name, m.client, memberWithin, m.proc.Log())
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
+		poll.Eventually(c.t, fmt.Sprintf("etcd member %s at %s healthy", m.name, m.client), time.Until(deadline),
+			func() bool { return healthy(&hc, m.client) }, func() string { return "its log:\n" + m.proc.Log() })
 	}
 }
 

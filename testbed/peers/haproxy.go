@@ -1,6 +1,7 @@
 package peers
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 // HAProxy is a running HAProxy with one backend "es".
@@ -33,7 +36,6 @@ func StartHAProxy(t testing.TB, servers []Server) HAProxy {
 // authentication gate that answers 401 as a secured Elasticsearch does.
 func StartHAProxyWith(t testing.TB, servers []Server, frontend []string) HAProxy {
 	t.Helper()
-	bin := Need(t, "haproxy")
 	// Unix socket paths are limited to 108 bytes; t.TempDir() can be longer.
 	dir, err := os.MkdirTemp("", "esdr-haproxy")
 	if err != nil {
@@ -56,20 +58,11 @@ func StartHAProxyWith(t testing.TB, servers []Server, frontend []string) HAProxy
 		}
 		fmt.Fprintf(&b, "  server %s %s%s\n", s.Name, s.Addr, extra)
 	}
-	conf := filepath.Join(dir, "haproxy.cfg")
-	if err := os.WriteFile(conf, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
+	RunHAProxyT(t, dir, b.String())
+	if err := poll.Accepting(context.Background(), 20*time.Second, "unix", h.Socket); err != nil {
+		t.Fatalf("haproxy runtime API: %v", err)
 	}
-	Start(t, dir, "haproxy", bin, "-f", conf, "-db")
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if c, err := net.Dial("unix", h.Socket); err == nil {
-			c.Close()
-			return h
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("haproxy runtime API at %s not ready", h.Socket)
-		}
-	}
+	return h
 }
 
 // Command sends one runtime API command and returns the answer.

@@ -4,6 +4,7 @@
 package peers
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -13,6 +14,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/esdr/esdr/testbed/child"
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 // FreePort returns a loopback port nothing listens on right now, over TCP or UDP (a DNS
@@ -62,30 +66,31 @@ func Start(t testing.TB, dir, name, bin string, args ...string) {
 // Proc is a peer process started outside any one test, e.g. shared by a package's tests
 // and stopped from its TestMain.
 type Proc struct {
-	cmd     *exec.Cmd
+	c       *child.Proc
 	logf    *os.File
 	tempDir string // removed by Stop, when the Proc made it
 }
 
-// launch runs bin with args, its output in dir/name.log.
+// launch runs bin with args, its output in dir/name.log as well as kept for Log.
 func launch(dir, name, bin string, args ...string) (*Proc, error) {
 	logf, err := os.Create(filepath.Join(dir, name+".log"))
 	if err != nil {
 		return nil, fmt.Errorf("peers: %s: %w", name, err)
 	}
 	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
+	cmd.Stdout = logf
+	c, err := child.Start(cmd, child.Options{})
+	if err != nil {
 		logf.Close()
-		return nil, fmt.Errorf("peers: start %s: %w", name, err)
+		return nil, fmt.Errorf("peers: %s: %w", name, err)
 	}
-	return &Proc{cmd: cmd, logf: logf}, nil
+	return &Proc{c: c, logf: logf}, nil
 }
 
-// Stop kills the process and waits for it.
+// Stop kills the process, as a crash would (a peer's clean shutdown is not under test),
+// and waits for it.
 func (p *Proc) Stop() {
-	_ = p.cmd.Process.Kill()
-	_ = p.cmd.Wait()
+	p.c.Kill()
 	_ = p.logf.Close()
 	if p.tempDir != "" {
 		_ = os.RemoveAll(p.tempDir)
@@ -102,17 +107,13 @@ func (p *Proc) Resume() error { return p.signal(syscall.SIGCONT, false) }
 // signal sends sig and waits (briefly: signals are delivered at once) until the process is
 // stopped or not, as wantStopped says.
 func (p *Proc) signal(sig syscall.Signal, wantStopped bool) error {
-	pid := p.cmd.Process.Pid
-	if err := p.cmd.Process.Signal(sig); err != nil {
-		return fmt.Errorf("peers: pid %d: %v: %w", pid, sig, err)
+	pid := p.c.Pid()
+	if err := p.c.Signal(sig); err != nil {
+		return fmt.Errorf("peers: %w", err)
 	}
-	for range 200 {
-		if procStopped(pid) == wantStopped {
-			return nil
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return fmt.Errorf("peers: pid %d: %v: stopped is still %t", pid, sig, !wantStopped)
+	// Signals are delivered at once; the bound only catches a process that ignores them.
+	return poll.Until(context.Background(), 2*time.Second, fmt.Sprintf("pid %d stopped=%t after %v", pid, wantStopped, sig),
+		func() bool { return procStopped(pid) == wantStopped })
 }
 
 // procStopped reports whether /proc says pid is stopped by a signal (state T).
@@ -128,10 +129,7 @@ func procStopped(pid int) bool {
 }
 
 // Log returns the tail of the process's output.
-func (p *Proc) Log() string {
-	out, _ := os.ReadFile(p.logf.Name())
-	return tail(string(out), 4000)
-}
+func (p *Proc) Log() string { return tail(p.c.Output(), 4000) }
 
 // Need finds a binary on $PATH or in /usr/sbin (named's home, often off a user's PATH),
 // skips the test under -short, or fails it with what to do.
