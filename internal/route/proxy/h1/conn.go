@@ -1,0 +1,225 @@
+package h1
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"time"
+)
+
+// bufSize is each direction's buffer on a connection, and so the largest response head
+// read from a node (HAProxy's default bufsize is the same).
+const bufSize = 16 << 10
+
+// Conn is one connection to a node, used by one request at a time: the request head is
+// written straight into its buffer, the body streamed after it, and the answer read on
+// the same goroutine — no hand-off per request. A Conn is reusable only once an answer
+// was read whole and well framed and the node keeps the connection.
+type Conn struct {
+	nc      net.Conn
+	counter countingWriter
+	bw      *bufio.Writer
+	br      *bufio.Reader
+	resp    Response
+	body    io.Reader // the current answer's body, until read whole
+	reuse   bool
+}
+
+// NewConn wraps nc, a connection just dialled (and TLS-handshaken where the node speaks
+// https).
+func NewConn(nc net.Conn) *Conn {
+	c := &Conn{nc: nc}
+	c.counter.w = nc
+	c.bw = bufio.NewWriterSize(&c.counter, bufSize)
+	c.br = bufio.NewReaderSize(nc, bufSize)
+	return c
+}
+
+// countingWriter counts the bytes handed to the connection: a request of which not one
+// byte was delivered may be sent again elsewhere, whatever it is.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// Delivered reports whether any byte of the current request reached the connection.
+func (c *Conn) Delivered() bool { return c.counter.n > 0 }
+
+// NetConn is the connection, for deadlines and for closing it to abort an exchange.
+func (c *Conn) NetConn() net.Conn { return c.nc }
+
+// WriteRequest sends a request: its head, then length bytes of body (-1: the body is
+// re-sent chunked until body's EOF; 0: none). fields must not carry Host,
+// Content-Length, Transfer-Encoding or hop-by-hop fields: the caller removed them.
+func (c *Conn) WriteRequest(method, target, host string, fields []Field, body io.Reader, length int64) error {
+	c.counter.n, c.reuse, c.body = 0, false, nil
+	bw := c.bw
+	bw.WriteString(method)
+	bw.WriteByte(' ')
+	bw.WriteString(target)
+	bw.WriteString(" HTTP/1.1\r\nHost: ")
+	bw.WriteString(host)
+	bw.WriteString("\r\n")
+	for _, f := range fields {
+		bw.Write(f.Name)
+		bw.WriteString(": ")
+		bw.Write(f.Value)
+		bw.WriteString("\r\n")
+	}
+	switch {
+	case length > 0:
+		bw.WriteString("Content-Length: ")
+		bw.WriteString(strconv.FormatInt(length, 10))
+		bw.WriteString("\r\n\r\n")
+		if n, err := io.CopyN(bw, body, length); err != nil {
+			return fmt.Errorf("h1: request body: %d of %d bytes: %w", n, length, err)
+		}
+	case length < 0:
+		bw.WriteString("Transfer-Encoding: chunked\r\n\r\n")
+		if err := writeChunked(bw, body); err != nil {
+			return err
+		}
+	default:
+		bw.WriteString("\r\n")
+	}
+	return bw.Flush()
+}
+
+// writeChunked re-sends body chunked, one chunk per read.
+func writeChunked(bw *bufio.Writer, body io.Reader) error {
+	buf := make([]byte, 8<<10)
+	for {
+		n, err := body.Read(buf)
+		if n > 0 {
+			bw.WriteString(strconv.FormatInt(int64(n), 16))
+			bw.WriteString("\r\n")
+			bw.Write(buf[:n])
+			bw.WriteString("\r\n")
+		}
+		if err == io.EOF {
+			_, werr := bw.WriteString("0\r\n\r\n")
+			return werr
+		}
+		if err != nil {
+			return fmt.Errorf("h1: request body: %w", err)
+		}
+	}
+}
+
+// ReadResponse reads the node's answer to a request with method: the head (skipping
+// 1xx interim answers) into the Response it returns, and the body as a reader that ends
+// where the answer does. The Response's slices are valid until the next exchange.
+func (c *Conn) ReadResponse(method string) (*Response, io.Reader, error) {
+	for {
+		if err := c.readHead(method); err != nil {
+			return nil, nil, err
+		}
+		if c.resp.Status >= 200 || c.resp.Status == 101 {
+			break
+		}
+		c.br.Discard(c.resp.HeadLen) // 100 Continue, 103 Early Hints
+	}
+	r := &c.resp
+	c.br.Discard(r.HeadLen)
+	switch r.Body {
+	case BodyNone:
+		c.body = eofReader{}
+	case BodyLength:
+		c.body = &lengthReader{r: c.br, left: r.ContentLength}
+	case BodyChunked:
+		c.body = NewChunkedReader(c.br)
+	case BodyUntilClose:
+		c.body = c.br
+	}
+	return r, &bodyReader{c: c}, nil
+}
+
+// readHead waits until the buffer holds a whole head and parses it.
+func (c *Conn) readHead(method string) error {
+	want := 1
+	for {
+		if _, err := c.br.Peek(want); err != nil { // blocks until want bytes are buffered
+			if err == io.EOF && c.br.Buffered() == 0 {
+				return io.ErrUnexpectedEOF
+			}
+			if c.br.Buffered() < want {
+				return err
+			}
+		}
+		b, _ := c.br.Peek(c.br.Buffered())
+		err := ParseResponse(b, []byte(method), Limits{MaxHeadBytes: bufSize}, &c.resp)
+		if !errors.Is(err, ErrIncomplete) {
+			return err
+		}
+		want = len(b) + 1
+	}
+}
+
+// Reusable reports whether the last answer was read whole and the node keeps the
+// connection: only then may it carry another request.
+func (c *Conn) Reusable() bool { return c.reuse }
+
+// Alive checks, before a reuse, that the node has not closed the idle connection: a read
+// that would block means alive; data or EOF means the connection is done. It is for
+// plaintext connections: a TLS connection's read timeout is not to be relied on.
+func (c *Conn) Alive() bool {
+	if c.br.Buffered() > 0 {
+		return false // an idle connection has nothing to say
+	}
+	_ = c.nc.SetReadDeadline(time.Now().Add(time.Microsecond))
+	_, err := c.br.Peek(1)
+	_ = c.nc.SetReadDeadline(time.Time{})
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// Close closes the connection.
+func (c *Conn) Close() error { return c.nc.Close() }
+
+// bodyReader reads the current answer's body and marks the connection reusable once the
+// body ended well framed and the node keeps the connection.
+type bodyReader struct{ c *Conn }
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n, err := b.c.body.Read(p)
+	if err == io.EOF {
+		r := &b.c.resp
+		b.c.reuse = r.KeepAlive && r.Body != BodyUntilClose
+	}
+	return n, err
+}
+
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+
+// lengthReader reads exactly left bytes: an end before them is a cut answer, never a
+// whole one.
+type lengthReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *lengthReader) Read(p []byte) (int, error) {
+	if l.left == 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return n, err
+}
