@@ -31,6 +31,7 @@ fmt-check:
 test: install vet tidy-check staticcheck fmt-check ## every test, against the real peers
 	$(GO) test -race -count=1 -run '^$$' ./... >/dev/null
 	$(GO) test -race -count=1 -p 1 -timeout 28m ./...
+	$(GO) test -race -count=1 ./internal/route/proxy -args -upstream=h1
 	$(GO) test -run '^$$' -fuzz FuzzAcceptedRequestsReadTheSameInNetHTTP -fuzztime 10s ./internal/route/proxy/h1
 	$(GO) test -run '^$$' -fuzz FuzzAcceptedResponsesReadTheSameInNetHTTP -fuzztime 10s ./internal/route/proxy/h1
 	$(GO) test -run '^$$' -fuzz FuzzAcceptedChunkedBodiesReadTheSameInNetHTTP -fuzztime 10s ./internal/route/proxy/h1

@@ -33,8 +33,12 @@ type target struct {
 	pid       int
 }
 
-// esdrIdleName is the esdr proxy configured with max_idle_per_node: 1024.
-const esdrIdleName = "esdr, idle 1024"
+// esdrIdleName is the esdr proxy configured with max_idle_per_node: 1024, and
+// esdrH1Name the one with its own upstream client (proxy.upstream_client: h1).
+const (
+	esdrIdleName = "esdr, idle 1024"
+	esdrH1Name   = "esdr, h1 upstream"
+)
 
 func run() int {
 	connsFlag := flag.String("conns", "16,64,256", "wrk connection counts, comma-separated")
@@ -102,6 +106,11 @@ func bench(ctx context.Context, conns []int, d, warmup time.Duration, threads in
 		return err
 	}
 	defer esdrIdle.proc.Stop()
+	esdrH1, err := startEsdr(ctx, esdrBin, filepath.Join(dir, "esdr-h1"), node, "http://"+dead, "  upstream_client: h1\n")
+	if err != nil {
+		return err
+	}
+	defer esdrH1.proc.Stop()
 	haAddr, err := esdrproc.FreeAddr()
 	if err != nil {
 		return err
@@ -117,6 +126,7 @@ func bench(ctx context.Context, conns []int, d, warmup time.Duration, threads in
 	targets := []target{
 		{"direct", node, 0}, {"haproxy", "http://" + haAddr, h.PID()},
 		{"esdr", esdrDefault.proxy, esdrDefault.pid}, {esdrIdleName, esdrIdle.proxy, esdrIdle.pid},
+		{esdrH1Name, esdrH1.proxy, esdrH1.pid},
 	}
 	if relays {
 		rs, stop, err := startRelays(ctx, dir, hostPort(node))

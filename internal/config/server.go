@@ -92,6 +92,9 @@ type ProxyConfig struct {
 	DialTimeout       time.Duration `yaml:"dial_timeout"`
 	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
 	MaxIdlePerNode    int           `yaml:"max_idle_per_node"`
+	// UpstreamClient is how requests reach the nodes: "net/http" (the default) or "h1",
+	// the proxy's own client, on trial until it replaces the other (issue #19).
+	UpstreamClient string `yaml:"upstream_client"`
 	// ForwardCredentials makes the proxy send each cluster's clusters[].auth on every
 	// request, replacing the client's Authorization. Anyone who can reach Listen then
 	// acts with those credentials, so it is off by default: clients authenticate
@@ -120,6 +123,11 @@ func (x ProxyConfig) validate(p *collector, a AdminConfig) {
 		if d.v < 0 || d.v > d.limit {
 			p.add(d.key, "%s is out of range, want 0 (the default) to %s", d.v, d.limit)
 		}
+	}
+	switch x.UpstreamClient {
+	case "", "net/http", "h1":
+	default:
+		p.add("proxy.upstream_client", "%q is not allowed, want net/http (the default) or h1", x.UpstreamClient)
 	}
 	for _, n := range []struct {
 		key      string

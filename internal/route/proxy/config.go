@@ -52,6 +52,10 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// MaxIdlePerNode is how many idle keep-alive connections are kept to each node.
 	MaxIdlePerNode int
+	// UpstreamClient chooses how requests reach the nodes: UpstreamNetHTTP (the default,
+	// net/http's Transport) or UpstreamH1 (the proxy's own client, internal/route/proxy/h1),
+	// which replaces it once it has passed everything the net/http path passes (#19).
+	UpstreamClient string
 	// Clusters holds per-cluster credentials and TLS settings, by cluster name. A cluster
 	// without an entry is reached with system roots and the client's own Authorization.
 	Clusters map[string]Upstream
@@ -125,6 +129,9 @@ func (cfg Config) withDefaults() Config {
 	if cfg.MaxIdlePerNode == 0 {
 		cfg.MaxIdlePerNode = DefaultMaxIdlePerNode
 	}
+	if cfg.UpstreamClient == "" {
+		cfg.UpstreamClient = UpstreamNetHTTP
+	}
 	return cfg
 }
 
@@ -142,11 +149,20 @@ func (cfg Config) validate() error {
 			return fmt.Errorf("%s: %s is negative, want a positive duration", key, d)
 		}
 	}
+	if cfg.UpstreamClient != UpstreamNetHTTP && cfg.UpstreamClient != UpstreamH1 {
+		return fmt.Errorf("upstream_client: %q is not allowed, want %s or %s", cfg.UpstreamClient, UpstreamNetHTTP, UpstreamH1)
+	}
 	if cfg.MaxRetryBody < 0 || cfg.MaxHeaderBytes < 0 || cfg.MaxIdlePerNode < 0 {
 		return errors.New("max_retry_body, max_header_bytes and max_idle_per_node must not be negative")
 	}
 	return nil
 }
+
+// The upstream clients proxy.upstream_client chooses from.
+const (
+	UpstreamNetHTTP = "net/http"
+	UpstreamH1      = "h1"
+)
 
 // clusterAccess is an Upstream made ready for use: the Authorization value and TLS config.
 type clusterAccess struct {

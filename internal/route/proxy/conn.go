@@ -3,9 +3,11 @@ package proxy
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"net"
 	"net/http/httptrace"
 	"sync/atomic"
+	"syscall"
 )
 
 // countingConn counts the bytes written to a node's connection, so an attempt can tell
@@ -14,6 +16,15 @@ import (
 type countingConn struct {
 	net.Conn
 	written atomic.Int64
+}
+
+// SyscallConn is the socket's, for h1.Conn's liveness check without deadlines.
+func (c *countingConn) SyscallConn() (syscall.RawConn, error) {
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok {
+		return nil, errors.New("proxy: not a socket")
+	}
+	return sc.SyscallConn()
 }
 
 func (c *countingConn) Write(p []byte) (int, error) {

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"flag"
 	"encoding/json"
 	"errors"
 	"io"
@@ -20,7 +21,14 @@ import (
 	"github.com/esdr/esdr/internal/epoch"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// upstreamFlag runs every test through the chosen upstream client when the test's own
+// Config leaves it unset: `go test ./internal/route/proxy -args -upstream=h1`.
+var upstreamFlag = flag.String("upstream", "", "proxy.upstream_client for tests that do not set it (net/http or h1)")
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	goleak.VerifyTestMain(m)
+}
 
 // fakeRouter is the control loop as the proxy sees it: an endpoint that tests switch.
 type fakeRouter struct {
@@ -134,6 +142,9 @@ type harness struct {
 func startProxy(t testing.TB, cfg Config, r router, p prober) *harness {
 	t.Helper()
 	cfg.Listen = "127.0.0.1:0"
+	if cfg.UpstreamClient == "" {
+		cfg.UpstreamClient = *upstreamFlag
+	}
 	reg := prometheus.NewPedanticRegistry()
 	m, err := NewMetrics(reg)
 	if err != nil {

@@ -54,7 +54,7 @@ type pool struct {
 	auth      string
 	created   time.Time // when this epoch's pool was built: the epoch change, as the proxy saw it
 	nodes     []*node
-	tr        *http.Transport
+	tr        upstreamClient
 	next      atomic.Uint32
 	retired   <-chan struct{} // closed by retire
 	// retiredCtx is cancelled by retire, so attempts can hook it with context.AfterFunc.
@@ -78,6 +78,10 @@ func newPool(cfg Config, ep endpoint, acc clusterAccess) (*pool, error) {
 		p.nodes = append(p.nodes, &node{raw: s, url: u})
 	}
 	dialer := &net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: 30 * time.Second}
+	if cfg.UpstreamClient == UpstreamH1 {
+		p.tr = newH1Transport(cfg, countingDial(dialer.DialContext), acc.tls.Clone())
+		return p, nil
+	}
 	p.tr = &http.Transport{
 		Proxy:                  nil, // never an environment HTTP_PROXY: targets are the cluster's nodes only
 		DialContext:            countingDial(dialer.DialContext),

@@ -7,7 +7,10 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // bufSize is each direction's buffer on a connection, and so the largest response head
@@ -168,18 +171,36 @@ func (c *Conn) readHead(method string) error {
 // connection: only then may it carry another request.
 func (c *Conn) Reusable() bool { return c.reuse }
 
-// Alive checks, before a reuse, that the node has not closed the idle connection: a read
-// that would block means alive; data or EOF means the connection is done. It is for
-// plaintext connections: a TLS connection's read timeout is not to be relied on.
+// Alive checks, before a reuse, that the node has not closed the idle connection: a
+// peek that would block means alive; data or EOF means the connection is done. On a
+// socket it is one non-blocking recv with MSG_PEEK; otherwise a read under a deadline.
+// It is for plaintext connections: under TLS a peek sees records, not answers.
 func (c *Conn) Alive() bool {
 	if c.br.Buffered() > 0 {
 		return false // an idle connection has nothing to say
+	}
+	if sc, ok := c.nc.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			return peekAlive(rc)
+		}
 	}
 	_ = c.nc.SetReadDeadline(time.Now().Add(time.Microsecond))
 	_, err := c.br.Peek(1)
 	_ = c.nc.SetReadDeadline(time.Time{})
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// peekAlive peeks at the socket without blocking: EAGAIN means nothing to read, alive.
+func peekAlive(rc syscall.RawConn) bool {
+	alive := false
+	var b [1]byte
+	err := rc.Read(func(fd uintptr) bool {
+		_, _, err := unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+		alive = err == unix.EAGAIN
+		return true // never wait for readiness
+	})
+	return err == nil && alive
 }
 
 // Close closes the connection.
