@@ -1,0 +1,4 @@
+// Command chaos is esdr's fault campaign.
+package main
+
+func main() {}
