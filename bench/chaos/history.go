@@ -55,6 +55,7 @@ type Meta struct {
 	Engine   string        `json:"engine"`
 	Family   string        `json:"family"`
 	Clusters []string      `json:"clusters"` // preferred first
+	Interval time.Duration `json:"interval"` // esdr's probe interval and timeout
 	HoldDown time.Duration `json:"hold_down"`
 	// Bound is the longest a lost quorum of the active cluster may last without a
 	// failover (the policy's detection time plus slack for a loaded machine).
@@ -129,6 +130,7 @@ type Recorder struct {
 	w   *bufio.Writer
 	f   *os.File
 	err error
+	end bool // closed
 }
 
 // NewRecorder creates (truncates) the history file at path.
@@ -149,6 +151,9 @@ func (r *Recorder) Add(e Entry) {
 	b, err := json.Marshal(e)
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.end {
+		return // a late client answer after the run stopped recording
+	}
 	if err == nil {
 		_, err = r.w.Write(append(b, '\n'))
 	}
@@ -157,10 +162,14 @@ func (r *Recorder) Add(e Entry) {
 	}
 }
 
-// Close flushes and closes the file.
+// Close flushes and closes the file; closing again returns the same error.
 func (r *Recorder) Close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.end {
+		return r.err
+	}
+	r.end = true
 	if err := r.w.Flush(); err != nil && r.err == nil {
 		r.err = fmt.Errorf("chaos: history: %w", err)
 	}
