@@ -3,7 +3,7 @@ SHELL := /usr/bin/env bash
 GO ?= go
 export ESDR_REPO_ROOT := $(CURDIR)
 
-.PHONY: build install test test-short vet tidy-check staticcheck fmt-check demo bench clean lambda-zip
+.PHONY: build install test test-short vet tidy-check staticcheck fmt-check demo bench chaos clean lambda-zip
 
 build: ## bin/esdr, bin/testbed and every other command
 	@mkdir -p bin
@@ -56,6 +56,14 @@ bench: install build ## benchmarks on real clusters, written to docs/benchmarks.
 	@echo "== 5/5 bench/mirror: indexing direct vs esdr mirror off vs on (single and _bulk, 8 and 32 workers), replication lag under load"
 	$(GO) run ./bench/mirror
 	@echo "== make bench: done, results in docs/benchmarks.md"
+
+# The fault campaign. SEED=N replays that one run (its history kept, docs untouched);
+# otherwise RUNS runs from a clock seed, written to docs/reliability.md. ENGINE, FAMILIES.
+ENGINE ?= opensearch2
+RUNS ?= 105
+chaos: install build ## the fault campaign on real clusters, checked against six invariants, written to docs/reliability.md (SEED=N replays one run)
+	$(GO) run ./bench/chaos -engine $(ENGINE) $(if $(FAMILIES),-families $(FAMILIES)) \
+		$(if $(SEED),-seed $(SEED) -runs 1 -keep -o '',-runs $(RUNS))
 
 lambda-zip: ## bin/esdr-lambda-{x86_64,arm64}.zip: the Lambda's bootstrap for provided.al2023 (see docs/aws.md)
 	@set -e; for arch in x86_64:amd64 arm64:arm64; do \

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/esdr/esdr/testbed"
+	"github.com/esdr/esdr/testbed/esdrproc"
+	"github.com/esdr/esdr/testbed/netfault"
+)
+
+// formTimeout bounds a cluster's start and every re-forming: minutes on a busy machine.
+const formTimeout = 10 * time.Minute
+
+// clusterNames are esdr's names for the two clusters, preferred first; the proxy's
+// X-Esdr-Cluster header and esdr's events use them.
+var clusterNames = [2]string{"primary", "standby"}
+
+// bed is the embedded topology: two 3-node clusters, started once per campaign and
+// healed between runs (a fresh pair per run would cost minutes of JVM start each), each
+// seen by esdr through a netfault forwarder per node so a run can cut esdr (and its
+// proxy) off from a cluster whose nodes keep serving.
+type bed struct {
+	engine, dir, esdrBin string
+	clusters             [2]*testbed.Cluster
+	fwd                  [2]netfault.Group
+	logf                 func(string, ...any)
+}
+
+// startBed starts both clusters under dir and their forwarders; undo with stop.
+func startBed(ctx context.Context, engine, dir, esdrBin string, logf func(string, ...any)) (*bed, error) {
+	b := &bed{engine: engine, dir: dir, esdrBin: esdrBin, logf: logf}
+	logf("starting %s: two clusters of 3 nodes...", engine)
+	// One after the other: each picks free ports when it is laid out, and two clusters
+	// laid out at once can pick the same ones.
+	for i, name := range []string{"chaos-primary", "chaos-standby"} {
+		c, err := testbed.Start(ctx, testbed.Spec{Engine: engine, Cluster: name, Nodes: 3, Dir: dir, FormTimeout: formTimeout})
+		if err != nil {
+			b.stop()
+			return nil, fmt.Errorf("chaos: start %s: %w", engine, err)
+		}
+		b.clusters[i] = c
+	}
+	for i, c := range b.clusters {
+		g, err := netfault.ForwardAll(c.URLs())
+		if err != nil {
+			b.stop()
+			return nil, fmt.Errorf("chaos: forwarders for %s: %w", c.Name, err)
+		}
+		b.fwd[i] = g
+	}
+	return b, nil
+}
+
+func (b *bed) stop() {
+	for i := range b.clusters {
+		if b.fwd[i] != nil {
+			_ = b.fwd[i].Close()
+		}
+		if b.clusters[i] != nil {
+			_ = b.clusters[i].Destroy()
+		}
+	}
+}
+
+// heal undoes every fault a run may have left: forwarders pass again, paused nodes are
+// resumed, killed ones restarted, and both clusters have formed with all their nodes,
+// carry no read-only fence (esdr fences the cluster it fails over from), and with
+// dropRuns (before a run, never after its faults) no run's index.
+func (b *bed) heal(ctx context.Context, dropRuns bool) error {
+	for i, c := range b.clusters {
+		b.fwd[i].Mode(netfault.Pass)
+		if err := c.Resume(); err != nil {
+			return fmt.Errorf("chaos: heal %s: %w", c.Name, err)
+		}
+		for _, n := range c.Nodes {
+			if n.State() == testbed.Stopped {
+				if err := n.Start(); err != nil {
+					return fmt.Errorf("chaos: heal %s: %w", c.Name, err)
+				}
+			}
+		}
+	}
+	for _, c := range b.clusters {
+		wctx, cancel := context.WithTimeout(ctx, formTimeout)
+		err := c.WaitFormed(wctx, len(c.Nodes))
+		cancel()
+		if err != nil {
+			return fmt.Errorf("chaos: heal %s: %w", c.Name, err)
+		}
+	}
+	// A run's index left behind (a runner failure before its cleanup) would make the
+	// next fresh esdr refuse to start: more writes on the standby than on the preferred
+	// cluster is its sign of a lost state file (internal/bootstrap).
+	for _, c := range b.clusters {
+		if err := unfence(ctx, c); err != nil {
+			return err
+		}
+		if !dropRuns {
+			continue
+		}
+		if err := dropIndex(ctx, c, "chaos-*"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// esdrConfig is esdr's configuration for a run: the clusters through the forwarders,
+// the proxy on, probes every interval (their timeout too) with a threshold of 3, a
+// hold-down and manual failback, so that any second move in a run is a flap.
+func (b *bed) esdrConfig(admin, proxy string, interval, holdDown time.Duration) string {
+	return esdrproc.Pair{
+		Primary: b.fwd[0].URLs(), Standby: b.fwd[1].URLs(), Interval: interval,
+		HoldDown: holdDown, AdminAddr: admin, ProxyAddr: proxy,
+	}.YAML()
+}
+
+// startEsdr starts (or restarts on its state) esdr in dir.
+func (b *bed) startEsdr(ctx context.Context, dir, admin, config string) (*esdrproc.Proc, error) {
+	p, err := esdrproc.Start(ctx, b.esdrBin, dir, admin, config)
+	if err != nil {
+		return nil, fmt.Errorf("chaos: start esdr: %w", err)
+	}
+	return p, nil
+}
+
+// signalEsdr sends sig to the esdr process running on config. esdrproc does not expose
+// its pid, so it is found in /proc by the config path on its command line, which is
+// unique to the run.
+func signalEsdr(config string, sig syscall.Signal) error {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return fmt.Errorf("chaos: find esdr: %w", err)
+	}
+	for _, e := range ents {
+		var pid int
+		if _, err := fmt.Sscanf(e.Name(), "%d", &pid); err != nil {
+			continue
+		}
+		cmd, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil || !strings.Contains(string(cmd), "\x00run\x00-c\x00"+config+"\x00") {
+			continue
+		}
+		if err := syscall.Kill(pid, sig); err != nil {
+			return fmt.Errorf("chaos: esdr pid %d: %v: %w", pid, sig, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("chaos: no esdr process runs on %s", config)
+}

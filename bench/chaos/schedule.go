@@ -1,0 +1,137 @@
+package main
+
+import (
+	"fmt"
+	"math/rand"
+	"strings"
+	"time"
+)
+
+// A family is a kind of fault the campaign draws runs from; within a family the seed
+// draws the details (which nodes, kill or hang, how long).
+var families = []string{
+	"primary-minority", // one non-master node of the active cluster: no failover
+	"primary-master",   // the elected master only: the cluster re-elects, no failover
+	"primary-quorum",   // 2 or 3 nodes: quorum lost, failover due
+	"standby",          // 1 to 3 standby nodes: no failover
+	"esdr",             // esdr kill -9 and restart, or SIGSTOP and SIGCONT: no failover
+	"partition",        // esdr cut off from one cluster whose nodes keep serving
+	"mixed",            // two overlapping faults from the above
+}
+
+// step is one fault of a schedule: what, on what, when (after the warm-up) and for how
+// long. Nodes are chosen when it is applied, by pick, since which node is the elected
+// master is known only then.
+type step struct {
+	kind   string // kill, stop, partition, esdr-kill, esdr-stop
+	target string // "primary", "standby" or "esdr"
+	pick   string // master, minority (a non-master), quorum-master, quorum-followers, all; "" for esdr and partitions
+	at     time.Duration
+	dur    time.Duration
+}
+
+func (s step) String() string {
+	what := s.kind + " " + s.target
+	if s.pick != "" {
+		what += " (" + s.pick + ")"
+	}
+	return fmt.Sprintf("%s at +%s for %s", what, s.at, s.dur)
+}
+
+// schedule is a run's faults, drawn from its seed alone, so that `-seed` replays it.
+type schedule struct {
+	seed   int64
+	family string
+	steps  []step
+}
+
+func (s schedule) String() string {
+	var parts []string
+	for _, st := range s.steps {
+		parts = append(parts, st.String())
+	}
+	return fmt.Sprintf("seed %d %s: %s", s.seed, s.family, strings.Join(parts, "; "))
+}
+
+// familyOf is the family of a seed among the allowed ones: consecutive seeds cycle through
+// them, so a campaign covers each evenly and a seed alone names its run.
+func familyOf(seed int64, allowed []string) string {
+	n := int64(len(allowed))
+	return allowed[((seed%n)+n)%n]
+}
+
+// newSchedule draws the faults of a run. bound is the checker's failover bound: a lost
+// quorum is held past it, so that a failover is due.
+func newSchedule(seed int64, allowed []string, bound time.Duration) schedule {
+	rng := rand.New(rand.NewSource(seed))
+	s := schedule{seed: seed, family: familyOf(seed, allowed)}
+	fam := s.family
+	if fam == "mixed" {
+		// A primary fault with an esdr or standby fault overlapping it.
+		first := []string{"primary-quorum", "primary-master", "primary-minority"}[rng.Intn(3)]
+		second := []string{"esdr", "standby"}[rng.Intn(2)]
+		a := draw(rng, first, bound)
+		b := draw(rng, second, bound)
+		b.at = a.at + between(rng, 0, a.dur)
+		s.steps = []step{a, b}
+		return s
+	}
+	s.steps = []step{draw(rng, fam, bound)}
+	return s
+}
+
+// draw is one fault of a family.
+func draw(rng *rand.Rand, family string, bound time.Duration) step {
+	killOrStop := []string{"kill", "stop"}[rng.Intn(2)]
+	st := step{at: 0, kind: killOrStop}
+	switch family {
+	case "primary-minority":
+		st.target, st.pick, st.dur = "primary", "minority", between(rng, 8*time.Second, 15*time.Second)
+	case "primary-master":
+		// Held well past the cluster's re-election (a few seconds at the test bed's
+		// fault-detection settings).
+		st.target, st.pick, st.dur = "primary", "master", between(rng, 10*time.Second, 20*time.Second)
+	case "primary-quorum":
+		st.target, st.dur = "primary", between(rng, bound+5*time.Second, bound+15*time.Second)
+		st.pick = []string{"quorum-master", "quorum-followers", "all"}[rng.Intn(3)]
+	case "standby":
+		st.target, st.dur = "standby", between(rng, 8*time.Second, 20*time.Second)
+		st.pick = []string{"minority", "master", "quorum-master", "all"}[rng.Intn(4)]
+	case "esdr":
+		st.target, st.kind, st.dur = "esdr", "esdr-"+killOrStop, between(rng, 2*time.Second, 10*time.Second)
+	case "partition":
+		st.kind, st.dur = "partition", between(rng, 10*time.Second, bound+10*time.Second)
+		st.target = clusterNames[rng.Intn(2)]
+	default:
+		panic("chaos: unknown family " + family) // families are checked by parseFamilies
+	}
+	return st
+}
+
+// between draws a duration in [lo, hi), rounded to 100 ms for readable schedules.
+func between(rng *rand.Rand, lo, hi time.Duration) time.Duration {
+	if hi <= lo {
+		return lo
+	}
+	return (lo + time.Duration(rng.Int63n(int64(hi-lo)))).Round(100 * time.Millisecond)
+}
+
+// parseFamilies checks a comma-separated list of families ("all" for every one).
+func parseFamilies(s string) ([]string, error) {
+	if s == "all" || s == "" {
+		return families, nil
+	}
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		ok := false
+		for _, k := range families {
+			ok = ok || k == f
+		}
+		if !ok {
+			return nil, fmt.Errorf("chaos: unknown family %q (want all or some of %s)", f, strings.Join(families, ", "))
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// workload is the clients: writers indexing documents with unique ids through esdr's
+// proxy and a reader getting back ids already acknowledged, every operation recorded
+// as invoke, then ok, fail or unknown with the cluster and epoch the proxy named.
+type workload struct {
+	proxy, index string
+	writers      int
+	pace         time.Duration // between one process's operations, to leave the JVMs CPU
+	rec          *Recorder
+	http         *http.Client
+
+	mu    sync.Mutex
+	acked []string // ids acknowledged, for the reader
+	ids   []string // every id invoked, for the final reads
+}
+
+func newWorkload(proxy, index string, writers int, rec *Recorder) *workload {
+	return &workload{
+		proxy: proxy, index: index, writers: writers, pace: 25 * time.Millisecond, rec: rec,
+		// A client's timeout: past it the operation is unknown (it may have been applied).
+		http: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 8}},
+	}
+}
+
+// run runs the clients until ctx ends.
+func (w *workload) run(ctx context.Context, seed int64) {
+	var wg sync.WaitGroup
+	for p := range w.writers {
+		wg.Go(func() { w.write(ctx, p) })
+	}
+	wg.Go(func() { w.read(ctx, w.writers, rand.New(rand.NewSource(seed))) })
+	wg.Wait()
+	w.http.CloseIdleConnections()
+}
+
+func (w *workload) write(ctx context.Context, p int) {
+	for n := 0; ctx.Err() == nil; n++ {
+		id := fmt.Sprintf("p%d-%d", p, n)
+		w.mu.Lock()
+		w.ids = append(w.ids, id)
+		w.mu.Unlock()
+		body := fmt.Sprintf(`{"process":%d,"n":%d}`, p, n)
+		op := w.do(ctx, p, "write", id, http.MethodPut, "/"+w.index+"/_doc/"+id, body)
+		if op.Phase == PhaseOK {
+			w.mu.Lock()
+			w.acked = append(w.acked, id)
+			w.mu.Unlock()
+		}
+		sleep(ctx, w.pace)
+	}
+}
+
+// read gets random acknowledged ids back. Its results are recorded for the history's
+// reader; the checker's loss invariant rests on the final reads, which see every node.
+func (w *workload) read(ctx context.Context, p int, rng *rand.Rand) {
+	for ctx.Err() == nil {
+		w.mu.Lock()
+		id := ""
+		if len(w.acked) > 0 {
+			id = w.acked[rng.Intn(len(w.acked))]
+		}
+		w.mu.Unlock()
+		if id != "" {
+			w.do(ctx, p, "read", id, http.MethodGet, "/"+w.index+"/_doc/"+id, "")
+		}
+		sleep(ctx, 4*w.pace)
+	}
+}
+
+// do sends one request through the proxy and records its invocation and outcome. A
+// request cut by the end of the run is recorded unknown, as it may have been applied.
+func (w *workload) do(ctx context.Context, p int, f, id, method, path, body string) Op {
+	w.rec.Add(Entry{Type: TypeOp, Op: &Op{Process: p, F: f, ID: id, Phase: PhaseInvoke}})
+	op := Op{Process: p, F: f, ID: id}
+	req, err := http.NewRequestWithContext(ctx, method, w.proxy+path, strings.NewReader(body))
+	if err == nil {
+		req.Header.Set("Content-Type", "application/json")
+		var resp *http.Response
+		if resp, err = w.http.Do(req); err == nil {
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+			resp.Body.Close()
+			op.Status, op.Cluster = resp.StatusCode, resp.Header.Get("X-Esdr-Cluster")
+			op.Epoch, _ = strconv.ParseUint(resp.Header.Get("X-Esdr-Epoch"), 10, 64)
+		}
+	}
+	switch {
+	case err != nil && refused(err):
+		op.Phase, op.Err = PhaseFail, err.Error() // never reached the proxy
+	case err != nil:
+		op.Phase, op.Err = PhaseUnknown, err.Error()
+	case op.Status/100 == 2 || (f == "read" && op.Status == http.StatusNotFound):
+		op.Phase = PhaseOK
+	case op.Status == http.StatusBadGateway || op.Status == http.StatusGatewayTimeout:
+		op.Phase = PhaseUnknown // the proxy lost the cluster mid-request
+	default:
+		op.Phase = PhaseFail
+	}
+	w.rec.Add(Entry{Type: TypeOp, Op: &op})
+	return op
+}
+
+// refused reports whether err is a failed connect: the request was never sent.
+func refused(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// invoked returns every id a writer tried.
+func (w *workload) invoked() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string(nil), w.ids...)
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
+}
