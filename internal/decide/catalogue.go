@@ -47,6 +47,9 @@ const (
 	// CodeActiveBlind: esdr cannot see the active cluster (its credentials refused, its
 	// certificate untrusted, esdr out of file descriptors).
 	CodeActiveBlind Code = "active-blind"
+	// CodeActiveRecovering: the active cluster is down by its threshold, but its latest
+	// probes pass again; esdr does not fail over on failures that have stopped.
+	CodeActiveRecovering Code = "active-recovering"
 	// CodeReElected: a finding of the control loop, not a decision: a stalled cluster
 	// elected a master by itself within its grace.
 	CodeReElected Code = "re-elected"
@@ -91,6 +94,9 @@ var Catalogue = map[Code]Mode{
 	CodeActiveBlind: {"esdr cannot see the active cluster: its credentials were refused (401/403), the cluster's certificate is not " +
 		"trusted, or esdr is out of file descriptors; this says nothing about the cluster's health, so esdr holds (fix the cause; " +
 		"esdr switchover still works)", false},
+	CodeActiveRecovering: {"the active cluster failed its checks the threshold number of times, but its latest probes pass " +
+		"again (short of the success threshold); failures that have stopped are not evidence that users are hurt, so esdr " +
+		"holds while the cluster recovers and fails over only if it fails again", false},
 	CodeReElected: {"a cluster whose control plane had stalled elected a master by itself within its grace: no failover was needed", false},
 	CodeBootstrap: {"an operator initialised the state with esdr run --bootstrap-active, naming the active cluster, " +
 		"instead of esdr taking the preferred cluster on a first start", false},

@@ -41,6 +41,11 @@ func Decide(prev State, obs Observations, cmd *Command, now time.Time, p Policy)
 	active := obs.of(prev.Active)
 	switch active.Verdict {
 	case health.VerdictDown:
+		if active.Recovering() {
+			return prev, none(prev, CodeActiveRecovering, fmt.Sprintf(
+				"active %s is down by its threshold but its latest probe passed (%s: %s, %d in a row); esdr holds while it recovers",
+				prev.Active, active.Last, active.Detail, active.ConsecutiveSuccesses))
+		}
 		return onActiveDown(prev, obs, now, p)
 	case health.VerdictUnknown:
 		why := fmt.Sprintf("active %s: not enough results yet", prev.Active)

@@ -14,6 +14,13 @@ func stalled(name string, since time.Time, grace time.Duration) health.Observati
 	return o
 }
 
+// recovering is a cluster down by its threshold whose latest probe passed: the run of
+// timeouts a starved esdr records, ended by one healthy answer.
+func recovering(name string) health.Observation {
+	return health.Observation{Cluster: name, Verdict: health.VerdictDown, Last: health.KindHealthy,
+		Detail: "status green, 3 nodes", ConsecutiveSuccesses: 1}
+}
+
 func blind(name string) health.Observation {
 	return health.Observation{Cluster: name, Verdict: health.VerdictBlind, Last: health.KindBlind,
 		Detail: "esdr's credentials were refused (HTTP 401)"}
@@ -55,6 +62,12 @@ func TestDecideGrayFailures(t *testing.T) {
 		{"a standby whose control plane is stalled is not a failover target", onPrimary(),
 			obs(down("primary", health.KindUnreachable), stalled("standby", t0, time.Minute)), t0,
 			ActNone, CodeNoHealthyTarget, "primary"},
+		{"an active down by its threshold whose latest probe passed is recovering, not failed over", onPrimary(),
+			obs(recovering("primary"), up("standby", health.KindHealthy, t0)), t0,
+			ActNone, CodeActiveRecovering, "primary"},
+		{"an active that fails again after passing once is failed over", onPrimary(),
+			obs(down("primary", health.KindTimeout), up("standby", health.KindHealthy, t0)), t0,
+			ActFailover, CodeActiveDown, "standby"},
 		{"a paused esdr waits through a stall past the grace", paused(onPrimary()),
 			obs(stalled("primary", t0, 15*time.Second), up("standby", health.KindHealthy, t0)), t0.Add(time.Minute),
 			ActNone, CodePaused, "primary"},

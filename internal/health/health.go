@@ -112,5 +112,15 @@ func (o Observation) StalledPastGrace(now time.Time) bool {
 // control plane is stalled is not: it serves what it has but cannot become a new active.
 func (o Observation) Up() bool { return o.Verdict == VerdictUp && o.Last != KindStalled }
 
+// Recovering reports whether a cluster still down by its threshold has begun passing
+// again: its latest results are healthy or degraded, short of the success threshold.
+// A failover decided now would rest on failures that have stopped — typically esdr's
+// own probes timing out while esdr was starved — not on evidence that users are hurt.
+// A stall does not count: decide judges it by its election grace.
+func (o Observation) Recovering() bool {
+	return o.Verdict == VerdictDown && o.ConsecutiveSuccesses > 0 &&
+		(o.Last == KindHealthy || o.Last == KindDegraded)
+}
+
 // Down reports whether the cluster has failed its threshold.
 func (o Observation) Down() bool { return o.Verdict == VerdictDown }
