@@ -84,11 +84,11 @@ func TestFailoverCreatesPairAndRepairsDrift(t *testing.T) {
 	}
 
 	// In step: a second reconcile changes nothing.
-	changes, creates := n.get("ChangeResourceRecordSets"), n.get("CreateHealthCheck")
+	changes, creates := n.Get("ChangeResourceRecordSets"), n.Get("CreateHealthCheck")
 	if drift, err := f.Reconcile(ctx); err != nil || len(drift) != 0 {
 		t.Fatalf("reconcile of a pair in step: drift %v, err %v", drift, err)
 	}
-	if n.get("ChangeResourceRecordSets") != changes || n.get("CreateHealthCheck") != creates {
+	if n.Get("ChangeResourceRecordSets") != changes || n.Get("CreateHealthCheck") != creates {
 		t.Error("reconcile of a pair in step called the API to change something")
 	}
 
@@ -107,7 +107,7 @@ func TestFailoverCreatesPairAndRepairsDrift(t *testing.T) {
 	if len(reported) != 1 || len(reported[0]) != 1 || !strings.Contains(reported[0][0].String(), `failure_threshold "7", want "2"`) {
 		t.Errorf("reported drift %v", reported)
 	}
-	if n.get("CreateHealthCheck") != creates {
+	if n.Get("CreateHealthCheck") != creates {
 		t.Error("an updatable drift created a new health check")
 	}
 

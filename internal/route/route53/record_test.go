@@ -32,13 +32,13 @@ func TestRecordUpsertsAndIsANoOpWhenRight(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			before := n.get("ChangeResourceRecordSets")
+			before := n.Get("ChangeResourceRecordSets")
 			for _, to := range []string{"east", "west", "west"} {
 				if err := rec.Apply(ctx, act.Switch{Epoch: 1, To: to, Reason: "test"}); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if got := n.get("ChangeResourceRecordSets") - before; got != 2 {
+			if got := n.Get("ChangeResourceRecordSets") - before; got != 2 {
 				t.Errorf("%d ChangeResourceRecordSets calls for east, west, west; want 2 (the repeat is a no-op)", got)
 			}
 			set := onlySet(t, rc, zone, c.Name, c.Type)
