@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Moto starts the moto server (Route 53 and CloudWatch emulator, installed into
+// Moto starts the moto server (an emulator of Route 53, CloudWatch, ELB and more, installed into
 // .cache/moto by scripts/install-peers.sh) for one test and returns its URL.
 func Moto(t testing.TB, repoRoot string) string {
 	t.Helper()

@@ -1,5 +1,5 @@
 // Package peers starts the real systems esdr's traffic targets talk to — etcd, HAProxy,
-// moto (Route 53), BIND — as child processes on free loopback ports, for tests. Each start
+// moto (Route 53, CloudWatch, Elastic Load Balancing), BIND — as child processes on free loopback ports, for tests. Each start
 // registers a cleanup that stops the process and, when the test failed, logs its output.
 package peers
 
