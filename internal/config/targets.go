@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/esdr/esdr/internal/route/elb"
 	"github.com/esdr/esdr/internal/route/etcdkey"
 	"github.com/esdr/esdr/internal/route/haproxy"
 	"github.com/esdr/esdr/internal/route/rfc2136"
@@ -14,6 +15,7 @@ import (
 // Any combination may be configured; each is switched by every plan, in this order.
 type TargetsConfig struct {
 	Route53 []Route53Target `yaml:"route53"`
+	ELB     []ELBTarget     `yaml:"elb"`
 	RFC2136 []RFC2136Target `yaml:"rfc2136"`
 	Etcd    []EtcdTarget    `yaml:"etcd"`
 	HAProxy []HAProxyTarget `yaml:"haproxy"`
@@ -26,6 +28,7 @@ type AWSConfig struct {
 	Profile            string `yaml:"profile"`
 	Route53Endpoint    string `yaml:"route53_endpoint"`
 	CloudWatchEndpoint string `yaml:"cloudwatch_endpoint"`
+	ELBEndpoint        string `yaml:"elb_endpoint"`
 	// CloudWatchJSON speaks awsJson1.0 to CloudWatch instead of the SDK's default CBOR
 	// protocol; real AWS takes both, emulators only JSON.
 	CloudWatchJSON bool `yaml:"cloudwatch_json"`
@@ -58,6 +61,14 @@ type Route53HealthCheck struct {
 	StringMatch      string `yaml:"string_match"`
 	RequestInterval  int    `yaml:"request_interval"`
 	FailureThreshold int    `yaml:"failure_threshold"`
+}
+
+// ELBTarget is an ALB or NLB listener whose default action esdr points at the active
+// cluster's target group.
+type ELBTarget struct {
+	ListenerARN  string            `yaml:"listener_arn"`
+	TargetGroups map[string]string `yaml:"target_groups"`
+	Mode         string            `yaml:"mode"`
 }
 
 // RFC2136Target is a record in a zone updated by dynamic DNS with TSIG.
@@ -109,6 +120,11 @@ func (t Route53Target) Failover() route53.FailoverConfig {
 			RequestInterval: int32(h.RequestInterval), FailureThreshold: int32(h.FailureThreshold)}}
 }
 
+// Route converts a load-balancer target.
+func (t ELBTarget) Route() elb.Config {
+	return elb.Config{ListenerARN: t.ListenerARN, TargetGroups: t.TargetGroups, Mode: t.Mode}
+}
+
 // Route converts an RFC 2136 target.
 func (t RFC2136Target) Route() rfc2136.Config {
 	return rfc2136.Config{Server: t.Server, Zone: t.Zone, Name: t.Name, Type: t.Type, TTL: uint32(max(t.TTL, 0)), Values: t.Values,
@@ -154,6 +170,9 @@ func (ts TargetsConfig) validate(p *collector, clusters []string, warn func(stri
 		for _, w := range warns {
 			warn(key + "." + w)
 		}
+	}
+	for i, t := range ts.ELB {
+		report(index("targets.elb", i), t.Route().Check(clusters))
 	}
 	for i, t := range ts.RFC2136 {
 		report(index("targets.rfc2136", i), t.Route().Check(clusters))

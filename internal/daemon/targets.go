@@ -10,6 +10,7 @@ import (
 	"github.com/esdr/esdr/internal/act"
 	"github.com/esdr/esdr/internal/config"
 	"github.com/esdr/esdr/internal/health"
+	"github.com/esdr/esdr/internal/route/elb"
 	"github.com/esdr/esdr/internal/route/etcdkey"
 	"github.com/esdr/esdr/internal/route/haproxy"
 	"github.com/esdr/esdr/internal/route/rfc2136"
@@ -30,16 +31,16 @@ func newTargets(cfg *config.Config, log *slog.Logger) ([]act.Target, *route53.Pu
 		}
 		return nil, nil, nil, err
 	}
-	if len(cfg.Targets.Route53) > 0 || cfg.PublishHealth.CloudWatch {
+	if len(cfg.Targets.Route53) > 0 || len(cfg.Targets.ELB) > 0 || cfg.PublishHealth.CloudWatch {
+		a := cfg.AWS
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		awsCfg, err := route53.LoadAWS(ctx, route53.AWSConfig{Region: cfg.AWS.Region, Profile: cfg.AWS.Profile,
-			Route53Endpoint: cfg.AWS.Route53Endpoint, CloudWatchEndpoint: cfg.AWS.CloudWatchEndpoint, CloudWatchJSON: cfg.AWS.CloudWatchJSON})
+		awsCfg, err := route53.LoadAWS(ctx, route53.AWSConfig{Region: a.Region, Profile: a.Profile})
 		cancel()
 		if err != nil {
 			return fail(fmt.Errorf("aws: %w", err))
 		}
-		r53, cw := route53.NewClients(awsCfg, route53.AWSConfig{Route53Endpoint: cfg.AWS.Route53Endpoint,
-			CloudWatchEndpoint: cfg.AWS.CloudWatchEndpoint, CloudWatchJSON: cfg.AWS.CloudWatchJSON})
+		r53, cw := route53.NewClients(awsCfg, route53.AWSConfig{Route53Endpoint: a.Route53Endpoint,
+			CloudWatchEndpoint: a.CloudWatchEndpoint, CloudWatchJSON: a.CloudWatchJSON})
 		if cfg.PublishHealth.CloudWatch {
 			pub = route53.NewPublisher(cw, nil)
 		}
@@ -57,6 +58,14 @@ func newTargets(cfg *config.Config, log *slog.Logger) ([]act.Target, *route53.Pu
 			}
 			if err != nil {
 				return fail(fmt.Errorf("targets.route53[%d]: %w", i, err))
+			}
+			out = append(out, tg)
+		}
+		for i, t := range cfg.Targets.ELB {
+			c := t.Route()
+			tg, err := elb.New(elb.NewClient(awsCfg, c.Region(), a.ELBEndpoint), c, clusters)
+			if err != nil {
+				return fail(fmt.Errorf("targets.elb[%d]: %w", i, err))
 			}
 			out = append(out, tg)
 		}
