@@ -1,7 +1,7 @@
 // Command esdr-lambda is esdr's AWS Lambda function (runtime provided.al2023, built as
 // `bootstrap`): it receives the CloudWatch alarm on the primary's health, by SNS,
-// EventBridge or the alarm's own Lambda action, and fails over the Route 53 record with
-// the same decision and plan code as `esdr run`. Configuration comes from the
+// EventBridge or the alarm's own Lambda action, and fails over the Route 53 record (and
+// any load-balancer listeners) with the same decision and plan code as `esdr run`. Configuration comes from the
 // environment (see internal/lambda and docs/aws.md); logs are JSON on stdout for
 // CloudWatch Logs.
 package main
@@ -14,8 +14,10 @@ import (
 	"time"
 
 	awslambda "github.com/aws/aws-lambda-go/lambda"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 
 	"github.com/esdr/esdr/internal/lambda"
+	"github.com/esdr/esdr/internal/route/elb"
 	"github.com/esdr/esdr/internal/route/route53"
 )
 
@@ -44,7 +46,8 @@ func run() int {
 		return 1
 	}
 	r53, _ := route53.NewClients(awsCfg, ac)
-	h, err := lambda.New(cfg, r53, log)
+	elbClient := func(region string) *elbv2.Client { return elb.NewClient(awsCfg, region, a.ELBEndpoint) }
+	h, err := lambda.New(cfg, lambda.Clients{Route53: r53, ELB: elbClient}, log)
 	if err != nil {
 		log.Error("esdr-lambda: not started", "err", err)
 		return 1

@@ -85,7 +85,8 @@ func FromEnv(lookup func(string) (string, bool)) (Config, error) {
 }
 
 // lambdaProblems are the rules of this path on top of esdr's: one Route 53 record that
-// the function owns, and nothing it cannot reach from a short-lived invocation.
+// the function owns (its marker lives beside it), load-balancer listeners if wanted, and
+// nothing it cannot reach from a short-lived invocation.
 func lambdaProblems(cfg *config.Config) []string {
 	var ps []string
 	t := cfg.Targets
@@ -96,7 +97,7 @@ func lambdaProblems(cfg *config.Config) []string {
 		ps = append(ps, fmt.Sprintf("targets.route53[0].mode: %q is not allowed here, want record: with failover records Route 53 switches by itself and needs no function (see docs/aws.md)", t.Route53[0].Mode))
 	}
 	if len(t.RFC2136)+len(t.Etcd)+len(t.HAProxy) > 0 {
-		ps = append(ps, "targets: only route53 is switched by the Lambda; remove rfc2136, etcd and haproxy (run esdr itself for those)")
+		ps = append(ps, "targets: only route53 and elb are switched by the Lambda; remove rfc2136, etcd and haproxy (run esdr itself for those)")
 	}
 	if cfg.Hooks.Pre != nil {
 		ps = append(ps, "hooks.pre: not available in the Lambda (no shell commands on provided.al2023); remove it")

@@ -55,7 +55,7 @@ func TestFromEnvProblems(t *testing.T) {
 		}
 	}
 	_, err = FromEnv(env(map[string]string{EnvConfig: goodYAML + "  haproxy:\n    - {socket: /run/h.sock, backend: es, servers: {primary: [a], standby: [b]}}\n", EnvAlarm: "a"}))
-	if err == nil || !strings.Contains(err.Error(), "ESDR_CONFIG: targets: only route53 is switched by the Lambda") {
+	if err == nil || !strings.Contains(err.Error(), "ESDR_CONFIG: targets: only route53 and elb are switched by the Lambda") {
 		t.Errorf("haproxy target: %v", err)
 	}
 	_, err = FromEnv(env(map[string]string{EnvAlarm: "a"}))

@@ -1,7 +1,7 @@
 // Package lambda is esdr's AWS-native path: a function invoked by the CloudWatch alarm
 // on the primary's health, which runs the same decision (internal/decide) and the same
-// plan of idempotent steps (internal/act: fence, unfence, switch the Route 53 record,
-// notify) as `esdr run`, with no server of its own. Its memory between invocations is in
+// plan of idempotent steps (internal/act: fence, unfence, switch the Route 53 record and
+// any load-balancer listeners, notify) as `esdr run`, with no server of its own. Its memory between invocations is in
 // Route 53: the record it owns, and a TXT marker beside it holding the epoch and the
 // hold-down (see marker.go). cmd/esdr-lambda wires it to the Lambda runtime.
 package lambda
@@ -13,11 +13,13 @@ import (
 	"net/http"
 	"time"
 
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	r53 "github.com/aws/aws-sdk-go-v2/service/route53"
 
 	"github.com/esdr/esdr/internal/act"
 	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/esclient"
+	"github.com/esdr/esdr/internal/route/elb"
 	"github.com/esdr/esdr/internal/route/route53"
 	"github.com/esdr/esdr/internal/state"
 )
@@ -29,12 +31,22 @@ type route53API interface {
 	GetChange(ctx context.Context, in *r53.GetChangeInput, opts ...func(*r53.Options)) (*r53.GetChangeOutput, error)
 }
 
+// Clients are the AWS clients the function calls through.
+type Clients struct {
+	// Route53 serves the record the function owns and its marker; usually a
+	// *route53.Client (route53.NewClients).
+	Route53 route53API
+	// ELB returns the client for a listener's region, for targets.elb; usually
+	// elb.NewClient. Needed only when targets.elb is configured.
+	ELB func(region string) *elbv2.Client
+}
+
 // Handler handles one alarm event per call. Build it once per execution environment
 // with New; the Lambda runtime calls Invoke one event at a time.
 type Handler struct {
 	cfg     Config
 	policy  decide.Policy
-	record  *route53.Record
+	targets []act.Target // the record first, then the listeners
 	marker  marker
 	clients map[string]*esclient.Client
 	prober  *prober
@@ -42,20 +54,31 @@ type Handler struct {
 	now     func() time.Time
 }
 
-// New validates what it is given and builds the record target, the cluster clients and
-// the probes. api is usually a *route53.Client (route53.NewClients).
-func New(cfg Config, api route53API, log *slog.Logger) (*Handler, error) {
+// New validates what it is given and builds the targets (the record, then any
+// listeners), the cluster clients and the probes.
+func New(cfg Config, c Clients, log *slog.Logger) (*Handler, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	e := cfg.ESDR
 	t := e.Targets.Route53[0]
-	rec, err := route53.NewRecord(api, t.Record(), e.Policy().Clusters)
+	rec, err := route53.NewRecord(c.Route53, t.Record(), e.Policy().Clusters)
 	if err != nil {
 		return nil, fmt.Errorf("lambda: targets.route53[0]: %w", err)
 	}
-	h := &Handler{cfg: cfg, policy: e.Policy(), record: rec, marker: newMarker(api, t.HostedZoneID, t.Name),
+	h := &Handler{cfg: cfg, policy: e.Policy(), targets: []act.Target{rec}, marker: newMarker(c.Route53, t.HostedZoneID, t.Name),
 		clients: map[string]*esclient.Client{}, log: log, now: time.Now}
+	for i, lt := range e.Targets.ELB {
+		if c.ELB == nil {
+			return nil, fmt.Errorf("lambda: targets.elb[%d]: no ELB client", i)
+		}
+		lc := lt.Route()
+		tg, err := elb.New(c.ELB(lc.Region()), lc, e.Policy().Clusters)
+		if err != nil {
+			return nil, fmt.Errorf("lambda: targets.elb[%d]: %w", i, err)
+		}
+		h.targets = append(h.targets, tg)
+	}
 	for _, cl := range e.Clusters {
 		c, err := esclient.New(cl.Nodes, cl.ClientOptions(e.ClusterHealth(cl.Name).Timeout))
 		if err != nil {
@@ -141,7 +164,7 @@ func (h *Handler) handle(ctx context.Context, a Alarm) (Result, error) {
 // next, the state the plan serves (act checks every step against its epoch).
 func (h *Handler) executor(next decide.State) (*act.Executor, error) {
 	e := h.cfg.ESDR
-	opts := act.Options{Targets: []act.Target{h.record}, Clusters: map[string]act.Cluster{},
+	opts := act.Options{Targets: h.targets, Clusters: map[string]act.Cluster{},
 		FenceTimeout: e.Act.FenceTimeout, Log: h.log.With("component", "act"),
 		Retry: act.Retry{Attempts: e.Act.StepAttempts, Backoff: e.Act.BackoffInitial, MaxBackoff: e.Act.BackoffMax,
 			MaxElapsed: e.Act.StepMaxDuration, AttemptTimeout: e.Act.StepTimeout}}
