@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	r53 "github.com/aws/aws-sdk-go-v2/service/route53"
 	r53types "github.com/aws/aws-sdk-go-v2/service/route53/types"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -27,8 +29,9 @@ import (
 
 // TestCrashMidPlanResumes kills esdr -9 while the fence step of a failover plan is in
 // flight (the old primary hangs, so the fence attempt waits for its timeout), restarts it,
-// and checks the plan completes with every real target — etcd, HAProxy, Route 53 on moto —
-// switched exactly once; then that the old primary is fenced as soon as it answers again.
+// and checks the plan completes with every real target — etcd, HAProxy, Route 53 and an
+// ELB listener on moto — switched exactly once; then that the old primary is fenced as
+// soon as it answers again.
 func TestCrashMidPlanResumes(t *testing.T) {
 	p := clusters(t, "opensearch2")
 	root, err := testbed.RepoRoot()
@@ -47,6 +50,10 @@ func TestCrashMidPlanResumes(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", "testing")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "testing")
 	zoneID := createZone(t, motoURL)
+	lb, err := peers.NewMotoELB(context.Background(), motoURL, "application", "es", []string{"primary", "standby"})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	s := defaults()
 	s.extra = fmt.Sprintf(`act:
@@ -58,6 +65,7 @@ aws:
   route53_endpoint: %s
   cloudwatch_endpoint: %s
   cloudwatch_json: true
+  elb_endpoint: %s
 publish_health:
   cloudwatch: true
   interval: 10s
@@ -69,6 +77,9 @@ targets:
       type: CNAME
       ttl: 30
       values: {primary: [primary.example.net], standby: [standby.example.net]}
+  elb:
+    - listener_arn: %s
+      target_groups: {primary: %s, standby: %s}
   etcd:
     - endpoints: [%s]
       key: /esdr/active
@@ -76,7 +87,7 @@ targets:
     - socket: %s
       backend: es
       servers: {primary: [%s], standby: [%s]}
-`, motoURL, motoURL, zoneID, etcdURL, hap.Socket, p.primary.Nodes[0].Name+", "+p.primary.Nodes[1].Name+", "+p.primary.Nodes[2].Name, sb.Name)
+`, motoURL, motoURL, motoURL, zoneID, lb.Listener, lb.TargetGroups["primary"], lb.TargetGroups["standby"], etcdURL, hap.Socket, p.primary.Nodes[0].Name+", "+p.primary.Nodes[1].Name+", "+p.primary.Nodes[2].Name, sb.Name)
 	e := startSettled(t, p, s)
 
 	if err := p.primary.Pause(); err != nil {
@@ -102,7 +113,8 @@ targets:
 			switches[strings.Fields(ev.Message)[1]]++
 		}
 	}
-	for _, name := range []string{"route53:es.example.com.:", "etcd:/esdr/active:", "haproxy:es:"} {
+	elbName := "elb:listener/" + lb.Listener[strings.Index(lb.Listener, ":listener/")+len(":listener/"):] + ":"
+	for _, name := range []string{"route53:es.example.com.:", elbName, "etcd:/esdr/active:", "haproxy:es:"} {
 		if switches[name] != 1 {
 			t.Errorf("target %s switched %d times, want 1 (all: %v)", strings.TrimSuffix(name, ":"), switches[name], switches)
 		}
@@ -130,6 +142,9 @@ targets:
 	if got := recordValue(t, motoURL, zoneID, "es.example.com.", r53types.RRTypeCname); strings.TrimSuffix(got, ".") != "standby.example.net" {
 		t.Errorf("route53 record = %q, want standby.example.net", got)
 	}
+	if got := listenerTargetGroup(t, lb); got != lb.TargetGroups["standby"] {
+		t.Errorf("elb listener forwards to %q, want the standby's target group", got)
+	}
 
 	// The old primary comes back: fenced within a few probe intervals, before anything
 	// esdr drives points at it.
@@ -147,9 +162,10 @@ targets:
 		return publishedClusters(t, motoURL) >= 2
 	})
 
-	// HAProxy reloaded, its runtime server states lost (here: set back by hand): esdr
-	// reapply points it at the active cluster again, and leaves the etcd key, which is
-	// right, unwritten.
+	// HAProxy reloaded, its runtime server states lost (here: set back by hand), and the
+	// listener repointed at the primary's target group behind esdr's back: esdr reapply
+	// points both at the active cluster again, and leaves the etcd key, which is right,
+	// unwritten.
 	for _, n := range p.primary.Nodes {
 		hap.Command(t, "set server es/"+n.Name+" state ready")
 	}
@@ -157,10 +173,18 @@ targets:
 	if len(haproxyMismatches(t, hap, sb.Name)) == 0 {
 		t.Fatal("setting HAProxy's servers by hand changed nothing: the reapply check below would prove nothing")
 	}
-	if out, code := e.cli("reapply"); code != 0 || !strings.Contains(out, "target haproxy:es: points at the active cluster") {
+	if _, err := lb.Client.ModifyListener(context.Background(), &elbv2.ModifyListenerInput{ListenerArn: aws.String(lb.Listener),
+		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(lb.TargetGroups["primary"])}}}); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := e.cli("reapply"); code != 0 || !strings.Contains(out, "target haproxy:es: points at the active cluster") ||
+		!strings.Contains(out, "target "+strings.TrimSuffix(elbName, ":")+": points at the active cluster") {
 		t.Fatalf("esdr reapply: exit %d\n%s", code, out)
 	}
 	checkHAProxyServes(t, hap, sb.Name)
+	if got := listenerTargetGroup(t, lb); got != lb.TargetGroups["standby"] {
+		t.Errorf("after esdr reapply the elb listener forwards to %q, want the standby's target group", got)
+	}
 	if kv, err := cli.Get(context.Background(), "/esdr/active"); err != nil || len(kv.Kvs) != 1 || kv.Kvs[0].Version != 1 {
 		t.Errorf("etcd key after reapply: %v %v, want still written once", kv, err)
 	}
@@ -211,6 +235,17 @@ func publishedClusters(t *testing.T, motoURL string) int {
 		return 0
 	}
 	return len(out.Metrics)
+}
+
+// listenerTargetGroup is the target group the listener's single default action forwards
+// to, as moto answers.
+func listenerTargetGroup(t *testing.T, lb peers.MotoELB) string {
+	t.Helper()
+	out, err := lb.Client.DescribeListeners(context.Background(), &elbv2.DescribeListenersInput{ListenerArns: []string{lb.Listener}})
+	if err != nil || len(out.Listeners) != 1 || len(out.Listeners[0].DefaultActions) != 1 {
+		t.Fatalf("describe listener: %v %+v", err, out)
+	}
+	return aws.ToString(out.Listeners[0].DefaultActions[0].TargetGroupArn)
 }
 
 func stepStatus(p *act.Plan, kind act.StepKind) act.Status {

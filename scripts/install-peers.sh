@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs the non-Debian peers the route targets' tests run against: moto (the Route 53
-# and CloudWatch emulator) in a venv at .cache/moto, cfn-lint in the same venv (it
-# validates deploy/aws/esdr.yaml), and the AWS Lambda Runtime Interface Emulator in
+# Installs the non-Debian peers the route targets' tests run against: moto (the Route 53,
+# CloudWatch and ELB emulator) in a venv at .cache/moto, cfn-lint in the same venv (it
+# validates deploy/aws/*.yaml), and the AWS Lambda Runtime Interface Emulator in
 # .cache/bin (the Lambda's tests run bootstrap under it). The Debian peers (named, etcd,
 # haproxy) come from install-deps.sh. Idempotent: what is there at the pinned version is
 # kept, so on a complete machine this takes well under a second.
