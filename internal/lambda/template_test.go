@@ -48,8 +48,9 @@ func TestELBTemplateConfigValidates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, block, ok := strings.Cut(string(b), "EsdrTargetConfig:")
-	if _, block, ok = strings.Cut(block, "Value: !Sub |\n"); !ok {
+	_, output, found := strings.Cut(string(b), "EsdrTargetConfig:")
+	_, block, ok := strings.Cut(output, "Value: !Sub |\n")
+	if !found || !ok {
 		t.Fatal("no EsdrTargetConfig output in the template")
 	}
 	var lines []string
