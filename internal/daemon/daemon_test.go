@@ -56,28 +56,8 @@ health:
 admin: {listen: 127.0.0.1:0, token: ` + testToken + `}
 proxy: {listen: ` + freeAddr(t) + `}
 ` + fmt.Sprintf(mode.block, filepath.Base(dir))
-			cfg, err := config.Parse([]byte(yaml), dir, func(string) (string, bool) { return "", false })
-			if err != nil {
-				t.Fatal(err)
-			}
-			d, err := New(cfg, slog.New(slog.DiscardHandler))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer d.Close()
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- d.Run(ctx) }()
-			defer func() {
-				cancel()
-				if err := <-done; err != nil {
-					t.Errorf("Run: %v", err)
-				}
-			}()
-			c, err := admin.NewClient("http://"+d.AdminAddr(), testToken, 10*time.Second)
-			if err != nil {
-				t.Fatal(err)
-			}
+			d, c := runDaemon(t, yaml, dir)
+			ctx := context.Background()
 			waitFor(t, "the first decision, on the primary", func() bool {
 				st, err := c.Status(ctx)
 				return err == nil && st.State.Active == "primary" && st.State.Epoch == 1
@@ -101,6 +81,35 @@ proxy: {listen: ` + freeAddr(t) + `}
 			waitFor(t, "the proxy routing to the standby", routedTo("standby"))
 		})
 	}
+}
+
+// runDaemon parses yaml (paths relative to dir), builds esdr with New and runs it until
+// the test ends, when Run must return nil; it returns the daemon and an admin client.
+func runDaemon(t *testing.T, yaml, dir string) (*Daemon, *admin.Client) {
+	t.Helper()
+	cfg, err := config.Parse([]byte(yaml), dir, func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := New(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		d.Close()
+	})
+	c, err := admin.NewClient("http://"+d.AdminAddr(), testToken, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d, c
 }
 
 // freeAddr is a loopback address nothing listens on now.

@@ -3,17 +3,13 @@ package daemon
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
-	"github.com/esdr/esdr/internal/admin"
-	"github.com/esdr/esdr/internal/config"
 	"github.com/esdr/esdr/internal/state"
 	"github.com/esdr/esdr/testbed/peers"
 )
@@ -26,14 +22,12 @@ func TestELBTarget(t *testing.T) {
 	motoURL := peers.Moto(t, "../..")
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	ctx := context.Background()
 	lb, err := peers.NewMotoELB(ctx, motoURL, "application", "es", []string{"primary", "standby"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	primary, standby := fakeCluster(t, "primary"), fakeCluster(t, "standby")
-	dir := t.TempDir()
 	yaml := fmt.Sprintf(`clusters:
   - {name: primary, nodes: [%s]}
   - {name: standby, nodes: [%s]}
@@ -46,35 +40,13 @@ targets:
     - listener_arn: %s
       target_groups: {primary: %s, standby: %s}
 `, primary.URL, standby.URL, testToken, motoURL, lb.Listener, lb.TargetGroups["primary"], lb.TargetGroups["standby"])
-	cfg, err := config.Parse([]byte(yaml), dir, func(string) (string, bool) { return "", false })
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := New(cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run: %v", err)
+	_, c := runDaemon(t, yaml, t.TempDir())
+	forwardsTo := func(cluster string) bool {
+		out, err := lb.Client.DescribeListeners(ctx, &elbv2.DescribeListenersInput{ListenerArns: []string{lb.Listener}})
+		if err != nil || len(out.Listeners) != 1 || len(out.Listeners[0].DefaultActions) != 1 {
+			return false
 		}
-	}()
-	c, err := admin.NewClient("http://"+d.AdminAddr(), testToken, 10*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	forwardsTo := func(cluster string) func() bool {
-		return func() bool {
-			out, err := lb.Client.DescribeListeners(ctx, &elbv2.DescribeListenersInput{ListenerArns: []string{lb.Listener}})
-			if err != nil || len(out.Listeners) != 1 || len(out.Listeners[0].DefaultActions) != 1 {
-				return false
-			}
-			return aws.ToString(out.Listeners[0].DefaultActions[0].TargetGroupArn) == lb.TargetGroups[cluster]
-		}
+		return aws.ToString(out.Listeners[0].DefaultActions[0].TargetGroupArn) == lb.TargetGroups[cluster]
 	}
 	waitFor(t, "the first decision, on the primary", func() bool {
 		st, err := c.Status(ctx)
@@ -85,7 +57,7 @@ targets:
 		st, err := c.Status(ctx)
 		return err == nil && st.State.Epoch == 2 && st.Plan != nil && st.Plan.Status == "done"
 	})
-	if !forwardsTo("standby")() {
+	if !forwardsTo("standby") {
 		t.Fatal("after the failover the listener does not forward to the standby's target group")
 	}
 
@@ -98,7 +70,7 @@ targets:
 	if err != nil || len(a.Targets) != 1 || a.Targets[0].Error != "" || !strings.HasPrefix(a.Targets[0].Target, "elb:listener/app/es/") {
 		t.Fatalf("reapply: %+v %v", a, err)
 	}
-	if !forwardsTo("standby")() {
+	if !forwardsTo("standby") {
 		t.Fatal("after esdr reapply the listener does not forward to the standby's target group")
 	}
 	evs, err := c.Events(ctx, 0, 1000)
