@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// Moto starts the moto server (an emulator of Route 53, CloudWatch, ELB and more, installed into
-// .cache/moto by scripts/install-peers.sh) for one test and returns its URL.
+// Moto starts the moto server (an emulator of Route 53, CloudWatch, ELB and more,
+// installed into .cache/moto by scripts/install-peers.sh) for one test and returns its URL.
 func Moto(t testing.TB, repoRoot string) string {
 	t.Helper()
 	if testing.Short() {
