@@ -15,6 +15,17 @@ type AdminConfig struct {
 	// token. Required whenever Listen is set, even on loopback: any local process could
 	// otherwise move production traffic. At least 16 characters.
 	Token Secret `yaml:"token"`
+	// ReadToken, when set, is the bearer token every read needs (status, events,
+	// endpoint, mirror counts); /healthz, /metrics and the status page's files stay open,
+	// and Token is accepted wherever ReadToken is. Unset, reads need no token, except
+	// the count comparison, which fans out to the clusters and always needs one.
+	ReadToken Secret `yaml:"read_token"`
+	// AllowedHosts are the names clients may reach the admin API by (its Host header),
+	// besides the listen address, localhost, loopback addresses and this machine's host
+	// name: a browser led to the API by a DNS name it does not know is refused (DNS
+	// rebinding). Needed for a DNS name in front of esdr (a load balancer, a scraper
+	// configured by name).
+	AllowedHosts []string `yaml:"allowed_hosts"`
 }
 
 // MinTokenLen is the shortest admin token accepted.
@@ -34,6 +45,18 @@ func (a AdminConfig) validate(p *collector) {
 	case n < MinTokenLen:
 		// Never print the token, not even its first characters.
 		p.add("admin.token", "%d characters, want at least %d", n, MinTokenLen)
+	}
+	switch n := len(a.ReadToken); {
+	case n == 0:
+	case n < MinTokenLen:
+		p.add("admin.read_token", "%d characters, want at least %d", n, MinTokenLen)
+	case a.ReadToken == a.Token:
+		p.add("admin.read_token", "the same as admin.token, want a different secret (the admin token is accepted for reads anyway), or leave read_token out")
+	}
+	for i, h := range a.AllowedHosts {
+		if h == "" || net.ParseIP(h) == nil && !validHostname(h) {
+			p.add(index("admin.allowed_hosts", i), "%q is not a host name, want a DNS name or an IP address without scheme or port, such as esdr.example.com", h)
+		}
 	}
 }
 
