@@ -207,7 +207,13 @@ func TestStatusPageFleetInChromium(t *testing.T) {
 // serve runs an admin server with ctl on a free port until the test ends.
 func serve(t *testing.T, ctl admin.Controller) string {
 	t.Helper()
-	srv, err := admin.New(admin.Config{Listen: "127.0.0.1:0", Token: testToken}, ctl, prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
+	return serveConfig(t, admin.Config{Listen: "127.0.0.1:0", Token: testToken}, ctl)
+}
+
+// serveConfig is serve with a configuration of its own.
+func serveConfig(t *testing.T, cfg admin.Config, ctl admin.Controller) string {
+	t.Helper()
+	srv, err := admin.New(cfg, ctl, prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
