@@ -49,6 +49,10 @@ func (c *Config) Redacted() *Config {
 		a := &r.Clusters[i].Auth
 		a.Password = redactSecret(a.Password)
 		a.APIKey = redactSecret(a.APIKey)
+		if pa := r.Clusters[i].ProxyAuth; pa != nil {
+			pa.Password = redactSecret(pa.Password)
+			pa.APIKey = redactSecret(pa.APIKey)
+		}
 	}
 	r.Admin.Token = redactSecret(r.Admin.Token)
 	r.Admin.ReadToken = redactSecret(r.Admin.ReadToken)
@@ -89,6 +93,7 @@ func (c *Config) clone() *Config {
 	for i := range r.Clusters {
 		r.Clusters[i].Nodes = slices.Clone(r.Clusters[i].Nodes)
 		r.Clusters[i].Health = r.Clusters[i].Health.clone()
+		r.Clusters[i].ProxyAuth = clonePtr(r.Clusters[i].ProxyAuth)
 	}
 	r.Health.Checks = cloneChecks(c.Health.Checks)
 	r.Admin.AllowedHosts = slices.Clone(c.Admin.AllowedHosts)

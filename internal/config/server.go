@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -118,19 +119,36 @@ type ProxyConfig struct {
 	// UpstreamClient is how requests reach the nodes: "net/http" (the default) or "h1",
 	// the proxy's own client, on trial until it replaces the other (issue #19).
 	UpstreamClient string `yaml:"upstream_client"`
-	// ForwardCredentials makes the proxy send each cluster's clusters[].auth on every
-	// request, replacing the client's Authorization. Anyone who can reach Listen then
-	// acts with those credentials, so it is off by default: clients authenticate
-	// themselves and the proxy passes their header through.
+	// ForwardCredentials makes the proxy send each cluster's clusters[].proxy_auth (else
+	// clusters[].auth) on every request, replacing the client's Authorization. Anyone who
+	// can reach Listen then acts with those credentials, so it is off by default (clients
+	// authenticate themselves and the proxy passes their header through), and allowed
+	// only on a loopback Listen: the proxy listener has no TLS, so nothing else limits who
+	// reaches it (once it has, the rule becomes "not without TLS").
 	ForwardCredentials bool `yaml:"forward_credentials"`
 }
 
-func (x ProxyConfig) validate(p *collector, a AdminConfig) {
+func (x ProxyConfig) validate(p *collector, a AdminConfig, cs []ClusterConfig) {
 	if x.Listen == "" {
+		for i, cl := range cs {
+			if cl.ProxyAuth != nil {
+				p.add(field(index("clusters", i), "proxy_auth"), "set, but no proxy runs, want proxy.listen and proxy.forward_credentials: true, or no proxy_auth")
+			}
+		}
 		return
 	}
-	if checkListen(p, "proxy.listen", x.Listen, "leave it out to run no proxy") && x.Listen == a.Listen {
+	ok := checkListen(p, "proxy.listen", x.Listen, "leave it out to run no proxy")
+	if ok && x.Listen == a.Listen {
 		p.add("proxy.listen", "%q is also admin.listen, want a different address", x.Listen)
+	}
+	if ok && x.ForwardCredentials && !loopbackListen(x.Listen) {
+		p.add("proxy.forward_credentials", "true on proxy.listen %q, which is not a loopback address: whoever reaches it would act with the "+
+			"clusters' credentials; want proxy.listen on 127.0.0.1, ::1 or localhost, or forward_credentials: false (clients send their own Authorization)", x.Listen)
+	}
+	for i, cl := range cs {
+		if cl.ProxyAuth != nil && !x.ForwardCredentials {
+			p.add(field(index("clusters", i), "proxy_auth"), "set, but proxy.forward_credentials is not true: the proxy passes the clients' own Authorization, want forward_credentials: true or no proxy_auth")
+		}
 	}
 	for _, d := range []struct {
 		key      string
@@ -183,6 +201,17 @@ func checkListen(p *collector, key, addr, alt string) bool {
 		return false
 	}
 	return true
+}
+
+// loopbackListen reports whether a valid listen address binds only loopback: localhost
+// or a loopback IP. An empty host is every interface.
+func loopbackListen(addr string) bool {
+	host, _, _ := net.SplitHostPort(addr)
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // validHostname is a loose check: letters, digits, dots, dashes.
