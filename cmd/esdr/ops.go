@@ -57,8 +57,8 @@ func newOpsFlags(name, synopsis string, stderr io.Writer) *opsFlags {
 	}
 	o.fs.StringVar(&o.addr, "addr", addr, "admin API address (env ESDR_ADDR)")
 	// No default shown for the token: a usage message must never print a secret.
-	o.fs.StringVar(&o.token, "token", "", "admin token (default env ESDR_ADMIN_TOKEN; prefer the env or --token-file, a flag shows in ps)")
-	o.fs.StringVar(&o.tokenFile, "token-file", "", "read the admin token from this file")
+	o.fs.StringVar(&o.token, "token", "", "admin token, or the read token for reads (default env ESDR_ADMIN_TOKEN, else ESDR_READ_TOKEN; prefer the env or --token-file, a flag shows in ps)")
+	o.fs.StringVar(&o.tokenFile, "token-file", "", "read the admin token (or the read token) from this file")
 	o.fs.BoolVar(&o.json, "json", false, "print the API's JSON instead of text")
 	o.fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "give up on the admin API after this long")
 	return o
@@ -92,7 +92,8 @@ func (o *opsFlags) parse(args []string, stderr io.Writer) (*admin.Client, int) {
 	return c, -1
 }
 
-// resolveToken picks the token: --token, else --token-file, else ESDR_ADMIN_TOKEN.
+// resolveToken picks the token: --token, else --token-file, else ESDR_ADMIN_TOKEN, else
+// ESDR_READ_TOKEN (which reads, when esdr has admin.read_token, but runs no command).
 func (o *opsFlags) resolveToken() (string, error) {
 	switch {
 	case o.token != "" && o.tokenFile != "":
@@ -115,7 +116,10 @@ func (o *opsFlags) resolveToken() (string, error) {
 		}
 		return tok, nil
 	}
-	return os.Getenv("ESDR_ADMIN_TOKEN"), nil
+	if tok := os.Getenv("ESDR_ADMIN_TOKEN"); tok != "" {
+		return tok, nil
+	}
+	return os.Getenv("ESDR_READ_TOKEN"), nil
 }
 
 // call bounds one API call by --timeout, on top of the client's own bound.
@@ -155,7 +159,9 @@ func (o *opsFlags) fail(stderr io.Writer, err error) int {
 	var ue *url.Error
 	switch {
 	case errors.As(err, &ae) && ae.Status == 401:
-		fmt.Fprintf(stderr, "esdr: the admin API at %s rejected the token (%s); check --token, --token-file or ESDR_ADMIN_TOKEN\n", o.addr, ae.Message)
+		fmt.Fprintf(stderr, "esdr: the admin API at %s rejected the token (%s); check --token, --token-file, ESDR_ADMIN_TOKEN or ESDR_READ_TOKEN\n", o.addr, ae.Message)
+	case errors.As(err, &ae) && ae.Code == "forbidden":
+		fmt.Fprintf(stderr, "esdr: %s: the token given is esdr's read token, which runs no command; give the admin token (--token, --token-file or ESDR_ADMIN_TOKEN)\n", ae.Op)
 	case errors.As(err, &ae) && ae.Status == 503:
 		fmt.Fprintf(stderr, "esdr: %s: esdr could not answer: %s; check esdr's log\n", ae.Op, ae.Message)
 	case errors.As(err, &ae):

@@ -66,7 +66,12 @@ func (f opsFake) Command(_ context.Context, cmd decide.Command) (decide.Decision
 
 func opsServer(t *testing.T, ctl admin.Controller) string {
 	t.Helper()
-	srv, err := admin.New(admin.Config{Listen: "127.0.0.1:0", Token: opsToken}, ctl, prometheus.NewRegistry(), nil)
+	return opsServerConfig(t, admin.Config{Listen: "127.0.0.1:0", Token: opsToken}, ctl)
+}
+
+func opsServerConfig(t *testing.T, cfg admin.Config, ctl admin.Controller) string {
+	t.Helper()
+	srv, err := admin.New(cfg, ctl, prometheus.NewRegistry(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,6 +141,38 @@ func TestOpsCLI(t *testing.T) {
 	var st admin.Status
 	if code != 0 || json.Unmarshal([]byte(out), &st) != nil || st.State.Epoch != 4 {
 		t.Errorf("status --json is not a Status: %s", out)
+	}
+}
+
+// TestOpsCLIReadToken: against an esdr with a read token, ESDR_READ_TOKEN reads (after
+// ESDR_ADMIN_TOKEN, which is unset here) and a command with it says the admin token is needed.
+func TestOpsCLIReadToken(t *testing.T) {
+	const readToken = "cli-read-token-0123"
+	t.Setenv("ESDR_ADDR", opsServerConfig(t, admin.Config{Listen: "127.0.0.1:0", Token: opsToken, ReadToken: readToken}, opsFake{}))
+	t.Setenv("ESDR_ADMIN_TOKEN", "")
+	t.Setenv("ESDR_READ_TOKEN", "")
+	cases := []struct {
+		env      string
+		args     []string
+		code     int
+		out, err string
+	}{
+		{"", []string{"status"}, 1, "", "rejected the token (missing bearer token; send Authorization: Bearer <read token or admin token>); check --token, --token-file, ESDR_ADMIN_TOKEN or ESDR_READ_TOKEN"},
+		{readToken, []string{"status"}, 0, "active:           west", ""},
+		{readToken, []string{"events", "--limit", "1"}, 0, "decided", ""},
+		{readToken, []string{"pause"}, 1, "", "esdr: pause: the token given is esdr's read token, which runs no command; give the admin token (--token, --token-file or ESDR_ADMIN_TOKEN)\n"},
+		{readToken, []string{"pause", "--token", opsToken}, 0, "update (pause): done", ""},
+	}
+	for _, c := range cases {
+		t.Setenv("ESDR_READ_TOKEN", c.env)
+		code, out, errs := runOps(c.args...)
+		if code != c.code || !strings.Contains(out, c.out) || !strings.Contains(errs, c.err) {
+			t.Errorf("ESDR_READ_TOKEN=%q esdr %s = %d\nstdout:\n%s\nstderr:\n%s\nwant %d, stdout with %q, stderr with %q",
+				c.env, strings.Join(c.args, " "), code, out, errs, c.code, c.out, c.err)
+		}
+		if strings.Contains(errs, readToken) {
+			t.Errorf("esdr %s printed the read token on stderr", strings.Join(c.args, " "))
+		}
 	}
 }
 

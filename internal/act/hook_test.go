@@ -132,3 +132,75 @@ func TestHookTimeoutVetoes(t *testing.T) {
 		t.Errorf("run = %v", err)
 	}
 }
+
+// TestHookEnvironmentIsAnAllowList: the hook gets PATH, HOME, LANG, TZ, the variables it
+// names and the transition's; esdr's credentials stay out unless named, and a named
+// variable cannot replace a transition's.
+func TestHookEnvironmentIsAnAllowList(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("ES_PASSWORD", "es-password-value")
+	t.Setenv("ESDR_ADMIN_TOKEN", "admin-token-value")
+	t.Setenv("HOOK_SITE", "dc1")
+	t.Setenv("LANG", "C.UTF-8")
+	t.Setenv("ESDR_FROM", "from-esdr-env")
+	path := filepath.Join(dir, "env.sh")
+	if err := os.WriteFile(path, []byte("#!/bin/sh\nenv > \""+filepath.Join(dir, "env")+"\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h := &Hook{Command: []string{path}, Timeout: 20 * time.Second, Env: []string{"HOOK_SITE", "ESDR_FROM", "UNSET_VAR"}}
+	if err := h.run(context.Background(), transition{Epoch: 7, From: "east", To: "west", Action: decide.ActFailover, Code: decide.CodeActiveDown}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := "\n" + string(b)
+	for _, want := range []string{"\nPATH=", "\nLANG=C.UTF-8\n", "\nHOOK_SITE=dc1\n", "\nESDR_FROM=east\n", "\nESDR_TO=west\n", "\nESDR_EPOCH=7\n", "\nESDR_ACTION=failover\n", "\nESDR_CODE=active-down\n"} {
+		if !strings.Contains(env, want) {
+			t.Errorf("the hook's environment lacks %q:%s", strings.TrimSpace(want), env)
+		}
+	}
+	for _, bad := range []string{"es-password-value", "admin-token-value", "from-esdr-env", "UNSET_VAR"} {
+		if strings.Contains(env, bad) {
+			t.Errorf("the hook's environment holds %q:%s", bad, env)
+		}
+	}
+}
+
+// TestHookStderrRedacted: the configuration's secrets never reach a veto's stderr, even
+// when its tail begins inside one.
+func TestHookStderrRedacted(t *testing.T) {
+	const secret = "s3cr3t-0123456789"
+	dir := t.TempDir()
+	cases := []struct {
+		name, out string
+		want      func(string) bool
+	}{
+		{"whole", "login as elastic:" + secret + " refused",
+			func(s string) bool { return s == "login as elastic:<redacted> refused" }},
+		// 1701 bytes: the tail kept begins with the last 4 bytes of a secret, and the
+		// replacements shrink the rest below stderrTail.
+		{"cut by the tail", "X" + strings.Repeat(secret, 100),
+			func(s string) bool {
+				return !strings.Contains(s, "6789") && strings.HasSuffix(s, "<redacted><redacted>")
+			}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(dir, c.name)
+			if err := os.WriteFile(out, []byte(c.out), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(dir, "veto.sh")
+			if err := os.WriteFile(path, []byte("#!/bin/sh\ncat \""+out+"\" >&2\nexit 1\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			h := &Hook{Command: []string{path}, Timeout: 20 * time.Second, Redact: []string{"0123", secret, ""}}
+			var ve *VetoError
+			if err := h.run(context.Background(), transition{Epoch: 1}); !errors.As(err, &ve) || !c.want(ve.Stderr) || strings.Contains(err.Error(), secret) {
+				t.Errorf("stderr %q (err %v)", ve.Stderr, err)
+			}
+		})
+	}
+}

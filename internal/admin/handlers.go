@@ -2,12 +2,9 @@ package admin
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -20,8 +17,6 @@ import (
 // decision's catalogue code instead, so the operator reads the same word as in the logs.
 const (
 	codeBadRequest       = "bad_request"
-	codeUnauthorized     = "unauthorized"
-	codeDisabled         = "commands_disabled"
 	codeNotFound         = "not_found"
 	codeMethodNotAllowed = "method_not_allowed"
 	codeTooLarge         = "too_large"
@@ -36,31 +31,39 @@ const (
 )
 
 type route struct {
-	method   string
-	mutating bool
-	handler  http.HandlerFunc
+	method  string
+	access  access
+	handler http.HandlerFunc
 }
 
 // routes is a fixed table rather than a ServeMux so that 404 and 405 answer in the same
 // JSON shape as every other error, and the whole surface of the API reads in one place.
+// Every request but /healthz is checked first for its Host, then its route, method and
+// token; the costly handlers then pass their gate (limit.go) once their input is valid.
 func (s *Server) routes(g prometheus.Gatherer) http.Handler {
 	metrics := promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorLog: slogPrinter{s.log}})
 	table := map[string]route{
-		"/v1/status":        {http.MethodGet, false, s.handleStatus},
-		"/v1/endpoint":      {http.MethodGet, false, s.handleEndpoint},
-		"/v1/events":        {http.MethodGet, false, s.handleEvents},
-		"/v1/switchover":    {http.MethodPost, true, s.handleCommand(decide.CmdSwitchover)},
-		"/v1/pause":         {http.MethodPost, true, s.handleCommand(decide.CmdPause)},
-		"/v1/resume":        {http.MethodPost, true, s.handleCommand(decide.CmdResume)},
-		"/v1/ack":           {http.MethodPost, true, s.handleCommand(decide.CmdAck)},
-		"/v1/mirror/resync": {http.MethodPost, true, s.handleResync},
-		"/v1/reapply":       {http.MethodPost, true, s.handleReapply},
-		"/v1/mirror/counts": {http.MethodGet, false, s.handleCompare},
-		"/metrics":          {http.MethodGet, false, metrics.ServeHTTP},
-		"/healthz":          {http.MethodGet, false, handleHealthz},
+		"/v1/status":        {http.MethodGet, reader, s.handleStatus},
+		"/v1/endpoint":      {http.MethodGet, reader, s.handleEndpoint},
+		"/v1/events":        {http.MethodGet, reader, s.handleEvents},
+		"/v1/switchover":    {http.MethodPost, writer, s.handleCommand(decide.CmdSwitchover)},
+		"/v1/pause":         {http.MethodPost, writer, s.handleCommand(decide.CmdPause)},
+		"/v1/resume":        {http.MethodPost, writer, s.handleCommand(decide.CmdResume)},
+		"/v1/ack":           {http.MethodPost, writer, s.handleCommand(decide.CmdAck)},
+		"/v1/mirror/resync": {http.MethodPost, writer, s.handleResync},
+		"/v1/reapply":       {http.MethodPost, writer, s.handleReapply},
+		"/v1/mirror/counts": {http.MethodGet, costlyReader, s.handleCompare},
+		"/metrics":          {http.MethodGet, public, metrics.ServeHTTP},
+		"/healthz":          {http.MethodGet, public, handleHealthz},
 	}
-	addUIRoutes(table) // GET / and /ui/*: the read-only status page (ui.go)
+	addUIRoutes(table) // GET / and /ui/*: the status page (ui.go), public
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" && !s.hosts.allows(r) {
+			s.log.Warn("admin call rejected", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "host", r.Host, "outcome", codeUnknownHost)
+			writeError(w, http.StatusMisdirectedRequest, codeUnknownHost, fmt.Sprintf("Host %q is not a name of this esdr admin API "+
+				"(refused against DNS rebinding); use its listen address, localhost or a loopback address, or add the name to admin.allowed_hosts", r.Host))
+			return
+		}
 		rt, ok := table[r.URL.Path]
 		if !ok {
 			writeError(w, http.StatusNotFound, codeNotFound, fmt.Sprintf("no route %s; the API lives under /v1/ (status, events, endpoint, switchover, pause, resume, ack)", r.URL.Path))
@@ -76,15 +79,13 @@ func (s *Server) routes(g prometheus.Gatherer) http.Handler {
 			writeError(w, http.StatusMethodNotAllowed, codeMethodNotAllowed, fmt.Sprintf("%s %s: use %s", r.Method, r.URL.Path, allow))
 			return
 		}
-		if rt.mutating {
-			if status, code, msg := s.authorize(r); status != 0 {
-				if status == http.StatusUnauthorized {
-					w.Header().Set("WWW-Authenticate", `Bearer realm="esdr"`)
-				}
-				s.log.Warn("admin call rejected", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "outcome", code)
-				writeError(w, status, code, msg)
-				return
+		if status, code, msg := s.tokens.authorize(r, rt.access); status != 0 {
+			if status == http.StatusUnauthorized {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="esdr"`)
 			}
+			s.log.Warn("admin call rejected", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "outcome", code)
+			writeError(w, status, code, msg)
+			return
 		}
 		rt.handler(w, r)
 	})
@@ -149,19 +150,12 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, eventsBody{Events: evs})
 }
 
-// handleCommand serves one mutating route: authenticate, decode, ask the loop, and map a
-// refusal to 409 so that scripts can tell "esdr said no" from "esdr could not be asked".
+// handleCommand serves one mutating route (routes has checked the token): decode, ask
+// the loop, and map a refusal to 409 so that scripts can tell "esdr said no" from "esdr
+// could not be asked".
 func (s *Server) handleCommand(kind decide.CommandKind) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		log := s.log.With("method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
-		if status, code, msg := s.authorize(r); status != 0 {
-			if status == http.StatusUnauthorized {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="esdr"`)
-			}
-			log.Warn("admin command rejected", "outcome", code)
-			writeError(w, status, code, msg)
-			return
-		}
 		cmd, status, msg := decodeCommand(w, r, kind)
 		if status != 0 {
 			code := codeBadRequest
@@ -188,24 +182,6 @@ func (s *Server) handleCommand(kind decide.CommandKind) http.HandlerFunc {
 		log.Info("admin command done", "outcome", d.Action, "command", kind, "code", d.Code, "epoch", d.Epoch)
 		writeJSON(w, http.StatusOK, d)
 	}
-}
-
-// authorize checks the bearer token. Both sides are hashed before the constant-time
-// compare so that neither the token's bytes nor its length leak through timing.
-func (s *Server) authorize(r *http.Request) (status int, code, msg string) {
-	if s.cfg.Token == "" {
-		return http.StatusForbidden, codeDisabled, "commands are disabled: no admin token is configured; set one in esdr's config and restart"
-	}
-	const scheme = "bearer "
-	h := r.Header.Get("Authorization")
-	if len(h) <= len(scheme) || !strings.EqualFold(h[:len(scheme)], scheme) {
-		return http.StatusUnauthorized, codeUnauthorized, "missing bearer token; send Authorization: Bearer <admin token>"
-	}
-	got, want := sha256.Sum256([]byte(strings.TrimSpace(h[len(scheme):]))), sha256.Sum256([]byte(s.cfg.Token))
-	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
-		return http.StatusUnauthorized, codeUnauthorized, "wrong bearer token; check the admin token"
-	}
-	return 0, "", ""
 }
 
 func (s *Server) unavailable(w http.ResponseWriter, r *http.Request, err error) {

@@ -90,7 +90,9 @@ func (s *Server) handleResync(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, codeBadRequest, `want a JSON body {"to": "<cluster>"} naming the cluster to resync`)
 		return
 	}
-	s.mirrorCall(w, r, func(ctx context.Context, m Mirrorer) (any, error) { return m.Resync(ctx, body.To) })
+	s.gates.resync.serve(w, r, func() {
+		s.mirrorCall(w, r, func(ctx context.Context, m Mirrorer) (any, error) { return m.Resync(ctx, body.To) })
+	})
 }
 
 func (s *Server) handleCompare(w http.ResponseWriter, r *http.Request) {
@@ -99,8 +101,10 @@ func (s *Server) handleCompare(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, codeBadRequest, "want ?to=<cluster>[&index=<pattern>]")
 		return
 	}
-	s.mirrorCall(w, r, func(ctx context.Context, m Mirrorer) (any, error) {
-		return m.CompareCounts(ctx, q.Get("to"), q.Get("index"))
+	s.gates.counts.serve(w, r, func() {
+		s.mirrorCall(w, r, func(ctx context.Context, m Mirrorer) (any, error) {
+			return m.CompareCounts(ctx, q.Get("to"), q.Get("index"))
+		})
 	})
 }
 

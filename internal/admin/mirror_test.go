@@ -33,8 +33,8 @@ func (m *mirrorCtl) CompareCounts(_ context.Context, to, pattern string) (admin.
 	return admin.CountComparison{Active: "east", Target: to, Pattern: pattern, Indices: []admin.IndexCount{ic}, Differ: []admin.IndexCount{ic}}, nil
 }
 
-// TestMirrorRoutes: resync and reapply mutate, so it needs the token; the count comparison is a
-// read; a refusal is 409 with its code; a controller without mirror mode answers 409
+// TestMirrorRoutes: resync and reapply mutate, so they need the admin token; the count
+// comparison is a read that fans out, so it needs a token too; a refusal is 409 with its code; a controller without mirror mode answers 409
 // mirror_off; a bad body is 400.
 func TestMirrorRoutes(t *testing.T) {
 	ctl := &mirrorCtl{}
@@ -52,8 +52,9 @@ func TestMirrorRoutes(t *testing.T) {
 		{"resync without to", "POST", "/v1/mirror/resync", bearer, `{}`, 400, "naming the cluster to resync"},
 		{"resync with an unknown key", "POST", "/v1/mirror/resync", bearer, `{"to":"west","x":1}`, 400, "bad_request"},
 		{"resync by GET", "GET", "/v1/mirror/resync", bearer, "", 405, "use POST"},
-		{"counts without a token", "GET", "/v1/mirror/counts?to=west&index=ord*", "", "", 200, `"pattern": "ord*"`},
-		{"counts without to", "GET", "/v1/mirror/counts", "", "", 400, "want ?to="},
+		{"counts without a token", "GET", "/v1/mirror/counts?to=west&index=ord*", "", "", 401, "missing bearer token"},
+		{"counts without to", "GET", "/v1/mirror/counts", bearer, "", 400, "want ?to="},
+		{"counts", "GET", "/v1/mirror/counts?to=west&index=ord*", bearer, "", 200, `"pattern": "ord*"`},
 		{"reapply without a token", "POST", "/v1/reapply", "", "", 401, "missing bearer token"},
 		{"reapply", "POST", "/v1/reapply", bearer, `{"by":"ops"}`, 200, `"target": "route53:ops"`},
 		{"reapply without a body", "POST", "/v1/reapply", bearer, "", 200, `"error": "socket refused"`},
@@ -71,7 +72,7 @@ func TestMirrorRoutes(t *testing.T) {
 		t.Errorf("resynced %q, want west once", ctl.resynced)
 	}
 	off := serve(t, &fakeCtl{})
-	if res, body := do(t, http.MethodGet, off+"/v1/mirror/counts?to=west", "", ""); res.StatusCode != 409 || !strings.Contains(body, "mirror_off") {
+	if res, body := do(t, http.MethodGet, off+"/v1/mirror/counts?to=west", bearer, ""); res.StatusCode != 409 || !strings.Contains(body, "mirror_off") {
 		t.Errorf("without mirror mode: HTTP %d %s", res.StatusCode, body)
 	}
 	if res, body := do(t, http.MethodPost, off+"/v1/reapply", "Bearer "+testToken, ""); res.StatusCode != 409 || !strings.Contains(body, "cannot_reapply") {

@@ -51,6 +51,10 @@ func (s *Server) handleReapply(w http.ResponseWriter, r *http.Request) {
 	if by == "" {
 		by = "an operator (" + r.RemoteAddr + ")"
 	}
+	s.gates.reapply.serve(w, r, func() { s.reapply(w, r, ra, by) })
+}
+
+func (s *Server) reapply(w http.ResponseWriter, r *http.Request, ra Reapplier, by string) {
 	ctx, cancel := context.WithTimeout(r.Context(), longCallTimeout)
 	defer cancel()
 	res, err := ra.Reapply(ctx, by)

@@ -1,7 +1,10 @@
-// Package admin is esdr's operator surface over HTTP: status, events, the current
-// endpoint and metrics for anyone who can reach it, and the commands that change what
-// esdr does (switchover, pause, resume, ack) for whoever holds the bearer token. It also
-// holds the Go client the CLI uses, so that both sides of the wire live in one place.
+// Package admin is esdr's operator surface over HTTP: status, events and the current
+// endpoint for whoever holds the read token (anyone who can reach it when none is
+// configured), health, metrics and the status page for anyone, and the commands that
+// change what esdr does (switchover, pause, resume, ack) for whoever holds the admin
+// token. It answers only to the names it is configured with (DNS rebinding), and lets
+// its costly routes run one call at a time. It also holds the Go client the CLI uses,
+// so that both sides of the wire live in one place.
 package admin
 
 import (
@@ -54,14 +57,24 @@ type Config struct {
 	// Token is the bearer token that mutating calls must present. Empty disables them:
 	// an API that can move production traffic is never open by default.
 	Token string
+	// ReadToken, when set, is the bearer token every read must present (Token is
+	// accepted too); /healthz, /metrics and the status page's files stay open.
+	ReadToken string
+	// AllowedHosts are names the API may be reached by besides the listen host,
+	// localhost, loopback addresses, the address a request arrived on and the machine's
+	// host name; any other Host is refused with 421.
+	AllowedHosts []string
 }
 
 // Server serves the admin API. Create it with New, then call Run.
 type Server struct {
-	cfg  Config
-	ctl  Controller
-	log  *slog.Logger
-	http *http.Server
+	cfg    Config
+	ctl    Controller
+	log    *slog.Logger
+	http   *http.Server
+	tokens tokens
+	hosts  hosts
+	gates  gates
 
 	mu sync.Mutex
 	ln net.Listener
@@ -81,7 +94,7 @@ func New(cfg Config, ctl Controller, gatherer prometheus.Gatherer, log *slog.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{cfg: cfg, ctl: ctl, log: log}
+	s := &Server{cfg: cfg, ctl: ctl, log: log, tokens: newTokens(cfg.Token, cfg.ReadToken), hosts: newHosts(cfg.Listen, cfg.AllowedHosts), gates: newGates()}
 	s.http = &http.Server{
 		Handler:           s.routes(gatherer),
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -135,7 +148,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.mu.Lock()
 	ln := s.ln
 	s.mu.Unlock()
-	s.log.Info("admin API listening", "addr", ln.Addr().String(), "commands_enabled", s.cfg.Token != "")
+	s.log.Info("admin API listening", "addr", ln.Addr().String(), "commands_enabled", s.cfg.Token != "", "reads_need_token", s.cfg.ReadToken != "")
 
 	served := make(chan error, 1)
 	go func() { served <- s.http.Serve(ln) }()

@@ -54,9 +54,9 @@ func addUIRoutes(table map[string]route) {
 		}
 		sum := sha256.Sum256(body)
 		f := &uiFile{body: body, ctype: ctype, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
-		table["/ui/"+name] = route{method: http.MethodGet, handler: f.serve}
+		table["/ui/"+name] = route{method: http.MethodGet, access: public, handler: f.serve}
 		if name == "index.html" {
-			table["/"] = route{method: http.MethodGet, handler: f.serve}
+			table["/"] = route{method: http.MethodGet, access: public, handler: f.serve}
 		}
 	}
 }

@@ -81,7 +81,8 @@ func TestStatusPageRoutes(t *testing.T) {
 }
 
 // TestStatusPageIsReadOnlyAndSelfContained reads the page's own files: it loads nothing
-// from another origin, and it never calls a mutating route (it holds no token).
+// from another origin, it never calls a mutating route (it holds at most the read token,
+// and only in the tab's sessionStorage: never localStorage or a cookie).
 func TestStatusPageIsReadOnlyAndSelfContained(t *testing.T) {
 	h := start(t, testToken)
 	var all strings.Builder
@@ -93,7 +94,7 @@ func TestStatusPageIsReadOnlyAndSelfContained(t *testing.T) {
 	if m := regexp.MustCompile(`(?i)(src|href)="(https?:)?//`).FindString(src); m != "" {
 		t.Errorf("page loads from another origin: %s", m)
 	}
-	for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "eval(", "method:", "Authorization", "/v1/switchover", "/v1/pause", "/v1/resume", "/v1/ack"} {
+	for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "eval(", "method:", "localStorage", "cookie", "/v1/switchover", "/v1/pause", "/v1/resume", "/v1/ack"} {
 		if strings.Contains(src, bad) {
 			t.Errorf("page contains %q: it must stay read-only and write API data as text", bad)
 		}
@@ -126,6 +127,38 @@ func TestStatusPageRendersInChromium(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("DOM:\n%s", dom)
+	}
+}
+
+// TestStatusPageReadTokenInChromium: with a read token configured, the page opened
+// without one asks for it and shows nothing; opened at #token=<read token>, it shows the
+// status and drops the token from the address.
+func TestStatusPageReadTokenInChromium(t *testing.T) {
+	url := serveConfig(t, admin.Config{Listen: "127.0.0.1:0", Token: testToken, ReadToken: readToken}, &fakeCtl{})
+	asked := renderedDOM(t, url+"/")
+	for _, want := range []string{
+		`<section id="auth" aria-labelledby="h-auth">`,
+		"This esdr shows its status only to holders of its read token (admin.read_token)",
+		`role="status" aria-live="polite">waiting for the read token</p>`,
+		`data-testid="active">…</strong>`,
+	} {
+		if !strings.Contains(asked, want) {
+			t.Errorf("page without a token lacks %s", want)
+		}
+	}
+	shown := renderedDOM(t, url+"/#token="+readToken)
+	for _, want := range []string{
+		`<section id="auth" aria-labelledby="h-auth" hidden="">`,
+		`data-testid="active">east</strong>`,
+		`role="status" aria-live="polite">live</p>`,
+		`<button id="token-forget" type="button">Forget the read token</button>`,
+	} {
+		if !strings.Contains(shown, want) {
+			t.Errorf("page opened with the token lacks %s", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("DOM without a token:\n%s\nDOM with it:\n%s", asked, shown)
 	}
 }
 
@@ -207,7 +240,13 @@ func TestStatusPageFleetInChromium(t *testing.T) {
 // serve runs an admin server with ctl on a free port until the test ends.
 func serve(t *testing.T, ctl admin.Controller) string {
 	t.Helper()
-	srv, err := admin.New(admin.Config{Listen: "127.0.0.1:0", Token: testToken}, ctl, prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
+	return serveConfig(t, admin.Config{Listen: "127.0.0.1:0", Token: testToken}, ctl)
+}
+
+// serveConfig is serve with a configuration of its own.
+func serveConfig(t *testing.T, cfg admin.Config, ctl admin.Controller) string {
+	t.Helper()
+	srv, err := admin.New(cfg, ctl, prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

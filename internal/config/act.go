@@ -3,6 +3,7 @@ package config
 import (
 	"net/url"
 	"os/exec"
+	"regexp"
 	"time"
 )
 
@@ -46,13 +47,19 @@ type HooksConfig struct {
 	Webhook *WebhookConfig `yaml:"webhook"`
 }
 
-// PreHookConfig is a command run with ESDR_FROM, ESDR_TO, ESDR_EPOCH, ESDR_REASON and
-// ESDR_ACTION in its environment (argv, no shell).
+// PreHookConfig is a command run with ESDR_FROM, ESDR_TO, ESDR_EPOCH, ESDR_REASON,
+// ESDR_ACTION and ESDR_CODE in its environment (argv, no shell).
 type PreHookConfig struct {
 	Command  []string      `yaml:"command"`
 	Timeout  time.Duration `yaml:"timeout"`
 	VetoHold time.Duration `yaml:"veto_hold"`
+	// Env names the variables of esdr's environment the hook gets besides PATH, HOME,
+	// LANG and TZ: nothing else of esdr's environment (ES_PASSWORD, ESDR_ADMIN_TOKEN)
+	// reaches it.
+	Env []string `yaml:"env"`
 }
+
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // WebhookConfig is where transitions are announced. The URL is a secret: chat webhooks
 // carry their token in it.
@@ -74,6 +81,11 @@ func (h HooksConfig) validate(p *collector) {
 		}
 		if h.Pre.Timeout < 0 || h.Pre.Timeout > 10*time.Minute {
 			p.add("hooks.pre.timeout", "%s is out of range, want 0 (the default) to 10m", h.Pre.Timeout)
+		}
+		for i, n := range h.Pre.Env {
+			if !envName.MatchString(n) {
+				p.add(index("hooks.pre.env", i), "%q is not a variable name, want a name such as SITE_ID (the hook gets its value from esdr's environment)", n)
+			}
 		}
 	}
 	if h.Webhook != nil {

@@ -21,7 +21,12 @@ type ClusterConfig struct {
 	// Auth, never in a URL, where they would end up in logs.
 	Nodes []string   `yaml:"nodes"`
 	Auth  AuthConfig `yaml:"auth"`
-	TLS   TLSConfig  `yaml:"tls"`
+	// ProxyAuth, when set, is what the proxy sends to this cluster with
+	// proxy.forward_credentials, instead of Auth: a role that can read and write the
+	// applications' indices, while Auth keeps the rights esdr's own calls need (fencing
+	// is a cluster settings change). Nil: the proxy forwards Auth.
+	ProxyAuth *AuthConfig `yaml:"proxy_auth"`
+	TLS       TLSConfig   `yaml:"tls"`
 	// Health overrides part of the top-level health block for this cluster only, for
 	// example a smaller min_nodes on a smaller standby. Nil when not given.
 	Health *HealthOverride `yaml:"health"`
@@ -101,6 +106,12 @@ func (cl ClusterConfig) validate(p *collector, key string) {
 		seen[n] = true
 	}
 	cl.Auth.validate(p, field(key, "auth"))
+	if a := cl.ProxyAuth; a != nil {
+		if a.Username == "" && !a.Password.IsSet() && !a.APIKey.IsSet() {
+			p.add(field(key, "proxy_auth"), "empty, want username and password, or api_key (leave proxy_auth out to forward auth)")
+		}
+		a.validate(p, field(key, "proxy_auth"))
+	}
 	cl.TLS.validate(p, field(key, "tls"))
 }
 
@@ -155,6 +166,15 @@ func unwrapPathError(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// ForwardAuth is what the proxy sends to this cluster with proxy.forward_credentials:
+// ProxyAuth when set, else Auth.
+func (c ClusterConfig) ForwardAuth() AuthConfig {
+	if c.ProxyAuth != nil {
+		return *c.ProxyAuth
+	}
+	return c.Auth
 }
 
 // ClientOptions are the esclient options for esdr's own calls to this cluster: its

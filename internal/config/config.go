@@ -141,7 +141,7 @@ func (c *Config) validate(p *collector) {
 	c.Admin.validate(p)
 	c.Metrics.validate(p, c.Admin)
 	c.Log.validate(p)
-	c.Proxy.validate(p, c.Admin)
+	c.Proxy.validate(p, c.Admin, c.Clusters)
 	c.Act.validate(p)
 	c.Hooks.validate(p)
 	c.PublishHealth.validate(p)

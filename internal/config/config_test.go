@@ -186,3 +186,44 @@ func TestFleetDefaults(t *testing.T) {
 		t.Error("Redacted shares the fleet block")
 	}
 }
+
+// TestLoopbackListen: proxy.forward_credentials is allowed only where the listener binds
+// loopback alone.
+func TestLoopbackListen(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"127.0.0.1:9200": true, "127.0.0.2:9200": true, "[::1]:9200": true, "localhost:9200": true, "LocalHost:0": true,
+		":9200": false, "0.0.0.0:9200": false, "[::]:9200": false, "10.0.0.5:9200": false, "esdr.example.com:9200": false,
+	} {
+		if got := loopbackListen(addr); got != want {
+			t.Errorf("loopbackListen(%q) = %v, want %v", addr, got, want)
+		}
+	}
+}
+
+// TestForwardAuth: the proxy forwards proxy_auth when set, else auth; Redacted hides both.
+func TestForwardAuth(t *testing.T) {
+	c, err := Parse(mustRead(t, "testdata/good/proxy_forward.yaml"), "testdata/good", testEnv(map[string]string{
+		"ES_PASSWORD": "changeme", "ESDR_ADMIN_TOKEN": "0123456789abcdef"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := c.Clusters[0].ForwardAuth(); a.Username != "app" {
+		t.Errorf("primary forwards %q, want proxy_auth's app", a.Username)
+	}
+	if a := c.Clusters[1].ForwardAuth(); a.Username != "esdr" {
+		t.Errorf("standby forwards %q, want auth's esdr", a.Username)
+	}
+	r := c.Redacted()
+	if r.Clusters[0].ProxyAuth.Password.Reveal() != redacted || c.Clusters[0].ProxyAuth.Password.Reveal() != "changeme" {
+		t.Errorf("Redacted proxy_auth: %q, original %q", r.Clusters[0].ProxyAuth.Password.Reveal(), c.Clusters[0].ProxyAuth.Password.Reveal())
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

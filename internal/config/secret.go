@@ -2,6 +2,7 @@ package config
 
 import (
 	"log/slog"
+	"reflect"
 	"slices"
 )
 
@@ -48,8 +49,13 @@ func (c *Config) Redacted() *Config {
 		a := &r.Clusters[i].Auth
 		a.Password = redactSecret(a.Password)
 		a.APIKey = redactSecret(a.APIKey)
+		if pa := r.Clusters[i].ProxyAuth; pa != nil {
+			pa.Password = redactSecret(pa.Password)
+			pa.APIKey = redactSecret(pa.APIKey)
+		}
 	}
 	r.Admin.Token = redactSecret(r.Admin.Token)
+	r.Admin.ReadToken = redactSecret(r.Admin.ReadToken)
 	if r.Fleet != nil {
 		r.Fleet.Etcd.Password = redactSecret(r.Fleet.Etcd.Password)
 	}
@@ -87,8 +93,10 @@ func (c *Config) clone() *Config {
 	for i := range r.Clusters {
 		r.Clusters[i].Nodes = slices.Clone(r.Clusters[i].Nodes)
 		r.Clusters[i].Health = r.Clusters[i].Health.clone()
+		r.Clusters[i].ProxyAuth = clonePtr(r.Clusters[i].ProxyAuth)
 	}
 	r.Health.Checks = cloneChecks(c.Health.Checks)
+	r.Admin.AllowedHosts = slices.Clone(c.Admin.AllowedHosts)
 	if c.Fleet != nil {
 		f := *c.Fleet
 		f.Etcd.Endpoints = slices.Clone(f.Etcd.Endpoints)
@@ -115,4 +123,45 @@ func clonePtr[T any](p *T) *T {
 	}
 	v := *p
 	return &v
+}
+
+// SecretValues returns the value of every secret set anywhere in c, longest first, for
+// redacting them from text esdr did not write itself (a hook's stderr). It walks the
+// whole tree, so a secret added to the schema later is covered without a change here.
+func (c *Config) SecretValues() []string {
+	var out []string
+	walkSecrets(reflect.ValueOf(c).Elem(), func(s Secret) {
+		if s.IsSet() && !slices.Contains(out, s.Reveal()) {
+			out = append(out, s.Reveal())
+		}
+	})
+	slices.SortStableFunc(out, func(a, b string) int { return len(b) - len(a) })
+	return out
+}
+
+func walkSecrets(v reflect.Value, found func(Secret)) {
+	switch v.Kind() {
+	case reflect.String:
+		if v.Type() == secretType {
+			found(Secret(v.String()))
+		}
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			walkSecrets(v.Elem(), found)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				walkSecrets(v.Field(i), found)
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			walkSecrets(v.Index(i), found)
+		}
+	case reflect.Map:
+		for it := v.MapRange(); it.Next(); {
+			walkSecrets(it.Value(), found)
+		}
+	}
 }

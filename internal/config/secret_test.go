@@ -73,3 +73,17 @@ admin: { token: s3cr3t }
 		t.Fatalf("err = %v, want problems without the secret", err)
 	}
 }
+
+// TestSecretValues finds every secret set in the tree, wherever it sits, longest first.
+func TestSecretValues(t *testing.T) {
+	c := loadFull(t)
+	c.Hooks.Webhook = &WebhookConfig{URL: "https://hooks.example.com/T0/secret-path", Authorization: "Bearer hook-auth"}
+	c.Fleet = &FleetConfig{}
+	c.Fleet.Etcd.Password = "etcd-pw"
+	got := c.SecretValues()
+	want := []string{"https://hooks.example.com/T0/secret-path", "c2VjcmV0OmtleQ==", "0123456789abcdef", "fedcba9876543210",
+		"Bearer hook-auth", "changeme", "etcd-pw"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("SecretValues = %q\nwant %q", got, want)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -15,6 +16,17 @@ type AdminConfig struct {
 	// token. Required whenever Listen is set, even on loopback: any local process could
 	// otherwise move production traffic. At least 16 characters.
 	Token Secret `yaml:"token"`
+	// ReadToken, when set, is the bearer token every read needs (status, events,
+	// endpoint, mirror counts); /healthz, /metrics and the status page's files stay open,
+	// and Token is accepted wherever ReadToken is. Unset, reads need no token, except
+	// the count comparison, which fans out to the clusters and always needs one.
+	ReadToken Secret `yaml:"read_token"`
+	// AllowedHosts are the names clients may reach the admin API by (its Host header),
+	// besides the listen address, localhost, loopback addresses and this machine's host
+	// name: a browser led to the API by a DNS name it does not know is refused (DNS
+	// rebinding). Needed for a DNS name in front of esdr (a load balancer, a scraper
+	// configured by name).
+	AllowedHosts []string `yaml:"allowed_hosts"`
 }
 
 // MinTokenLen is the shortest admin token accepted.
@@ -34,6 +46,18 @@ func (a AdminConfig) validate(p *collector) {
 	case n < MinTokenLen:
 		// Never print the token, not even its first characters.
 		p.add("admin.token", "%d characters, want at least %d", n, MinTokenLen)
+	}
+	switch n := len(a.ReadToken); {
+	case n == 0:
+	case n < MinTokenLen:
+		p.add("admin.read_token", "%d characters, want at least %d", n, MinTokenLen)
+	case a.ReadToken == a.Token:
+		p.add("admin.read_token", "the same as admin.token, want a different secret (the admin token is accepted for reads anyway), or leave read_token out")
+	}
+	for i, h := range a.AllowedHosts {
+		if h == "" || net.ParseIP(h) == nil && !validHostname(h) {
+			p.add(index("admin.allowed_hosts", i), "%q is not a host name, want a DNS name or an IP address without scheme or port, such as esdr.example.com", h)
+		}
 	}
 }
 
@@ -95,19 +119,36 @@ type ProxyConfig struct {
 	// UpstreamClient is how requests reach the nodes: "net/http" (the default) or "h1",
 	// the proxy's own client, on trial until it replaces the other (issue #19).
 	UpstreamClient string `yaml:"upstream_client"`
-	// ForwardCredentials makes the proxy send each cluster's clusters[].auth on every
-	// request, replacing the client's Authorization. Anyone who can reach Listen then
-	// acts with those credentials, so it is off by default: clients authenticate
-	// themselves and the proxy passes their header through.
+	// ForwardCredentials makes the proxy send each cluster's clusters[].proxy_auth (else
+	// clusters[].auth) on every request, replacing the client's Authorization. Anyone who
+	// can reach Listen then acts with those credentials, so it is off by default (clients
+	// authenticate themselves and the proxy passes their header through), and allowed
+	// only on a loopback Listen: the proxy listener has no TLS, so nothing else limits who
+	// reaches it (once it has, the rule becomes "not without TLS").
 	ForwardCredentials bool `yaml:"forward_credentials"`
 }
 
-func (x ProxyConfig) validate(p *collector, a AdminConfig) {
+func (x ProxyConfig) validate(p *collector, a AdminConfig, cs []ClusterConfig) {
 	if x.Listen == "" {
+		for i, cl := range cs {
+			if cl.ProxyAuth != nil {
+				p.add(field(index("clusters", i), "proxy_auth"), "set, but no proxy runs, want proxy.listen and proxy.forward_credentials: true, or no proxy_auth")
+			}
+		}
 		return
 	}
-	if checkListen(p, "proxy.listen", x.Listen, "leave it out to run no proxy") && x.Listen == a.Listen {
+	ok := checkListen(p, "proxy.listen", x.Listen, "leave it out to run no proxy")
+	if ok && x.Listen == a.Listen {
 		p.add("proxy.listen", "%q is also admin.listen, want a different address", x.Listen)
+	}
+	if ok && x.ForwardCredentials && !loopbackListen(x.Listen) {
+		p.add("proxy.forward_credentials", "true on proxy.listen %q, which is not a loopback address: whoever reaches it would act with the "+
+			"clusters' credentials; want proxy.listen on 127.0.0.1, ::1 or localhost, or forward_credentials: false (clients send their own Authorization)", x.Listen)
+	}
+	for i, cl := range cs {
+		if cl.ProxyAuth != nil && !x.ForwardCredentials {
+			p.add(field(index("clusters", i), "proxy_auth"), "set, but proxy.forward_credentials is not true: the proxy passes the clients' own Authorization, want forward_credentials: true or no proxy_auth")
+		}
 	}
 	for _, d := range []struct {
 		key      string
@@ -160,6 +201,17 @@ func checkListen(p *collector, key, addr, alt string) bool {
 		return false
 	}
 	return true
+}
+
+// loopbackListen reports whether a valid listen address binds only loopback: localhost
+// or a loopback IP. An empty host is every interface.
+func loopbackListen(addr string) bool {
+	host, _, _ := net.SplitHostPort(addr)
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // validHostname is a loose check: letters, digits, dots, dashes.

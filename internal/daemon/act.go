@@ -38,7 +38,7 @@ func executorOptions(cfg *config.Config, targets []act.Target, reg prometheus.Re
 		opts.Clusters[cl.Name] = c
 	}
 	if h := cfg.Hooks.Pre; h != nil {
-		opts.PreHook = &act.Hook{Command: h.Command, Timeout: h.Timeout}
+		opts.PreHook = &act.Hook{Command: h.Command, Timeout: h.Timeout, Env: h.Env, Redact: cfg.SecretValues()}
 		opts.VetoHold = h.VetoHold
 	}
 	if w := cfg.Hooks.Webhook; w != nil {

@@ -108,7 +108,8 @@ func (d *Daemon) assemble() error {
 			return err
 		}
 	}
-	if d.admin, err = admin.New(admin.Config{Listen: cfg.Admin.Listen, Token: cfg.Admin.Token.Reveal()}, controller{d}, d.reg, d.log); err != nil {
+	ac := admin.Config{Listen: cfg.Admin.Listen, Token: cfg.Admin.Token.Reveal(), ReadToken: cfg.Admin.ReadToken.Reveal(), AllowedHosts: cfg.Admin.AllowedHosts}
+	if d.admin, err = admin.New(ac, controller{d}, d.reg, d.log); err != nil {
 		return err
 	}
 	if err := d.admin.Listen(); err != nil {

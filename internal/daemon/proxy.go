@@ -24,7 +24,8 @@ func newProxy(cfg *config.Config, reg prometheus.Registerer, epochs epoch.Source
 	for _, cl := range cfg.Clusters {
 		up := proxy.Upstream{CAFile: cl.TLS.CAFile, InsecureSkipVerify: cl.TLS.InsecureSkipVerify}
 		if x.ForwardCredentials {
-			up.Auth = proxy.Credentials{Username: cl.Auth.Username, Password: cl.Auth.Password.Reveal(), APIKey: cl.Auth.APIKey.Reveal()}
+			a := cl.ForwardAuth()
+			up.Auth = proxy.Credentials{Username: a.Username, Password: a.Password.Reveal(), APIKey: a.APIKey.Reveal()}
 		}
 		pc.Clusters[cl.Name] = up
 	}

@@ -62,4 +62,12 @@ like $ep->last_error, qr/malformed JSON/, '... and is remembered';
 is_deeply $ep->nodes, ["http://127.0.0.1:$closed"], '... the nodes are kept';
 is $ep->stats->{poll_failures}, 1, '... and counted';
 
+# An esdr with a read token: the client sends it with every look, and only when given.
+EsdrTest::answer( $dir, 'GET', '/v1/endpoint', 200, '{"cluster":"primary","epoch":3,"nodes":["http://127.0.0.1:' . $closed . '"]}' );
+is EsdrTest::_slurp("$dir/authorization"), '', 'no token given, none sent';
+Esdr::Elasticsearch->new( discovery => $url, discovery_token => 'read-token-0123456789', product_check => 0 );
+is EsdrTest::_slurp("$dir/authorization"), 'Bearer read-token-0123456789', 'discovery_token is sent as a bearer token';
+like discovery_error( proxy => $url, discovery_token => 'x' ), qr/discovery_token is for discovery mode/, 'discovery_token in proxy mode is refused';
+like discovery_error( discovery => $url, discovery_token => "a\nb" ), qr/discovery_token must be one line/, 'a token of two lines is refused';
+
 done_testing;

@@ -1,5 +1,7 @@
 // esdr status page: polls the read-only admin API every second and redraws.
-// No framework, no token, no inline code (the page is served with a strict CSP).
+// No framework, no inline code (the page is served with a strict CSP). It never holds the
+// admin token: when esdr has a read token (admin.read_token), the person viewing types it
+// (or opens the page at #token=...), and it is kept in this tab's sessionStorage only.
 // Every value from the API is written with textContent, never as HTML.
 "use strict";
 
@@ -16,6 +18,37 @@ const page = {
 };
 
 function $(id) { return document.getElementById(id); }
+
+// The read token: from the address's #token=..., which is then dropped from the address
+// bar (a fragment never reaches the server), or from this tab's earlier visits.
+const TOKEN_KEY = "esdr-read-token";
+const auth = { token: sessionStorage.getItem(TOKEN_KEY) || "" };
+if (location.hash.startsWith("#token=")) {
+  auth.token = decodeURIComponent(location.hash.slice("#token=".length));
+  sessionStorage.setItem(TOKEN_KEY, auth.token);
+  history.replaceState(null, "", location.pathname + location.search);
+}
+
+function useToken() {
+  auth.token = $("token").value.trim();
+  $("token").value = "";
+  if (auth.token) sessionStorage.setItem(TOKEN_KEY, auth.token); else sessionStorage.removeItem(TOKEN_KEY);
+  $("auth").hidden = true;
+  $("token-forget").hidden = !auth.token;
+}
+
+$("token-use").addEventListener("click", useToken);
+$("token").addEventListener("keydown", (e) => { if (e.key === "Enter") useToken(); });
+$("token-forget").addEventListener("click", () => { $("token").value = ""; useToken(); });
+$("token-forget").hidden = !auth.token;
+
+// askToken shows why the page shows nothing: esdr wants its read token.
+function askToken() {
+  $("auth").hidden = false;
+  $("auth-why").textContent = auth.token
+    ? "esdr refused the token this page holds: type its read token (or its admin token)."
+    : "This esdr shows its status only to holders of its read token (admin.read_token): type it to see the status.";
+}
 
 // el builds an element: el("td", {class: "x"}, "text", child, ...).
 function el(tag, attrs, ...kids) {
@@ -59,11 +92,15 @@ function ago(t) {
 }
 
 async function getJSON(path) {
-  const r = await fetch(path, { cache: "no-store", headers: { Accept: "application/json" } });
+  const headers = { Accept: "application/json" };
+  if (auth.token) headers.Authorization = "Bearer " + auth.token;
+  const r = await fetch(path, { cache: "no-store", headers });
   if (!r.ok) {
     let msg = "HTTP " + r.status;
     try { msg += ": " + (await r.json()).error.message; } catch (_) { /* not JSON */ }
-    throw new Error(msg);
+    const err = new Error(msg);
+    err.status = r.status;
+    throw err;
   }
   return r.json();
 }
@@ -262,8 +299,13 @@ async function tick() {
     $("updated").textContent = "updated " + clock(new Date().toISOString());
   } catch (err) {
     conn.className = "conn stale";
-    conn.textContent = (page.lastOK ? `stale: no answer since ${clock(new Date(page.lastOK).toISOString())}` : "cannot reach esdr") +
-      ` (${err.message}); retrying`;
+    if (err.status === 401) {
+      askToken();
+      conn.textContent = "waiting for the read token";
+    } else {
+      conn.textContent = (page.lastOK ? `stale: no answer since ${clock(new Date(page.lastOK).toISOString())}` : "cannot reach esdr") +
+        ` (${err.message}); retrying`;
+    }
   } finally {
     setTimeout(tick, POLL_MS);
   }

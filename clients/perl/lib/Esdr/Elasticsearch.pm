@@ -33,6 +33,11 @@ sub new {
     my $product_check = exists $args{product_check} ? delete $args{product_check} : 1;
     croak "Esdr::Elasticsearch->new: product_check must be 1 or 0, got '$product_check'"
         unless defined $product_check && $product_check =~ /\A[01]\z/;
+    my $token = delete $args{discovery_token};
+    croak 'Esdr::Elasticsearch->new: discovery_token is for discovery mode (esdr\'s admin API); the proxy does not read it'
+        if defined $token && $proxy;
+    croak 'Esdr::Elasticsearch->new: discovery_token must be one line (esdr\'s read token)'
+        if defined $token && ( ref $token || $token eq '' || $token =~ /[\r\n]/ );
     my %opt = (
         refresh_interval  => delete $args{refresh_interval}  // 5,
         discovery_timeout => delete $args{discovery_timeout} // 2,
@@ -56,6 +61,7 @@ sub new {
         refresh_interval => $opt{refresh_interval},
         timeout          => $opt{discovery_timeout},
         product_check    => $product_check,
+        token            => $token,
     );
     my @nodes;
     if ($proxy) {
@@ -191,6 +197,12 @@ C<NoNodes>.
 =item refresh_interval, discovery_timeout
 
 Discovery mode; see above.
+
+=item discovery_token
+
+Discovery mode: esdr's read token (C<admin.read_token>), sent as C<Authorization: Bearer>
+with every C<GET /v1/endpoint>. Needed once esdr has a read token; pass it from the
+environment, not from code.
 
 =back
 

@@ -18,7 +18,8 @@ END { local $?; kill "KILL", @children if @children; waitpid $_, 0 for @children
 
 # fake_server starts a server on 127.0.0.1:0. It answers "METHOD /path" from the files
 # "$dir/<METHOD>_<path with / as _>.status|.body|.headers" (default 404), appending each
-# request line to "$dir/requests". Returns ($base_url, $dir).
+# request line to "$dir/requests" and writing the last Authorization header (or "") to
+# "$dir/authorization". Returns ($base_url, $dir).
 sub fake_server {
     my $dir = File::Temp::tempdir( CLEANUP => 1 );
     my $srv = IO::Socket::INET->new( LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 16, ReuseAddr => 1 )
@@ -30,11 +31,13 @@ sub fake_server {
             local $/ = "\r\n";
             my $line = <$c> // next;
             my ( $method, $path ) = split ' ', $line;
-            my $len = 0;
+            my ( $len, $auth ) = ( 0, '' );
             while ( my $h = <$c> ) {
                 last if $h eq "\r\n";
-                $len = $1 if $h =~ /^Content-Length:\s*(\d+)/i;
+                $len  = $1 if $h =~ /^Content-Length:\s*(\d+)/i;
+                $auth = $1 if $h =~ /^Authorization:\s*(.*?)\r\n/i;
             }
+            _spew( "$dir/authorization", $auth );
             read $c, my $body, $len if $len;
             $path =~ s/\?.*//;
             open my $log, '>>', "$dir/requests";

@@ -31,6 +31,7 @@ sub new {
         last_poll        => 0,
         last_error       => undef,
         product_check    => $a{product_check},
+        token            => $a{token},
         stats => { polls => 0, poll_failures => 0, error_refreshes => 0, swaps => 0 },
         http  => HTTP::Tiny->new(
             timeout    => $a{timeout},
@@ -85,7 +86,9 @@ sub fetch {
 
 sub _fetch_one {
     my ( $self, $url ) = @_;
-    my $res = $self->{http}->get( $url, { headers => { Accept => 'application/json' } } );
+    my %h = ( Accept => 'application/json' );
+    $h{Authorization} = "Bearer $self->{token}" if defined $self->{token};
+    my $res = $self->{http}->get( $url, { headers => \%h } );
     my $body = $res->{content} // '';
     if ( $res->{status} == 599 ) {
         ( my $m = $body ) =~ s/\s+\z//;
