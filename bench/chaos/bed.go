@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,10 @@ import (
 
 // formTimeout bounds a cluster's start and every re-forming: minutes on a busy machine.
 const formTimeout = 10 * time.Minute
+
+// greenWithin bounds the wait for both clusters to be green before a run's first fault
+// (under the runner's 30 s HTTP timeout).
+const greenWithin = 25 * time.Second
 
 // clusterNames are esdr's names for the two clusters, preferred first; the proxy's
 // X-Esdr-Cluster header and esdr's events use them.
@@ -111,13 +116,28 @@ func (b *bed) heal(ctx context.Context, dropRuns bool) error {
 	return nil
 }
 
+// waitGreen waits until both clusters are green: the run's index and esdr's canary, both
+// created moments before, have every copy started. A fault before then can take the only
+// started copy of a shard with it, and the cluster goes red — unavailable data, for which
+// esdr rightly fails over; the families claim what happens to a healthy cluster.
+func (b *bed) waitGreen(ctx context.Context) error {
+	for _, c := range b.clusters {
+		path := fmt.Sprintf("/_cluster/health?wait_for_status=green&timeout=%ds", int(greenWithin.Seconds()))
+		if err := call(ctx, c, http.MethodGet, path, nil, nil); err != nil {
+			return fmt.Errorf("chaos: %s not green before the first fault: %w", c.Name, err)
+		}
+	}
+	return nil
+}
+
 // esdrConfig is esdr's configuration for a run: the clusters through the forwarders,
 // the proxy on, probes every interval (their timeout too) with a threshold of 3, a
-// hold-down and manual failback, so that any second move in a run is a flap.
+// hold-down and manual failback, so that any second move in a run is a flap; debug logs,
+// which name every probe that did not pass (kept beside a failed run's history).
 func (b *bed) esdrConfig(admin, proxy string, interval, holdDown time.Duration) string {
 	return esdrproc.Pair{
 		Primary: b.fwd[0].URLs(), Standby: b.fwd[1].URLs(), Interval: interval,
-		HoldDown: holdDown, AdminAddr: admin, ProxyAddr: proxy,
+		HoldDown: holdDown, AdminAddr: admin, ProxyAddr: proxy, LogLevel: "debug",
 	}.YAML()
 }
 

@@ -88,9 +88,10 @@ func campaign(ctx context.Context, f flags, logf func(string, ...any)) (*campaig
 			for _, v := range r.res.Violations {
 				logf("!! VIOLATION seed %d: %s", seed, v)
 			}
-			logf("!! replay: make chaos SEED=%d ENGINE=%s   (history kept: %s)", seed, f.engine, r.history)
+			logf("!! replay: make chaos SEED=%d ENGINE=%s   (history kept: %s, esdr's log beside it)", seed, f.engine, r.history)
 		} else if !f.keep {
 			_ = os.Remove(r.history)
+			_ = os.Remove(esdrLogOf(r.history))
 		}
 	}
 	c.took = time.Since(began)

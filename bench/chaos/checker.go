@@ -66,6 +66,7 @@ type Transition struct {
 	From, To string
 	Epoch    uint64
 	Code     string
+	Reason   string // esdr's own words for the decision: what it saw
 }
 
 func (t Transition) String() string {
@@ -140,7 +141,7 @@ func sortHistory(h []Entry) view {
 			v.epochActive[ev.Epoch] = ev.To
 			// esdr's first choice of its active cluster is not a move.
 			if ev.Code != "starting" && ev.Code != "bootstrap" && ev.From != ev.To {
-				v.transitions = append(v.transitions, Transition{At: ev.At, From: ev.From, To: ev.To, Epoch: ev.Epoch, Code: ev.Code})
+				v.transitions = append(v.transitions, Transition{At: ev.At, From: ev.From, To: ev.To, Epoch: ev.Epoch, Code: ev.Code, Reason: ev.Message})
 			}
 		}
 	}

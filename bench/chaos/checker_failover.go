@@ -22,8 +22,8 @@ func (v view) checkFailovers(r *Result) {
 			continue
 		}
 		r.Violations = append(r.Violations, Violation{FalseFailover, t.At, fmt.Sprintf(
-			"failover %s while %s kept its quorum and esdr's path to it; faults then: %s",
-			t, t.From, v.faultsAround(t.At))})
+			"failover %s while %s kept its quorum and esdr's path to it; faults then: %s; esdr's reason: %s",
+			t, t.From, v.faultsAround(t.At), t.Reason)})
 	}
 	for _, f := range v.faults {
 		if !f.QuorumLost || v.activeAt(f.Start) != f.Target {

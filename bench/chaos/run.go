@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/esdr/esdr/testbed/esdrproc"
@@ -89,6 +90,9 @@ func (b *bed) runOnce(ctx context.Context, cfg runConfig, sched schedule) (runRe
 	defer stop()
 
 	sleep(ctx, cfg.warmup)
+	if err := b.waitGreen(ctx); err != nil {
+		return out, err
+	}
 	if err := n.run(ctx, sched, time.Now()); err != nil {
 		return out, err
 	}
@@ -108,6 +112,8 @@ func (b *bed) runOnce(ctx context.Context, cfg runConfig, sched schedule) (runRe
 		rec.Add(Entry{Type: TypeEvent, At: evs[i].At, Event: &evs[i]})
 	}
 	n.proc().Stop() // before the reads and the unfence: esdr would fence again
+	// esdr's own log beside the history: what its probes saw, for a violation's post-mortem.
+	_ = os.WriteFile(esdrLogOf(out.history), []byte(n.proc().Output()), 0o644)
 	ids := wl.invoked()
 	for i, c := range b.clusters {
 		rd := Read{Cluster: clusterNames[i]}
@@ -146,3 +152,6 @@ func checkFile(path string) (Result, error) {
 	}
 	return Check(h), nil
 }
+
+// esdrLogOf is where a run keeps the log of its (last) esdr process.
+func esdrLogOf(history string) string { return strings.TrimSuffix(history, ".jsonl") + ".esdr.log" }

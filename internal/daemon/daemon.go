@@ -84,7 +84,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Daemon, error) {
 func (d *Daemon) assemble() error {
 	cfg := d.cfg
 	var err error
-	if d.watcher, err = newWatcher(cfg, d.m, d.seen); err != nil {
+	if d.watcher, err = newWatcher(cfg, d.m, d.log, d.seen); err != nil {
 		return err
 	}
 	tgs, pub, closers, err := newTargets(cfg, d.log)

@@ -181,3 +181,22 @@ func checkStatus(node, method, path string, status int, body []byte) error {
 }
 
 func stripQuery(path string) string { return strings.SplitN(path, "?", 2)[0] }
+
+// RedIndicesOf lists the indices that node's cluster reports red (hidden ones included),
+// at most limit of them, and how many there are in all: what a red cluster health is made
+// of, asked only when the health said red. The answer is bounded by the transport's
+// read limit like every other.
+func (c *Client) RedIndicesOf(ctx context.Context, node string, limit int) (names []string, total int, err error) {
+	var rows []struct {
+		Index string `json:"index"`
+	}
+	if err := c.getJSONOf(ctx, node, "/_cat/indices?format=json&health=red&expand_wildcards=all&h=index", &rows); err != nil {
+		return nil, 0, err
+	}
+	for _, r := range rows {
+		if len(names) < limit {
+			names = append(names, r.Index)
+		}
+	}
+	return names, len(rows), nil
+}

@@ -48,6 +48,7 @@ const (
 type healthClient interface {
 	Nodes() []string
 	HealthOf(ctx context.Context, node string) (*esclient.Health, error)
+	RedIndicesOf(ctx context.Context, node string, limit int) ([]string, int, error)
 	viewClient
 	NodesInfo(ctx context.Context) ([]esclient.Node, error)
 	EnsureCanary(ctx context.Context, index string) error
@@ -101,7 +102,12 @@ func NewClusterCheck(c healthClient, spec ClusterSpec) (Check, error) {
 		var err error
 		var views []nodeView
 		var wg sync.WaitGroup
-		wg.Go(func() { h, err = healthOfAny(ctx, c) })
+		var red redIndices
+		wg.Go(func() {
+			if h, err = healthOfAny(ctx, c); err == nil && h.Status == "red" && !slices.Contains(spec.Accept, "red") {
+				red = redIndicesOf(ctx, c, h.Node)
+			}
+		})
 		wg.Go(func() { views = viewsOf(ctx, c, c.Nodes(), spec.Canary, &st.ids) })
 		wg.Wait()
 		st.vouch(views)
@@ -109,7 +115,7 @@ func NewClusterCheck(c healthClient, spec ClusterSpec) (Check, error) {
 		if err != nil {
 			r = judgeControlPlaneDown(err, views, st.members(), spec.RequireMaster)
 		} else {
-			r = dataPlane(classifyHealth(spec, h, nil, &st.size, start), views)
+			r = dataPlane(classifyHealth(spec, h, red, &st.size, start), views)
 			r = quorumStillThere(r, views, st.members())
 		}
 		r.StallGrace = st.grace()
@@ -144,17 +150,27 @@ func healthOfAny(ctx context.Context, c healthClient) (*esclient.Health, error) 
 	return nil, errors.Join(errs...)
 }
 
-// classifyHealth maps one health answer to a Result.
-func classifyHealth(spec ClusterSpec, h *esclient.Health, _ error, size *clusterSize, now time.Time) Result {
+// classifyHealth maps one health answer to a Result; red says which indices make a red
+// status (unknown when not asked or not answered).
+func classifyHealth(spec ClusterSpec, h *esclient.Health, red redIndices, size *clusterSize, now time.Time) Result {
 	seen := size.observe(h.NumberOfNodes, h.Status == "green", now)
 	detail := fmt.Sprintf("status %s, %d nodes (%d data), %.1f%% shards active via %s",
 		h.Status, h.NumberOfNodes, h.NumberOfDataNodes, h.ActiveShardsPercent, h.Node)
 	r := Result{Kind: health.KindHealthy, Node: h.Node}
 	var why []string
 	switch {
+	case h.Status == "red" && red.onlyCanary(spec.Canary) && slices.Contains(spec.Accept, "yellow"):
+		// esdr's own index lost its only started copy with a node (it was just created,
+		// or its replicas were still allocating): no user's data is unavailable, and
+		// failing the cluster over for it would be esdr hurting users.
+		r.Kind = health.KindDegraded
+		why = append(why, "red only from esdr's canary index "+spec.Canary+", no users' index is red")
 	case !slices.Contains(spec.Accept, h.Status):
 		r.Kind = health.KindRed
 		why = append(why, "status "+h.Status+" not accepted")
+		if red.known && red.total > 0 {
+			why = append(why, red.String())
+		}
 	case h.NumberOfNodes < spec.MinNodes || h.NumberOfDataNodes < spec.MinDataNodes:
 		r.Kind = health.KindRed
 		why = append(why, fmt.Sprintf("below minimum of %d nodes (%d data)", spec.MinNodes, spec.MinDataNodes))
