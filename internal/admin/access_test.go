@@ -168,3 +168,14 @@ func TestCostlyRouteOneAtATime(t *testing.T) {
 		t.Errorf("first call: HTTP %d, want 200", got)
 	}
 }
+
+// TestMetricsDisabled: metrics.enabled: false leaves /metrics out, as an unknown route.
+func TestMetricsDisabled(t *testing.T) {
+	url := serveConfig(t, admin.Config{Listen: "127.0.0.1:0", Token: testToken, NoMetrics: true}, &mirrorCtl{})
+	if resp, body := do(t, "GET", url+"/metrics", "", ""); resp.StatusCode != 404 || !strings.Contains(body, "not_found") {
+		t.Errorf("/metrics with metrics off: HTTP %d %s, want 404 not_found", resp.StatusCode, body)
+	}
+	if resp, _ := do(t, "GET", url+"/healthz", "", ""); resp.StatusCode != 200 {
+		t.Errorf("/healthz with metrics off: HTTP %d, want 200", resp.StatusCode)
+	}
+}

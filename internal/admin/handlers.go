@@ -56,6 +56,9 @@ func (s *Server) routes(g prometheus.Gatherer) http.Handler {
 		"/metrics":          {http.MethodGet, public, metrics.ServeHTTP},
 		"/healthz":          {http.MethodGet, public, handleHealthz},
 	}
+	if s.cfg.NoMetrics {
+		delete(table, "/metrics")
+	}
 	addUIRoutes(table) // GET / and /ui/*: the status page (ui.go), public
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/healthz" && !s.hosts.allows(r) {

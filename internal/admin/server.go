@@ -64,6 +64,9 @@ type Config struct {
 	// localhost, loopback addresses, the address a request arrived on and the machine's
 	// host name; any other Host is refused with 421.
 	AllowedHosts []string
+	// NoMetrics leaves /metrics out (metrics.enabled: false): it answers 404 like any
+	// route that does not exist.
+	NoMetrics bool
 }
 
 // Server serves the admin API. Create it with New, then call Run.

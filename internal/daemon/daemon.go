@@ -108,7 +108,8 @@ func (d *Daemon) assemble() error {
 			return err
 		}
 	}
-	ac := admin.Config{Listen: cfg.Admin.Listen, Token: cfg.Admin.Token.Reveal(), ReadToken: cfg.Admin.ReadToken.Reveal(), AllowedHosts: cfg.Admin.AllowedHosts}
+	ac := admin.Config{Listen: cfg.Admin.Listen, Token: cfg.Admin.Token.Reveal(), ReadToken: cfg.Admin.ReadToken.Reveal(), AllowedHosts: cfg.Admin.AllowedHosts,
+		NoMetrics: !cfg.Metrics.Enabled}
 	if d.admin, err = admin.New(ac, controller{d}, d.reg, d.log); err != nil {
 		return err
 	}

@@ -190,7 +190,7 @@ func classifyHealth(spec ClusterSpec, h *esclient.Health, red redIndices, size *
 // dataPlane turns a passing health answer red when the canary read failed on every node
 // that answered: the control plane is fine but users cannot read.
 func dataPlane(r Result, views []nodeView) Result {
-	tried, failed := 0, 0
+	tried, failed, refused := 0, 0, 0
 	for _, v := range views {
 		switch v.Canary {
 		case canaryOK:
@@ -198,11 +198,16 @@ func dataPlane(r Result, views []nodeView) Result {
 		case canaryFailed:
 			tried++
 			failed++
+		case canaryRefused:
+			refused++
 		}
 	}
 	if r.Kind.Passing() && tried > 0 && failed == tried {
 		r.Kind = health.KindRed
 		r.Detail += fmt.Sprintf("; reads fail on every node (%d canary searches)", tried)
+	}
+	if refused > 0 {
+		r.Detail += fmt.Sprintf("; esdr's canary search was refused by %d node(s): grant esdr's user read on the canary index", refused)
 	}
 	return r
 }

@@ -3,6 +3,7 @@ package watch
 import (
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -62,5 +63,38 @@ func TestARedStatusIsJudgedByWhatIsRed(t *testing.T) {
 				t.Errorf("got %s %q, want %s containing %q", r.Kind, r.Detail, tc.want, tc.detail)
 			}
 		})
+	}
+}
+
+// TestACanarySearchRefusedToEsdrIsNotAReadFailure: esdr's user losing read on the
+// canary says nothing about the users' reads, even on a node whose canary had served.
+func TestACanarySearchRefusedToEsdrIsNotAReadFailure(t *testing.T) {
+	var refuse atomic.Bool
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/_cluster/health":
+			reply(200, healthBody("green", 1, 1))(w, r)
+		case "/_cat/master":
+			reply(200, `[{"id":"n1"}]`)(w, r)
+		case "/_nodes/_local":
+			reply(200, `{"nodes":{"n1":{"name":"a","roles":["master","data"],"http":{"publish_address":"127.0.0.1:1"}}}}`)(w, r)
+		case "/" + DefaultCanary + "/_search":
+			if refuse.Load() {
+				reply(403, `{"error":{"type":"security_exception","reason":"action [indices:data/read/search] is unauthorized for user [esdr]"},"status":403}`)(w, r)
+				return
+			}
+			reply(200, `{"_shards":{"total":1,"successful":1},"hits":{"hits":[]}}`)(w, r)
+		default:
+			reply(200, `{}`)(w, r)
+		}
+	})
+	check := clusterCheck(t, []string{srv.URL}, DefaultClusterSpec)
+	if r := probeOnce(check, time.Second); r.Kind != health.KindHealthy {
+		t.Fatalf("canary served: %s %q, want healthy", r.Kind, r.Detail)
+	}
+	refuse.Store(true)
+	r := probeOnce(check, time.Second)
+	if r.Kind != health.KindHealthy || !strings.Contains(r.Detail, "canary search was refused by 1 node(s)") {
+		t.Errorf("canary refused: %s %q, want healthy, saying the canary search was refused", r.Kind, r.Detail)
 	}
 }

@@ -28,6 +28,7 @@ const (
 	canaryOK                          // the search was served
 	canaryMissing                     // the canary index does not exist: nothing learned
 	canaryFailed                      // the search failed or timed out: reads are not served
+	canaryRefused                     // esdr may not read the canary (401/403): nothing learned
 )
 
 // viewClient is what the per-node views need from esclient.Client.
@@ -107,6 +108,9 @@ func viewOf(ctx context.Context, c viewClient, node, canary string, ids *identit
 		v.Canary = canaryOK
 	case errors.Is(canaryErr, esclient.ErrNoCanary):
 		v.Canary = canaryMissing
+	case esclient.IsBlind(canaryErr):
+		// esdr's own access, not the users' reads: unknown is not down.
+		v.Canary = canaryRefused
 	default:
 		v.Canary = canaryFailed
 	}
