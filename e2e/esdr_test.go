@@ -3,7 +3,9 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +27,9 @@ type settings struct {
 	// primaryNodes replaces the primary's node URLs (a fleet member reaching the primary
 	// through its own netfault forwarders).
 	primaryNodes []string
+	// nofile, when set, is esdr's file limit (soft and hard): it runs under a shell that
+	// lowers it first, as a host with a small LimitNOFILE would.
+	nofile int
 }
 
 func defaults() settings {
@@ -68,6 +73,9 @@ func newEsdr(t *testing.T, p pair, s settings) *esdr {
 	bin := esdrBin
 	if s.plain {
 		bin = plainBin(t)
+	}
+	if s.nofile > 0 {
+		bin = limitedBin(t, bin, s.nofile)
 	}
 	e := &esdr{t: t}
 	c := s.Pair
@@ -147,4 +155,16 @@ func (e *esdr) cli(args ...string) (string, int) {
 		e.t.Fatal(err)
 	}
 	return string(out), code
+}
+
+// limitedBin is a script that runs bin with its file limit (soft and hard) lowered to
+// nofile. It execs, so esdr keeps the script's process id and gets its signals.
+func limitedBin(t *testing.T, bin string, nofile int) string {
+	t.Helper()
+	script := filepath.Join(t.TempDir(), "esdr-limited")
+	body := fmt.Sprintf("#!/bin/sh\nulimit -n %d || exit 97\nexec %q \"$@\"\n", nofile, bin)
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return script
 }

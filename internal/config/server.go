@@ -116,6 +116,7 @@ type ProxyConfig struct {
 	DialTimeout       time.Duration `yaml:"dial_timeout"`
 	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
 	MaxIdlePerNode    int           `yaml:"max_idle_per_node"`
+	MaxConnections    int           `yaml:"max_connections"`
 	// UpstreamClient is how requests reach the nodes: "net/http" (the default) or "h1",
 	// the proxy's own client, on trial until it replaces the other (issue #19).
 	UpstreamClient string `yaml:"upstream_client"`
@@ -177,6 +178,7 @@ func (x ProxyConfig) validate(p *collector, a AdminConfig, cs []ClusterConfig) {
 		{"proxy.max_retry_body", x.MaxRetryBody, 64 << 20},
 		{"proxy.max_header_bytes", x.MaxHeaderBytes, 1 << 20},
 		{"proxy.max_idle_per_node", x.MaxIdlePerNode, 10000},
+		{"proxy.max_connections", x.MaxConnections, 1 << 20},
 	} {
 		if n.v < 0 || n.v > n.limit {
 			p.add(n.key, "%d is out of range, want 0 (the default) to %d", n.v, n.limit)

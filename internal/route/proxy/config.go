@@ -52,6 +52,10 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	// MaxIdlePerNode is how many idle keep-alive connections are kept to each node.
 	MaxIdlePerNode int
+	// MaxConnections caps the client connections open at once; past it a connection is
+	// answered 503 with Retry-After and closed. 0 derives it from the file limit, leaving
+	// esdr's probes their descriptors (connlimit.go).
+	MaxConnections int
 	// UpstreamClient chooses how requests reach the nodes: UpstreamNetHTTP (the default,
 	// net/http's Transport) or UpstreamH1 (the proxy's own client, internal/route/proxy/h1),
 	// which replaces it once it has passed everything the net/http path passes (#19).
@@ -129,6 +133,9 @@ func (cfg Config) withDefaults() Config {
 	if cfg.MaxIdlePerNode == 0 {
 		cfg.MaxIdlePerNode = DefaultMaxIdlePerNode
 	}
+	if cfg.MaxConnections == 0 {
+		cfg.MaxConnections = derivedMaxConnections(fileLimit())
+	}
 	if cfg.UpstreamClient == "" {
 		cfg.UpstreamClient = UpstreamNetHTTP
 	}
@@ -152,8 +159,8 @@ func (cfg Config) validate() error {
 	if cfg.UpstreamClient != UpstreamNetHTTP && cfg.UpstreamClient != UpstreamH1 {
 		return fmt.Errorf("upstream_client: %q is not allowed, want %s or %s", cfg.UpstreamClient, UpstreamNetHTTP, UpstreamH1)
 	}
-	if cfg.MaxRetryBody < 0 || cfg.MaxHeaderBytes < 0 || cfg.MaxIdlePerNode < 0 {
-		return errors.New("max_retry_body, max_header_bytes and max_idle_per_node must not be negative")
+	if cfg.MaxRetryBody < 0 || cfg.MaxHeaderBytes < 0 || cfg.MaxIdlePerNode < 0 || cfg.MaxConnections < 0 {
+		return errors.New("max_retry_body, max_header_bytes, max_idle_per_node and max_connections must not be negative")
 	}
 	return nil
 }

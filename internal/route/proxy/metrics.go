@@ -29,6 +29,7 @@ type Metrics struct {
 	upstream    *prometheus.HistogramVec
 	open        prometheus.Gauge
 	unavailable prometheus.Counter
+	refused     prometheus.Counter
 
 	// byCluster caches each cluster's series (copy on write: read on every request,
 	// written once per cluster), so the hot path skips WithLabelValues, which hashes
@@ -67,8 +68,12 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "esdr_proxy_unavailable_total",
 			Help: "Requests answered 503 because the current epoch could not be told (failing closed).",
 		}),
+		refused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "esdr_proxy_connections_refused_total",
+			Help: "Client connections answered 503 and closed because proxy.max_connections were open.",
+		}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.retries, m.upstream, m.open, m.unavailable} {
+	for _, c := range []prometheus.Collector{m.requests, m.retries, m.upstream, m.open, m.unavailable, m.refused} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -126,6 +131,12 @@ func (m *Metrics) seriesOf(cluster string) *series {
 	next[cluster] = s
 	m.byCluster.Store(&next)
 	return s
+}
+
+func (m *Metrics) connRefused() {
+	if m != nil {
+		m.refused.Inc()
+	}
 }
 
 func (m *Metrics) failedClosed() {

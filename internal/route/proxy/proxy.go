@@ -125,7 +125,10 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { p.pools.watch(wctx) })
 	served := make(chan error, 1)
-	go func() { served <- p.srv.Serve(ln) }()
+	capped := &capListener{Listener: ln, max: int64(p.cfg.MaxConnections), refused: p.m.connRefused}
+	p.log.Info("proxy: serving", "listen", ln.Addr().String(), "max_connections", p.cfg.MaxConnections,
+		"upstream_client", p.cfg.UpstreamClient)
+	go func() { served <- p.srv.Serve(capped) }()
 
 	var err error
 	select {

@@ -1,0 +1,120 @@
+package proxy
+
+import (
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// fdReserve is how many file descriptors the derived connection cap leaves to the rest
+// of esdr: its probes (a few sockets per node per probe), the admin API, etcd, the state
+// file, the mirror journal, and up to 64 refusals being answered. Client load must not take them: running out makes every
+// probe fail with EMFILE, and esdr would be blind to the clusters it guards.
+const fdReserve = 256
+
+// unknownLimitCap is the cap when the file limit cannot be read.
+const unknownLimitCap = 10000
+
+// minDerivedCap is the least the derived cap allows, so a tiny file limit still serves.
+const minDerivedCap = 16
+
+// derivedMaxConnections is the connection cap for a soft file limit: each client
+// connection can hold two descriptors (its own and one to a node), after the reserve.
+// An unknown limit (0) gives unknownLimitCap.
+func derivedMaxConnections(nofile uint64) int {
+	if nofile == 0 {
+		return unknownLimitCap
+	}
+	if nofile <= fdReserve+2*minDerivedCap {
+		return minDerivedCap
+	}
+	return int(min((nofile-fdReserve)/2, 1<<20))
+}
+
+// fileLimit is the process's soft RLIMIT_NOFILE (Go raises it to the hard limit at
+// start), or 0 when it cannot be read.
+func fileLimit() uint64 {
+	var l unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &l); err != nil {
+		return 0
+	}
+	return l.Cur
+}
+
+// busyAnswer is what a client past the cap gets before its connection is closed: a
+// complete HTTP/1.1 answer, so that clients retry instead of reporting a reset.
+var busyAnswer = func() []byte {
+	body := `{"error":{"type":"esdr_too_many_connections","reason":"esdr's proxy is at proxy.max_connections; retry"},"status":503}`
+	return []byte("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n" +
+		"Connection: close\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body)
+}()
+
+// busyWriteTimeout bounds a refusal, its write and its wait for the client's close: a
+// client past the cap gets no more of esdr's time than that.
+const busyWriteTimeout = 50 * time.Millisecond
+
+// capListener accepts at most max connections at once. A connection past the cap is
+// answered 503 with Retry-After and closed, never queued: a queue would hold its
+// descriptor all the same.
+type capListener struct {
+	net.Listener
+	max     int64
+	open    atomic.Int64
+	refused func()
+}
+
+func (l *capListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if l.open.Add(1) <= l.max {
+			return &cappedConn{Conn: c, l: l}, nil
+		}
+		l.open.Add(-1)
+		if l.refused != nil {
+			l.refused()
+		}
+		select {
+		case refusing <- struct{}{}:
+			go func() { refuse(c); <-refusing }()
+		default:
+			_ = c.Close() // too many answers in flight already: the descriptor matters more
+		}
+	}
+}
+
+// refusing bounds the refusals being answered at once, each holding a descriptor for up
+// to busyWriteTimeout: a flood of connections must not spend the reserve on answers.
+var refusing = make(chan struct{}, 64)
+
+// refuse answers busyAnswer and closes. It sends a FIN after the answer and reads what
+// the client had sent, briefly, before closing: closing with unread bytes would send a
+// reset, which can destroy the answer before the client reads it.
+func refuse(c net.Conn) {
+	_ = c.SetDeadline(time.Now().Add(busyWriteTimeout))
+	_, _ = c.Write(busyAnswer)
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.CloseWrite()
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(c, 64<<10))
+	_ = c.Close()
+}
+
+// cappedConn gives its place back once, on its first Close.
+type cappedConn struct {
+	net.Conn
+	l    *capListener
+	once sync.Once
+}
+
+func (c *cappedConn) Close() error {
+	c.once.Do(func() { c.l.open.Add(-1) })
+	return c.Conn.Close()
+}
