@@ -104,7 +104,7 @@ func NewClusterCheck(c healthClient, spec ClusterSpec) (Check, error) {
 		var wg sync.WaitGroup
 		var red redIndices
 		wg.Go(func() {
-			if h, err = healthOfAny(ctx, c); err == nil && h.Status == "red" && !slices.Contains(spec.Accept, "red") {
+			if h, err = healthOfAny(ctx, c); err == nil && h.Status == "red" {
 				red = redIndicesOf(ctx, c, h.Node)
 			}
 		})

@@ -4,7 +4,6 @@ import (
 	"io"
 	"net"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -13,8 +12,9 @@ import (
 
 // fdReserve is how many file descriptors the derived connection cap leaves to the rest
 // of esdr: its probes (a few sockets per node per probe), the admin API, etcd, the state
-// file, the mirror journal, and up to 64 refusals being answered. Client load must not take them: running out makes every
-// probe fail with EMFILE, and esdr would be blind to the clusters it guards.
+// file, the mirror journal, and the refusals being answered. Client load must not take
+// them: running out makes every probe fail with EMFILE, and esdr would be blind to the
+// clusters it guards.
 const fdReserve = 256
 
 // unknownLimitCap is the cap when the file limit cannot be read.
@@ -59,14 +59,25 @@ var busyAnswer = func() []byte {
 const busyWriteTimeout = 50 * time.Millisecond
 
 // capListener accepts at most max connections at once. A connection past the cap is
-// answered 503 with Retry-After and closed, never queued: a queue would hold its
-// descriptor all the same.
+// answered 503 with Retry-After and closed, never queued (x/net's netutil.LimitListener
+// queues, and a queued connection holds its descriptor all the same). The server gives
+// each place back through release, from its ConnState hook, so the connections it serves
+// stay the listener's own *net.TCPConn with every fast path and half-close net/http uses.
 type capListener struct {
 	net.Listener
-	max     int64
-	open    atomic.Int64
-	refused func()
+	max      int64
+	open     atomic.Int64
+	refused  func()
+	refusing chan struct{} // refusals being answered: a flood must not spend the reserve on answers
 }
+
+func newCapListener(ln net.Listener, max int, refused func()) *capListener {
+	return &capListener{Listener: ln, max: int64(max), refused: refused, refusing: make(chan struct{}, maxRefusing)}
+}
+
+// maxRefusing bounds the refusals answered at once, each holding a descriptor for up to
+// busyWriteTimeout; past it a refused connection is closed without an answer.
+const maxRefusing = 64
 
 func (l *capListener) Accept() (net.Conn, error) {
 	for {
@@ -75,24 +86,23 @@ func (l *capListener) Accept() (net.Conn, error) {
 			return nil, err
 		}
 		if l.open.Add(1) <= l.max {
-			return &cappedConn{Conn: c, l: l}, nil
+			return c, nil
 		}
 		l.open.Add(-1)
 		if l.refused != nil {
 			l.refused()
 		}
 		select {
-		case refusing <- struct{}{}:
-			go func() { refuse(c); <-refusing }()
+		case l.refusing <- struct{}{}:
+			go func() { refuse(c); <-l.refusing }()
 		default:
-			_ = c.Close() // too many answers in flight already: the descriptor matters more
+			_ = c.Close()
 		}
 	}
 }
 
-// refusing bounds the refusals being answered at once, each holding a descriptor for up
-// to busyWriteTimeout: a flood of connections must not spend the reserve on answers.
-var refusing = make(chan struct{}, 64)
+// release gives back the place of a connection the server has closed or handed off.
+func (l *capListener) release() { l.open.Add(-1) }
 
 // refuse answers busyAnswer and closes. It sends a FIN after the answer and reads what
 // the client had sent, briefly, before closing: closing with unread bytes would send a
@@ -105,16 +115,4 @@ func refuse(c net.Conn) {
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(c, 64<<10))
 	_ = c.Close()
-}
-
-// cappedConn gives its place back once, on its first Close.
-type cappedConn struct {
-	net.Conn
-	l    *capListener
-	once sync.Once
-}
-
-func (c *cappedConn) Close() error {
-	c.once.Do(func() { c.l.open.Add(-1) })
-	return c.Conn.Close()
 }

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -102,27 +101,5 @@ func TestAConnectionPastTheCapIsAnswered503AndClosed(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("a place freed by a closed connection was never given back: still %d", resp.StatusCode)
 		}
-	}
-}
-
-func TestAOneMebibyteHeaderIsAnswered431(t *testing.T) {
-	b := newBackend(t, "a1", nil)
-	h := startProxy(t, Config{}, newRouter("east", 1, b.url()), &fakeProber{})
-	c, rd := dial(t, h)
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-	go func() {
-		// The proxy may stop reading and answer before the whole header is sent.
-		_, _ = c.Write([]byte("GET /idx/_search HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 1<<20) + "\r\n\r\n"))
-	}()
-	resp, err := http.ReadResponse(rd, nil)
-	if err != nil {
-		t.Fatalf("read the answer to a 1 MiB header: %v", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
-		t.Errorf("a 1 MiB header: %d, want 431", resp.StatusCode)
-	}
-	if b.hits.Load() != 0 {
-		t.Error("the request reached a node")
 	}
 }

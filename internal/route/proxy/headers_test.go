@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // referenceUpstreamHeader is upstreamHeader written the plain way (Clone, then Del, Set
@@ -88,5 +89,27 @@ func TestCopyResponseHeader(t *testing.T) {
 	dst["Warning"] = append(dst["Warning"], "c")
 	if dst.Get(headerCluster) != "east" || src["Warning"][1] != "b" {
 		t.Errorf("appending to a copied field changed another: %v / %v", dst, src)
+	}
+}
+
+func TestAOneMebibyteHeaderIsAnswered431(t *testing.T) {
+	b := newBackend(t, "a1", nil)
+	h := startProxy(t, Config{}, newRouter("east", 1, b.url()), &fakeProber{})
+	c, rd := dial(t, h)
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	go func() {
+		// The proxy may stop reading and answer before the whole header is sent.
+		_, _ = c.Write([]byte("GET /idx/_search HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 1<<20) + "\r\n\r\n"))
+	}()
+	resp, err := http.ReadResponse(rd, nil)
+	if err != nil {
+		t.Fatalf("read the answer to a 1 MiB header: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("a 1 MiB header: %d, want 431", resp.StatusCode)
+	}
+	if b.hits.Load() != 0 {
+		t.Error("the request reached a node")
 	}
 }

@@ -26,7 +26,7 @@ type Proxy struct {
 	srv    *http.Server
 
 	mu sync.Mutex
-	ln net.Listener
+	ln *capListener
 }
 
 // New validates cfg (applying defaults to zero fields) and builds the proxy. m may be nil.
@@ -71,6 +71,7 @@ func New(cfg Config, r router, p prober, m *Metrics, log *slog.Logger) (*Proxy, 
 				m.connOpened()
 			case http.StateClosed, http.StateHijacked:
 				m.connClosed()
+				px.release()
 			}
 		},
 	}
@@ -89,8 +90,18 @@ func (p *Proxy) Listen() error {
 	if err != nil {
 		return fmt.Errorf("proxy: listen %s: %w", p.cfg.Listen, err)
 	}
-	p.ln = ln
+	p.ln = newCapListener(ln, p.cfg.MaxConnections, p.m.connRefused)
 	return nil
+}
+
+// release gives a closed connection's place under the cap back to the listener.
+func (p *Proxy) release() {
+	p.mu.Lock()
+	ln := p.ln
+	p.mu.Unlock()
+	if ln != nil {
+		ln.release()
+	}
 }
 
 // Addr is the bound address (useful with port 0), or nil before Listen.
@@ -125,10 +136,9 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { p.pools.watch(wctx) })
 	served := make(chan error, 1)
-	capped := &capListener{Listener: ln, max: int64(p.cfg.MaxConnections), refused: p.m.connRefused}
 	p.log.Info("proxy: serving", "listen", ln.Addr().String(), "max_connections", p.cfg.MaxConnections,
 		"upstream_client", p.cfg.UpstreamClient)
-	go func() { served <- p.srv.Serve(capped) }()
+	go func() { served <- p.srv.Serve(ln) }()
 
 	var err error
 	select {
