@@ -33,10 +33,23 @@ type statusWire struct {
 		} `json:"steps"`
 	} `json:"plan"`
 	PendingFences []string `json:"pending_fences"`
+	Fleet         *struct {
+		Leading bool `json:"leading"`
+	} `json:"fleet"`
 }
 
 func adminGet(ctx context.Context, addr, path string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+path, nil)
+	return adminDo(ctx, http.MethodGet, addr, path, out)
+}
+
+// adminPost sends an operator's command with an empty body.
+func adminPost(ctx context.Context, addr, path string) error {
+	var ignored map[string]any
+	return adminDo(ctx, http.MethodPost, addr, path, &ignored)
+}
+
+func adminDo(ctx context.Context, method, addr, path string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, method, "http://"+addr+path, nil)
 	if err != nil {
 		return err
 	}

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/esdr/esdr/testbed"
-	"github.com/esdr/esdr/testbed/esdrproc"
 	"github.com/esdr/esdr/testbed/netfault"
+	"github.com/esdr/esdr/testbed/peers"
 )
 
 // formTimeout bounds a cluster's start and every re-forming: minutes on a busy machine.
@@ -26,20 +26,39 @@ const greenWithin = 25 * time.Second
 // X-Esdr-Cluster header and esdr's events use them.
 var clusterNames = [2]string{"primary", "standby"}
 
-// bed is the embedded topology: two 3-node clusters, started once per campaign and
+// bed is what a campaign's runs share: two 3-node clusters, started once per campaign and
 // healed between runs (a fresh pair per run would cost minutes of JVM start each), each
-// seen by esdr through a netfault forwarder per node so a run can cut esdr (and its
-// proxy) off from a cluster whose nodes keep serving.
+// seen by each esdr member through its own netfault forwarder per node, so a run can cut
+// esdr (and its proxy), or one member only, off from a cluster whose nodes keep serving;
+// in the fleet topology also a 3-member etcd.
 type bed struct {
 	engine, dir, esdrBin string
 	clusters             [2]*testbed.Cluster
-	fwd                  [2]netfault.Group
+	fwd                  [][2]netfault.Group // per member slot, per cluster
+	etcd                 *peers.EtcdProcs    // nil in the embedded topology
 	logf                 func(string, ...any)
 }
 
-// startBed starts both clusters under dir and their forwarders; undo with stop.
-func startBed(ctx context.Context, engine, dir, esdrBin string, logf func(string, ...any)) (*bed, error) {
+// Topologies.
+const (
+	embedded = "embedded" // one esdr with its state file
+	fleet    = "fleet"    // three esdr members over a 3-member etcd
+)
+
+// startBed starts both clusters under dir, their forwarders and, for a fleet, etcd;
+// undo with stop.
+func startBed(ctx context.Context, engine, topology, dir, esdrBin string, logf func(string, ...any)) (*bed, error) {
 	b := &bed{engine: engine, dir: dir, esdrBin: esdrBin, logf: logf}
+	slots := 1
+	if topology == fleet {
+		slots = 3
+		logf("starting a 3-member etcd...")
+		e, err := peers.LaunchEtcdProcs(dir, 3)
+		if err != nil {
+			return nil, fmt.Errorf("chaos: etcd: %w", err)
+		}
+		b.etcd = e
+	}
 	logf("starting %s: two clusters of 3 nodes...", engine)
 	// One after the other: each picks free ports when it is laid out, and two clusters
 	// laid out at once can pick the same ones.
@@ -51,25 +70,47 @@ func startBed(ctx context.Context, engine, dir, esdrBin string, logf func(string
 		}
 		b.clusters[i] = c
 	}
-	for i, c := range b.clusters {
-		g, err := netfault.ForwardAll(c.URLs())
-		if err != nil {
-			b.stop()
-			return nil, fmt.Errorf("chaos: forwarders for %s: %w", c.Name, err)
+	b.fwd = make([][2]netfault.Group, slots)
+	for s := range slots {
+		for i, c := range b.clusters {
+			g, err := netfault.ForwardAll(c.URLs())
+			if err != nil {
+				b.stop()
+				return nil, fmt.Errorf("chaos: forwarders for %s: %w", c.Name, err)
+			}
+			b.fwd[s][i] = g
 		}
-		b.fwd[i] = g
 	}
 	return b, nil
 }
 
 func (b *bed) stop() {
-	for i := range b.clusters {
-		if b.fwd[i] != nil {
-			_ = b.fwd[i].Close()
+	for _, gs := range b.fwd {
+		for _, g := range gs {
+			if g != nil {
+				_ = g.Close()
+			}
 		}
-		if b.clusters[i] != nil {
-			_ = b.clusters[i].Destroy()
+	}
+	for _, c := range b.clusters {
+		if c != nil {
+			_ = c.Destroy()
 		}
+	}
+	if b.etcd != nil {
+		b.etcd.Stop()
+	}
+}
+
+// cut sets the forwarders of cluster i for the given member slots (all when none).
+func (b *bed) cut(i int, mode netfault.Mode, slots ...int) {
+	if len(slots) == 0 {
+		for s := range b.fwd {
+			slots = append(slots, s)
+		}
+	}
+	for _, s := range slots {
+		b.fwd[s][i].Mode(mode)
 	}
 }
 
@@ -78,8 +119,13 @@ func (b *bed) stop() {
 // carry no read-only fence (esdr fences the cluster it fails over from), and with
 // dropRuns (before a run, never after its faults) no run's index.
 func (b *bed) heal(ctx context.Context, dropRuns bool) error {
+	if b.etcd != nil {
+		if err := b.etcd.Heal(); err != nil {
+			return fmt.Errorf("chaos: heal etcd: %w", err)
+		}
+	}
 	for i, c := range b.clusters {
-		b.fwd[i].Mode(netfault.Pass)
+		b.cut(i, netfault.Pass)
 		if err := c.Resume(); err != nil {
 			return fmt.Errorf("chaos: heal %s: %w", c.Name, err)
 		}
@@ -128,26 +174,6 @@ func (b *bed) waitGreen(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// esdrConfig is esdr's configuration for a run: the clusters through the forwarders,
-// the proxy on, probes every interval (their timeout too) with a threshold of 3, a
-// hold-down and manual failback, so that any second move in a run is a flap; debug logs,
-// which name every probe that did not pass (kept beside a failed run's history).
-func (b *bed) esdrConfig(admin, proxy string, interval, holdDown time.Duration) string {
-	return esdrproc.Pair{
-		Primary: b.fwd[0].URLs(), Standby: b.fwd[1].URLs(), Interval: interval,
-		HoldDown: holdDown, AdminAddr: admin, ProxyAddr: proxy, LogLevel: "debug",
-	}.YAML()
-}
-
-// startEsdr starts (or restarts on its state) esdr in dir.
-func (b *bed) startEsdr(ctx context.Context, dir, admin, config string) (*esdrproc.Proc, error) {
-	p, err := esdrproc.Start(ctx, b.esdrBin, dir, admin, config)
-	if err != nil {
-		return nil, fmt.Errorf("chaos: start esdr: %w", err)
-	}
-	return p, nil
 }
 
 // signalEsdr sends sig to the esdr process running on config. esdrproc does not expose

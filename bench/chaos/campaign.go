@@ -16,7 +16,7 @@ const maxRunErrors = 3
 
 // campaignResult is what a campaign produced, for the report.
 type campaignResult struct {
-	engine                string
+	engine, topology      string
 	first, last           int64 // seeds
 	runs                  []runResult
 	errors                []string // runner failures, by seed
@@ -36,7 +36,7 @@ func (c *campaignResult) violations() int {
 
 // campaign starts the bed once and runs the seeds from f.seed on, one after the other.
 func campaign(ctx context.Context, f flags, logf func(string, ...any)) (*campaignResult, error) {
-	c := &campaignResult{engine: f.engine, first: f.seed, loadBefore: report.LoadAverage(), cfg: f.cfg}
+	c := &campaignResult{engine: f.engine, topology: f.topology, first: f.seed, loadBefore: report.LoadAverage(), cfg: f.cfg}
 	began := time.Now()
 	dir, err := os.MkdirTemp("", "esdr-chaos-bed-")
 	if err != nil {
@@ -55,7 +55,7 @@ func campaign(ctx context.Context, f flags, logf func(string, ...any)) (*campaig
 	if _, err := os.Stat(f.esdrBin); err != nil {
 		return nil, fmt.Errorf("chaos: esdr binary: %w (make build)", err)
 	}
-	b, err := startBed(ctx, f.engine, dir, f.esdrBin, logf)
+	b, err := startBed(ctx, f.engine, f.topology, dir, f.esdrBin, logf)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func campaign(ctx context.Context, f flags, logf func(string, ...any)) (*campaig
 		}
 		seed := f.seed + int64(i)
 		c.last = seed
-		sched := newSchedule(seed, allowed, cfg.bound)
+		sched := newSchedule(seed, allowed, f.topology, cfg.bound)
 		logf("run %d/%d: %s", i+1, f.runs, sched)
 		r, err := b.runOnce(ctx, cfg, sched)
 		if err != nil {
@@ -88,7 +88,7 @@ func campaign(ctx context.Context, f flags, logf func(string, ...any)) (*campaig
 			for _, v := range r.res.Violations {
 				logf("!! VIOLATION seed %d: %s", seed, v)
 			}
-			logf("!! replay: make chaos SEED=%d ENGINE=%s   (history kept: %s, esdr's log beside it)", seed, f.engine, r.history)
+			logf("!! replay: make chaos SEED=%d ENGINE=%s TOPOLOGY=%s   (history kept: %s, esdr's log beside it)", seed, f.engine, f.topology, r.history)
 		} else if !f.keep {
 			_ = os.Remove(r.history)
 			_ = os.Remove(esdrLogOf(r.history))

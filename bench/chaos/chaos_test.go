@@ -38,7 +38,7 @@ func TestShortCampaign(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/esdr: %v\n%s", err, out)
 	}
-	f := flags{engine: "opensearch2", esdrBin: bin, families: shortFamilies, runs: 3, seed: shortFirstSeed,
+	f := flags{engine: "opensearch2", topology: embedded, esdrBin: bin, families: shortFamilies, runs: 3, seed: shortFirstSeed,
 		histories: t.TempDir(), keep: true,
 		cfg: runConfig{interval: time.Second, holdDown: time.Hour, bound: 20 * time.Second, grace: 10 * time.Second,
 			warmup: 2 * time.Second, cooldown: 3 * time.Second, planWait: time.Minute, writers: 2}}

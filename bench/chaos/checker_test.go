@@ -168,6 +168,27 @@ func TestFalseFailoverIsCaught(t *testing.T) {
 	wantOnly(t, r, FalseFailover, "epoch 2")
 }
 
+func TestOneMemberCutOffDoesNotJustifyAFailover(t *testing.T) {
+	// In a fleet, one member's path to the primary is cut: the other two still see it,
+	// so a failover is false, as after any fault that left the primary serving.
+	cut := Fault{ID: 1, Kind: "partition", Target: "primary", Members: []string{"esdr-c"}}
+	r := Check(newHist().write(1, "w1", "primary", 1).fault(10, 30, cut).
+		failover(15, "primary", "standby", 2).write(16, "w2", "standby", 2).finish(60))
+	wantOnly(t, r, FalseFailover, "primary → standby (epoch 2", "1 partition of primary")
+}
+
+func TestAKeyFollowerWritingOnAnOldEpochIsNotSplitBrain(t *testing.T) {
+	// The key-following client read the key (primary, epoch 1) just before the failover
+	// and its write was acknowledged by the primary after it: the epoch it names is the
+	// one whose active cluster took it.
+	h := cleanFailover()
+	h.add(13.5, Entry{Type: TypeOp, Op: &Op{F: "write", ID: "k-0", Phase: PhaseInvoke, Via: "etcd-key"}})
+	h.add(13.6, Entry{Type: TypeOp, Op: &Op{F: "write", ID: "k-0", Phase: PhaseOK, Cluster: "primary", Epoch: 1, Status: 201, Via: "etcd-key"}})
+	if r := Check(h.finish(60)); len(r.Violations) > 0 {
+		t.Errorf("violations: %v", r.Violations)
+	}
+}
+
 func TestMissedFailoverIsCaught(t *testing.T) {
 	h := newHist().write(1, "w1", "primary", 1).fault(10, 60, quorumFault).
 		event(11, Event{Kind: "refused", Code: "election-grace", Cluster: "primary", Epoch: 1})

@@ -53,6 +53,7 @@ type Entry struct {
 type Meta struct {
 	Seed     int64         `json:"seed"`
 	Engine   string        `json:"engine"`
+	Topology string        `json:"topology,omitempty"` // embedded (when empty) or fleet
 	Family   string        `json:"family"`
 	Clusters []string      `json:"clusters"` // preferred first
 	Interval time.Duration `json:"interval"` // esdr's probe interval and timeout
@@ -75,7 +76,10 @@ type Op struct {
 	Cluster string `json:"cluster,omitempty"`
 	Epoch   uint64 `json:"epoch,omitempty"`
 	Status  int    `json:"status,omitempty"`
-	Err     string `json:"err,omitempty"`
+	// Via is the path the client took: an esdr member's proxy by its name, or "etcd-key"
+	// (straight to a node of the cluster the etcd key named, Cluster and Epoch the key's).
+	Via string `json:"via,omitempty"`
+	Err string `json:"err,omitempty"`
 }
 
 // Event is one esdr event as /v1/events answers it, decoded into the fields the checker
@@ -96,8 +100,11 @@ type Event struct {
 type Fault struct {
 	ID     int      `json:"id"`
 	Kind   string   `json:"kind"`   // kill, stop, partition, esdr-kill, esdr-stop
-	Target string   `json:"target"` // a cluster's name, or "esdr"
+	Target string   `json:"target"` // a cluster's name, "esdr" or "etcd"
 	Nodes  []string `json:"nodes,omitempty"`
+	// Members are the esdr members hit (or, in a partition of one member, cut off) or
+	// the etcd member.
+	Members []string `json:"members,omitempty"`
 	// QuorumLost: the fault leaves the target cluster without a majority of its nodes,
 	// so it can neither elect nor accept writes: a failover is due if it is active.
 	QuorumLost bool `json:"quorum_lost,omitempty"`

@@ -29,22 +29,23 @@ func main() { os.Exit(run()) }
 
 // flags are the command's options.
 type flags struct {
-	engine, esdrBin, out, families, histories string
-	runs                                      int
-	seed                                      int64
-	maxTime                                   time.Duration
-	keep                                      bool
-	cfg                                       runConfig
+	engine, topology, esdrBin, out, families, histories string
+	runs                                                int
+	seed                                                int64
+	maxTime                                             time.Duration
+	keep                                                bool
+	cfg                                                 runConfig
 }
 
 func parseFlags() (flags, error) {
 	var f flags
 	flag.StringVar(&f.engine, "engine", "opensearch2", "test-bed engine: opensearch2, es7 or opensearch3")
+	flag.StringVar(&f.topology, "topology", embedded, "embedded (one esdr with its state file) or fleet (three members over a 3-member etcd)")
 	flag.StringVar(&f.esdrBin, "esdr", "bin/esdr", "esdr binary (make build)")
 	flag.StringVar(&f.out, "o", "docs/reliability.md", "markdown file to write the campaign's section into ('' prints only)")
-	flag.StringVar(&f.families, "families", "all", "fault families, comma-separated: all, or some of "+strings.Join(families, ", "))
+	flag.StringVar(&f.families, "families", "all", "fault families, comma-separated: all, or some of "+strings.Join(familiesOf(fleet), ", ")+" (the last three in a fleet only)")
 	flag.StringVar(&f.histories, "histories", "", "folder for the runs' histories (default: a new temporary folder)")
-	flag.IntVar(&f.runs, "runs", len(families), "runs; consecutive seeds cycle through the families")
+	flag.IntVar(&f.runs, "runs", 0, "runs (0: one per family of the topology); consecutive seeds cycle through the families")
 	flag.Int64Var(&f.seed, "seed", 0, "first run's seed (0: from the clock); -seed N -runs 1 replays run N")
 	flag.DurationVar(&f.maxTime, "max-time", 0, "start no run after this long (0: no limit)")
 	flag.BoolVar(&f.keep, "keep", false, "keep the histories of passing runs too")
@@ -57,18 +58,33 @@ func parseFlags() (flags, error) {
 	flag.DurationVar(&f.cfg.planWait, "plan-wait", time.Minute, "how long esdr's plan and fences may take to settle after healing")
 	flag.IntVar(&f.cfg.writers, "writers", 2, "writing clients")
 	flag.Parse()
+	if f.topology != embedded && f.topology != fleet {
+		return f, fmt.Errorf("chaos: -topology %q: want %s or %s", f.topology, embedded, fleet)
+	}
+	fams, err := parseFamilies(f.families, f.topology)
+	if err != nil {
+		return f, err
+	}
+	if f.runs == 0 {
+		f.runs = len(fams)
+	}
 	if f.runs < 1 {
 		return f, fmt.Errorf("chaos: -runs %d: want at least 1", f.runs)
 	}
 	if f.seed == 0 {
 		f.seed = time.Now().Unix() % 1_000_000
 	}
-	fams, err := parseFamilies(f.families)
-	if err != nil {
-		return f, err
-	}
 	f.families = strings.Join(fams, ",")
 	return f, nil
+}
+
+// sectionOf names a campaign's section of docs/reliability.md: one per engine and
+// topology, so that a fleet campaign does not replace the embedded one's table.
+func sectionOf(engine, topology string) string {
+	if topology == fleet {
+		return "chaos-" + engine + "-fleet"
+	}
+	return "chaos-" + engine
 }
 
 func run() int {
@@ -92,7 +108,7 @@ func run() int {
 	fmt.Println(body)
 	if f.out != "" {
 		cmd := strings.TrimSpace("go run ./bench/chaos " + strings.Join(os.Args[1:], " "))
-		if err := report.Section(f.out, "chaos-"+f.engine, cmd, body); err != nil {
+		if err := report.Section(f.out, sectionOf(f.engine, f.topology), cmd, body); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}

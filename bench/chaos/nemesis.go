@@ -9,29 +9,16 @@ import (
 	"time"
 
 	"github.com/esdr/esdr/testbed"
-	"github.com/esdr/esdr/testbed/esdrproc"
 	"github.com/esdr/esdr/testbed/netfault"
 )
 
 // nemesis applies a run's schedule to the bed and to esdr, recording each fault's start
 // and, once it is undone and the evidence of that is in (the cluster formed again, esdr's
-// admin API answering), its end.
+// admin API answering, etcd healthy), its end.
 type nemesis struct {
-	bed *bed
-	rec *Recorder
-
-	mu       sync.Mutex
-	esdr     *esdrproc.Proc // replaced when esdr is restarted
-	esdrDir  string
-	esdrCfg  string // its configuration file's path, which names its process
-	esdrYAML string // the configuration, for a restart
-	esdrAddr string
-}
-
-func (n *nemesis) proc() *esdrproc.Proc {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.esdr
+	bed     *bed
+	rec     *Recorder
+	members []*member
 }
 
 // run applies every step at its time after start, concurrently, and returns when all
@@ -57,37 +44,106 @@ func (n *nemesis) run(ctx context.Context, s schedule, start time.Time) error {
 func (n *nemesis) apply(ctx context.Context, id int, st step) error {
 	f := Fault{ID: id, Kind: st.kind, Target: st.target}
 	switch st.kind {
-	case "esdr-kill":
-		n.proc().Kill()
-		n.rec.Add(Entry{Type: TypeFault, Phase: PhaseStart, Fault: &f})
-		sleep(ctx, st.dur)
-		p, err := n.bed.startEsdr(ctx, n.esdrDir, n.esdrAddr, n.esdrYAML)
-		if err != nil {
-			return err
-		}
-		n.mu.Lock()
-		n.esdr = p
-		n.mu.Unlock()
-	case "esdr-stop":
-		if err := signalEsdr(n.esdrCfg, syscall.SIGSTOP); err != nil {
-			return err
-		}
-		n.rec.Add(Entry{Type: TypeFault, Phase: PhaseStart, Fault: &f})
-		sleep(ctx, st.dur)
-		if err := signalEsdr(n.esdrCfg, syscall.SIGCONT); err != nil {
-			return err
-		}
+	case "esdr-kill", "esdr-stop":
+		return n.esdr(ctx, f, st)
+	case "etcd-kill", "etcd-stop":
+		return n.etcdMember(ctx, f, st)
 	case "partition":
 		i := slices.Index(clusterNames[:], st.target)
-		f.EsdrCut = true
-		n.bed.fwd[i].Mode(netfault.Blackhole)
+		var slots []int // every member's path
+		if st.pick == "member" {
+			// One member's path only: the others' views outvote it.
+			m := n.members[len(n.members)-1]
+			slots, f.Members = []int{m.slot}, []string{m.name}
+		} else {
+			f.EsdrCut = true
+		}
+		n.bed.cut(i, netfault.Blackhole, slots...)
 		n.rec.Add(Entry{Type: TypeFault, Phase: PhaseStart, Fault: &f})
 		sleep(ctx, st.dur)
-		n.bed.fwd[i].Mode(netfault.Pass)
+		n.bed.cut(i, netfault.Pass, slots...)
 	case "kill", "stop":
 		return n.nodes(ctx, f, st)
 	default:
 		return fmt.Errorf("chaos: unknown fault kind %q", st.kind)
+	}
+	n.rec.Add(Entry{Type: TypeFault, Phase: PhaseEnd, Fault: &f})
+	return nil
+}
+
+// esdr kills (then restarts on its state) or hangs (then resumes) one esdr member: the
+// one in the embedded topology, the leader or a follower in a fleet.
+func (n *nemesis) esdr(ctx context.Context, f Fault, st step) error {
+	m, err := n.pickMember(ctx, st.pick)
+	if err != nil {
+		return err
+	}
+	f.Members = []string{m.name}
+	if st.kind == "esdr-kill" {
+		m.current().Kill()
+	} else if err := signalEsdr(m.cfg, syscall.SIGSTOP); err != nil {
+		return err
+	}
+	n.rec.Add(Entry{Type: TypeFault, Phase: PhaseStart, Fault: &f})
+	sleep(ctx, st.dur)
+	if st.kind == "esdr-kill" {
+		err = m.start(ctx, n.bed.esdrBin)
+	} else {
+		err = signalEsdr(m.cfg, syscall.SIGCONT)
+	}
+	if err != nil {
+		return err
+	}
+	n.rec.Add(Entry{Type: TypeFault, Phase: PhaseEnd, Fault: &f})
+	return nil
+}
+
+// pickMember resolves a member pick now: "leader", or "follower" (the last member
+// that does not lead).
+func (n *nemesis) pickMember(ctx context.Context, pick string) (*member, error) {
+	if len(n.members) == 1 {
+		return n.members[0], nil
+	}
+	l, err := leader(ctx, n.members)
+	if err != nil {
+		return nil, err
+	}
+	if pick == "leader" {
+		return l, nil
+	}
+	for i := len(n.members) - 1; i >= 0; i-- {
+		if n.members[i] != l {
+			return n.members[i], nil
+		}
+	}
+	return nil, fmt.Errorf("chaos: no follower to pick")
+}
+
+// etcdMember kills or hangs one etcd member, its leader or a follower, then restarts or
+// resumes it and waits until etcd is healthy again.
+func (n *nemesis) etcdMember(ctx context.Context, f Fault, st step) error {
+	e := n.bed.etcd
+	lead, err := e.Leader(ctx)
+	if err != nil {
+		return err
+	}
+	hit := lead
+	if st.pick != "leader" {
+		hit = (lead + 1) % e.Members()
+	}
+	f.Members = []string{fmt.Sprintf("etcd-m%d", hit)}
+	if st.kind == "etcd-kill" {
+		err = e.Kill(hit)
+	} else {
+		err = e.Pause(hit)
+	}
+	if err != nil {
+		return fmt.Errorf("chaos: fault %d: %w", f.ID, err)
+	}
+	n.rec.Add(Entry{Type: TypeFault, Phase: PhaseStart, Fault: &f})
+	sleep(ctx, st.dur)
+	if err := e.Heal(); err != nil {
+		return fmt.Errorf("chaos: fault %d undo: %w", f.ID, err)
 	}
 	n.rec.Add(Entry{Type: TypeFault, Phase: PhaseEnd, Fault: &f})
 	return nil

@@ -18,12 +18,12 @@ func (c *campaignResult) markdown() string {
 			faulted++
 		}
 	}
-	fmt.Fprintf(&b, "### %s: %d runs checked, %d violation(s)\n\n", c.engine, len(c.runs), c.violations())
+	fmt.Fprintf(&b, "### %s, %s: %d runs checked, %d violation(s)\n\n", c.engine, c.topology, len(c.runs), c.violations())
 	fmt.Fprintf(&b, "Seeds %d–%d; %d faulted runs checked, %d runner failure(s), in %s. Load average %s before, %s after "+
 		"(the machine is shared: other sessions' JVMs ran too).\n\n",
 		c.first, c.last, faulted, len(c.errors), c.took.Round(time.Second), c.loadBefore, c.loadAfter)
 	fmt.Fprintf(&b, "esdr: probes every %s (timeout %s), thresholds 3, hold-down %s, failback manual. Checker: failover bound %s, "+
-		"grace %s. %d writers and 1 reader through the proxy.\n\n", c.cfg.interval, c.cfg.interval, c.cfg.holdDown, c.cfg.bound, c.cfg.grace, c.cfg.writers)
+		"grace %s. %s.\n\n", c.cfg.interval, c.cfg.interval, c.cfg.holdDown, c.cfg.bound, c.cfg.grace, c.clients())
 
 	b.WriteString("| family | runs |")
 	for _, inv := range Invariants {
@@ -32,7 +32,7 @@ func (c *campaignResult) markdown() string {
 	b.WriteString(" failovers | writes acked | lost | unverified |\n|---|---|")
 	b.WriteString(strings.Repeat("---|", len(Invariants)+4) + "\n")
 	var acked, lost, unverified int
-	for _, fam := range families {
+	for _, fam := range familiesOf(c.topology) {
 		var runs []runResult
 		for _, r := range c.runs {
 			if r.sched.family == fam {
@@ -67,7 +67,7 @@ func (c *campaignResult) markdown() string {
 		"To the first write acknowledged by the other cluster: %s.\n", distribution(rto), distribution(client))
 
 	if c.violations() > 0 {
-		b.WriteString("\n#### Violations (known issues; replay with `make chaos SEED=<seed> ENGINE=" + c.engine + "`)\n\n")
+		b.WriteString("\n#### Violations (known issues; replay with `make chaos SEED=<seed> ENGINE=" + c.engine + " TOPOLOGY=" + c.topology + "`)\n\n")
 		for _, r := range c.runs {
 			for _, v := range r.res.Violations {
 				fmt.Fprintf(&b, "- seed %d (%s: %s): **%s** — %s\n", r.sched.seed, r.sched.family, stepsOf(r.sched), v.Invariant, oneLine(v.Evidence))
@@ -81,6 +81,16 @@ func (c *campaignResult) markdown() string {
 		}
 	}
 	return b.String()
+}
+
+// clients says who wrote and read, by which path.
+func (c *campaignResult) clients() string {
+	if c.topology == fleet {
+		return fmt.Sprintf("Three esdr members (quorum 2, session TTL %s, stale_after %s) over a 3-member etcd; %d writers and 1 reader "+
+			"spread over the members' proxies (each moving to the next member when one refuses or answers 503), and 1 writer that "+
+			"reads esdr's etcd key before each write and writes straight to a node of the cluster it names", fleetTTL, fleetStaleAfter, c.cfg.writers)
+	}
+	return fmt.Sprintf("One esdr (state file); %d writers and 1 reader through its proxy", c.cfg.writers)
 }
 
 func stepsOf(s schedule) string {

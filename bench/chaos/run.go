@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/esdr/esdr/testbed/esdrproc"
 )
 
 // runConfig is what every run of a campaign shares.
@@ -31,14 +28,18 @@ type runResult struct {
 	took    time.Duration
 }
 
-// runOnce runs one schedule on the bed: heal it, start a fresh esdr with its proxy,
-// start the clients, apply the faults, heal, let the clients run on, read both clusters
-// and check the history. An error is the runner's own failure (a cluster that did not
-// form, esdr that did not start), not a violation: those are in the result.
+// runOnce runs one schedule on the bed: heal it, start fresh esdr members with their
+// proxies, start the clients, apply the faults, heal, let the clients run on, read both
+// clusters and check the history. An error is the runner's own failure (a cluster that
+// did not form, esdr that did not start), not a violation: those are in the result.
 func (b *bed) runOnce(ctx context.Context, cfg runConfig, sched schedule) (runResult, error) {
 	began := time.Now()
+	topology := embedded
+	if b.etcd != nil {
+		topology = fleet
+	}
 	out := runResult{engine: b.engine, sched: sched,
-		history: filepath.Join(cfg.histories, fmt.Sprintf("%s-seed-%d.jsonl", b.engine, sched.seed))}
+		history: filepath.Join(cfg.histories, fmt.Sprintf("%s-%s-seed-%d.jsonl", b.engine, topology, sched.seed))}
 	if err := b.heal(ctx, true); err != nil {
 		return out, err
 	}
@@ -47,35 +48,23 @@ func (b *bed) runOnce(ctx context.Context, cfg runConfig, sched schedule) (runRe
 		return out, err
 	}
 	defer rec.Close()
-	rec.Add(Entry{Type: TypeMeta, Meta: &Meta{Seed: sched.seed, Engine: b.engine, Family: sched.family,
+	rec.Add(Entry{Type: TypeMeta, Meta: &Meta{Seed: sched.seed, Engine: b.engine, Topology: topology, Family: sched.family,
 		Clusters: clusterNames[:], Interval: cfg.interval, HoldDown: cfg.holdDown, Bound: cfg.bound, Grace: cfg.grace}})
 
-	n := &nemesis{bed: b, rec: rec, esdrDir: filepath.Join(b.dir, fmt.Sprintf("esdr-seed-%d", sched.seed))}
-	_ = os.RemoveAll(n.esdrDir) // a replayed seed starts on fresh state
-	proxy, err := esdrproc.FreeAddr()
-	if err == nil {
-		n.esdrAddr, err = esdrproc.FreeAddr()
-	}
+	_ = os.RemoveAll(filepath.Join(b.dir, fmt.Sprintf("esdr-seed-%d", sched.seed))) // a replayed seed starts on fresh state
+	ms, err := b.newMembers(sched.seed, cfg)
 	if err != nil {
-		return out, fmt.Errorf("chaos: ports: %w", err)
-	}
-	n.esdrCfg = filepath.Join(n.esdrDir, "esdr.yaml")
-	n.esdrYAML = b.esdrConfig(n.esdrAddr, proxy, cfg.interval, cfg.holdDown)
-	if n.esdr, err = b.startEsdr(ctx, n.esdrDir, n.esdrAddr, n.esdrYAML); err != nil {
 		return out, err
 	}
-	defer func() { n.proc().Stop() }()
-	if err := n.esdr.WaitUp(ctx, 2*time.Minute, clusterNames[:]...); err != nil {
-		return out, fmt.Errorf("chaos: esdr never saw both clusters up: %w", err)
-	}
-	// A move before the first fault is no reason to stop: the checker reports it as a
-	// false failover, which is what it is.
-	if err := n.esdr.WaitSettled(ctx, time.Minute, clusterNames[0]); err != nil && !errors.Is(err, esdrproc.ErrMoved) {
+	n := &nemesis{bed: b, rec: rec, members: ms}
+	defer stopMembers(ms)
+	wl, err := b.startEsdr(ctx, ms, sched.seed, rec, cfg.writers)
+	if err != nil {
 		return out, err
 	}
-
-	index := fmt.Sprintf("chaos-%d", sched.seed)
-	wl := newWorkload("http://"+proxy, index, cfg.writers, rec)
+	if wl.key != nil {
+		defer wl.key.close()
+	}
 	wctx, stopClients := context.WithCancel(ctx)
 	clients := make(chan struct{})
 	go func() { wl.run(wctx, sched.seed); close(clients) }()
@@ -102,18 +91,10 @@ func (b *bed) runOnce(ctx context.Context, cfg runConfig, sched schedule) (runRe
 	sleep(ctx, cfg.cooldown)
 	stop()
 
-	fin := final(ctx, n.esdrAddr, cfg.planWait)
-	rec.Add(Entry{Type: TypeFinal, Final: &fin})
-	evs, err := events(ctx, n.esdrAddr)
-	if err != nil {
+	if err := b.finish(ctx, cfg, ms, rec, out.history); err != nil {
 		return out, err
 	}
-	for i := range evs {
-		rec.Add(Entry{Type: TypeEvent, At: evs[i].At, Event: &evs[i]})
-	}
-	n.proc().Stop() // before the reads and the unfence: esdr would fence again
-	// esdr's own log beside the history: what its probes saw, for a violation's post-mortem.
-	_ = os.WriteFile(esdrLogOf(out.history), []byte(n.proc().Output()), 0o644)
+	index := wl.index
 	ids := wl.invoked()
 	for i, c := range b.clusters {
 		rd := Read{Cluster: clusterNames[i]}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math/rand"
+	"slices"
 	"strings"
 	"time"
 )
@@ -19,15 +20,33 @@ var families = []string{
 	"mixed",            // two overlapping faults from the above
 }
 
+// fleetFamilies exist only in the fleet topology.
+var fleetFamilies = []string{
+	"fleet-leader",     // the leading esdr member kill -9 and restart, or SIGSTOP and SIGCONT: no failover
+	"etcd",             // one etcd member, its leader or a follower, killed or hung: no failover
+	"member-partition", // one esdr member cut off from the primary: the others outvote it, no failover
+}
+
+// familiesOf are the families a topology runs.
+func familiesOf(topology string) []string {
+	if topology == fleet {
+		return append(slices.Clone(families), fleetFamilies...)
+	}
+	return families
+}
+
 // step is one fault of a schedule: what, on what, when (after the warm-up) and for how
 // long. Nodes are chosen when it is applied, by pick, since which node is the elected
 // master is known only then.
 type step struct {
-	kind   string // kill, stop, partition, esdr-kill, esdr-stop
-	target string // "primary", "standby" or "esdr"
-	pick   string // master, minority (a non-master), quorum-master, quorum-followers, all; "" for esdr and partitions
-	at     time.Duration
-	dur    time.Duration
+	kind   string // kill, stop, partition, esdr-kill, esdr-stop, etcd-kill, etcd-stop
+	target string // "primary", "standby", "esdr" or "etcd"
+	// pick: for nodes master, minority (a non-master), quorum-master, quorum-followers,
+	// all; for esdr and etcd members leader or follower; for a partition member (one
+	// esdr member's path only) or "" (every member's).
+	pick string
+	at   time.Duration
+	dur  time.Duration
 }
 
 func (s step) String() string {
@@ -62,14 +81,18 @@ func familyOf(seed int64, allowed []string) string {
 
 // newSchedule draws the faults of a run. bound is the checker's failover bound: a lost
 // quorum is held past it, so that a failover is due.
-func newSchedule(seed int64, allowed []string, bound time.Duration) schedule {
+func newSchedule(seed int64, allowed []string, topology string, bound time.Duration) schedule {
 	rng := rand.New(rand.NewSource(seed))
 	s := schedule{seed: seed, family: familyOf(seed, allowed)}
 	fam := s.family
 	if fam == "mixed" {
 		// A primary fault with an esdr or standby fault overlapping it.
 		first := []string{"primary-quorum", "primary-master", "primary-minority"}[rng.Intn(3)]
-		second := []string{"esdr", "standby"}[rng.Intn(2)]
+		seconds := []string{"esdr", "standby"}
+		if topology == fleet {
+			seconds = append(seconds, "fleet-leader", "etcd")
+		}
+		second := seconds[rng.Intn(len(seconds))]
 		a := draw(rng, first, bound)
 		b := draw(rng, second, bound)
 		b.at = a.at + between(rng, 0, a.dur)
@@ -97,11 +120,18 @@ func draw(rng *rand.Rand, family string, bound time.Duration) step {
 	case "standby":
 		st.target, st.dur = "standby", between(rng, 8*time.Second, 20*time.Second)
 		st.pick = []string{"minority", "master", "quorum-master", "all"}[rng.Intn(4)]
-	case "esdr":
+	case "esdr", "fleet-leader":
 		st.target, st.kind, st.dur = "esdr", "esdr-"+killOrStop, between(rng, 2*time.Second, 10*time.Second)
+		st.pick = map[bool]string{true: "leader", false: "follower"}[family == "fleet-leader"]
+	case "etcd":
+		st.target, st.kind, st.dur = "etcd", "etcd-"+killOrStop, between(rng, 3*time.Second, 15*time.Second)
+		st.pick = []string{"leader", "follower"}[rng.Intn(2)]
 	case "partition":
 		st.kind, st.dur = "partition", between(rng, 10*time.Second, bound+10*time.Second)
 		st.target = clusterNames[rng.Intn(2)]
+	case "member-partition":
+		st.kind, st.target, st.pick = "partition", clusterNames[0], "member"
+		st.dur = between(rng, 10*time.Second, bound+10*time.Second)
 	default:
 		panic("chaos: unknown family " + family) // families are checked by parseFamilies
 	}
@@ -116,8 +146,10 @@ func between(rng *rand.Rand, lo, hi time.Duration) time.Duration {
 	return (lo + time.Duration(rng.Int63n(int64(hi-lo)))).Round(100 * time.Millisecond)
 }
 
-// parseFamilies checks a comma-separated list of families ("all" for every one).
-func parseFamilies(s string) ([]string, error) {
+// parseFamilies checks a comma-separated list of a topology's families ("all" for
+// every one).
+func parseFamilies(s, topology string) ([]string, error) {
+	families := familiesOf(topology)
 	if s == "all" || s == "" {
 		return families, nil
 	}
@@ -129,7 +161,7 @@ func parseFamilies(s string) ([]string, error) {
 			ok = ok || k == f
 		}
 		if !ok {
-			return nil, fmt.Errorf("chaos: unknown family %q (want all or some of %s)", f, strings.Join(families, ", "))
+			return nil, fmt.Errorf("chaos: unknown family %q for the %s topology (want all or some of %s)", f, topology, strings.Join(families, ", "))
 		}
 		out = append(out, f)
 	}

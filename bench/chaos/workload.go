@@ -15,23 +15,29 @@ import (
 )
 
 // workload is the clients: writers indexing documents with unique ids through esdr's
-// proxy and a reader getting back ids already acknowledged, every operation recorded
-// as invoke, then ok, fail or unknown with the cluster and epoch the proxy named.
+// proxies and a reader getting back ids already acknowledged, every operation recorded
+// as invoke, then ok, fail or unknown with the cluster and epoch the proxy named; in a
+// fleet also a writer that follows the etcd key (keyclient.go).
 type workload struct {
-	proxy, index string
-	writers      int
-	pace         time.Duration // between one process's operations, to leave the JVMs CPU
-	rec          *Recorder
-	http         *http.Client
+	proxies []proxyPath
+	index   string
+	writers int
+	pace    time.Duration // between one process's operations, to leave the JVMs CPU
+	rec     *Recorder
+	http    *http.Client
+	key     *keyFollower // nil unless a fleet points a key
 
 	mu    sync.Mutex
 	acked []string // ids acknowledged, for the reader
 	ids   []string // every id invoked, for the final reads
 }
 
-func newWorkload(proxy, index string, writers int, rec *Recorder) *workload {
+// proxyPath is one esdr member's proxy.
+type proxyPath struct{ name, url string }
+
+func newWorkload(proxies []proxyPath, index string, writers int, rec *Recorder) *workload {
 	return &workload{
-		proxy: proxy, index: index, writers: writers, pace: 25 * time.Millisecond, rec: rec,
+		proxies: proxies, index: index, writers: writers, pace: 25 * time.Millisecond, rec: rec,
 		// A client's timeout: past it the operation is unknown (it may have been applied).
 		http: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 8}},
 	}
@@ -44,30 +50,54 @@ func (w *workload) run(ctx context.Context, seed int64) {
 		wg.Go(func() { w.write(ctx, p) })
 	}
 	wg.Go(func() { w.read(ctx, w.writers, rand.New(rand.NewSource(seed))) })
+	if w.key != nil {
+		wg.Go(func() { w.key.write(ctx, w, w.writers+1) })
+	}
 	wg.Wait()
 	w.http.CloseIdleConnections()
 }
 
+// write is one writing process. It starts on proxy p (of the members') and, as a client
+// given several endpoints does, moves to the next when one refuses or is unavailable.
 func (w *workload) write(ctx context.Context, p int) {
+	via := p % len(w.proxies)
 	for n := 0; ctx.Err() == nil; n++ {
 		id := fmt.Sprintf("p%d-%d", p, n)
-		w.mu.Lock()
-		w.ids = append(w.ids, id)
-		w.mu.Unlock()
+		w.invoke(id)
 		body := fmt.Sprintf(`{"process":%d,"n":%d}`, p, n)
-		op := w.do(ctx, p, "write", id, http.MethodPut, "/"+w.index+"/_doc/"+id, body)
+		op := w.do(ctx, p, w.proxies[via], "write", id, http.MethodPut, "/"+w.index+"/_doc/"+id, body)
 		if op.Phase == PhaseOK {
-			w.mu.Lock()
-			w.acked = append(w.acked, id)
-			w.mu.Unlock()
+			w.ack(id)
 		}
+		via = w.next(via, op)
 		sleep(ctx, w.pace)
 	}
+}
+
+// next is the proxy after op: the same one unless it refused or was unavailable.
+func (w *workload) next(via int, op Op) int {
+	if (op.Phase == PhaseFail && op.Status == 0) || op.Status == http.StatusServiceUnavailable {
+		return (via + 1) % len(w.proxies)
+	}
+	return via
+}
+
+func (w *workload) invoke(id string) {
+	w.mu.Lock()
+	w.ids = append(w.ids, id)
+	w.mu.Unlock()
+}
+
+func (w *workload) ack(id string) {
+	w.mu.Lock()
+	w.acked = append(w.acked, id)
+	w.mu.Unlock()
 }
 
 // read gets random acknowledged ids back. Its results are recorded for the history's
 // reader; the checker's loss invariant rests on the final reads, which see every node.
 func (w *workload) read(ctx context.Context, p int, rng *rand.Rand) {
+	via := p % len(w.proxies)
 	for ctx.Err() == nil {
 		w.mu.Lock()
 		id := ""
@@ -76,18 +106,18 @@ func (w *workload) read(ctx context.Context, p int, rng *rand.Rand) {
 		}
 		w.mu.Unlock()
 		if id != "" {
-			w.do(ctx, p, "read", id, http.MethodGet, "/"+w.index+"/_doc/"+id, "")
+			via = w.next(via, w.do(ctx, p, w.proxies[via], "read", id, http.MethodGet, "/"+w.index+"/_doc/"+id, ""))
 		}
 		sleep(ctx, 4*w.pace)
 	}
 }
 
-// do sends one request through the proxy and records its invocation and outcome. A
+// do sends one request through a proxy and records its invocation and outcome. A
 // request cut by the end of the run is recorded unknown, as it may have been applied.
-func (w *workload) do(ctx context.Context, p int, f, id, method, path, body string) Op {
-	w.rec.Add(Entry{Type: TypeOp, Op: &Op{Process: p, F: f, ID: id, Phase: PhaseInvoke}})
-	op := Op{Process: p, F: f, ID: id}
-	req, err := http.NewRequestWithContext(ctx, method, w.proxy+path, strings.NewReader(body))
+func (w *workload) do(ctx context.Context, p int, via proxyPath, f, id, method, path, body string) Op {
+	w.rec.Add(Entry{Type: TypeOp, Op: &Op{Process: p, F: f, ID: id, Phase: PhaseInvoke, Via: via.name}})
+	op := Op{Process: p, F: f, ID: id, Via: via.name}
+	req, err := http.NewRequestWithContext(ctx, method, via.url+path, strings.NewReader(body))
 	if err == nil {
 		req.Header.Set("Content-Type", "application/json")
 		var resp *http.Response

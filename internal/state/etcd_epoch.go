@@ -135,7 +135,10 @@ func (w *EtcdEpochs) Endpoint(context.Context) (epoch.Endpoint, error) {
 	w.mu.Lock()
 	age, confirmed := w.now().Sub(w.confirmed), !w.confirmed.IsZero()
 	w.mu.Unlock()
-	if !confirmed || age > w.staleAfter {
+	if !confirmed {
+		return epoch.Endpoint{}, fmt.Errorf("%w: etcd has not confirmed the epoch yet (since start); failing closed until it does", ErrStale)
+	}
+	if age > w.staleAfter {
 		return epoch.Endpoint{}, fmt.Errorf("%w: etcd has not confirmed the epoch for %s (bound %s); failing closed until it does",
 			ErrStale, age.Round(time.Millisecond), w.staleAfter)
 	}

@@ -11,12 +11,22 @@ import (
 )
 
 // EtcdProcs is a multi-member etcd (Debian's etcd-server, one process per member) started
-// outside any test, for benchmarks and drills: errors are returned instead of failing a
-// test, and the caller stops it. Tests use StartEtcdCluster, which can also crash and
-// restart single members.
+// outside any test, for benchmarks and fault campaigns: errors are returned instead of
+// failing a test, and the caller stops it. Single members can be killed, hung and
+// restarted (etcdprocs_faults.go). Tests use StartEtcdCluster.
 type EtcdProcs struct {
-	endpoints []string
-	procs     []*Proc
+	bin, dir string
+	initial  string // --initial-cluster
+	token    string // --initial-cluster-token
+	members  []*procMember
+}
+
+// procMember is one member's fixed identity, kept across restarts, and its process.
+type procMember struct {
+	name, client, peer string
+	proc               *Proc // nil while killed
+	paused             bool
+	runs               int // starts so far: each run logs to its own file
 }
 
 // LaunchEtcdProcs starts an n-member etcd on free loopback ports, each member's data and
@@ -29,7 +39,8 @@ func LaunchEtcdProcs(dir string, n int) (*EtcdProcs, error) {
 	if err != nil {
 		return nil, err
 	}
-	var names, clients, peers, initial []string
+	e := &EtcdProcs{bin: bin, dir: dir}
+	var initial []string
 	for i := range n {
 		client, err := freePort()
 		if err != nil {
@@ -39,50 +50,81 @@ func LaunchEtcdProcs(dir string, n int) (*EtcdProcs, error) {
 		if err != nil {
 			return nil, err
 		}
-		names = append(names, fmt.Sprintf("m%d", i))
-		clients, peers = append(clients, url(client)), append(peers, url(peer))
-		initial = append(initial, names[i]+"="+url(peer))
+		m := &procMember{name: fmt.Sprintf("m%d", i), client: url(client), peer: url(peer)}
+		e.members = append(e.members, m)
+		initial = append(initial, m.name+"="+m.peer)
 	}
+	e.initial = strings.Join(initial, ",")
 	// A token unique to these ports, so that members of an old cluster on reused ports
 	// never join this one.
-	token := "esdr-bench-" + strings.TrimPrefix(clients[0], "http://127.0.0.1:")
-	e := &EtcdProcs{endpoints: clients}
-	for i, name := range names {
-		p, err := launch(dir, "etcd-"+name, bin,
-			"--name", name, "--data-dir", filepath.Join(dir, "etcd-"+name),
-			"--listen-client-urls", clients[i], "--advertise-client-urls", clients[i],
-			"--listen-peer-urls", peers[i], "--initial-advertise-peer-urls", peers[i],
-			"--initial-cluster", strings.Join(initial, ","), "--initial-cluster-token", token,
-			"--initial-cluster-state", "new")
-		if err != nil {
+	e.token = "esdr-bench-" + strings.TrimPrefix(e.members[0].client, "http://127.0.0.1:")
+	for _, m := range e.members {
+		if err := e.launch(m, "new"); err != nil {
 			e.Stop()
 			return nil, err
 		}
-		e.procs = append(e.procs, p)
 	}
-	for i, client := range clients {
-		if err := pollHTTP("etcd member "+names[i], client+"/health", memberStartWithin); err != nil {
-			log := e.procs[i].Log()
-			e.Stop()
-			return nil, fmt.Errorf("%w; its log:\n%s", err, log)
-		}
+	if err := e.waitHealthy(e.members...); err != nil {
+		e.Stop()
+		return nil, err
 	}
 	return e, nil
+}
+
+// launch starts member m's process, with state "new" the first time and "existing" on a
+// restart (etcd then reads its membership from the kept data dir).
+func (e *EtcdProcs) launch(m *procMember, state string) error {
+	m.runs++
+	p, err := launch(e.dir, fmt.Sprintf("etcd-%s.run%d", m.name, m.runs), e.bin,
+		"--name", m.name, "--data-dir", filepath.Join(e.dir, "etcd-"+m.name),
+		"--listen-client-urls", m.client, "--advertise-client-urls", m.client,
+		"--listen-peer-urls", m.peer, "--initial-advertise-peer-urls", m.peer,
+		"--initial-cluster", e.initial, "--initial-cluster-token", e.token,
+		"--initial-cluster-state", state)
+	if err != nil {
+		return err
+	}
+	m.proc, m.paused = p, false
+	return nil
+}
+
+// waitHealthy waits until each of ms answers /health 200.
+func (e *EtcdProcs) waitHealthy(ms ...*procMember) error {
+	for _, m := range ms {
+		if err := pollHTTP("etcd member "+m.name, m.client+"/health", memberStartWithin); err != nil {
+			log := ""
+			if m.proc != nil {
+				log = m.proc.Log()
+			}
+			return fmt.Errorf("%w; its log:\n%s", err, log)
+		}
+	}
+	return nil
 }
 
 // memberStartWithin bounds how long a member may take to answer /health: generous, as
 // the machine may be starting JVM clusters at the same time.
 const memberStartWithin = 90 * time.Second
 
-// Endpoints returns every member's client URL.
-func (e *EtcdProcs) Endpoints() []string { return append([]string(nil), e.endpoints...) }
-
-// Stop kills every member and waits for it; the data dirs stay under the caller's dir.
-func (e *EtcdProcs) Stop() {
-	for _, p := range e.procs {
-		p.Stop()
+// Endpoints returns every member's client URL, killed ones included: a client given all
+// of them fails over between members as a real deployment's would.
+func (e *EtcdProcs) Endpoints() []string {
+	eps := make([]string, len(e.members))
+	for i, m := range e.members {
+		eps[i] = m.client
 	}
-	e.procs = nil
+	return eps
+}
+
+// Stop kills every member (a paused one too: SIGKILL needs no SIGCONT) and waits for it;
+// the data dirs stay under the caller's dir.
+func (e *EtcdProcs) Stop() {
+	for _, m := range e.members {
+		if m.proc != nil {
+			m.proc.Stop()
+			m.proc = nil
+		}
+	}
 }
 
 // etcdBinary finds etcd on $PATH or in /usr/sbin.
