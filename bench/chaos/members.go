@@ -143,12 +143,3 @@ func anyLive(ctx context.Context, ms []*member) *member {
 	}
 	return ms[0]
 }
-
-// proxies are the members' proxy URLs.
-func proxies(ms []*member) []string {
-	var out []string
-	for _, m := range ms {
-		out = append(out, "http://"+m.proxy)
-	}
-	return out
-}
