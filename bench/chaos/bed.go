@@ -36,6 +36,7 @@ type bed struct {
 	clusters             [2]*testbed.Cluster
 	fwd                  [][2]netfault.Group // per member slot, per cluster
 	etcd                 *peers.EtcdProcs    // nil in the embedded topology
+	disk                 string              // the tmpfs esdr's state is on (embedded), "" when none
 	logf                 func(string, ...any)
 }
 
@@ -58,6 +59,8 @@ func startBed(ctx context.Context, engine, topology, dir, esdrBin string, logf f
 			return nil, fmt.Errorf("chaos: etcd: %w", err)
 		}
 		b.etcd = e
+	} else if err := b.mountDisk(); err != nil {
+		logf("%v: the disk-full family will fail", err)
 	}
 	logf("starting %s: two clusters of 3 nodes...", engine)
 	// One after the other: each picks free ports when it is laid out, and two clusters
@@ -100,6 +103,14 @@ func (b *bed) stop() {
 	if b.etcd != nil {
 		b.etcd.Stop()
 	}
+	b.unmountDisk()
+}
+
+// slow holds back every answer of cluster i's nodes to every member by d (0: none).
+func (b *bed) slow(i int, d time.Duration) {
+	for s := range b.fwd {
+		b.fwd[s][i].SetLatency(d)
+	}
 }
 
 // cut sets the forwarders of cluster i for the given member slots (all when none).
@@ -126,6 +137,7 @@ func (b *bed) heal(ctx context.Context, dropRuns bool) error {
 	}
 	for i, c := range b.clusters {
 		b.cut(i, netfault.Pass)
+		b.slow(i, 0)
 		if err := c.Resume(); err != nil {
 			return fmt.Errorf("chaos: heal %s: %w", c.Name, err)
 		}

@@ -99,12 +99,14 @@ type Event struct {
 // Fault is what the nemesis did and what it means for the invariants.
 type Fault struct {
 	ID     int      `json:"id"`
-	Kind   string   `json:"kind"`   // kill, stop, partition, esdr-kill, esdr-stop
+	Kind   string   `json:"kind"`   // kill, stop, partition, unauthorized, slow, esdr-kill, esdr-stop, etcd-kill, etcd-stop
 	Target string   `json:"target"` // a cluster's name, "esdr" or "etcd"
 	Nodes  []string `json:"nodes,omitempty"`
 	// Members are the esdr members hit (or, in a partition of one member, cut off) or
 	// the etcd member.
 	Members []string `json:"members,omitempty"`
+	// Latency is how late a slow fault's nodes answered esdr.
+	Latency time.Duration `json:"latency,omitempty"`
 	// QuorumLost: the fault leaves the target cluster without a majority of its nodes,
 	// so it can neither elect nor accept writes: a failover is due if it is active.
 	QuorumLost bool `json:"quorum_lost,omitempty"`

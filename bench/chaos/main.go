@@ -43,7 +43,8 @@ func parseFlags() (flags, error) {
 	flag.StringVar(&f.topology, "topology", embedded, "embedded (one esdr with its state file) or fleet (three members over a 3-member etcd)")
 	flag.StringVar(&f.esdrBin, "esdr", "bin/esdr", "esdr binary (make build)")
 	flag.StringVar(&f.out, "o", "docs/reliability.md", "markdown file to write the campaign's section into ('' prints only)")
-	flag.StringVar(&f.families, "families", "all", "fault families, comma-separated: all, or some of "+strings.Join(familiesOf(fleet), ", ")+" (the last three in a fleet only)")
+	flag.StringVar(&f.families, "families", "all", "fault families, comma-separated: all, or some of "+strings.Join(families, ", ")+"; embedded only: "+
+		strings.Join(embeddedFamilies, ", ")+"; fleet only: "+strings.Join(fleetFamilies, ", "))
 	flag.StringVar(&f.histories, "histories", "", "folder for the runs' histories (default: a new temporary folder)")
 	flag.IntVar(&f.runs, "runs", 0, "runs (0: one per family of the topology); consecutive seeds cycle through the families")
 	flag.Int64Var(&f.seed, "seed", 0, "first run's seed (0: from the clock); -seed N -runs 1 replays run N")

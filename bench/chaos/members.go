@@ -63,7 +63,7 @@ func (b *bed) newMembers(seed int64, cfg runConfig) ([]*member, error) {
 		if b.etcd != nil {
 			m.name = "esdr-" + string(rune('a'+i))
 		}
-		m.dir = filepath.Join(b.dir, fmt.Sprintf("esdr-seed-%d", seed), m.name)
+		m.dir = filepath.Join(b.runDir(seed), m.name)
 		m.cfg = filepath.Join(m.dir, "esdr.yaml")
 		var err error
 		if m.admin, err = esdrproc.FreeAddr(); err == nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"sync"
 	"syscall"
@@ -62,6 +63,29 @@ func (n *nemesis) apply(ctx context.Context, id int, st step) error {
 		n.rec.Add(Entry{Type: TypeFault, Phase: PhaseStart, Fault: &f})
 		sleep(ctx, st.dur)
 		n.bed.cut(i, netfault.Pass, slots...)
+	case "unauthorized":
+		i := slices.Index(clusterNames[:], st.target)
+		n.bed.cut(i, netfault.Unauthorized)
+		n.rec.Add(Entry{Type: TypeFault, Phase: PhaseStart, Fault: &f})
+		sleep(ctx, st.dur)
+		n.bed.cut(i, netfault.Pass)
+	case "slow":
+		i := slices.Index(clusterNames[:], st.target)
+		f.Latency = st.latency
+		n.bed.slow(i, st.latency)
+		n.rec.Add(Entry{Type: TypeFault, Phase: PhaseStart, Fault: &f})
+		sleep(ctx, st.dur)
+		n.bed.slow(i, 0)
+	case "disk-full":
+		filler, err := n.bed.fillDisk(ctx)
+		if err != nil {
+			return err
+		}
+		n.rec.Add(Entry{Type: TypeFault, Phase: PhaseStart, Fault: &f})
+		sleep(ctx, st.dur)
+		if err := os.Remove(filler); err != nil {
+			return fmt.Errorf("chaos: empty the disk: %w", err)
+		}
 	case "kill", "stop":
 		return n.nodes(ctx, f, st)
 	default:

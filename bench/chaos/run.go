@@ -51,7 +51,9 @@ func (b *bed) runOnce(ctx context.Context, cfg runConfig, sched schedule) (runRe
 	rec.Add(Entry{Type: TypeMeta, Meta: &Meta{Seed: sched.seed, Engine: b.engine, Topology: topology, Family: sched.family,
 		Clusters: clusterNames[:], Interval: cfg.interval, HoldDown: cfg.holdDown, Bound: cfg.bound, Grace: cfg.grace}})
 
-	_ = os.RemoveAll(filepath.Join(b.dir, fmt.Sprintf("esdr-seed-%d", sched.seed))) // a replayed seed starts on fresh state
+	_ = os.RemoveAll(b.runDir(sched.seed)) // a replayed seed starts on fresh state
+	// esdr's log is kept beside the history; its state, on a small disk, is not.
+	defer os.RemoveAll(b.runDir(sched.seed))
 	ms, err := b.newMembers(sched.seed, cfg)
 	if err != nil {
 		return out, err

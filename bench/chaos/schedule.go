@@ -18,6 +18,13 @@ var families = []string{
 	"esdr",             // esdr kill -9 and restart, or SIGSTOP and SIGCONT: no failover
 	"partition",        // esdr cut off from one cluster whose nodes keep serving
 	"mixed",            // two overlapping faults from the above
+	"credentials",      // a cluster answers esdr 401 (its credentials refused) while serving: esdr is blind, no failover
+	"slow",             // every primary node answers esdr 50–250 ms late: slow is not down, no failover
+}
+
+// embeddedFamilies exist only in the embedded topology, whose state is on esdr's disk.
+var embeddedFamilies = []string{
+	"disk-full", // esdr's state disk full, with the primary's quorum lost during it: no split brain, no loss, plans finish once it has room
 }
 
 // fleetFamilies exist only in the fleet topology.
@@ -32,27 +39,31 @@ func familiesOf(topology string) []string {
 	if topology == fleet {
 		return append(slices.Clone(families), fleetFamilies...)
 	}
-	return families
+	return append(slices.Clone(families), embeddedFamilies...)
 }
 
 // step is one fault of a schedule: what, on what, when (after the warm-up) and for how
 // long. Nodes are chosen when it is applied, by pick, since which node is the elected
 // master is known only then.
 type step struct {
-	kind   string // kill, stop, partition, esdr-kill, esdr-stop, etcd-kill, etcd-stop
+	kind   string // kill, stop, partition, unauthorized, slow, esdr-kill, esdr-stop, etcd-kill, etcd-stop
 	target string // "primary", "standby", "esdr" or "etcd"
 	// pick: for nodes master, minority (a non-master), quorum-master, quorum-followers,
 	// all; for esdr and etcd members leader or follower; for a partition member (one
 	// esdr member's path only) or "" (every member's).
-	pick string
-	at   time.Duration
-	dur  time.Duration
+	pick    string
+	at      time.Duration
+	dur     time.Duration
+	latency time.Duration // of a slow fault
 }
 
 func (s step) String() string {
 	what := s.kind + " " + s.target
 	if s.pick != "" {
 		what += " (" + s.pick + ")"
+	}
+	if s.latency > 0 {
+		what += fmt.Sprintf(" +%s", s.latency)
 	}
 	return fmt.Sprintf("%s at +%s for %s", what, s.at, s.dur)
 }
@@ -85,6 +96,13 @@ func newSchedule(seed int64, allowed []string, topology string, bound time.Durat
 	rng := rand.New(rand.NewSource(seed))
 	s := schedule{seed: seed, family: familyOf(seed, allowed)}
 	fam := s.family
+	if fam == "disk-full" {
+		full := step{kind: "disk-full", target: "esdr", dur: between(rng, 15*time.Second, 30*time.Second)}
+		quorum := draw(rng, "primary-quorum", bound)
+		quorum.at = between(rng, 0, 5*time.Second)
+		s.steps = []step{full, quorum}
+		return s
+	}
 	if fam == "mixed" {
 		// A primary fault with an esdr or standby fault overlapping it.
 		first := []string{"primary-quorum", "primary-master", "primary-minority"}[rng.Intn(3)]
@@ -129,6 +147,12 @@ func draw(rng *rand.Rand, family string, bound time.Duration) step {
 	case "partition":
 		st.kind, st.dur = "partition", between(rng, 10*time.Second, bound+10*time.Second)
 		st.target = clusterNames[rng.Intn(2)]
+	case "credentials":
+		st.kind, st.dur = "unauthorized", between(rng, 10*time.Second, bound+10*time.Second)
+		st.target = clusterNames[rng.Intn(2)]
+	case "slow":
+		st.kind, st.target, st.dur = "slow", clusterNames[0], between(rng, 10*time.Second, 20*time.Second)
+		st.latency = between(rng, 50*time.Millisecond, 250*time.Millisecond)
 	case "member-partition":
 		st.kind, st.target, st.pick = "partition", clusterNames[0], "member"
 		st.dur = between(rng, 10*time.Second, bound+10*time.Second)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,6 +32,11 @@ const (
 	// hang that only its own timeouts end, as across a partition. (The TCP handshake
 	// itself still succeeds: a client's connect timeout is not exercised.)
 	Blackhole
+	// Unauthorized answers every request 401 with Elasticsearch's security_exception,
+	// as a node does whose security no longer accepts the caller's credentials (a
+	// rotated password, a removed role); existing connections are reset. The node
+	// serves everyone else: only this path is refused.
+	Unauthorized
 )
 
 // String names the mode for test logs.
@@ -42,6 +48,8 @@ func (m Mode) String() string {
 		return "refuse"
 	case Blackhole:
 		return "blackhole"
+	case Unauthorized:
+		return "unauthorized"
 	}
 	return fmt.Sprintf("mode(%d)", int(m))
 }
@@ -54,6 +62,8 @@ type Forwarder struct {
 	ctx    context.Context // cancelled by Close, to end dials in progress
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // every goroutine the forwarder started
+
+	latency atomic.Int64 // nanoseconds each chunk from the target is held back
 
 	mu     sync.Mutex
 	mode   Mode
@@ -99,6 +109,10 @@ func (f *Forwarder) Mode(m Mode) {
 	}
 }
 
+// SetLatency holds back every chunk the target sends by d (0: none), on the connections
+// open and to come: a slow node, or a slow network to it, that still answers.
+func (f *Forwarder) SetLatency(d time.Duration) { f.latency.Store(int64(d)) }
+
 // Close stops listening, resets every connection and waits for all the goroutines the
 // forwarder started. Closing again does nothing.
 func (f *Forwarder) Close() error {
@@ -137,6 +151,10 @@ func (f *Forwarder) accept() {
 			continue
 		}
 		f.wg.Add(1)
+		if mode == Unauthorized {
+			go f.deny(c.(*net.TCPConn))
+			continue
+		}
 		go f.serve(c.(*net.TCPConn), mode)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Group is one forwarder per node of a cluster, in the nodes' order: an esdr config lists
@@ -47,6 +48,13 @@ func hostPort(node string) (string, error) {
 func (g Group) Mode(m Mode) {
 	for _, f := range g {
 		f.Mode(m)
+	}
+}
+
+// SetLatency sets every forwarder's latency.
+func (g Group) SetLatency(d time.Duration) {
+	for _, f := range g {
+		f.SetLatency(d)
 	}
 }
 

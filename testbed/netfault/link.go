@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"time"
 )
 
 // link is one client connection and, while it passes traffic, its connection to the
@@ -111,6 +112,9 @@ func (f *Forwarder) fromTarget(l *link) {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := l.up.Read(buf)
+		if d := time.Duration(f.latency.Load()); n > 0 && d > 0 {
+			time.Sleep(d)
+		}
 		if n > 0 && f.passing(l) != nil {
 			if _, werr := l.client.Write(buf[:n]); werr != nil {
 				f.drop(l)
