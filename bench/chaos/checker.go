@@ -207,6 +207,7 @@ func (v view) checkWrites(r *Result) {
 			"%d write(s) acknowledged by %s in epoch %d are not on %s after healing: %s",
 			len(ids), k.cluster, k.epoch, k.cluster, firstIDs(ids, 5))})
 	}
+	v.checkMirrored(r, found)
 	for c, rd := range v.reads {
 		if rd.Err != "" {
 			r.Notes = append(r.Notes, fmt.Sprintf("final read of %s failed: %s", c, rd.Err))
@@ -226,4 +227,35 @@ func firstIDs(ids []string, n int) string {
 		return strings.Join(ids, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(ids[:n], ", "), len(ids)-n)
+}
+
+// checkMirrored: in mirror mode, every write acknowledged by another cluster is also on
+// the final active one — the journal replayed it there before that cluster took writes.
+func (v view) checkMirrored(r *Result, found map[string]map[string]bool) {
+	if !v.meta.Mirror || v.final == nil || v.final.Active == "" {
+		return
+	}
+	active := v.final.Active
+	have, ok := found[active]
+	if !ok {
+		r.Notes = append(r.Notes, fmt.Sprintf("mirror: the final active cluster %s could not be read; mirrored writes unverified", active))
+		return
+	}
+	var missing []string
+	var firstAt time.Time
+	for _, w := range v.writes {
+		if w.Cluster == "" || w.Cluster == active || have[w.ID] {
+			continue
+		}
+		if len(missing) == 0 {
+			firstAt = v.writeAt[w.ID]
+		}
+		missing = append(missing, w.ID)
+	}
+	if len(missing) > 0 {
+		r.Lost += len(missing)
+		r.Violations = append(r.Violations, Violation{LostWrite, firstAt, fmt.Sprintf(
+			"mirror mode: %d write(s) acknowledged by another cluster are not on the final active cluster %s: %s",
+			len(missing), active, firstIDs(missing, 5))})
+	}
 }

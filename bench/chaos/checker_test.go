@@ -140,6 +140,36 @@ func TestLostWriteIsCaught(t *testing.T) {
 	}
 }
 
+func TestAWriteNotMirroredToTheFinalActiveClusterIsCaught(t *testing.T) {
+	mirrored := func(drop ...string) []Entry {
+		h := cleanFailover()
+		h.e[0].Meta.Mirror = true
+		e := h.finish(60)
+		// The standby, active at the end, holds its own write and the mirrored ones.
+		for i := range e {
+			if rd := e[i].Read; rd != nil && rd.Cluster == "standby" {
+				for _, id := range []string{"w1", "w2"} {
+					if !contains(drop, id) {
+						rd.Found = append(rd.Found, id)
+					}
+				}
+			}
+			if f := e[i].Final; f != nil {
+				f.Active, f.Epoch = "standby", 2
+			}
+		}
+		return e
+	}
+	if r := Check(mirrored()); len(r.Violations) > 0 {
+		t.Fatalf("every write mirrored: %v", r.Violations)
+	}
+	r := Check(mirrored("w2"))
+	wantOnly(t, r, LostWrite, "mirror mode", "w2", "final active cluster standby")
+	if strings.Contains(fmt.Sprint(r.Violations), "w1") {
+		t.Errorf("w1 was mirrored, yet named: %v", r.Violations)
+	}
+}
+
 func TestSplitBrainIsCaught(t *testing.T) {
 	// The standby acknowledges a write in epoch 1, whose active cluster is the primary.
 	r := Check(newHist().write(1, "w1", "primary", 1).write(2, "w2", "standby", 1).finish(30))

@@ -64,6 +64,9 @@ type Meta struct {
 	// Grace is how long after a fault ends its effect may still justify a failover: the
 	// success threshold has to pass before esdr sees the cluster up again.
 	Grace time.Duration `json:"grace"`
+	// Mirror: esdr's mirror mode was on, so every acknowledged write must also be on
+	// the final active cluster.
+	Mirror bool `json:"mirror,omitempty"`
 }
 
 // Op is one client operation through the proxy. Cluster and Epoch are the proxy's

@@ -57,10 +57,14 @@ func parseFlags() (flags, error) {
 	flag.DurationVar(&f.cfg.warmup, "warmup", 3*time.Second, "client load before the first fault")
 	flag.DurationVar(&f.cfg.cooldown, "cooldown", 5*time.Second, "client load after healing")
 	flag.DurationVar(&f.cfg.planWait, "plan-wait", time.Minute, "how long esdr's plan and fences may take to settle after healing")
+	flag.BoolVar(&f.cfg.mirror, "mirror", false, "esdr's mirror mode on (embedded only): every acknowledged write must also be on the final active cluster")
 	flag.IntVar(&f.cfg.writers, "writers", 2, "writing clients")
 	flag.Parse()
 	if f.topology != embedded && f.topology != fleet {
 		return f, fmt.Errorf("chaos: -topology %q: want %s or %s", f.topology, embedded, fleet)
+	}
+	if f.cfg.mirror && f.topology == fleet {
+		return f, fmt.Errorf("chaos: -mirror: esdr's mirror mode runs on the embedded topology only")
 	}
 	fams, err := parseFamilies(f.families, f.topology)
 	if err != nil {
@@ -81,9 +85,12 @@ func parseFlags() (flags, error) {
 
 // sectionOf names a campaign's section of docs/reliability.md: one per engine and
 // topology, so that a fleet campaign does not replace the embedded one's table.
-func sectionOf(engine, topology string) string {
-	if topology == fleet {
+func sectionOf(engine, topology string, mirror bool) string {
+	switch {
+	case topology == fleet:
 		return "chaos-" + engine + "-fleet"
+	case mirror:
+		return "chaos-" + engine + "-mirror"
 	}
 	return "chaos-" + engine
 }
@@ -109,7 +116,7 @@ func run() int {
 	fmt.Println(body)
 	if f.out != "" {
 		cmd := strings.TrimSpace("go run ./bench/chaos " + strings.Join(os.Args[1:], " "))
-		if err := report.Section(f.out, sectionOf(f.engine, f.topology), cmd, body); err != nil {
+		if err := report.Section(f.out, sectionOf(f.engine, f.topology, f.cfg.mirror), cmd, body); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}

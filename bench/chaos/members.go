@@ -79,6 +79,10 @@ func (b *bed) newMembers(seed int64, cfg runConfig) ([]*member, error) {
 		if b.etcd != nil {
 			pair.Extra = fleetBlock(m.name, b.etcd.Endpoints(), seed)
 		}
+		if cfg.mirror {
+			// A journal small enough for the disk-full family's tmpfs.
+			pair.Extra += "mirror:\n  enabled: true\n  max_bytes: 16777216\n  segment_bytes: 4194304\n  max_body: 1048576\n"
+		}
 		m.yaml = pair.YAML()
 		ms = append(ms, m)
 	}

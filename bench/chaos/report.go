@@ -18,7 +18,11 @@ func (c *campaignResult) markdown() string {
 			faulted++
 		}
 	}
-	fmt.Fprintf(&b, "### %s, %s: %d runs checked, %d violation(s)\n\n", c.engine, c.topology, len(c.runs), c.violations())
+	mode := c.topology
+	if c.cfg.mirror {
+		mode += ", mirror mode"
+	}
+	fmt.Fprintf(&b, "### %s, %s: %d runs checked, %d violation(s)\n\n", c.engine, mode, len(c.runs), c.violations())
 	fmt.Fprintf(&b, "Seeds %d–%d; %d faulted runs checked, %d runner failure(s), in %s. Load average %s before, %s after "+
 		"(the machine is shared: other sessions' JVMs ran too).\n\n",
 		c.first, c.last, faulted, len(c.errors), c.took.Round(time.Second), c.loadBefore, c.loadAfter)
@@ -89,6 +93,10 @@ func (c *campaignResult) clients() string {
 		return fmt.Sprintf("Three esdr members (quorum 2, session TTL %s, stale_after %s) over a 3-member etcd; %d writers and 1 reader "+
 			"spread over the members' proxies (each moving to the next member when one refuses or answers 503), and 1 writer that "+
 			"reads esdr's etcd key before each write and writes straight to a node of the cluster it names", fleetTTL, fleetStaleAfter, c.cfg.writers)
+	}
+	if c.cfg.mirror {
+		return fmt.Sprintf("One esdr (state file) in mirror mode (a 16 MiB journal); %d writers and 1 reader through its proxy; "+
+			"every acknowledged write must also be on the final active cluster", c.cfg.writers)
 	}
 	return fmt.Sprintf("One esdr (state file); %d writers and 1 reader through its proxy", c.cfg.writers)
 }

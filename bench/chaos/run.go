@@ -17,6 +17,7 @@ type runConfig struct {
 	planWait               time.Duration // how long a plan may take to settle after healing
 	writers                int
 	histories              string // folder the histories are written to
+	mirror                 bool   // esdr's mirror mode on (embedded only)
 }
 
 // runResult is one run: its schedule, the checker's verdict and where its history is.
@@ -49,7 +50,7 @@ func (b *bed) runOnce(ctx context.Context, cfg runConfig, sched schedule) (runRe
 	}
 	defer rec.Close()
 	rec.Add(Entry{Type: TypeMeta, Meta: &Meta{Seed: sched.seed, Engine: b.engine, Topology: topology, Family: sched.family,
-		Clusters: clusterNames[:], Interval: cfg.interval, HoldDown: cfg.holdDown, Bound: cfg.bound, Grace: cfg.grace}})
+		Clusters: clusterNames[:], Interval: cfg.interval, HoldDown: cfg.holdDown, Bound: cfg.bound, Grace: cfg.grace, Mirror: cfg.mirror}})
 
 	_ = os.RemoveAll(b.runDir(sched.seed)) // a replayed seed starts on fresh state
 	// esdr's log is kept beside the history; its state, on a small disk, is not.
