@@ -62,12 +62,12 @@ bench: install build ## benchmarks on real clusters, written to docs/benchmarks.
 
 # The fault campaign. SEED=N replays that one run (its history kept, docs untouched);
 # otherwise RUNS runs from a clock seed, written to docs/reliability.md. ENGINE, FAMILIES,
-# TOPOLOGY (embedded, or fleet: three members over a 3-member etcd).
+# TOPOLOGY (embedded, or fleet: three members over a 3-member etcd), MIRROR=1 (mirror mode).
 ENGINE ?= opensearch2
 TOPOLOGY ?= embedded
 RUNS ?= 105
 chaos: install build ## the fault campaign on real clusters, checked against six invariants, written to docs/reliability.md (SEED=N replays one run)
-	$(GO) run ./bench/chaos -engine $(ENGINE) -topology $(TOPOLOGY) $(if $(FAMILIES),-families $(FAMILIES)) \
+	$(GO) run ./bench/chaos -engine $(ENGINE) -topology $(TOPOLOGY) $(if $(MIRROR),-mirror) $(if $(FAMILIES),-families $(FAMILIES)) \
 		$(if $(SEED),-seed $(SEED) -runs 1 -keep -o '',-runs $(RUNS))
 
 lambda-zip: ## bin/esdr-lambda-{x86_64,arm64}.zip: the Lambda's bootstrap for provided.al2023 (see docs/aws.md)

@@ -35,6 +35,7 @@ type bed struct {
 	engine, dir, esdrBin string
 	clusters             [2]*testbed.Cluster
 	fwd                  [][2]netfault.Group // per member slot, per cluster
+	clientFwd            [2]netfault.Group   // the key-following client's path to each cluster (fleet)
 	etcd                 *peers.EtcdProcs    // nil in the embedded topology
 	disk                 string              // the tmpfs esdr's state is on (embedded), "" when none
 	logf                 func(string, ...any)
@@ -84,10 +85,25 @@ func startBed(ctx context.Context, engine, topology, dir, esdrBin string, logf f
 			b.fwd[s][i] = g
 		}
 	}
+	if topology == fleet {
+		for i, c := range b.clusters {
+			g, err := netfault.ForwardAll(c.URLs())
+			if err != nil {
+				b.stop()
+				return nil, fmt.Errorf("chaos: client forwarders for %s: %w", c.Name, err)
+			}
+			b.clientFwd[i] = g
+		}
+	}
 	return b, nil
 }
 
 func (b *bed) stop() {
+	for _, g := range b.clientFwd {
+		if g != nil {
+			_ = g.Close()
+		}
+	}
 	for _, gs := range b.fwd {
 		for _, g := range gs {
 			if g != nil {
@@ -138,6 +154,9 @@ func (b *bed) heal(ctx context.Context, dropRuns bool) error {
 	for i, c := range b.clusters {
 		b.cut(i, netfault.Pass)
 		b.slow(i, 0)
+		if b.clientFwd[i] != nil {
+			b.clientFwd[i].Mode(netfault.Pass)
+		}
 		if err := c.Resume(); err != nil {
 			return fmt.Errorf("chaos: heal %s: %w", c.Name, err)
 		}

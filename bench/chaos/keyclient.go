@@ -15,8 +15,9 @@ import (
 
 // keyFollower is a client that finds the active cluster the way a service-discovery
 // client does: it reads esdr's etcd key before each write and writes straight to a node
-// of the cluster the key names, not through esdr's proxy. It reaches the nodes directly,
-// so a partition between esdr and a cluster does not cut it off.
+// of the cluster the key names, not through esdr's proxy. It reaches the nodes through
+// forwarders of its own, so a partition between esdr and a cluster does not cut it off,
+// and one between it and a cluster does not cut esdr off.
 type keyFollower struct {
 	cli   *clientv3.Client
 	key   string

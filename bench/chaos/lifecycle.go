@@ -48,8 +48,8 @@ func (b *bed) startEsdr(ctx context.Context, ms []*member, seed int64, rec *Reco
 		return nil, err
 	}
 	nodes := map[string][]string{}
-	for i, c := range b.clusters {
-		nodes[clusterNames[i]] = c.URLs()
+	for i := range b.clusters {
+		nodes[clusterNames[i]] = b.clientFwd[i].URLs()
 	}
 	if wl.key, err = newKeyFollower(b.etcd.Endpoints(), activeKey(seed), nodes); err != nil {
 		return nil, err

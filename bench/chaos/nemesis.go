@@ -63,6 +63,12 @@ func (n *nemesis) apply(ctx context.Context, id int, st step) error {
 		n.rec.Add(Entry{Type: TypeFault, Phase: PhaseStart, Fault: &f})
 		sleep(ctx, st.dur)
 		n.bed.cut(i, netfault.Pass, slots...)
+	case "client-partition":
+		i := slices.Index(clusterNames[:], st.target)
+		n.bed.clientFwd[i].Mode(netfault.Blackhole)
+		n.rec.Add(Entry{Type: TypeFault, Phase: PhaseStart, Fault: &f})
+		sleep(ctx, st.dur)
+		n.bed.clientFwd[i].Mode(netfault.Pass)
 	case "unauthorized":
 		i := slices.Index(clusterNames[:], st.target)
 		n.bed.cut(i, netfault.Unauthorized)

@@ -32,6 +32,7 @@ var fleetFamilies = []string{
 	"fleet-leader",     // the leading esdr member kill -9 and restart, or SIGSTOP and SIGCONT: no failover
 	"etcd",             // one etcd member, its leader or a follower, killed or hung: no failover
 	"member-partition", // one esdr member cut off from the primary: the others outvote it, no failover
+	"client-partition", // the key-following client cut off from the primary, esdr not: no failover
 }
 
 // familiesOf are the families a topology runs.
@@ -153,6 +154,8 @@ func draw(rng *rand.Rand, family string, bound time.Duration) step {
 	case "slow":
 		st.kind, st.target, st.dur = "slow", clusterNames[0], between(rng, 10*time.Second, 20*time.Second)
 		st.latency = between(rng, 50*time.Millisecond, 250*time.Millisecond)
+	case "client-partition":
+		st.kind, st.target, st.dur = "client-partition", clusterNames[0], between(rng, 10*time.Second, bound+10*time.Second)
 	case "member-partition":
 		st.kind, st.target, st.pick = "partition", clusterNames[0], "member"
 		st.dur = between(rng, 10*time.Second, bound+10*time.Second)
