@@ -37,6 +37,9 @@ type recorder interface {
 	SetState(s decide.State, clusters []string, now time.Time)
 	RecordDecision(d decide.Decision)
 	RecordRound()
+	// RecordFailedRound counts a round that could not store its decision: while rounds
+	// fail, esdr observes but can neither commit nor act on a failover.
+	RecordFailedRound()
 }
 
 // Actor carries out transitions: fencing, promotion, traffic switches. The loop calls it

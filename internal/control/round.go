@@ -18,8 +18,8 @@ const maxConflicts = 3
 
 // round is one read → decide → compare-and-swap → record → act pass. Nothing is acted on
 // unless the new state was stored first: after a crash, the stored state is the truth.
-func (l *Loop) round(ctx context.Context, cmd *decide.Command) (decide.Decision, error) {
-	defer l.countRound()
+func (l *Loop) round(ctx context.Context, cmd *decide.Command) (_ decide.Decision, err error) {
+	defer func() { l.countRound(err) }()
 	now := l.opts.Now()
 	obs := l.observer.Snapshot()
 	p := l.currentPolicy()
@@ -46,7 +46,6 @@ func (l *Loop) round(ctx context.Context, cmd *decide.Command) (decide.Decision,
 			events = append(events, decisionEvent(d, cmd, now))
 		}
 		rec := prev
-		var err error
 		if !next.Equal(prev.State) {
 			rec, _, err = l.store.CommitDecision(ctx, prev.Revision, next, events...)
 		} else if len(events) > 0 {
@@ -77,11 +76,16 @@ func (l *Loop) round(ctx context.Context, cmd *decide.Command) (decide.Decision,
 	}
 }
 
-// countRound records that a round finished, in the loop and in the metrics.
-func (l *Loop) countRound() {
+// countRound records that a round finished, in the loop and in the metrics, and
+// whether it failed.
+func (l *Loop) countRound(err error) {
 	l.rounds.Add(1)
-	if l.rec != nil {
-		l.rec.RecordRound()
+	if l.rec == nil {
+		return
+	}
+	l.rec.RecordRound()
+	if err != nil && !errors.Is(err, state.ErrNotLeader) {
+		l.rec.RecordFailedRound()
 	}
 }
 

@@ -43,6 +43,7 @@ type Metrics struct {
 	lastTransition prometheus.Gauge
 	decisions      *prometheus.CounterVec
 	rounds         prometheus.Counter
+	roundsFailed   prometheus.Counter
 	failovers      *prometheus.CounterVec
 	transitions    *prometheus.CounterVec
 
@@ -91,6 +92,9 @@ func New(reg prometheus.Registerer) *Metrics {
 		rounds: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "esdr_decision_rounds_total", Help: "Rounds of the control loop (read, decide, store, act), whatever they decided; tests and operators see that esdr is deciding.",
 		}),
+		roundsFailed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "esdr_decision_rounds_failed_total", Help: "Rounds of the control loop that could not store their decision (the state file's disk or etcd failed): while they fail, no failover can be committed.",
+		}),
 		failovers: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "esdr_failovers_total", Help: "Automatic failovers, by the catalogue code that caused them.",
 		}, []string{"reason"}),
@@ -108,7 +112,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	}
 	reg.MustRegister(m.probeDuration, m.probeResults, m.clusterHealth, m.consecFailures, m.stalled,
 		m.activeCluster, m.epoch, m.paused, m.holdDown, m.lastTransition,
-		m.decisions, m.rounds, m.failovers, m.transitions, buildInfo)
+		m.decisions, m.rounds, m.roundsFailed, m.failovers, m.transitions, buildInfo)
 	return m
 }
 
@@ -180,6 +184,9 @@ func (m *Metrics) RecordDecision(d decide.Decision) {
 // RecordRound counts one round of the control loop, notable or not, failed or not: a
 // round that ran after an event is the evidence that esdr saw it and decided.
 func (m *Metrics) RecordRound() { m.rounds.Inc() }
+
+// RecordFailedRound counts a round whose decision could not be stored.
+func (m *Metrics) RecordFailedRound() { m.roundsFailed.Inc() }
 
 // version is the module version the binary was built as, "devel" for a local build.
 func version() string {

@@ -27,6 +27,7 @@ func exercise(m *Metrics) {
 	m.RecordDecision(decide.Decision{Action: decide.ActFailover, Code: decide.CodeActiveDown, From: "east", To: "west"})
 	m.RecordRound()
 	m.RecordRound()
+	m.RecordFailedRound()
 }
 
 func TestLint(t *testing.T) {
