@@ -102,7 +102,7 @@ type Event struct {
 // Fault is what the nemesis did and what it means for the invariants.
 type Fault struct {
 	ID     int      `json:"id"`
-	Kind   string   `json:"kind"`   // kill, stop, partition, unauthorized, slow, esdr-kill, esdr-stop, etcd-kill, etcd-stop
+	Kind   string   `json:"kind"`   // kill, stop, partition, unauthorized, slow, esdr-kill, esdr-stop, etcd-kill, etcd-stop, flap, disk-full, client-partition
 	Target string   `json:"target"` // a cluster's name, "esdr" or "etcd"
 	Nodes  []string `json:"nodes,omitempty"`
 	// Members are the esdr members hit (or, in a partition of one member, cut off) or

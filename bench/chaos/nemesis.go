@@ -94,6 +94,8 @@ func (n *nemesis) apply(ctx context.Context, id int, st step) error {
 		}
 	case "kill", "stop":
 		return n.nodes(ctx, f, st)
+	case "flap":
+		return n.flap(ctx, f, st)
 	default:
 		return fmt.Errorf("chaos: unknown fault kind %q", st.kind)
 	}

@@ -20,6 +20,7 @@ var families = []string{
 	"mixed",            // two overlapping faults from the above
 	"credentials",      // a cluster answers esdr 401 (its credentials refused) while serving: esdr is blind, no failover
 	"slow",             // every primary node answers esdr 50–250 ms late: slow is not down, no failover
+	"flapping",         // one primary node (the master, or another) hung and resumed again and again: no failover
 }
 
 // embeddedFamilies exist only in the embedded topology, whose state is on esdr's disk.
@@ -47,7 +48,7 @@ func familiesOf(topology string) []string {
 // long. Nodes are chosen when it is applied, by pick, since which node is the elected
 // master is known only then.
 type step struct {
-	kind   string // kill, stop, partition, unauthorized, slow, esdr-kill, esdr-stop, etcd-kill, etcd-stop
+	kind   string // kill, stop, partition, unauthorized, slow, esdr-kill, esdr-stop, etcd-kill, etcd-stop, flap, disk-full, client-partition
 	target string // "primary", "standby", "esdr" or "etcd"
 	// pick: for nodes master, minority (a non-master), quorum-master, quorum-followers,
 	// all; for esdr and etcd members leader or follower; for a partition member (one
@@ -56,6 +57,7 @@ type step struct {
 	at      time.Duration
 	dur     time.Duration
 	latency time.Duration // of a slow fault
+	hang    time.Duration // of each hang of a flap
 }
 
 func (s step) String() string {
@@ -65,6 +67,9 @@ func (s step) String() string {
 	}
 	if s.latency > 0 {
 		what += fmt.Sprintf(" +%s", s.latency)
+	}
+	if s.hang > 0 {
+		what += fmt.Sprintf(" hung %s at a time", s.hang)
 	}
 	return fmt.Sprintf("%s at +%s for %s", what, s.at, s.dur)
 }
@@ -154,6 +159,13 @@ func draw(rng *rand.Rand, family string, bound time.Duration) step {
 	case "slow":
 		st.kind, st.target, st.dur = "slow", clusterNames[0], between(rng, 10*time.Second, 20*time.Second)
 		st.latency = between(rng, 50*time.Millisecond, 250*time.Millisecond)
+	case "flapping":
+		// Hangs of up to 4 s: past the cluster's fault detection (2 s timeouts, 2
+		// retries at the test bed's settings) a hung master is replaced, so a flapping
+		// master makes the cluster re-elect again and again.
+		st.kind, st.target, st.dur = "flap", "primary", between(rng, 15*time.Second, 30*time.Second)
+		st.pick = []string{"master", "minority"}[rng.Intn(2)]
+		st.hang = between(rng, time.Second, 4*time.Second)
 	case "client-partition":
 		st.kind, st.target, st.dur = "client-partition", clusterNames[0], between(rng, 10*time.Second, bound+10*time.Second)
 	case "member-partition":
