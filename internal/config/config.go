@@ -119,6 +119,8 @@ func (c *Config) normalize(baseDir string) {
 		cl.TLS.CAFile = resolvePath(baseDir, cl.TLS.CAFile)
 	}
 	c.State.Path = resolvePath(baseDir, c.State.Path)
+	c.Admin.TLS.normalize(baseDir)
+	c.Proxy.TLS.normalize(baseDir)
 	if c.Fleet != nil {
 		c.Fleet.normalize(c.Health, baseDir)
 	}
@@ -149,6 +151,7 @@ func (c *Config) validate(p *collector) {
 	c.Mirror.validate(p, c)
 	c.SnapshotSync.validate(p, c)
 	c.Warnings = append(c.Fleet.warnings(), c.SnapshotSync.warnings(c)...)
+	c.Warnings = append(c.Warnings, c.Proxy.warnings()...)
 	c.Targets.validate(p, c.Policy().Clusters, func(w string) { c.Warnings = append(c.Warnings, w) })
 }
 

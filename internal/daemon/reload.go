@@ -10,8 +10,10 @@ import (
 )
 
 // ReloadOnHUP re-reads the configuration on SIGHUP and applies its safe parts: the
-// failover policy and the log level. Clusters, probes, listeners and the state path need
-// a restart; a change to them is reported, not applied.
+// failover policy and the log level; first, whatever the configuration holds, it reads
+// the listeners' certificate and key files again. Clusters, probes, listeners (their
+// addresses and TLS file paths) and the state path need a restart; a change to the
+// cluster list is reported, not applied.
 func (d *Daemon) ReloadOnHUP(ctx context.Context, hup <-chan os.Signal, path string, level *slog.LevelVar) {
 	log := d.log
 	for {
@@ -20,6 +22,7 @@ func (d *Daemon) ReloadOnHUP(ctx context.Context, hup <-chan os.Signal, path str
 			return
 		case <-hup:
 		}
+		d.tls.reload()
 		cfg, err := config.Load(path)
 		if err != nil {
 			log.Error("reload refused: invalid configuration; still running the previous one", "config", path, "err", err)
