@@ -117,6 +117,10 @@ func (c *Config) normalize(baseDir string) {
 			normalizeChecks(cl.Health.Checks)
 		}
 		cl.TLS.CAFile = resolvePath(baseDir, cl.TLS.CAFile)
+		cl.Auth.AWS.normalize()
+		if cl.ProxyAuth != nil {
+			cl.ProxyAuth.AWS.normalize()
+		}
 	}
 	c.State.Path = resolvePath(baseDir, c.State.Path)
 	c.Admin.TLS.normalize(baseDir)
@@ -144,6 +148,7 @@ func (c *Config) validate(p *collector) {
 	c.Metrics.validate(p, c.Admin)
 	c.Log.validate(p)
 	c.Proxy.validate(p, c.Admin, c.Clusters)
+	validateAWSWithProxy(p, c.Proxy, c.Clusters)
 	c.Act.validate(p)
 	c.Hooks.validate(p)
 	c.PublishHealth.validate(p)
