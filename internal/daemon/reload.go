@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"reflect"
 	"slices"
 
 	"github.com/esdr/esdr/internal/config"
@@ -31,6 +32,9 @@ func (d *Daemon) ReloadOnHUP(ctx context.Context, hup <-chan os.Signal, path str
 		if got := cfg.Policy().Clusters; !slices.Equal(got, d.Clusters()) {
 			log.Warn("reload: the cluster list changed; restart esdr to apply it", "clusters", got, "running", d.Clusters())
 			continue
+		}
+		if !reflect.DeepEqual(cfg.Admin.TLS, d.cfg.Admin.TLS) || !reflect.DeepEqual(cfg.Proxy.TLS, d.cfg.Proxy.TLS) {
+			log.Warn("reload: admin.tls or proxy.tls changed; the certificate files named at start were read again, restart esdr to apply the new settings")
 		}
 		d.SetPolicy(cfg.Policy())
 		var l slog.Level
