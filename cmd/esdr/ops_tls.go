@@ -47,15 +47,26 @@ func (o *opsFlags) newClient(token string, timeout time.Duration) (*admin.Client
 	if err != nil {
 		return nil, fmt.Errorf("--addr/--timeout: %s", strings.TrimPrefix(err.Error(), "admin: "))
 	}
+	cfg, err := o.tlsConfig()
+	if err != nil {
+		return nil, err
+	}
+	if cfg != nil {
+		c.SetTLS(cfg)
+	}
+	return c, nil
+}
+
+// tlsConfig is what --ca-file, --cert and --key say, or nil when none is given.
+func (o *opsFlags) tlsConfig() (*tls.Config, error) {
 	if !o.tls.set() {
-		return c, nil
+		return nil, nil
 	}
 	cfg, err := tlsfile.ClientConfig(o.tls.caFile, o.tls.certFile, o.tls.keyFile)
 	if err != nil {
 		return nil, fmt.Errorf("--ca-file/--cert/--key: %s", strings.TrimPrefix(err.Error(), "tls: "))
 	}
-	c.SetTLS(cfg)
-	return c, nil
+	return cfg, nil
 }
 
 // tlsCause says what to do about a TLS failure reaching the admin API, or "".
