@@ -98,8 +98,9 @@ func runDrill(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if o.json {
 		progress = stderr // stdout carries only the JSON report
 	}
+	tlsCfg, _ := o.tlsConfig() // checked by parse
 	d := &drill.Drill{
-		Scenario: sc, API: c, Endpoint: strings.TrimRight(*endpoint, "/"), MetricsURL: strings.TrimRight(o.addr, "/") + "/metrics",
+		Scenario: sc, API: c, TLS: tlsCfg, Endpoint: strings.TrimRight(*endpoint, "/"), MetricsURL: strings.TrimRight(o.addr, "/") + "/metrics",
 		Target: *target, FaultCmd: *faultCmd, RecoverCmd: *recoverCmd,
 		Index: *index, Workers: *workers, Every: *every, WriteEvery: *writeEvery,
 		Warmup: *warmup, Settle: *settle, Timeout: *wait,

@@ -42,6 +42,7 @@ type opsFlags struct {
 	tokenFile string
 	json      bool
 	timeout   time.Duration
+	tls       tlsFlags
 }
 
 func newOpsFlags(name, synopsis string, stderr io.Writer) *opsFlags {
@@ -61,6 +62,7 @@ func newOpsFlags(name, synopsis string, stderr io.Writer) *opsFlags {
 	o.fs.StringVar(&o.tokenFile, "token-file", "", "read the admin token (or the read token) from this file")
 	o.fs.BoolVar(&o.json, "json", false, "print the API's JSON instead of text")
 	o.fs.DurationVar(&o.timeout, "timeout", 5*time.Second, "give up on the admin API after this long")
+	o.addTLSFlags()
 	return o
 }
 
@@ -83,9 +85,9 @@ func (o *opsFlags) parse(args []string, stderr io.Writer) (*admin.Client, int) {
 		fmt.Fprintf(stderr, "esdr %s: %v\n", name, err)
 		return nil, exitUsage
 	}
-	c, err := admin.NewClient(o.addr, token, o.timeout)
+	c, err := o.newClient(token, o.timeout)
 	if err != nil {
-		fmt.Fprintf(stderr, "esdr %s: --addr/--timeout: %s\n", name, strings.TrimPrefix(err.Error(), "admin: "))
+		fmt.Fprintf(stderr, "esdr %s: %v\n", name, err)
 		return nil, exitUsage
 	}
 	c.By = operator()
@@ -132,7 +134,7 @@ func (o *opsFlags) call(ctx context.Context) (context.Context, context.CancelFun
 // compared with retries). Call it after parse, which has checked the token.
 func (o *opsFlags) longCall(ctx context.Context) (*admin.Client, context.Context, context.CancelFunc, error) {
 	token, _ := o.resolveToken()
-	c, err := admin.NewClient(o.addr, token, o.timeout+time.Minute)
+	c, err := o.newClient(token, o.timeout+time.Minute)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -185,6 +187,9 @@ func (o *opsFlags) cause(ue *url.Error) string {
 		return fmt.Sprintf("no answer within %s (raise --timeout if esdr is just slow)", o.timeout)
 	case errors.As(ue, &dns):
 		return dns.Error()
+	}
+	if c := tlsCause(ue); c != "" {
+		return c
 	}
 	return ue.Err.Error()
 }

@@ -3,6 +3,7 @@ package admin
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,6 +55,15 @@ func NewClient(baseURL, token string, timeout time.Duration) (*Client, error) {
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	return &Client{base: u, token: token, http: &http.Client{Timeout: timeout}}, nil
+}
+
+// SetTLS makes the client verify an https API with cfg: its RootCAs instead of the
+// system roots when set, and its client certificate for an API that asks for one.
+// Call it before the first call.
+func (c *Client) SetTLS(cfg *tls.Config) {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = cfg
+	c.http.Transport = tr
 }
 
 // Status returns what esdr knows: the state, every cluster's observation and the last decision.

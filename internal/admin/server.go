@@ -9,6 +9,7 @@ package admin
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -67,6 +68,9 @@ type Config struct {
 	// NoMetrics leaves /metrics out (metrics.enabled: false): it answers 404 like any
 	// route that does not exist.
 	NoMetrics bool
+	// TLS, when set, serves HTTPS with it; its GetCertificate lets the certificate
+	// change while the server runs.
+	TLS *tls.Config
 }
 
 // Server serves the admin API. Create it with New, then call Run.
@@ -127,6 +131,9 @@ func (s *Server) Listen() error {
 	if err != nil {
 		return fmt.Errorf("admin: listen %s: %w", s.cfg.Listen, err)
 	}
+	if s.cfg.TLS != nil {
+		ln = tls.NewListener(ln, s.cfg.TLS)
+	}
 	s.ln = ln
 	return nil
 }
@@ -151,7 +158,7 @@ func (s *Server) Run(ctx context.Context) error {
 	s.mu.Lock()
 	ln := s.ln
 	s.mu.Unlock()
-	s.log.Info("admin API listening", "addr", ln.Addr().String(), "commands_enabled", s.cfg.Token != "", "reads_need_token", s.cfg.ReadToken != "")
+	s.log.Info("admin API listening", "addr", ln.Addr().String(), "tls", s.cfg.TLS != nil, "commands_enabled", s.cfg.Token != "", "reads_need_token", s.cfg.ReadToken != "")
 
 	served := make(chan error, 1)
 	go func() { served <- s.http.Serve(ln) }()

@@ -119,6 +119,7 @@ type FleetMember struct {
 	Name    string `json:"name"`
 	Vantage string `json:"vantage"`
 	Admin   string `json:"admin,omitempty"`
+	Proxy   string `json:"proxy,omitempty"`
 }
 
 // FleetView is what one member reported of every cluster, and when.

@@ -47,7 +47,8 @@ type AuthConfig struct {
 	Password Secret `yaml:"password"`
 	// APIKey is the base64 "id:key" value Elasticsearch returns as "encoded", sent as
 	// "Authorization: ApiKey <value>".
-	APIKey Secret `yaml:"api_key"`
+	APIKey Secret   `yaml:"api_key"`
+	AWS    *AWSAuth `yaml:"aws"` // AWS SigV4 signing instead (cluster_aws.go)
 }
 
 // TLSConfig is how esdr verifies https nodes.
@@ -107,7 +108,7 @@ func (cl ClusterConfig) validate(p *collector, key string) {
 	}
 	cl.Auth.validate(p, field(key, "auth"))
 	if a := cl.ProxyAuth; a != nil {
-		if a.Username == "" && !a.Password.IsSet() && !a.APIKey.IsSet() {
+		if a.Username == "" && !a.Password.IsSet() && !a.APIKey.IsSet() && a.AWS == nil {
 			p.add(field(key, "proxy_auth"), "empty, want username and password, or api_key (leave proxy_auth out to forward auth)")
 		}
 		a.validate(p, field(key, "proxy_auth"))
@@ -136,6 +137,7 @@ func checkNodeURL(s string) string {
 }
 
 func (a AuthConfig) validate(p *collector, key string) {
+	a.AWS.validate(p, field(key, "aws"), a)
 	basic := a.Username != "" || a.Password.IsSet()
 	switch {
 	case basic && a.APIKey.IsSet():
@@ -183,5 +185,5 @@ func (c ClusterConfig) ForwardAuth() AuthConfig {
 // way to authenticate is added once.
 func (c ClusterConfig) ClientOptions(timeout time.Duration) esclient.Options {
 	return esclient.Options{Username: c.Auth.Username, Password: c.Auth.Password.Reveal(), APIKey: c.Auth.APIKey.Reveal(),
-		CAFile: c.TLS.CAFile, InsecureSkipVerify: c.TLS.InsecureSkipVerify, Timeout: timeout}
+		CAFile: c.TLS.CAFile, InsecureSkipVerify: c.TLS.InsecureSkipVerify, Timeout: timeout, AWS: c.Auth.AWS.signing()}
 }

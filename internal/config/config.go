@@ -117,8 +117,14 @@ func (c *Config) normalize(baseDir string) {
 			normalizeChecks(cl.Health.Checks)
 		}
 		cl.TLS.CAFile = resolvePath(baseDir, cl.TLS.CAFile)
+		cl.Auth.AWS.normalize()
+		if cl.ProxyAuth != nil {
+			cl.ProxyAuth.AWS.normalize()
+		}
 	}
 	c.State.Path = resolvePath(baseDir, c.State.Path)
+	c.Admin.TLS.normalize(baseDir)
+	c.Proxy.TLS.normalize(baseDir)
 	if c.Fleet != nil {
 		c.Fleet.normalize(c.Health, baseDir)
 	}
@@ -142,6 +148,7 @@ func (c *Config) validate(p *collector) {
 	c.Metrics.validate(p, c.Admin)
 	c.Log.validate(p)
 	c.Proxy.validate(p, c.Admin, c.Clusters)
+	validateAWSWithProxy(p, c.Proxy, c.Clusters)
 	c.Act.validate(p)
 	c.Hooks.validate(p)
 	c.PublishHealth.validate(p)
@@ -149,6 +156,7 @@ func (c *Config) validate(p *collector) {
 	c.Mirror.validate(p, c)
 	c.SnapshotSync.validate(p, c)
 	c.Warnings = append(c.Fleet.warnings(), c.SnapshotSync.warnings(c)...)
+	c.Warnings = append(c.Warnings, c.Proxy.warnings()...)
 	c.Targets.validate(p, c.Policy().Clusters, func(w string) { c.Warnings = append(c.Warnings, w) })
 }
 

@@ -27,6 +27,8 @@ type AdminConfig struct {
 	// rebinding). Needed for a DNS name in front of esdr (a load balancer, a scraper
 	// configured by name).
 	AllowedHosts []string `yaml:"allowed_hosts"`
+	// TLS, when set, serves the admin API over HTTPS (and so /metrics and the status page).
+	TLS *ListenerTLS `yaml:"tls"`
 }
 
 // MinTokenLen is the shortest admin token accepted.
@@ -37,8 +39,12 @@ func DefaultAdmin() AdminConfig { return AdminConfig{Listen: "127.0.0.1:9310"} }
 
 func (a AdminConfig) validate(p *collector) {
 	if a.Listen == "" {
+		if a.TLS.On() {
+			p.add("admin.tls", "set, but admin.listen is empty: no admin API runs, want admin.listen or no admin.tls")
+		}
 		return
 	}
+	a.TLS.validate(p, "admin.tls")
 	checkListen(p, "admin.listen", a.Listen, `"" to disable the admin API`)
 	switch n := len(a.Token); {
 	case n == 0:
@@ -124,13 +130,20 @@ type ProxyConfig struct {
 	// clusters[].auth) on every request, replacing the client's Authorization. Anyone who
 	// can reach Listen then acts with those credentials, so it is off by default (clients
 	// authenticate themselves and the proxy passes their header through), and allowed
-	// only on a loopback Listen: the proxy listener has no TLS, so nothing else limits who
-	// reaches it (once it has, the rule becomes "not without TLS").
+	// on a loopback Listen or with TLS: without TLS anyone on the network path could read
+	// or inject requests that act with the clusters' credentials. With TLS on a
+	// non-loopback Listen, tls.client_ca_file is what limits who reaches it (a warning
+	// says so when it is not set).
 	ForwardCredentials bool `yaml:"forward_credentials"`
+	// TLS, when set, serves the proxy over HTTPS.
+	TLS *ListenerTLS `yaml:"tls"`
 }
 
 func (x ProxyConfig) validate(p *collector, a AdminConfig, cs []ClusterConfig) {
 	if x.Listen == "" {
+		if x.TLS.On() {
+			p.add("proxy.tls", "set, but proxy.listen is empty: no proxy runs, want proxy.listen or no proxy.tls")
+		}
 		for i, cl := range cs {
 			if cl.ProxyAuth != nil {
 				p.add(field(index("clusters", i), "proxy_auth"), "set, but no proxy runs, want proxy.listen and proxy.forward_credentials: true, or no proxy_auth")
@@ -142,9 +155,11 @@ func (x ProxyConfig) validate(p *collector, a AdminConfig, cs []ClusterConfig) {
 	if ok && x.Listen == a.Listen {
 		p.add("proxy.listen", "%q is also admin.listen, want a different address", x.Listen)
 	}
-	if ok && x.ForwardCredentials && !loopbackListen(x.Listen) {
-		p.add("proxy.forward_credentials", "true on proxy.listen %q, which is not a loopback address: whoever reaches it would act with the "+
-			"clusters' credentials; want proxy.listen on 127.0.0.1, ::1 or localhost, or forward_credentials: false (clients send their own Authorization)", x.Listen)
+	x.TLS.validate(p, "proxy.tls")
+	if ok && x.ForwardCredentials && !loopbackListen(x.Listen) && !x.TLS.On() {
+		p.add("proxy.forward_credentials", "true on proxy.listen %q, which is not a loopback address, without proxy.tls: whoever reaches it would act with the "+
+			"clusters' credentials over plain HTTP; want proxy.tls (with client_ca_file to limit who may connect), proxy.listen on 127.0.0.1, ::1 or localhost, "+
+			"or forward_credentials: false (clients send their own Authorization)", x.Listen)
 	}
 	for i, cl := range cs {
 		if cl.ProxyAuth != nil && !x.ForwardCredentials {

@@ -10,6 +10,7 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -41,6 +42,7 @@ type Daemon struct {
 	watcher *watch.Watcher
 	admin   *admin.Server
 	proxy   *proxy.Proxy       // nil without proxy.listen
+	tls     *tlsListeners      // the listeners serving TLS, reloaded on SIGHUP and file changes
 	mirror  *mirrorSetup       // nil unless mirror mode is on
 	snap    *snapshotSetup     // nil unless snapshot sync is on
 	pub     *route53.Publisher // CloudWatch health, published by the leading term
@@ -108,8 +110,14 @@ func (d *Daemon) assemble() error {
 			return err
 		}
 	}
+	if d.tls, err = newTLSListeners(d.reg, d.log); err != nil {
+		return err
+	}
 	ac := admin.Config{Listen: cfg.Admin.Listen, Token: cfg.Admin.Token.Reveal(), ReadToken: cfg.Admin.ReadToken.Reveal(), AllowedHosts: cfg.Admin.AllowedHosts,
 		NoMetrics: !cfg.Metrics.Enabled}
+	if ac.TLS, err = d.tls.add("admin", cfg.Admin.TLS); err != nil {
+		return fmt.Errorf("admin: %w", err)
+	}
 	if d.admin, err = admin.New(ac, controller{d}, d.reg, d.log); err != nil {
 		return err
 	}
@@ -118,7 +126,11 @@ func (d *Daemon) assemble() error {
 	}
 	if cfg.Proxy.Listen != "" {
 		var wrap = d.mirror.wrap()
-		if d.proxy, err = newProxy(cfg, d.reg, epochs, d.watcher, d.log, wrap); err != nil {
+		ptls, err := d.tls.add("proxy", cfg.Proxy.TLS)
+		if err != nil {
+			return fmt.Errorf("proxy: %w", err)
+		}
+		if d.proxy, err = newProxy(cfg, d.reg, epochs, d.watcher, d.log, wrap, ptls); err != nil {
 			return err
 		}
 	}
@@ -139,6 +151,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	if d.proxy != nil {
 		parts["proxy"] = d.proxy.Serve
+	}
+	if len(d.tls.list) > 0 {
+		parts["tls"] = d.tls.run
 	}
 	if d.mirror != nil {
 		parts["mirror"] = d.mirror.run

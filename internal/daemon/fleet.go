@@ -26,7 +26,7 @@ func (c controller) fleet(ctx context.Context) *admin.FleetStatus {
 	fs.Leader, _ = d.member.Leader(ctx)
 	if ms, err := d.member.Members(ctx); err == nil {
 		for _, m := range ms {
-			fs.Members = append(fs.Members, admin.FleetMember{Name: m.Name, Vantage: m.Vantage, Admin: m.Admin})
+			fs.Members = append(fs.Members, admin.FleetMember{Name: m.Name, Vantage: m.Vantage, Admin: m.Admin, Proxy: m.Proxy})
 		}
 	}
 	if t := d.current(); t != nil && t.quorum != nil {
@@ -46,9 +46,10 @@ func fleetView(v fleet.View) admin.FleetView {
 	return out
 }
 
-// adminURL is the admin API's URL as other members should use it: an unspecified host
-// (0.0.0.0, ::) is replaced by this machine's host name.
-func adminURL(listen string) string {
+// listenerURL is a listener's URL as other members and operators should use it:
+// https:// when it serves TLS, and an unspecified host (0.0.0.0, ::) replaced by this
+// machine's host name (the name its certificate should carry).
+func listenerURL(listen string, tls bool) string {
 	if listen == "" {
 		return ""
 	}
@@ -61,7 +62,11 @@ func adminURL(listen string) string {
 			return ""
 		}
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	scheme := "http://"
+	if tls {
+		scheme = "https://"
+	}
+	return scheme + net.JoinHostPort(host, port)
 }
 
 // findingsEvery is how often the leader looks for new or cleared findings.

@@ -86,7 +86,8 @@ func joinFleet(cfg *config.Config, lead func(context.Context) error, reg prometh
 		return inputs{}, err
 	}
 	if in.member, err = fleet.New(cli, fleet.Options{Name: f.Name, Vantage: f.Vantage, Prefix: f.Etcd.Prefix, TTL: f.SessionTTL,
-		Admin: adminURL(cfg.Admin.Listen), Lead: lead, Registerer: reg}); err != nil {
+		Admin: listenerURL(cfg.Admin.Listen, cfg.Admin.TLS.On()), Proxy: listenerURL(cfg.Proxy.Listen, cfg.Proxy.TLS.On()),
+		Lead: lead, Registerer: reg}); err != nil {
 		return fail(err)
 	}
 	if in.report, err = fleet.NewReporter(reg); err != nil {

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"net/http"
 
@@ -13,14 +14,15 @@ import (
 )
 
 // newProxy builds the proxy from the configuration, routed by epochs, with wrap (mirror
-// mode's write path, or nil) around its handler, and binds its listener.
+// mode's write path, or nil) around its handler, serving TLS with tlsCfg when not nil,
+// and binds its listener.
 func newProxy(cfg *config.Config, reg prometheus.Registerer, epochs epoch.Source, w *watch.Watcher, log *slog.Logger,
-	wrap func(http.Handler) http.Handler) (*proxy.Proxy, error) {
+	wrap func(http.Handler) http.Handler, tlsCfg *tls.Config) (*proxy.Proxy, error) {
 	x := cfg.Proxy
 	pc := proxy.Config{Listen: x.Listen, FailoverWait: x.FailoverWait, MaxRetryBody: int64(x.MaxRetryBody),
 		ReadHeaderTimeout: x.ReadHeaderTimeout, IdleTimeout: x.IdleTimeout, MaxHeaderBytes: x.MaxHeaderBytes,
 		UpstreamTimeout: x.UpstreamTimeout, DialTimeout: x.DialTimeout, ShutdownTimeout: x.ShutdownTimeout,
-		MaxIdlePerNode: x.MaxIdlePerNode, MaxConnections: x.MaxConnections, UpstreamClient: x.UpstreamClient, Clusters: map[string]proxy.Upstream{}, Wrap: wrap}
+		MaxIdlePerNode: x.MaxIdlePerNode, MaxConnections: x.MaxConnections, UpstreamClient: x.UpstreamClient, Clusters: map[string]proxy.Upstream{}, Wrap: wrap, TLS: tlsCfg}
 	for _, cl := range cfg.Clusters {
 		up := proxy.Upstream{CAFile: cl.TLS.CAFile, InsecureSkipVerify: cl.TLS.InsecureSkipVerify}
 		if x.ForwardCredentials {

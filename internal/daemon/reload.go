@@ -4,14 +4,17 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"reflect"
 	"slices"
 
 	"github.com/esdr/esdr/internal/config"
 )
 
 // ReloadOnHUP re-reads the configuration on SIGHUP and applies its safe parts: the
-// failover policy and the log level. Clusters, probes, listeners and the state path need
-// a restart; a change to them is reported, not applied.
+// failover policy and the log level; first, whatever the configuration holds, it reads
+// the listeners' certificate and key files again. Clusters, probes, listeners (their
+// addresses and TLS file paths) and the state path need a restart; a change to the
+// cluster list is reported, not applied.
 func (d *Daemon) ReloadOnHUP(ctx context.Context, hup <-chan os.Signal, path string, level *slog.LevelVar) {
 	log := d.log
 	for {
@@ -20,6 +23,7 @@ func (d *Daemon) ReloadOnHUP(ctx context.Context, hup <-chan os.Signal, path str
 			return
 		case <-hup:
 		}
+		d.tls.reload()
 		cfg, err := config.Load(path)
 		if err != nil {
 			log.Error("reload refused: invalid configuration; still running the previous one", "config", path, "err", err)
@@ -28,6 +32,9 @@ func (d *Daemon) ReloadOnHUP(ctx context.Context, hup <-chan os.Signal, path str
 		if got := cfg.Policy().Clusters; !slices.Equal(got, d.Clusters()) {
 			log.Warn("reload: the cluster list changed; restart esdr to apply it", "clusters", got, "running", d.Clusters())
 			continue
+		}
+		if !reflect.DeepEqual(cfg.Admin.TLS, d.cfg.Admin.TLS) || !reflect.DeepEqual(cfg.Proxy.TLS, d.cfg.Proxy.TLS) {
+			log.Warn("reload: admin.tls or proxy.tls changed; the certificate files named at start were read again, restart esdr to apply the new settings")
 		}
 		d.SetPolicy(cfg.Policy())
 		var l slog.Level

@@ -49,3 +49,14 @@ func (c *Counter) Take() Tally {
 	c.cur = Tally{Serving: t.Serving}
 	return t
 }
+
+// httpTransport is how the drill reaches esdr's listeners: http.DefaultTransport, or a
+// copy verifying with d.TLS.
+func (d *Drill) httpTransport() http.RoundTripper {
+	if d.TLS == nil {
+		return http.DefaultTransport
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = d.TLS
+	return tr
+}

@@ -203,7 +203,7 @@ func writeNumbers(w io.Writer, n *Numbers) {
 }
 
 // proxyRetries reads esdr_proxy_retries_total by reason from esdr's /metrics.
-func proxyRetries(ctx context.Context, url string) (map[string]float64, error) {
+func proxyRetries(ctx context.Context, rt http.RoundTripper, url string) (map[string]float64, error) {
 	if url == "" {
 		return nil, fmt.Errorf("drill: no metrics URL")
 	}
@@ -213,7 +213,7 @@ func proxyRetries(ctx context.Context, url string) (map[string]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := (&http.Client{Transport: rt}).Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("drill: metrics: %w", err)
 	}

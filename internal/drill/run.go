@@ -2,6 +2,7 @@ package drill
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -35,6 +36,9 @@ type Drill struct {
 	Endpoint string
 	// MetricsURL is esdr's /metrics, read for the proxy's retries ("" skips them).
 	MetricsURL string
+	// TLS verifies esdr's https listeners (Endpoint and MetricsURL): the CA and client
+	// certificate given to the CLI. nil: the system roots.
+	TLS *tls.Config
 	// Target is the standby to move to ("" picks a healthy one).
 	Target string
 	// FaultCmd and RecoverCmd are shell commands for ScenarioFault; RecoverCmd runs after
@@ -98,9 +102,9 @@ func (d *Drill) Run(ctx context.Context) (*Report, error) {
 		}
 	}
 	seq0 := d.lastSeq(ctx)
-	retries0, _ := proxyRetries(ctx, d.MetricsURL)
+	retries0, _ := proxyRetries(ctx, d.httpTransport(), d.MetricsURL)
 
-	counter := &Counter{}
+	counter := &Counter{Next: d.httpTransport()}
 	load := Load{URL: d.Endpoint, Index: d.Index, Workers: d.Workers, Every: d.Every, WriteEvery: d.WriteEvery,
 		Client: &http.Client{Transport: counter}}
 	lctx, stopLoad := context.WithCancel(ctx)
@@ -223,7 +227,7 @@ func (d *Drill) finish(ctx context.Context, r *Report, seq0 uint64, retries0 map
 		}
 	}
 	sort.SliceStable(r.Timeline, func(i, j int) bool { return r.Timeline[i].At.Before(r.Timeline[j].At) })
-	if retries1, err := proxyRetries(ctx, d.MetricsURL); err == nil && retries0 != nil {
+	if retries1, err := proxyRetries(ctx, d.httpTransport(), d.MetricsURL); err == nil && retries0 != nil {
 		r.Retries = map[string]float64{}
 		for k, v := range retries1 {
 			r.Retries[k] = v - retries0[k]

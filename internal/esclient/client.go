@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/esdr/esdr/internal/awssign"
 )
 
 // Defaults applied by New when the Options leave them zero.
@@ -38,6 +40,10 @@ type Options struct {
 	MaxBody int64
 	// Transport replaces the built-in transport (tests). TLS options are then ignored.
 	Transport http.RoundTripper
+	// AWS, when set, signs every request with AWS Signature Version 4 (Amazon
+	// OpenSearch Service, OpenSearch Serverless) instead of an Authorization from the
+	// options above; exclusive with them.
+	AWS *awssign.Options
 }
 
 // Client talks to one cluster through an ordered list of its nodes. It is safe for
@@ -46,6 +52,7 @@ type Client struct {
 	nodes []string
 	hc    *http.Client
 	auth  string // Authorization header value, or ""
+	sign  *awssign.Signer
 	opts  Options
 	// masterTimeoutParam is "master_timeout" until a node rejects it as unrecognised
 	// (a future OpenSearch), then "cluster_manager_timeout".
@@ -61,6 +68,9 @@ func New(nodes []string, opts Options) (*Client, error) {
 	}
 	if opts.APIKey != "" && (opts.Username != "" || opts.Password != "") {
 		return nil, errors.New("esclient: set either an API key or a username and password, not both")
+	}
+	if opts.AWS != nil && (opts.APIKey != "" || opts.Username != "" || opts.Password != "") {
+		return nil, errors.New("esclient: set either AWS signing or credentials, not both")
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
@@ -81,6 +91,15 @@ func New(nodes []string, opts Options) (*Client, error) {
 		c.auth = "ApiKey " + opts.APIKey
 	case opts.Username != "" || opts.Password != "":
 		c.auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(opts.Username+":"+opts.Password))
+	}
+	if opts.AWS != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), opts.Timeout)
+		defer cancel()
+		s, err := awssign.New(ctx, *opts.AWS)
+		if err != nil {
+			return nil, fmt.Errorf("esclient: %w", err)
+		}
+		c.sign = s
 	}
 	rt := opts.Transport
 	if rt == nil {

@@ -65,6 +65,12 @@ func (c *Client) send(ctx context.Context, node, method, path string, payload []
 	if c.auth != "" {
 		req.Header.Set("Authorization", c.auth)
 	}
+	if c.sign != nil {
+		// No credentials, no signature: nothing is learned about the cluster (blind).
+		if err := c.sign.Sign(reqCtx, req, payload); err != nil {
+			return fail(KindBlind, err)
+		}
+	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		var ue *url.Error

@@ -39,8 +39,12 @@ type Options struct {
 	// Vantage is where the member observes from (zone, site); empty means Name.
 	Vantage string
 	// Admin is the URL of the member's admin API, registered so that the others can
-	// tell an operator where the leader takes commands; empty when it has none.
+	// tell an operator where the leader takes commands (https:// when it serves TLS);
+	// empty when it has none.
 	Admin string
+	// Proxy is the URL of the member's proxy (https:// when it serves TLS), registered so
+	// that operators and clients can list where the fleet serves; empty when it has none.
+	Proxy string
 	// Prefix is the deployment's key prefix, for example "/esdr/prod/", shared with the
 	// state store; it must start and end with '/'.
 	Prefix string

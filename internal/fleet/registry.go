@@ -21,12 +21,13 @@ type Info struct {
 	Name    string `json:"name"`
 	Vantage string `json:"vantage"`
 	Admin   string `json:"admin,omitempty"`
+	Proxy   string `json:"proxy,omitempty"`
 }
 
 // register puts the member's Info, and the last observations it published, under
 // the new lease.
 func (m *Member) register(ctx context.Context, lease clientv3.LeaseID, view []byte) error {
-	raw, err := json.Marshal(Info{Name: m.opts.Name, Vantage: m.opts.Vantage, Admin: m.opts.Admin})
+	raw, err := json.Marshal(Info{Name: m.opts.Name, Vantage: m.opts.Vantage, Admin: m.opts.Admin, Proxy: m.opts.Proxy})
 	if err != nil {
 		return fmt.Errorf("fleet: encode member: %w", err)
 	}

@@ -63,6 +63,9 @@ type Config struct {
 	// Clusters holds per-cluster credentials and TLS settings, by cluster name. A cluster
 	// without an entry is reached with system roots and the client's own Authorization.
 	Clusters map[string]Upstream
+	// TLS, when set, makes the listener serve HTTPS with it (GetCertificate lets the
+	// certificate change while the proxy runs); nil serves plain HTTP.
+	TLS *tls.Config
 	// Wrap, when set, wraps the proxy's handler: write mirroring (internal/mirror)
 	// journals each write the active cluster accepted before the client is answered.
 	Wrap func(http.Handler) http.Handler

@@ -6,6 +6,7 @@ package proxy
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -136,9 +137,13 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { p.pools.watch(wctx) })
 	served := make(chan error, 1)
-	p.log.Info("proxy: serving", "listen", ln.Addr().String(), "max_connections", p.cfg.MaxConnections,
+	p.log.Info("proxy: serving", "listen", ln.Addr().String(), "tls", p.cfg.TLS != nil, "max_connections", p.cfg.MaxConnections,
 		"upstream_client", p.cfg.UpstreamClient)
-	go func() { served <- p.srv.Serve(ln) }()
+	var sl net.Listener = ln
+	if p.cfg.TLS != nil {
+		sl = tls.NewListener(ln, p.cfg.TLS)
+	}
+	go func() { served <- p.srv.Serve(sl) }()
 
 	var err error
 	select {

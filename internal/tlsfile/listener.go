@@ -1,0 +1,54 @@
+package tlsfile
+
+import (
+	"crypto/tls"
+	"fmt"
+)
+
+// ServerConfig is the TLS configuration of one of esdr's listeners: the keypair's
+// current certificate at every handshake, TLS 1.2 or later, HTTP/1.1 only (the proxy
+// speaks HTTP/1.1 to its clients and nodes). With clientCAFile, every client must
+// present a certificate that chains to it; without, none is asked for.
+func ServerConfig(k *Keypair, clientCAFile string) (*tls.Config, error) {
+	cfg := &tls.Config{
+		MinVersion:     tls.VersionTLS12,
+		GetCertificate: k.GetCertificate,
+		NextProtos:     []string{"http/1.1"},
+	}
+	if clientCAFile != "" {
+		pool, err := CAPool(clientCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls: client CA: %w", err)
+		}
+		cfg.ClientCAs = pool
+		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	return cfg, nil
+}
+
+// ClientConfig is the TLS configuration of a client of esdr's listeners (the CLI):
+// caFile, when set, is trusted instead of the system roots; certFile and keyFile, when
+// set (both or neither), are presented to a listener that verifies clients.
+func ClientConfig(caFile, certFile, keyFile string) (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if caFile != "" {
+		pool, err := CAPool(caFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls: CA file: %w", err)
+		}
+		cfg.RootCAs = pool
+	}
+	switch {
+	case certFile == "" && keyFile == "":
+	case certFile == "" || keyFile == "":
+		return nil, fmt.Errorf("tls: a client certificate needs both a certificate file and a key file")
+	default:
+		k, err := LoadKeypair(certFile, keyFile)
+		if err != nil {
+			return nil, err
+		}
+		cert := k.Certificate()
+		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
+	}
+	return cfg, nil
+}
