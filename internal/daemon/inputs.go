@@ -75,8 +75,7 @@ func alone(cfg *config.Config, lead func(context.Context) error) (inputs, error)
 // fenced by it, and a watch of the shared epoch.
 func joinFleet(cfg *config.Config, lead func(context.Context) error, reg prometheus.Registerer) (inputs, error) {
 	f := cfg.Fleet
-	cli, err := etcdconn.Dial(etcdconn.Options{Endpoints: f.Etcd.Endpoints, Username: f.Etcd.Username,
-		Password: f.Etcd.Password.Reveal(), CAFile: f.Etcd.CAFile, DialTimeout: f.Etcd.DialTimeout})
+	cli, err := etcdconn.Dial(f.Etcd.Dial())
 	if err != nil {
 		return inputs{}, fmt.Errorf("fleet: etcd: %w", err)
 	}

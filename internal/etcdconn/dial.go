@@ -3,7 +3,6 @@
 package etcdconn
 
 import (
-	"crypto/tls"
 	"fmt"
 	"strings"
 	"time"
@@ -26,6 +25,12 @@ type Options struct {
 	Password string
 	// CAFile verifies https endpoints; empty means the system roots.
 	CAFile string
+	// CertFile and KeyFile are a client certificate and its key, for an etcd started
+	// with --client-cert-auth. Both or neither.
+	CertFile, KeyFile string
+	// ServerName replaces the endpoints' host as the name etcd's certificate must be
+	// valid for.
+	ServerName string
 	// DialTimeout bounds connecting; zero means DefaultDialTimeout.
 	DialTimeout time.Duration
 }
@@ -49,12 +54,12 @@ func Dial(o Options) (*clientv3.Client, error) {
 		DialKeepAliveTime:    2 * time.Second,
 		DialKeepAliveTimeout: 2 * time.Second,
 	}
-	if o.CAFile != "" {
-		pool, err := tlsfile.CAPool(o.CAFile)
+	if o.CAFile != "" || o.CertFile != "" || o.KeyFile != "" || o.ServerName != "" {
+		tc, err := tlsfile.Peer{CAFile: o.CAFile, CertFile: o.CertFile, KeyFile: o.KeyFile, ServerName: o.ServerName}.Config()
 		if err != nil {
-			return nil, fmt.Errorf("etcd: ca_file: %w", err)
+			return nil, fmt.Errorf("etcd: %w", err)
 		}
-		cfg.TLS = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		cfg.TLS = tc
 	}
 	cli, err := clientv3.New(cfg)
 	if err != nil {
