@@ -95,6 +95,9 @@ func joinFleet(cfg *config.Config, lead func(context.Context) error, reg prometh
 	defer cancel()
 	st, err := state.OpenEtcd(ctx, cli, state.EtcdOptions{Prefix: f.Etcd.Prefix, Guard: in.member})
 	if err != nil {
+		if explained := etcdconn.Explain(context.Background(), f.Etcd.Dial(), err); explained != err {
+			return fail(fmt.Errorf("fleet: %w", explained))
+		}
 		return fail(fmt.Errorf("fleet: %w (is etcd at %v up?)", err, f.Etcd.Endpoints))
 	}
 	in.leadership, in.store, in.epochs = in.member, st, st.Epochs(f.StaleAfter, nodesOf(cfg))

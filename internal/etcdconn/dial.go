@@ -9,6 +9,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+	"google.golang.org/grpc"
 
 	"github.com/esdr/esdr/internal/tlsfile"
 )
@@ -60,6 +61,11 @@ func Dial(o Options) (*clientv3.Client, error) {
 			return nil, fmt.Errorf("etcd: %w", err)
 		}
 		cfg.TLS = tc
+		if o.ServerName != "" {
+			// gRPC verifies etcd's certificate for the dial target's authority, whatever
+			// the TLS configuration names: the authority is what carries server_name.
+			cfg.DialOptions = append(cfg.DialOptions, grpc.WithAuthority(o.ServerName))
+		}
 	}
 	cli, err := clientv3.New(cfg)
 	if err != nil {
