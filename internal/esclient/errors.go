@@ -99,7 +99,7 @@ func certProblem(err error) string {
 	var invalid x509.CertificateInvalidError
 	switch {
 	case errors.As(err, &unknownAuth):
-		return "signed by an authority not in esdr's CA (clusters[].tls.ca_file)"
+		return "signed by an authority not in esdr's CA (clusters[].tls.ca_file): " + unknownAuth.Error()
 	case errors.As(err, &hostErr):
 		return "not valid for the node's host name: " + hostErr.Error()
 	case errors.As(err, &invalid):
