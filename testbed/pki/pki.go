@@ -73,11 +73,13 @@ func NewValid(dir, name string, notAfter time.Time) (*CA, error) {
 }
 
 // Server issues a server certificate named name for 127.0.0.1, ::1 and localhost, and
-// for the extra host names or IP addresses in hosts.
+// for the extra host names or IP addresses in hosts; it serves as a client certificate
+// too, as etcd's does.
 func (ca *CA) Server(name string, hosts ...string) (Pair, error) {
 	tmpl := &x509.Certificate{
 		Subject:     pkix.Name{CommonName: name},
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		// Client auth too: etcd's gateway connects to its own port with this certificate.
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 		DNSNames:    []string{"localhost"},
 		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
 	}
