@@ -77,7 +77,7 @@ func NewValid(dir, name string, notAfter time.Time) (*CA, error) {
 // too, as etcd's does.
 func (ca *CA) Server(name string, hosts ...string) (Pair, error) {
 	tmpl := &x509.Certificate{
-		Subject:     pkix.Name{CommonName: name},
+		Subject: pkix.Name{CommonName: name},
 		// Client auth too: etcd's gateway connects to its own port with this certificate.
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 		DNSNames:    []string{"localhost"},
