@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"github.com/esdr/esdr/internal/esclient"
-	"github.com/esdr/esdr/internal/tlsfile"
 )
 
 // ClusterConfig is one Elasticsearch or OpenSearch cluster esdr can send traffic to.
@@ -56,6 +54,14 @@ type TLSConfig struct {
 	// CAFile is a PEM bundle to trust instead of the system roots (Elasticsearch's
 	// auto-generated http_ca.crt). Relative to the configuration file's directory.
 	CAFile string `yaml:"ca_file"`
+	// CertFile and KeyFile are a client certificate (PEM chain, leaf first) and its PEM
+	// key, presented to nodes that ask for one: Elasticsearch's PKI realm, a TLS front
+	// verifying clients. Both or neither; relative like CAFile.
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	// ServerName replaces each node's host as the name sent in SNI and the name the
+	// nodes' certificates must be valid for.
+	ServerName string `yaml:"server_name"`
 	// InsecureSkipVerify turns certificate checks off. Only for test beds.
 	InsecureSkipVerify bool `yaml:"insecure_skip_verify"`
 }
@@ -150,16 +156,8 @@ func (a AuthConfig) validate(p *collector, key string) {
 }
 
 func (t TLSConfig) validate(p *collector, key string) {
-	if t.CAFile == "" {
-		return
-	}
-	key = field(key, "ca_file")
-	switch _, err := tlsfile.CAPool(t.CAFile); {
-	case errors.Is(err, tlsfile.ErrNoCertificate):
-		p.add(key, "%s holds no PEM certificate, want a PEM file such as Elasticsearch's http_ca.crt", t.CAFile)
-	case err != nil:
-		p.add(key, "%s cannot be read (%v), want a readable PEM file", t.CAFile, unwrapPathError(err))
-	}
+	validatePeerTLS(p, key, peerTLS{ca: t.CAFile, cert: t.CertFile, key: t.KeyFile, serverName: t.ServerName},
+		"a PEM file such as Elasticsearch's http_ca.crt")
 }
 
 // unwrapPathError drops the *os.PathError wrapper, whose path the message already shows.
@@ -185,5 +183,6 @@ func (c ClusterConfig) ForwardAuth() AuthConfig {
 // way to authenticate is added once.
 func (c ClusterConfig) ClientOptions(timeout time.Duration) esclient.Options {
 	return esclient.Options{Username: c.Auth.Username, Password: c.Auth.Password.Reveal(), APIKey: c.Auth.APIKey.Reveal(),
-		CAFile: c.TLS.CAFile, InsecureSkipVerify: c.TLS.InsecureSkipVerify, Timeout: timeout, AWS: c.Auth.AWS.signing()}
+		CAFile: c.TLS.CAFile, CertFile: c.TLS.CertFile, KeyFile: c.TLS.KeyFile, ServerName: c.TLS.ServerName,
+		InsecureSkipVerify: c.TLS.InsecureSkipVerify, Timeout: timeout, AWS: c.Auth.AWS.signing()}
 }

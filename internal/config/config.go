@@ -117,6 +117,8 @@ func (c *Config) normalize(baseDir string) {
 			normalizeChecks(cl.Health.Checks)
 		}
 		cl.TLS.CAFile = resolvePath(baseDir, cl.TLS.CAFile)
+		cl.TLS.CertFile = resolvePath(baseDir, cl.TLS.CertFile)
+		cl.TLS.KeyFile = resolvePath(baseDir, cl.TLS.KeyFile)
 		cl.Auth.AWS.normalize()
 		if cl.ProxyAuth != nil {
 			cl.ProxyAuth.AWS.normalize()
@@ -130,6 +132,7 @@ func (c *Config) normalize(baseDir string) {
 	}
 	c.Mirror.normalize(baseDir)
 	c.SnapshotSync.normalize()
+	c.Targets.normalize(baseDir)
 }
 
 // validate checks every part of c, adding one problem per thing wrong.

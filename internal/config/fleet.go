@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/esdr/esdr/internal/etcdconn"
 )
 
 // FleetConfig makes this esdr one member of a fleet coordinated through etcd: the
@@ -37,11 +39,22 @@ type FleetConfig struct {
 type EtcdConfig struct {
 	Endpoints []string `yaml:"endpoints"`
 	// Prefix is the deployment's key prefix, shared by every member: "/esdr/prod/".
-	Prefix      string        `yaml:"prefix"`
-	Username    string        `yaml:"username"`
-	Password    Secret        `yaml:"password"`
-	CAFile      string        `yaml:"ca_file"`
+	Prefix   string `yaml:"prefix"`
+	Username string `yaml:"username"`
+	Password Secret `yaml:"password"`
+	CAFile   string `yaml:"ca_file"`
+	// CertFile and KeyFile are the client certificate and key etcd asks for when it runs
+	// with --client-cert-auth; ServerName replaces the endpoints' host in verification.
+	CertFile    string        `yaml:"cert_file"`
+	KeyFile     string        `yaml:"key_file"`
+	ServerName  string        `yaml:"server_name"`
 	DialTimeout time.Duration `yaml:"dial_timeout"`
+}
+
+// Dial is how the fleet connects to this etcd.
+func (e EtcdConfig) Dial() etcdconn.Options {
+	return etcdconn.Options{Endpoints: e.Endpoints, Username: e.Username, Password: e.Password.Reveal(),
+		CAFile: e.CAFile, CertFile: e.CertFile, KeyFile: e.KeyFile, ServerName: e.ServerName, DialTimeout: e.DialTimeout}
 }
 
 // Fleet defaults, applied by normalize to the values the file leaves out.
@@ -77,6 +90,8 @@ func (f *FleetConfig) normalize(h HealthConfig, baseDir string) {
 		f.Etcd.DialTimeout = 5 * time.Second
 	}
 	f.Etcd.CAFile = resolvePath(baseDir, f.Etcd.CAFile)
+	f.Etcd.CertFile = resolvePath(baseDir, f.Etcd.CertFile)
+	f.Etcd.KeyFile = resolvePath(baseDir, f.Etcd.KeyFile)
 }
 
 func (f *FleetConfig) validate(p *collector) {
@@ -115,6 +130,7 @@ func (f *FleetConfig) validate(p *collector) {
 	if f.StaleAfter < time.Second || f.StaleAfter > time.Hour {
 		p.add("fleet.stale_after", "%s is out of range, want 1s to 1h (how long the proxy routes on the last epoch without etcd)", fmtDuration(f.StaleAfter))
 	}
+	validatePeerTLS(p, "fleet.etcd", f.Etcd.tls(), etcdCAWant)
 	if f.Etcd.DialTimeout < 0 || f.Etcd.DialTimeout > time.Minute {
 		p.add("fleet.etcd.dial_timeout", "%s is out of range, want 0 (the default, 5s) to 1m", fmtDuration(f.Etcd.DialTimeout))
 	}
@@ -133,4 +149,11 @@ func (f *FleetConfig) warnings() []string {
 		w = append(w, fmt.Sprintf("fleet.etcd.endpoints: %d endpoints; etcd tolerates no more failures with an even count than with one fewer, use 3 or 5", len(f.Etcd.Endpoints)))
 	}
 	return w
+}
+
+// etcdCAWant is what an etcd ca_file should hold.
+const etcdCAWant = "the PEM CA that issued etcd's server certificates"
+
+func (e EtcdConfig) tls() peerTLS {
+	return peerTLS{ca: e.CAFile, cert: e.CertFile, key: e.KeyFile, serverName: e.ServerName}
 }

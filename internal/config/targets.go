@@ -93,6 +93,9 @@ type EtcdTarget struct {
 	Username    string        `yaml:"username"`
 	Password    Secret        `yaml:"password"`
 	CAFile      string        `yaml:"ca_file"`
+	CertFile    string        `yaml:"cert_file"`
+	KeyFile     string        `yaml:"key_file"`
+	ServerName  string        `yaml:"server_name"`
 	DialTimeout time.Duration `yaml:"dial_timeout"`
 }
 
@@ -134,12 +137,20 @@ func (t RFC2136Target) Route() rfc2136.Config {
 // Route converts an etcd target.
 func (t EtcdTarget) Route() etcdkey.Config {
 	return etcdkey.Config{Endpoints: t.Endpoints, Key: t.Key, Username: t.Username, Password: t.Password.Reveal(),
-		CAFile: t.CAFile, DialTimeout: t.DialTimeout}
+		CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile, ServerName: t.ServerName, DialTimeout: t.DialTimeout}
 }
 
 // Route converts an HAProxy target.
 func (t HAProxyTarget) Route() haproxy.Config {
 	return haproxy.Config{Socket: t.Socket, Backend: t.Backend, Servers: t.Servers, Timeout: t.Timeout}
+}
+
+// normalize makes the etcd targets' files relative to the configuration file.
+func (ts TargetsConfig) normalize(baseDir string) {
+	for i := range ts.Etcd {
+		t := &ts.Etcd[i]
+		t.CAFile, t.CertFile, t.KeyFile = resolvePath(baseDir, t.CAFile), resolvePath(baseDir, t.CertFile), resolvePath(baseDir, t.KeyFile)
+	}
 }
 
 // validate checks every target with its own package's rules, so check-config reports
@@ -179,6 +190,7 @@ func (ts TargetsConfig) validate(p *collector, clusters []string, warn func(stri
 	}
 	for i, t := range ts.Etcd {
 		report(index("targets.etcd", i), t.Route().Check())
+		validatePeerTLS(p, index("targets.etcd", i), peerTLS{ca: t.CAFile, cert: t.CertFile, key: t.KeyFile, serverName: t.ServerName}, etcdCAWant)
 	}
 	for i, t := range ts.HAProxy {
 		report(index("targets.haproxy", i), t.Route().Check(clusters))

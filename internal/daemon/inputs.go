@@ -75,8 +75,7 @@ func alone(cfg *config.Config, lead func(context.Context) error) (inputs, error)
 // fenced by it, and a watch of the shared epoch.
 func joinFleet(cfg *config.Config, lead func(context.Context) error, reg prometheus.Registerer) (inputs, error) {
 	f := cfg.Fleet
-	cli, err := etcdconn.Dial(etcdconn.Options{Endpoints: f.Etcd.Endpoints, Username: f.Etcd.Username,
-		Password: f.Etcd.Password.Reveal(), CAFile: f.Etcd.CAFile, DialTimeout: f.Etcd.DialTimeout})
+	cli, err := etcdconn.Dial(f.Etcd.Dial())
 	if err != nil {
 		return inputs{}, fmt.Errorf("fleet: etcd: %w", err)
 	}
@@ -97,6 +96,9 @@ func joinFleet(cfg *config.Config, lead func(context.Context) error, reg prometh
 	defer cancel()
 	st, err := state.OpenEtcd(ctx, cli, state.EtcdOptions{Prefix: f.Etcd.Prefix, Guard: in.member})
 	if err != nil {
+		if explained := etcdconn.Explain(context.Background(), f.Etcd.Dial(), err); explained != err {
+			return fail(fmt.Errorf("fleet: %w", explained))
+		}
 		return fail(fmt.Errorf("fleet: %w (is etcd at %v up?)", err, f.Etcd.Endpoints))
 	}
 	in.leadership, in.store, in.epochs = in.member, st, st.Epochs(f.StaleAfter, nodesOf(cfg))

@@ -24,7 +24,8 @@ func newProxy(cfg *config.Config, reg prometheus.Registerer, epochs epoch.Source
 		UpstreamTimeout: x.UpstreamTimeout, DialTimeout: x.DialTimeout, ShutdownTimeout: x.ShutdownTimeout,
 		MaxIdlePerNode: x.MaxIdlePerNode, MaxConnections: x.MaxConnections, UpstreamClient: x.UpstreamClient, Clusters: map[string]proxy.Upstream{}, Wrap: wrap, TLS: tlsCfg}
 	for _, cl := range cfg.Clusters {
-		up := proxy.Upstream{CAFile: cl.TLS.CAFile, InsecureSkipVerify: cl.TLS.InsecureSkipVerify}
+		up := proxy.Upstream{CAFile: cl.TLS.CAFile, CertFile: cl.TLS.CertFile, KeyFile: cl.TLS.KeyFile, ServerName: cl.TLS.ServerName,
+			InsecureSkipVerify: cl.TLS.InsecureSkipVerify}
 		if x.ForwardCredentials {
 			a := cl.ForwardAuth()
 			up.Auth = proxy.Credentials{Username: a.Username, Password: a.Password.Reveal(), APIKey: a.APIKey.Reveal()}

@@ -32,6 +32,11 @@ type Options struct {
 	APIKey             string // sent as "Authorization: ApiKey <key>"; exclusive with basic auth
 	// CAFile is a PEM bundle that replaces the system roots, for clusters with their own CA.
 	CAFile string
+	// CertFile and KeyFile are a client certificate and its key, presented to nodes that
+	// ask for one (Elasticsearch's PKI realm, a TLS front verifying clients).
+	CertFile, KeyFile string
+	// ServerName replaces the node's host as the TLS name sent and verified.
+	ServerName string
 	// InsecureSkipVerify disables TLS verification. Off unless explicitly set.
 	InsecureSkipVerify bool
 	// Timeout bounds each request when the context has no earlier deadline.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"syscall"
 
 	"github.com/esdr/esdr/internal/health"
@@ -98,13 +99,20 @@ func certProblem(err error) string {
 	var invalid x509.CertificateInvalidError
 	switch {
 	case errors.As(err, &unknownAuth):
-		return "signed by an authority not in esdr's CA (clusters[].tls.ca_file)"
+		return "signed by an authority not in esdr's CA (clusters[].tls.ca_file): " + unknownAuth.Error()
 	case errors.As(err, &hostErr):
 		return "not valid for the node's host name: " + hostErr.Error()
 	case errors.As(err, &invalid):
 		return invalid.Error()
 	}
 	return err.Error()
+}
+
+// certRefused reports whether err is a TLS alert from the server about the client's
+// certificate: bad, unknown authority, expired, or required and missing.
+func certRefused(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "remote error" && strings.Contains(op.Err.Error(), "certificate")
 }
 
 // newStatusError parses the Elasticsearch error envelope {"error":{"type","reason"},"status"}
@@ -220,6 +228,10 @@ func transportKind(reqCtx context.Context, err error) (ErrKind, error) {
 	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr):
 		// Someone answered, but not someone we trust: a misconfiguration, not an outage.
 		return KindBlind, &reason{"tls: certificate not trusted: " + certProblem(err), err}
+	case certRefused(err):
+		// The node does not accept esdr's client certificate, or wants one: esdr's
+		// configuration again, nothing about the cluster's health.
+		return KindBlind, &reason{"tls: the node refused esdr's client certificate (clusters[].tls.cert_file): " + err.Error(), err}
 	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
 		// esdr's own limit, not the cluster's fault: counting it as down would let client
 		// load on the proxy trigger a failover.

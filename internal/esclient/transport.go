@@ -3,7 +3,6 @@ package esclient
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -20,13 +19,10 @@ import (
 // handshake and header waits, a small idle pool, and no proxy from the environment (a DR
 // prober must see the cluster, not a proxy's opinion of it).
 func newTransport(opts Options) (*http.Transport, error) {
-	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: opts.InsecureSkipVerify} //nolint:gosec // explicit opt-in
-	if opts.CAFile != "" {
-		pool, err := tlsfile.CAPool(opts.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("esclient: ca file: %w", err)
-		}
-		tlsConf.RootCAs = pool
+	tlsConf, err := tlsfile.Peer{CAFile: opts.CAFile, CertFile: opts.CertFile, KeyFile: opts.KeyFile,
+		ServerName: opts.ServerName, InsecureSkipVerify: opts.InsecureSkipVerify}.Config()
+	if err != nil {
+		return nil, fmt.Errorf("esclient: tls: %w", err)
 	}
 	dialer := &net.Dialer{Timeout: opts.Timeout, KeepAlive: 30 * time.Second}
 	return &http.Transport{

@@ -3,13 +3,13 @@
 package etcdconn
 
 import (
-	"crypto/tls"
 	"fmt"
 	"strings"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+	"google.golang.org/grpc"
 
 	"github.com/esdr/esdr/internal/tlsfile"
 )
@@ -26,6 +26,12 @@ type Options struct {
 	Password string
 	// CAFile verifies https endpoints; empty means the system roots.
 	CAFile string
+	// CertFile and KeyFile are a client certificate and its key, for an etcd started
+	// with --client-cert-auth. Both or neither.
+	CertFile, KeyFile string
+	// ServerName replaces the endpoints' host as the name etcd's certificate must be
+	// valid for.
+	ServerName string
 	// DialTimeout bounds connecting; zero means DefaultDialTimeout.
 	DialTimeout time.Duration
 }
@@ -49,12 +55,17 @@ func Dial(o Options) (*clientv3.Client, error) {
 		DialKeepAliveTime:    2 * time.Second,
 		DialKeepAliveTimeout: 2 * time.Second,
 	}
-	if o.CAFile != "" {
-		pool, err := tlsfile.CAPool(o.CAFile)
+	if o.CAFile != "" || o.CertFile != "" || o.KeyFile != "" || o.ServerName != "" {
+		tc, err := tlsfile.Peer{CAFile: o.CAFile, CertFile: o.CertFile, KeyFile: o.KeyFile, ServerName: o.ServerName}.Config()
 		if err != nil {
-			return nil, fmt.Errorf("etcd: ca_file: %w", err)
+			return nil, fmt.Errorf("etcd: %w", err)
 		}
-		cfg.TLS = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		cfg.TLS = tc
+		if o.ServerName != "" {
+			// gRPC verifies etcd's certificate for the dial target's authority, whatever
+			// the TLS configuration names: the authority is what carries server_name.
+			cfg.DialOptions = append(cfg.DialOptions, grpc.WithAuthority(o.ServerName))
+		}
 	}
 	cli, err := clientv3.New(cfg)
 	if err != nil {

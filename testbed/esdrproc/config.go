@@ -11,7 +11,9 @@ import (
 type Pair struct {
 	Primary, Standby []string
 	// PrimaryAuth is the primary's auth block as a YAML flow mapping, if any.
-	PrimaryAuth      string
+	PrimaryAuth string
+	// PrimaryTLS is the primary's tls block as a YAML flow mapping, if any.
+	PrimaryTLS       string
 	Interval         time.Duration // health.interval; 500ms when zero
 	Timeout          time.Duration // health.timeout; the interval when zero
 	Threshold        int           // failure threshold; 3 when zero
@@ -55,6 +57,9 @@ func (p Pair) YAML() string {
 	auth := ""
 	if p.PrimaryAuth != "" {
 		auth = "\n    auth: " + p.PrimaryAuth
+	}
+	if p.PrimaryTLS != "" {
+		auth += "\n    tls: " + p.PrimaryTLS
 	}
 	failbackAfter := ""
 	if p.FailbackAfter != 0 {

@@ -20,6 +20,9 @@ type Config struct {
 	Password string
 	// CAFile verifies https endpoints; empty means the system roots.
 	CAFile string
+	// CertFile and KeyFile are a client certificate and its key, for an etcd that
+	// verifies clients; ServerName replaces the endpoints' host in verification.
+	CertFile, KeyFile, ServerName string
 	// DialTimeout bounds connecting; zero means etcdconn.DefaultDialTimeout.
 	DialTimeout time.Duration
 }
@@ -54,7 +57,7 @@ func Dial(c Config) (*clientv3.Client, error) {
 		return nil, fmt.Errorf("etcdkey: %s", strings.Join(ps, "; "))
 	}
 	cli, err := etcdconn.Dial(etcdconn.Options{Endpoints: c.Endpoints, Username: c.Username, Password: c.Password,
-		CAFile: c.CAFile, DialTimeout: c.DialTimeout})
+		CAFile: c.CAFile, CertFile: c.CertFile, KeyFile: c.KeyFile, ServerName: c.ServerName, DialTimeout: c.DialTimeout})
 	if err != nil {
 		return nil, fmt.Errorf("etcdkey: %w", err)
 	}

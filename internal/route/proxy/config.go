@@ -78,6 +78,11 @@ type Upstream struct {
 	Auth Credentials
 	// CAFile is a PEM bundle trusted instead of the system roots.
 	CAFile string
+	// CertFile and KeyFile are a client certificate and its key, presented to nodes
+	// that ask for one.
+	CertFile, KeyFile string
+	// ServerName replaces the node's host as the TLS name sent and verified.
+	ServerName string
 	// InsecureSkipVerify turns certificate checks off. Only for test beds.
 	InsecureSkipVerify bool
 }
@@ -185,13 +190,10 @@ func (u Upstream) build() (clusterAccess, error) {
 	if err != nil {
 		return clusterAccess{}, fmt.Errorf("auth: %w", err)
 	}
-	tc := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: u.InsecureSkipVerify} //nolint:gosec // opt-in for test beds
-	if u.CAFile != "" {
-		pool, err := tlsfile.CAPool(u.CAFile)
-		if err != nil {
-			return clusterAccess{}, fmt.Errorf("ca_file: %w", err)
-		}
-		tc.RootCAs = pool
+	tc, err := tlsfile.Peer{CAFile: u.CAFile, CertFile: u.CertFile, KeyFile: u.KeyFile, ServerName: u.ServerName,
+		InsecureSkipVerify: u.InsecureSkipVerify}.Config()
+	if err != nil {
+		return clusterAccess{}, fmt.Errorf("tls: %w", err)
 	}
 	return clusterAccess{auth: auth, tls: tc}, nil
 }

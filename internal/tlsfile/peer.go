@@ -1,0 +1,139 @@
+package tlsfile
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+)
+
+// maxPEMFile bounds how much of a client certificate chain or key is read.
+const maxPEMFile = 1 << 20
+
+// ErrNotAPair is returned (wrapped) for a certificate file and a key file that were read
+// but do not load as a certificate and its key.
+var ErrNotAPair = errors.New("not a certificate and its key")
+
+// Peer is how esdr reaches a TLS server it connects to: a cluster's node (probes,
+// fences, the proxy's upstream connections) or etcd. Every field is optional.
+type Peer struct {
+	// CAFile is a PEM bundle trusted instead of the system roots.
+	CAFile string
+	// CertFile and KeyFile are the client certificate (PEM chain, leaf first) and its
+	// key, presented to a server that asks for one (Elasticsearch's PKI realm, an
+	// HAProxy or etcd verifying clients). Both or neither.
+	CertFile, KeyFile string
+	// ServerName replaces the host of the URL as the name sent in SNI and the name the
+	// server's certificate must be valid for.
+	ServerName string
+	// InsecureSkipVerify turns certificate checks off. Only for test beds.
+	InsecureSkipVerify bool
+}
+
+// Config builds the client TLS configuration of p: TLS 1.2 or later, the CA, the
+// client certificate and the server name. Errors name the file at fault.
+func (p Peer) Config() (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: p.ServerName, InsecureSkipVerify: p.InsecureSkipVerify} //nolint:gosec // explicit opt-in
+	if p.CAFile != "" {
+		pool, err := CAPool(p.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("ca_file: %w", err)
+		}
+		cfg.RootCAs = pool
+	}
+	if p.CertFile != "" || p.KeyFile != "" {
+		cert, err := ClientCertificate(p.CertFile, p.KeyFile)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	return cfg, nil
+}
+
+// HasClientCertificate reports whether p presents a client certificate.
+func (p Peer) HasClientCertificate() bool { return p.CertFile != "" }
+
+// ClientCertificate reads a client certificate and its key, each read bounded. A missing
+// half, an unreadable file and a pair that does not load are told apart: the last wraps
+// ErrNotAPair.
+func ClientCertificate(certFile, keyFile string) (tls.Certificate, error) {
+	switch {
+	case certFile == "":
+		return tls.Certificate{}, errors.New("key_file without cert_file, want both or neither")
+	case keyFile == "":
+		return tls.Certificate{}, errors.New("cert_file without key_file, want both or neither")
+	}
+	certPEM, err := readPEM(certFile)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("cert_file: %w", err)
+	}
+	keyPEM, err := readPEM(keyFile)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("key_file: %w", err)
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return tls.Certificate{}, &NotAPairError{CertFile: certFile, KeyFile: keyFile, Reason: err}
+	}
+	return cert, nil
+}
+
+// NotAPairError is a certificate file and a key file that were read but do not load as
+// a pair: no PEM certificate, no PEM key, or a key that does not match the leaf.
+type NotAPairError struct {
+	CertFile, KeyFile string
+	Reason            error // crypto/tls's
+}
+
+func (e *NotAPairError) Error() string {
+	return fmt.Sprintf("%s and %s: %v: %v", e.CertFile, e.KeyFile, ErrNotAPair, e.Reason)
+}
+
+// Is makes errors.Is(err, ErrNotAPair) true.
+func (e *NotAPairError) Is(target error) bool { return target == ErrNotAPair }
+
+// Unwrap exposes crypto/tls's reason.
+func (e *NotAPairError) Unwrap() error { return e.Reason }
+
+// readPEM reads at most maxPEMFile bytes of path; a larger file is an error.
+func readPEM(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxPEMFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxPEMFile {
+		return nil, fmt.Errorf("%s is larger than %d bytes, want a PEM file", path, maxPEMFile)
+	}
+	return b, nil
+}
+
+// ValidServerName reports whether s can be a server_name: a bare host name or IP
+// address, without scheme, port or path.
+func ValidServerName(s string) bool {
+	if net.ParseIP(s) != nil {
+		return true
+	}
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(s, "."), ".") {
+		if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+				return false
+			}
+		}
+	}
+	return true
+}
