@@ -33,6 +33,8 @@ var transitionKinds = []decide.Action{decide.ActFailover, decide.ActSwitchover, 
 type Metrics struct {
 	probeDuration  *prometheus.HistogramVec
 	probeResults   *prometheus.CounterVec
+	nodeDuration   *prometheus.HistogramVec
+	nodeFailures   *prometheus.CounterVec
 	clusterHealth  *prometheus.GaugeVec
 	consecFailures *prometheus.GaugeVec
 	stalled        *prometheus.GaugeVec
@@ -61,6 +63,13 @@ func New(reg prometheus.Registerer) *Metrics {
 		probeResults: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "esdr_probe_results_total", Help: "Health probes of a cluster, by result kind.",
 		}, []string{"cluster", "result"}),
+		nodeDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "esdr_node_probe_duration_seconds", Help: "Round trip from esdr to one node: its own view (_cat/master?local) in a cluster probe, when it answered.",
+			Buckets: probeBuckets,
+		}, []string{"cluster", "node"}),
+		nodeFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "esdr_node_probe_failures_total", Help: "Cluster probes in which one node did not give its own view (refused, timed out, garbage).",
+		}, []string{"cluster", "node"}),
 		clusterHealth: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "esdr_cluster_health", Help: "Thresholded verdict of a cluster: 1 for the current verdict, 0 for the others.",
 		}, []string{"cluster", "verdict"}),
@@ -106,7 +115,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	for _, k := range transitionKinds {
 		m.transitions.WithLabelValues(string(k))
 	}
-	reg.MustRegister(m.probeDuration, m.probeResults, m.clusterHealth, m.consecFailures, m.stalled,
+	reg.MustRegister(m.probeDuration, m.probeResults, m.nodeDuration, m.nodeFailures, m.clusterHealth, m.consecFailures, m.stalled,
 		m.activeCluster, m.epoch, m.paused, m.holdDown, m.lastTransition,
 		m.decisions, m.rounds, m.failovers, m.transitions, buildInfo)
 	return m
@@ -116,6 +125,17 @@ func New(reg prometheus.Registerer) *Metrics {
 func (m *Metrics) ObserveProbe(cluster string, kind health.Kind, latency time.Duration) {
 	m.probeDuration.WithLabelValues(cluster).Observe(latency.Seconds())
 	m.probeResults.WithLabelValues(cluster, string(kind)).Inc()
+}
+
+// ObserveNode records one node's part of a probe of cluster. node is the host:port of a
+// configured URL, so the series are bounded by the configuration. The round trip of a
+// node that failed is counted, not timed: a timeout would only show the deadline.
+func (m *Metrics) ObserveNode(cluster, node string, answered bool, latency time.Duration) {
+	if answered {
+		m.nodeDuration.WithLabelValues(cluster, node).Observe(latency.Seconds())
+		return
+	}
+	m.nodeFailures.WithLabelValues(cluster, node).Inc()
 }
 
 // SetObservation publishes a cluster's thresholded verdict and its current failure run.
