@@ -21,6 +21,7 @@ func newWatcher(cfg *config.Config, m *metrics.Metrics, log *slog.Logger, seen f
 	}
 	return watch.New(targets, watch.Options{OnResult: func(cluster string, r watch.Result, obs health.Observation, _ bool) {
 		m.ObserveProbe(cluster, r.Kind, r.Latency)
+		m.ObserveMaster(cluster, r.Master)
 		for _, n := range r.Nodes {
 			m.ObserveNode(cluster, n.Node, n.Answered, n.Latency)
 		}

@@ -35,6 +35,7 @@ type Metrics struct {
 	probeResults   *prometheus.CounterVec
 	nodeDuration   *prometheus.HistogramVec
 	nodeFailures   *prometheus.CounterVec
+	masterChanges  *prometheus.CounterVec
 	clusterHealth  *prometheus.GaugeVec
 	consecFailures *prometheus.GaugeVec
 	stalled        *prometheus.GaugeVec
@@ -48,8 +49,9 @@ type Metrics struct {
 	failovers      *prometheus.CounterVec
 	transitions    *prometheus.CounterVec
 
-	mu    sync.Mutex
-	known map[string]bool // clusters with an esdr_active_cluster series
+	mu      sync.Mutex
+	known   map[string]bool   // clusters with an esdr_active_cluster series
+	masters map[string]string // each cluster's last known elected master
 }
 
 // New creates esdr's collectors and registers them on reg. Registering twice on the same
@@ -70,6 +72,9 @@ func New(reg prometheus.Registerer) *Metrics {
 		nodeFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "esdr_node_probe_failures_total", Help: "Cluster probes in which one node did not give its own view (refused, timed out, garbage).",
 		}, []string{"cluster", "node"}),
+		masterChanges: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "esdr_cluster_master_changes_total", Help: "Changes of a cluster's elected master, as its nodes report it, since esdr started.",
+		}, []string{"cluster"}),
 		clusterHealth: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "esdr_cluster_health", Help: "Thresholded verdict of a cluster: 1 for the current verdict, 0 for the others.",
 		}, []string{"cluster", "verdict"}),
@@ -106,7 +111,7 @@ func New(reg prometheus.Registerer) *Metrics {
 		transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "esdr_transitions_total", Help: "Changes of the active cluster, by kind (failover, switchover, failback).",
 		}, []string{"kind"}),
-		known: map[string]bool{},
+		known: map[string]bool{}, masters: map[string]string{},
 	}
 	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "esdr_build_info", Help: "Always 1; labels carry the esdr version and the Go version it was built with.",
@@ -115,7 +120,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	for _, k := range transitionKinds {
 		m.transitions.WithLabelValues(string(k))
 	}
-	reg.MustRegister(m.probeDuration, m.probeResults, m.nodeDuration, m.nodeFailures, m.clusterHealth, m.consecFailures, m.stalled,
+	reg.MustRegister(m.probeDuration, m.probeResults, m.nodeDuration, m.nodeFailures, m.masterChanges, m.clusterHealth, m.consecFailures, m.stalled,
 		m.activeCluster, m.epoch, m.paused, m.holdDown, m.lastTransition,
 		m.decisions, m.rounds, m.failovers, m.transitions, buildInfo)
 	return m
@@ -136,6 +141,24 @@ func (m *Metrics) ObserveNode(cluster, node string, answered bool, latency time.
 		return
 	}
 	m.nodeFailures.WithLabelValues(cluster, node).Inc()
+}
+
+// ObserveMaster records the elected master a probe of cluster found ("" for none known,
+// which is not a change): a different master than the last known one is one change.
+func (m *Metrics) ObserveMaster(cluster, master string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	last, seen := m.masters[cluster]
+	if !seen {
+		m.masterChanges.WithLabelValues(cluster) // 0 from the first probe: increase() works
+	}
+	if master == "" || master == last {
+		return
+	}
+	m.masters[cluster] = master
+	if last != "" {
+		m.masterChanges.WithLabelValues(cluster).Inc()
+	}
 }
 
 // SetObservation publishes a cluster's thresholded verdict and its current failure run.

@@ -21,6 +21,8 @@ func exercise(m *Metrics) {
 	m.ObserveProbe("east", health.KindTimeout, 2*time.Second)
 	m.ObserveNode("east", "10.0.0.1:9200", true, 4*time.Millisecond)
 	m.ObserveNode("east", "10.0.0.2:9200", false, 2*time.Second)
+	m.ObserveMaster("east", "n1")
+	m.ObserveMaster("east", "n2")
 	m.SetObservation(health.Observation{Cluster: "east", Verdict: health.VerdictDown, ConsecutiveFailures: 3})
 	m.SetState(decide.State{
 		Active: "west", Epoch: 4, Paused: true, HoldDownUntil: t0.Add(time.Minute),
@@ -164,5 +166,21 @@ func TestObserveNode(t *testing.T) {
 	}
 	if got := testutil.CollectAndCount(m.nodeFailures); got != 1 {
 		t.Errorf("node failure series = %d, want 1 (a never failed)", got)
+	}
+}
+
+// TestObserveMaster: a change is a different known master; a probe that knows none is
+// not one, and the first master seen is not one either.
+func TestObserveMaster(t *testing.T) {
+	m := New(prometheus.NewRegistry())
+	m.ObserveMaster("east", "")
+	if got := testutil.ToFloat64(m.masterChanges.WithLabelValues("east")); got != 0 {
+		t.Errorf("before any master: %v changes", got)
+	}
+	for _, id := range []string{"n1", "n1", "", "n1", "n2", "", "n2", "n1"} {
+		m.ObserveMaster("east", id)
+	}
+	if got := testutil.ToFloat64(m.masterChanges.WithLabelValues("east")); got != 2 {
+		t.Errorf("n1 → n2 → n1: %v changes, want 2", got)
 	}
 }

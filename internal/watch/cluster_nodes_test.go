@@ -68,6 +68,9 @@ func TestClusterCheckTimesEachNode(t *testing.T) {
 			t.Errorf("node %d: latency %v, want > 0", i, np.Latency)
 		}
 	}
+	if r.Master != "n1" {
+		t.Errorf("master %q, want n1", r.Master)
+	}
 	if r.Nodes[1].Latency < delay {
 		t.Errorf("slow node: latency %v, want at least its delay %v", r.Nodes[1].Latency, delay)
 	}
@@ -84,5 +87,22 @@ func TestCombineKeepsEveryNodeProbe(t *testing.T) {
 	}
 	if r := combine([]Result{{Kind: health.KindHealthy}}); r.Nodes != nil {
 		t.Errorf("no node probes: got %+v", r.Nodes)
+	}
+}
+
+func TestElectedMaster(t *testing.T) {
+	v := func(master string, answered bool) nodeView { return nodeView{Master: master, Answered: answered} }
+	for _, tc := range []struct {
+		views []nodeView
+		want  string
+	}{
+		{nil, ""},
+		{[]nodeView{v("", true), v("b", false)}, ""},
+		{[]nodeView{v("b", true), v("a", true), v("b", true)}, "b"},
+		{[]nodeView{v("b", true), v("a", true)}, "a"},
+	} {
+		if got := electedMaster(tc.views); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.views, got, tc.want)
+		}
 	}
 }

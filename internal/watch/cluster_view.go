@@ -138,6 +138,24 @@ func nodeProbes(views []nodeView) []NodeProbe {
 	return out
 }
 
+// electedMaster is the master ID most answering nodes know (the lowest ID on a tie, so
+// that a split view does not flap), "" when none knows one.
+func electedMaster(views []nodeView) string {
+	votes := map[string]int{}
+	best := ""
+	for _, v := range views {
+		if v.Answered && v.Master != "" {
+			votes[v.Master]++
+		}
+	}
+	for id, n := range votes {
+		if best == "" || n > votes[best] || (n == votes[best] && id < best) {
+			best = id
+		}
+	}
+	return best
+}
+
 // hostPort is a node URL's host:port, to match it with a node's http.publish_address.
 func hostPort(raw string) string {
 	u, err := url.Parse(raw)

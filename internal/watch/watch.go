@@ -23,6 +23,9 @@ type Result struct {
 	StallGrace time.Duration
 	// Nodes, from a cluster check, is each configured node's own answer in this probe.
 	Nodes []NodeProbe
+	// Master, from a cluster check, is the elected master's node ID most answering nodes
+	// know; "" when none knows one.
+	Master string
 }
 
 // NodeProbe is one node's part of a probe: how long the node took to give its own view
@@ -92,6 +95,9 @@ func combine(rs []Result) Result {
 		out.Latency = max(out.Latency, r.Latency)
 		out.StallGrace = max(out.StallGrace, r.StallGrace)
 		out.Nodes = append(out.Nodes, r.Nodes...)
+		if out.Master == "" {
+			out.Master = r.Master
+		}
 	}
 	out.Detail = strings.Join(details, "; ")
 	return out
