@@ -25,11 +25,14 @@ import (
 // names. These tests keep them honest: promtool checks and unit-tests the rules, and every
 // esdr_* name and label a rule or a panel uses must be one esdr registers.
 
-const (
-	rulesFile     = "../../deploy/prometheus/esdr-rules.yml"
-	rulesTestFile = "../../deploy/prometheus/esdr-rules_test.yml"
-	dashboardFile = "../../deploy/grafana/esdr.json"
-)
+const dashboardFile = "../../deploy/grafana/esdr.json"
+
+// ruleFiles are esdr's own rules and the clusters' (written against the exporter, with
+// esdr's per-node and master series), each with its promtool unit tests beside it.
+var ruleFiles = map[string]string{
+	"../../deploy/prometheus/esdr-rules.yml":    "../../deploy/prometheus/esdr-rules_test.yml",
+	"../../deploy/prometheus/cluster-rules.yml": "../../deploy/prometheus/cluster-rules_test.yml",
+}
 
 // family is a metric family esdr registers: its variable labels, and whether it is a
 // histogram (whose series are name_bucket, name_sum, name_count).
@@ -112,26 +115,28 @@ func registered(t *testing.T) map[string]family {
 func exprs(t *testing.T) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	raw, err := os.ReadFile(rulesFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rules struct {
-		Groups []struct {
-			Rules []struct {
-				Alert, Record, Expr string
+	for rulesFile := range ruleFiles {
+		raw, err := os.ReadFile(rulesFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rules struct {
+			Groups []struct {
+				Rules []struct {
+					Alert, Record, Expr string
+				}
+			}
+		}
+		if err := yaml.Unmarshal(raw, &rules); err != nil {
+			t.Fatalf("%s: %v", rulesFile, err)
+		}
+		for _, g := range rules.Groups {
+			for _, r := range g.Rules {
+				out["rule "+r.Alert+r.Record] = r.Expr
 			}
 		}
 	}
-	if err := yaml.Unmarshal(raw, &rules); err != nil {
-		t.Fatalf("%s: %v", rulesFile, err)
-	}
-	for _, g := range rules.Groups {
-		for _, r := range g.Rules {
-			out["rule "+r.Alert+r.Record] = r.Expr
-		}
-	}
-	raw, err = os.ReadFile(dashboardFile)
+	raw, err := os.ReadFile(dashboardFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,10 +229,12 @@ func TestPromtool(t *testing.T) {
 	if err != nil {
 		t.Fatal("promtool is missing: run scripts/install.sh (it installs Debian prometheus, which provides it)")
 	}
-	for _, args := range [][]string{{"check", "rules", rulesFile}, {"test", "rules", rulesTestFile}} {
-		out, err := exec.CommandContext(t.Context(), bin, args...).CombinedOutput()
-		if err != nil {
-			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+	for rules, tests := range ruleFiles {
+		for _, args := range [][]string{{"check", "rules", rules}, {"test", "rules", tests}} {
+			out, err := exec.CommandContext(t.Context(), bin, args...).CombinedOutput()
+			if err != nil {
+				t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+			}
 		}
 	}
 }
