@@ -25,7 +25,8 @@ import (
 // names. These tests keep them honest: promtool checks and unit-tests the rules, and every
 // esdr_* name and label a rule or a panel uses must be one esdr registers.
 
-const dashboardFile = "../../deploy/grafana/esdr.json"
+// dashboardFiles are esdr's overview and the clusters' dashboard.
+var dashboardFiles = []string{"../../deploy/grafana/esdr.json", "../../deploy/grafana/clusters.json"}
 
 // ruleFiles are esdr's own rules and the clusters' (written against the exporter, with
 // esdr's per-node and master series), each with its promtool unit tests beside it.
@@ -136,27 +137,29 @@ func exprs(t *testing.T) map[string]string {
 			}
 		}
 	}
-	raw, err := os.ReadFile(dashboardFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dash struct {
-		Panels []struct {
-			Title   string
-			Targets []struct{ Expr string }
+	for _, dashboardFile := range dashboardFiles {
+		raw, err := os.ReadFile(dashboardFile)
+		if err != nil {
+			t.Fatal(err)
 		}
-		Annotations struct{ List []struct{ Name, Expr string } }
-	}
-	if err := json.Unmarshal(raw, &dash); err != nil {
-		t.Fatalf("%s: %v", dashboardFile, err)
-	}
-	for _, p := range dash.Panels {
-		for i, tg := range p.Targets {
-			out[fmt.Sprintf("panel %q target %d", p.Title, i)] = tg.Expr
+		var dash struct {
+			Panels []struct {
+				Title   string
+				Targets []struct{ Expr string }
+			}
+			Annotations struct{ List []struct{ Name, Expr string } }
 		}
-	}
-	for _, a := range dash.Annotations.List {
-		out["annotation "+a.Name] = a.Expr
+		if err := json.Unmarshal(raw, &dash); err != nil {
+			t.Fatalf("%s: %v", dashboardFile, err)
+		}
+		for _, p := range dash.Panels {
+			for i, tg := range p.Targets {
+				out[fmt.Sprintf("%s panel %q target %d", filepath.Base(dashboardFile), p.Title, i)] = tg.Expr
+			}
+		}
+		for _, a := range dash.Annotations.List {
+			out["annotation "+a.Name] = a.Expr
+		}
 	}
 	if len(out) < 20 {
 		t.Fatalf("found only %d expressions", len(out))
