@@ -15,7 +15,8 @@ packages=(
 	bind9                        # route: RFC 2136 dynamic DNS
 	bind9-dnsutils               # nsupdate, dig
 	etcd-server                  # route: etcd actuator (3.4)
-	prometheus                   # promtool check/test rules
+	prometheus                   # promtool check/test rules; scrapes esdr and the exporter in e2e
+	prometheus-elasticsearch-exporter # cluster metrics for the rules in deploy/prometheus
 	libsearch-elasticsearch-perl # Perl client tier
 	starman                      # PSGI server for the example app
 	libplack-perl                # PSGI toolkit

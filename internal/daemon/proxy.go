@@ -19,6 +19,17 @@ import (
 func newProxy(cfg *config.Config, reg prometheus.Registerer, epochs epoch.Source, w *watch.Watcher, log *slog.Logger,
 	wrap func(http.Handler) http.Handler, tlsCfg *tls.Config) (*proxy.Proxy, error) {
 	x := cfg.Proxy
+	m, err := proxy.NewMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	inner := wrap
+	wrap = func(h http.Handler) http.Handler { // timed as clients see it, mirror mode included
+		if inner != nil {
+			h = inner(h)
+		}
+		return m.Instrument(h)
+	}
 	pc := proxy.Config{Listen: x.Listen, FailoverWait: x.FailoverWait, MaxRetryBody: int64(x.MaxRetryBody),
 		ReadHeaderTimeout: x.ReadHeaderTimeout, IdleTimeout: x.IdleTimeout, MaxHeaderBytes: x.MaxHeaderBytes,
 		UpstreamTimeout: x.UpstreamTimeout, DialTimeout: x.DialTimeout, ShutdownTimeout: x.ShutdownTimeout,
@@ -31,10 +42,6 @@ func newProxy(cfg *config.Config, reg prometheus.Registerer, epochs epoch.Source
 			up.Auth = proxy.Credentials{Username: a.Username, Password: a.Password.Reveal(), APIKey: a.APIKey.Reveal()}
 		}
 		pc.Clusters[cl.Name] = up
-	}
-	m, err := proxy.NewMetrics(reg)
-	if err != nil {
-		return nil, err
 	}
 	p, err := proxy.New(pc, epochs, w, m, log)
 	if err != nil {

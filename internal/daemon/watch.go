@@ -21,6 +21,10 @@ func newWatcher(cfg *config.Config, m *metrics.Metrics, log *slog.Logger, seen f
 	}
 	return watch.New(targets, watch.Options{OnResult: func(cluster string, r watch.Result, obs health.Observation, _ bool) {
 		m.ObserveProbe(cluster, r.Kind, r.Latency)
+		m.ObserveMaster(cluster, r.Master)
+		for _, n := range r.Nodes {
+			m.ObserveNode(cluster, n.Node, n.Answered, n.Latency)
+		}
 		m.SetObservation(obs)
 		if !r.Kind.Passing() || r.Kind == health.KindStalled {
 			log.Debug("probe", "cluster", cluster, "kind", r.Kind, "detail", r.Detail,

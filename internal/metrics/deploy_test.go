@@ -25,11 +25,15 @@ import (
 // names. These tests keep them honest: promtool checks and unit-tests the rules, and every
 // esdr_* name and label a rule or a panel uses must be one esdr registers.
 
-const (
-	rulesFile     = "../../deploy/prometheus/esdr-rules.yml"
-	rulesTestFile = "../../deploy/prometheus/esdr-rules_test.yml"
-	dashboardFile = "../../deploy/grafana/esdr.json"
-)
+// dashboardFiles are esdr's overview and the clusters' dashboard.
+var dashboardFiles = []string{"../../deploy/grafana/esdr.json", "../../deploy/grafana/clusters.json"}
+
+// ruleFiles are esdr's own rules and the clusters' (written against the exporter, with
+// esdr's per-node and master series), each with its promtool unit tests beside it.
+var ruleFiles = map[string]string{
+	"../../deploy/prometheus/esdr-rules.yml":    "../../deploy/prometheus/esdr-rules_test.yml",
+	"../../deploy/prometheus/cluster-rules.yml": "../../deploy/prometheus/cluster-rules_test.yml",
+}
 
 // family is a metric family esdr registers: its variable labels, and whether it is a
 // histogram (whose series are name_bucket, name_sum, name_count).
@@ -112,46 +116,50 @@ func registered(t *testing.T) map[string]family {
 func exprs(t *testing.T) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	raw, err := os.ReadFile(rulesFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rules struct {
-		Groups []struct {
-			Rules []struct {
-				Alert, Record, Expr string
+	for rulesFile := range ruleFiles {
+		raw, err := os.ReadFile(rulesFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rules struct {
+			Groups []struct {
+				Rules []struct {
+					Alert, Record, Expr string
+				}
+			}
+		}
+		if err := yaml.Unmarshal(raw, &rules); err != nil {
+			t.Fatalf("%s: %v", rulesFile, err)
+		}
+		for _, g := range rules.Groups {
+			for _, r := range g.Rules {
+				out["rule "+r.Alert+r.Record] = r.Expr
 			}
 		}
 	}
-	if err := yaml.Unmarshal(raw, &rules); err != nil {
-		t.Fatalf("%s: %v", rulesFile, err)
-	}
-	for _, g := range rules.Groups {
-		for _, r := range g.Rules {
-			out["rule "+r.Alert+r.Record] = r.Expr
+	for _, dashboardFile := range dashboardFiles {
+		raw, err := os.ReadFile(dashboardFile)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	raw, err = os.ReadFile(dashboardFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dash struct {
-		Panels []struct {
-			Title   string
-			Targets []struct{ Expr string }
+		var dash struct {
+			Panels []struct {
+				Title   string
+				Targets []struct{ Expr string }
+			}
+			Annotations struct{ List []struct{ Name, Expr string } }
 		}
-		Annotations struct{ List []struct{ Name, Expr string } }
-	}
-	if err := json.Unmarshal(raw, &dash); err != nil {
-		t.Fatalf("%s: %v", dashboardFile, err)
-	}
-	for _, p := range dash.Panels {
-		for i, tg := range p.Targets {
-			out[fmt.Sprintf("panel %q target %d", p.Title, i)] = tg.Expr
+		if err := json.Unmarshal(raw, &dash); err != nil {
+			t.Fatalf("%s: %v", dashboardFile, err)
 		}
-	}
-	for _, a := range dash.Annotations.List {
-		out["annotation "+a.Name] = a.Expr
+		for _, p := range dash.Panels {
+			for i, tg := range p.Targets {
+				out[fmt.Sprintf("%s panel %q target %d", filepath.Base(dashboardFile), p.Title, i)] = tg.Expr
+			}
+		}
+		for _, a := range dash.Annotations.List {
+			out["annotation "+a.Name] = a.Expr
+		}
 	}
 	if len(out) < 20 {
 		t.Fatalf("found only %d expressions", len(out))
@@ -224,10 +232,12 @@ func TestPromtool(t *testing.T) {
 	if err != nil {
 		t.Fatal("promtool is missing: run scripts/install.sh (it installs Debian prometheus, which provides it)")
 	}
-	for _, args := range [][]string{{"check", "rules", rulesFile}, {"test", "rules", rulesTestFile}} {
-		out, err := exec.CommandContext(t.Context(), bin, args...).CombinedOutput()
-		if err != nil {
-			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+	for rules, tests := range ruleFiles {
+		for _, args := range [][]string{{"check", "rules", rules}, {"test", "rules", tests}} {
+			out, err := exec.CommandContext(t.Context(), bin, args...).CombinedOutput()
+			if err != nil {
+				t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+			}
 		}
 	}
 }

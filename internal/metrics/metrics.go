@@ -33,6 +33,9 @@ var transitionKinds = []decide.Action{decide.ActFailover, decide.ActSwitchover, 
 type Metrics struct {
 	probeDuration  *prometheus.HistogramVec
 	probeResults   *prometheus.CounterVec
+	nodeDuration   *prometheus.HistogramVec
+	nodeFailures   *prometheus.CounterVec
+	masterChanges  *prometheus.CounterVec
 	clusterHealth  *prometheus.GaugeVec
 	consecFailures *prometheus.GaugeVec
 	stalled        *prometheus.GaugeVec
@@ -47,8 +50,9 @@ type Metrics struct {
 	failovers      *prometheus.CounterVec
 	transitions    *prometheus.CounterVec
 
-	mu    sync.Mutex
-	known map[string]bool // clusters with an esdr_active_cluster series
+	mu      sync.Mutex
+	known   map[string]bool   // clusters with an esdr_active_cluster series
+	masters map[string]string // each cluster's last known elected master
 }
 
 // New creates esdr's collectors and registers them on reg. Registering twice on the same
@@ -62,6 +66,16 @@ func New(reg prometheus.Registerer) *Metrics {
 		probeResults: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "esdr_probe_results_total", Help: "Health probes of a cluster, by result kind.",
 		}, []string{"cluster", "result"}),
+		nodeDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "esdr_node_probe_duration_seconds", Help: "Round trip from esdr to one node: its own view (_cat/master?local) in a cluster probe, when it answered.",
+			Buckets: probeBuckets,
+		}, []string{"cluster", "node"}),
+		nodeFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "esdr_node_probe_failures_total", Help: "Cluster probes in which one node did not give its own view (refused, timed out, garbage).",
+		}, []string{"cluster", "node"}),
+		masterChanges: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "esdr_cluster_master_changes_total", Help: "Changes of a cluster's elected master, as its nodes report it, since esdr started.",
+		}, []string{"cluster"}),
 		clusterHealth: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "esdr_cluster_health", Help: "Thresholded verdict of a cluster: 1 for the current verdict, 0 for the others.",
 		}, []string{"cluster", "verdict"}),
@@ -101,7 +115,7 @@ func New(reg prometheus.Registerer) *Metrics {
 		transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "esdr_transitions_total", Help: "Changes of the active cluster, by kind (failover, switchover, failback).",
 		}, []string{"kind"}),
-		known: map[string]bool{},
+		known: map[string]bool{}, masters: map[string]string{},
 	}
 	buildInfo := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "esdr_build_info", Help: "Always 1; labels carry the esdr version and the Go version it was built with.",
@@ -110,7 +124,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	for _, k := range transitionKinds {
 		m.transitions.WithLabelValues(string(k))
 	}
-	reg.MustRegister(m.probeDuration, m.probeResults, m.clusterHealth, m.consecFailures, m.stalled,
+	reg.MustRegister(m.probeDuration, m.probeResults, m.nodeDuration, m.nodeFailures, m.masterChanges, m.clusterHealth, m.consecFailures, m.stalled,
 		m.activeCluster, m.epoch, m.paused, m.holdDown, m.lastTransition,
 		m.decisions, m.rounds, m.roundsFailed, m.failovers, m.transitions, buildInfo)
 	return m
@@ -120,6 +134,35 @@ func New(reg prometheus.Registerer) *Metrics {
 func (m *Metrics) ObserveProbe(cluster string, kind health.Kind, latency time.Duration) {
 	m.probeDuration.WithLabelValues(cluster).Observe(latency.Seconds())
 	m.probeResults.WithLabelValues(cluster, string(kind)).Inc()
+}
+
+// ObserveNode records one node's part of a probe of cluster. node is the host:port of a
+// configured URL, so the series are bounded by the configuration. The round trip of a
+// node that failed is counted, not timed: a timeout would only show the deadline.
+func (m *Metrics) ObserveNode(cluster, node string, answered bool, latency time.Duration) {
+	if answered {
+		m.nodeDuration.WithLabelValues(cluster, node).Observe(latency.Seconds())
+		return
+	}
+	m.nodeFailures.WithLabelValues(cluster, node).Inc()
+}
+
+// ObserveMaster records the elected master a probe of cluster found ("" for none known,
+// which is not a change): a different master than the last known one is one change.
+func (m *Metrics) ObserveMaster(cluster, master string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	last, seen := m.masters[cluster]
+	if !seen {
+		m.masterChanges.WithLabelValues(cluster) // 0 from the first probe: increase() works
+	}
+	if master == "" || master == last {
+		return
+	}
+	m.masters[cluster] = master
+	if last != "" {
+		m.masterChanges.WithLabelValues(cluster).Inc()
+	}
 }
 
 // SetObservation publishes a cluster's thresholded verdict and its current failure run.

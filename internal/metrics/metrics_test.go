@@ -19,6 +19,10 @@ var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 func exercise(m *Metrics) {
 	m.ObserveProbe("east", health.KindHealthy, 3*time.Millisecond)
 	m.ObserveProbe("east", health.KindTimeout, 2*time.Second)
+	m.ObserveNode("east", "10.0.0.1:9200", true, 4*time.Millisecond)
+	m.ObserveNode("east", "10.0.0.2:9200", false, 2*time.Second)
+	m.ObserveMaster("east", "n1")
+	m.ObserveMaster("east", "n2")
 	m.SetObservation(health.Observation{Cluster: "east", Verdict: health.VerdictDown, ConsecutiveFailures: 3})
 	m.SetState(decide.State{
 		Active: "west", Epoch: 4, Paused: true, HoldDownUntil: t0.Add(time.Minute),
@@ -145,5 +149,39 @@ func TestFailoversCountAutomaticOnly(t *testing.T) {
 		if got := testutil.ToFloat64(c.c); got != c.want {
 			t.Errorf("check %d = %v, want %v", i, got, c.want)
 		}
+	}
+}
+
+// TestObserveNode: a node that answered is timed, one that did not is counted, never
+// timed (its deadline is not a latency).
+func TestObserveNode(t *testing.T) {
+	m := New(prometheus.NewRegistry())
+	m.ObserveNode("east", "a:9200", true, 3*time.Millisecond)
+	m.ObserveNode("east", "a:9200", true, 5*time.Millisecond)
+	m.ObserveNode("east", "b:9200", false, 2*time.Second)
+	if got := testutil.CollectAndCount(m.nodeDuration); got != 1 {
+		t.Errorf("node duration series = %d, want 1 (b never answered)", got)
+	}
+	if got := testutil.ToFloat64(m.nodeFailures.WithLabelValues("east", "b:9200")); got != 1 {
+		t.Errorf("failures of b = %v, want 1", got)
+	}
+	if got := testutil.CollectAndCount(m.nodeFailures); got != 1 {
+		t.Errorf("node failure series = %d, want 1 (a never failed)", got)
+	}
+}
+
+// TestObserveMaster: a change is a different known master; a probe that knows none is
+// not one, and the first master seen is not one either.
+func TestObserveMaster(t *testing.T) {
+	m := New(prometheus.NewRegistry())
+	m.ObserveMaster("east", "")
+	if got := testutil.ToFloat64(m.masterChanges.WithLabelValues("east")); got != 0 {
+		t.Errorf("before any master: %v changes", got)
+	}
+	for _, id := range []string{"n1", "n1", "", "n1", "n2", "", "n2", "n1"} {
+		m.ObserveMaster("east", id)
+	}
+	if got := testutil.ToFloat64(m.masterChanges.WithLabelValues("east")); got != 2 {
+		t.Errorf("n1 → n2 → n1: %v changes, want 2", got)
 	}
 }

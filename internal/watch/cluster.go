@@ -120,6 +120,7 @@ func NewClusterCheck(c healthClient, spec ClusterSpec) (Check, error) {
 		}
 		r.StallGrace = st.grace()
 		r.Latency = time.Since(start)
+		r.Nodes, r.Master = nodeProbes(views), electedMaster(views)
 		if err == nil {
 			st.upkeep(ctx, c, views, start)
 		}

@@ -18,7 +18,8 @@ type nodeView struct {
 	Master   string // the elected master's ID it knows, "" for none
 	ID       string // its own node ID, when known (from an earlier answer)
 	Canary   canaryResult
-	Err      error // why the local view failed, when it did
+	Err      error         // why the local view failed, when it did
+	Latency  time.Duration // how long its local view took to answer (or to fail)
 }
 
 type canaryResult int
@@ -88,7 +89,9 @@ func viewOf(ctx context.Context, c viewClient, node, canary string, ids *identit
 	if canary != "" {
 		wg.Go(func() { canaryErr = c.CanaryOf(ctx, node, canary) })
 	}
+	start := time.Now()
 	master, err := c.MasterOf(ctx, node)
+	v.Latency = time.Since(start)
 	if known, fresh := ids.get(node, time.Now()); known != nil {
 		v.ID = known.ID
 		if !fresh && err == nil {
@@ -124,6 +127,33 @@ func refreshIdentity(ctx context.Context, c viewClient, node string, ids *identi
 	}
 	ids.put(node, n, time.Now())
 	return n
+}
+
+// nodeProbes is what each node's own view says about the path from esdr to it.
+func nodeProbes(views []nodeView) []NodeProbe {
+	out := make([]NodeProbe, len(views))
+	for i, v := range views {
+		out[i] = NodeProbe{Node: hostPort(v.URL), Latency: v.Latency, Answered: v.Answered}
+	}
+	return out
+}
+
+// electedMaster is the master ID most answering nodes know (the lowest ID on a tie, so
+// that a split view does not flap), "" when none knows one.
+func electedMaster(views []nodeView) string {
+	votes := map[string]int{}
+	best := ""
+	for _, v := range views {
+		if v.Answered && v.Master != "" {
+			votes[v.Master]++
+		}
+	}
+	for id, n := range votes {
+		if best == "" || n > votes[best] || (n == votes[best] && id < best) {
+			best = id
+		}
+	}
+	return best
 }
 
 // hostPort is a node URL's host:port, to match it with a node's http.publish_address.

@@ -21,6 +21,19 @@ type Result struct {
 	// StallGrace, from a cluster check, is how long this cluster may take to re-elect a
 	// master (derived from its fault-detection settings); zero when not known.
 	StallGrace time.Duration
+	// Nodes, from a cluster check, is each configured node's own answer in this probe.
+	Nodes []NodeProbe
+	// Master, from a cluster check, is the elected master's node ID most answering nodes
+	// know; "" when none knows one.
+	Master string
+}
+
+// NodeProbe is one node's part of a probe: how long the node took to give its own view
+// (GET _cat/master?local, answered by that node alone), the round trip from esdr to it.
+type NodeProbe struct {
+	Node     string // host:port of the configured URL: bounded by the configuration
+	Latency  time.Duration
+	Answered bool // false when it failed or timed out: Latency is then the time lost
 }
 
 // Check probes a cluster once. It must honour ctx's deadline and never panic on what the
@@ -81,6 +94,10 @@ func combine(rs []Result) Result {
 		}
 		out.Latency = max(out.Latency, r.Latency)
 		out.StallGrace = max(out.StallGrace, r.StallGrace)
+		out.Nodes = append(out.Nodes, r.Nodes...)
+		if out.Master == "" {
+			out.Master = r.Master
+		}
 	}
 	out.Detail = strings.Join(details, "; ")
 	return out

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"maps"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -27,6 +28,7 @@ type Metrics struct {
 	requests    *prometheus.CounterVec
 	retries     *prometheus.CounterVec
 	upstream    *prometheus.HistogramVec
+	duration    *prometheus.HistogramVec
 	open        prometheus.Gauge
 	unavailable prometheus.Counter
 	refused     prometheus.Counter
@@ -43,6 +45,7 @@ type Metrics struct {
 type series struct {
 	byClass  [6]atomic.Pointer[prometheus.Counter] // index status/100
 	upstream atomic.Pointer[prometheus.Observer]
+	duration atomic.Pointer[prometheus.Observer]
 }
 
 // NewMetrics creates the proxy's collectors and registers them on reg. Registering twice
@@ -61,6 +64,11 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "esdr_proxy_upstream_duration_seconds", Help: "Time from sending a request to a node to its response headers.",
 			Buckets: upstreamBuckets,
 		}, []string{"cluster"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "esdr_proxy_request_duration_seconds",
+			Help:    "Time from a client's request to its answer sent in full, as the client sees it (retries, failover waits and mirror journaling included), by cluster that answered (none when none did).",
+			Buckets: upstreamBuckets,
+		}, []string{"cluster"}),
 		open: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "esdr_proxy_open_connections", Help: "Client connections open to the proxy.",
 		}),
@@ -73,7 +81,7 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "Client connections answered 503 and closed because proxy.max_connections were open.",
 		}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.retries, m.upstream, m.open, m.unavailable, m.refused} {
+	for _, c := range []prometheus.Collector{m.requests, m.retries, m.upstream, m.duration, m.open, m.unavailable, m.refused} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -157,6 +165,30 @@ func (m *Metrics) upstreamDone(cluster string, d time.Duration) {
 			return m.upstream.WithLabelValues(cluster)
 		}).Observe(d.Seconds())
 	}
+}
+
+// Instrument wraps the proxy's handler, with whatever is around it (mirror mode's write
+// path), to time each request as its client sees it: from the handler's start until it
+// returns, the answer written in full or cut short. The cluster is the one the answer
+// names in X-Esdr-Cluster, "none" when no cluster was chosen. A nil *Metrics returns h.
+func (m *Metrics) Instrument(h http.Handler) http.Handler {
+	if m == nil {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		defer func() { m.requestDone(w.Header().Get(headerCluster), time.Since(start)) }()
+		h.ServeHTTP(w, r)
+	})
+}
+
+func (m *Metrics) requestDone(cluster string, d time.Duration) {
+	if cluster == "" {
+		cluster = "none"
+	}
+	child(&m.seriesOf(cluster).duration, func() prometheus.Observer {
+		return m.duration.WithLabelValues(cluster)
+	}).Observe(d.Seconds())
 }
 
 func (m *Metrics) connOpened() {
