@@ -20,7 +20,8 @@ func newProxy(cfg *config.Config, reg prometheus.Registerer, epochs epoch.Source
 	pc := proxy.Config{Listen: x.Listen, FailoverWait: x.FailoverWait, MaxRetryBody: int64(x.MaxRetryBody),
 		ReadHeaderTimeout: x.ReadHeaderTimeout, IdleTimeout: x.IdleTimeout, MaxHeaderBytes: x.MaxHeaderBytes,
 		UpstreamTimeout: x.UpstreamTimeout, DialTimeout: x.DialTimeout, ShutdownTimeout: x.ShutdownTimeout,
-		MaxIdlePerNode: x.MaxIdlePerNode, MaxConnections: x.MaxConnections, UpstreamClient: x.UpstreamClient, Clusters: map[string]proxy.Upstream{}, Wrap: wrap}
+		MaxIdlePerNode: x.MaxIdlePerNode, MaxConnections: x.MaxConnections, UpstreamClient: x.UpstreamClient, Server: x.Server,
+		Clusters: map[string]proxy.Upstream{}, Wrap: wrap}
 	for _, cl := range cfg.Clusters {
 		up := proxy.Upstream{CAFile: cl.TLS.CAFile, InsecureSkipVerify: cl.TLS.InsecureSkipVerify}
 		if x.ForwardCredentials {
