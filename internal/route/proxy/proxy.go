@@ -23,7 +23,7 @@ type Proxy struct {
 	m      *Metrics
 	log    *slog.Logger
 	pools  *epochPools
-	srv    *http.Server
+	srv    server
 
 	mu sync.Mutex
 	ln *capListener
@@ -59,7 +59,12 @@ func New(cfg Config, r router, p prober, m *Metrics, log *slog.Logger) (*Proxy, 
 	if cfg.Wrap != nil {
 		h = cfg.Wrap(px)
 	}
-	px.srv = &http.Server{
+	if cfg.Server == ServerH1 {
+		px.srv = newH1Server(h, cfg, log, m.connOpened, func() { m.connClosed(); px.release() },
+			func(status int) { m.request("", status) })
+		return px, nil
+	}
+	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
@@ -75,7 +80,8 @@ func New(cfg Config, r router, p prober, m *Metrics, log *slog.Logger) (*Proxy, 
 			}
 		},
 	}
-	px.srv.SetKeepAlivesEnabled(true)
+	srv.SetKeepAlivesEnabled(true)
+	px.srv = srv
 	return px, nil
 }
 
@@ -137,7 +143,7 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	wg.Go(func() { p.pools.watch(wctx) })
 	served := make(chan error, 1)
 	p.log.Info("proxy: serving", "listen", ln.Addr().String(), "max_connections", p.cfg.MaxConnections,
-		"upstream_client", p.cfg.UpstreamClient)
+		"upstream_client", p.cfg.UpstreamClient, "server", p.cfg.Server)
 	go func() { served <- p.srv.Serve(ln) }()
 
 	var err error
