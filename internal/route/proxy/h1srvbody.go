@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -33,12 +34,13 @@ type srvBody struct {
 	done    atomic.Bool // read to its end (or there was none)
 	err     error
 	over    bool // the request has ended: reads fail
+	gone    bool // a read failed on the connection, not on the body's framing
 }
 
 func (b *srvBody) reset(q *h1.Request) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.left, b.chunked, b.expect, b.err, b.over = q.ContentLength, q.Chunked, q.Expect100 && q.Minor == 1, nil, false
+	b.left, b.chunked, b.expect, b.err, b.over, b.gone = q.ContentLength, q.Chunked, q.Expect100 && q.Minor == 1, nil, false, false
 	b.done.Store(!q.Chunked && q.ContentLength <= 0)
 	if q.Chunked {
 		b.cr.Reset(b.c.br)
@@ -98,7 +100,10 @@ func (b *srvBody) read(p []byte) (int, error) {
 // broke the framing, and nothing will be answered to it.
 func (b *srvBody) fail(err error) error {
 	b.err = fmt.Errorf("proxy: request body from %s: %w", b.c.remote, err)
-	b.c.cancel()
+	if !errors.Is(err, h1.ErrBadChunk) {
+		b.gone = true
+		b.c.cancel()
+	}
 	return b.err
 }
 
@@ -108,7 +113,7 @@ func (b *srvBody) Close() error { return nil }
 
 // finish ends the handler's use of the body once it returned. A read still in flight
 // is cut (its connection then closes). It reports whether the body was read to its end
-// and whether the client broke off under a read.
+// and whether the client broke off under a read (a malformed chunk is answered).
 func (b *srvBody) finish() (done, broken bool) {
 	cut := false
 	for !b.mu.TryLock() {
@@ -118,7 +123,7 @@ func (b *srvBody) finish() (done, broken bool) {
 	}
 	defer b.mu.Unlock()
 	b.over = true
-	return b.done.Load(), b.err != nil && !cut
+	return b.done.Load(), b.gone && !cut
 }
 
 // drain reads and drops the rest of a body the handler left, up to maxDrain bytes within

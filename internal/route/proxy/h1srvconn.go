@@ -2,9 +2,11 @@ package proxy
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -126,6 +128,11 @@ func (c *srvConn) readHead() error {
 		err := h1.ParseRequest(b, c.s.lim, &c.head)
 		if !errors.Is(err, h1.ErrIncomplete) {
 			return err
+		}
+		if bytes.Contains(b, []byte("\n\n")) {
+			// A head ended by bare LFs never ends in CRLF CRLF: refuse it now rather
+			// than at the read-header timeout.
+			return fmt.Errorf("%w: a line ended by a bare LF", h1.ErrMalformed)
 		}
 		if len(b) == c.br.Size() && !c.grow() {
 			return h1.ErrHeadTooLarge
