@@ -96,14 +96,12 @@ func (b *srvBody) read(p []byte) (int, error) {
 	return n, err
 }
 
-// fail records a failed read and ends the connection's context: the client is gone or
-// broke the framing, and nothing will be answered to it.
+// fail records a failed read and ends the connection's context, so the request's
+// attempts stop at once: the client is gone, or broke the framing (no node is to blame).
 func (b *srvBody) fail(err error) error {
 	b.err = fmt.Errorf("proxy: request body from %s: %w", b.c.remote, err)
-	if !errors.Is(err, h1.ErrBadChunk) {
-		b.gone = true
-		b.c.cancel()
-	}
+	b.gone = !errors.Is(err, h1.ErrBadChunk) // a malformed chunk is answered 400 (exchange)
+	b.c.cancel()
 	return b.err
 }
 
@@ -150,4 +148,14 @@ func (b *srvBody) drain() bool {
 		}
 	}
 	return false
+}
+
+// malformed returns the body's framing error once the request ended, or nil.
+func (b *srvBody) malformed() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.err != nil && !b.gone {
+		return b.err
+	}
+	return nil
 }

@@ -100,3 +100,20 @@ func (p *prefixReader) Read(b []byte) (int, error) {
 	}
 	return p.r.Read(b)
 }
+
+// writeNumber writes n (not negative) in base 10 or 16 byte by byte: a buffer handed to
+// bw.Write would escape, one allocation per answer.
+func writeNumber(bw *bufio.Writer, n int64, base int64) {
+	var digits [20]byte
+	i := len(digits)
+	for {
+		i--
+		digits[i] = "0123456789abcdef"[n%base]
+		if n /= base; n == 0 {
+			break
+		}
+	}
+	for _, d := range digits[i:] {
+		_ = bw.WriteByte(d)
+	}
+}

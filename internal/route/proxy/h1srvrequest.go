@@ -25,6 +25,10 @@ func (c *srvConn) exchange() bool {
 	c.w.reset(r.Method == http.MethodHead, c.head.Minor, c.head.KeepAlive && !c.s.closing.Load())
 	ok := c.callHandler(r)
 	bodyDone, broken := c.body.finish()
+	if err := c.body.malformed(); ok && err != nil && !c.w.committed {
+		c.refuse(fmt.Errorf("%w: %w", h1.ErrMalformed, err))
+		return false
+	}
 	if !ok || broken || c.ctx.Err() != nil {
 		return false // a panic or a client gone mid-body: nothing more is written
 	}

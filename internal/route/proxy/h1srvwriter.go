@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 )
 
@@ -71,9 +70,8 @@ func (w *srvWriter) WriteHeader(code int) {
 	w.c.wmu.Unlock()
 
 	bw := w.c.bw
-	var num [20]byte
 	bw.WriteString("HTTP/1.1 ")
-	bw.Write(strconv.AppendInt(num[:0], int64(code), 10))
+	writeNumber(bw, int64(code), 10)
 	bw.WriteByte(' ')
 	bw.WriteString(http.StatusText(code))
 	bw.WriteString("\r\n")
@@ -131,8 +129,7 @@ func (w *srvWriter) Write(p []byte) (int, error) {
 	}
 	bw := w.c.bw
 	if w.chunked {
-		var num [16]byte
-		bw.Write(strconv.AppendInt(num[:0], int64(len(p)), 16))
+		writeNumber(bw, int64(len(p)), 16)
 		bw.WriteString("\r\n")
 	}
 	n, err := bw.Write(p)
