@@ -126,6 +126,9 @@ type ProxyConfig struct {
 	// UpstreamClient is how requests reach the nodes: "net/http" (the default) or "h1",
 	// the proxy's own client, on trial until it replaces the other (issue #19).
 	UpstreamClient string `yaml:"upstream_client"`
+	// Server is how client connections are served: "net/http" (the default) or "h1",
+	// the proxy's own HTTP/1.1 server loop, on trial until it replaces the other (#19).
+	Server string `yaml:"server"`
 	// ForwardCredentials makes the proxy send each cluster's clusters[].proxy_auth (else
 	// clusters[].auth) on every request, replacing the client's Authorization. Anyone who
 	// can reach Listen then acts with those credentials, so it is off by default (clients
@@ -185,6 +188,11 @@ func (x ProxyConfig) validate(p *collector, a AdminConfig, cs []ClusterConfig) {
 	case "", "net/http", "h1":
 	default:
 		p.add("proxy.upstream_client", "%q is not allowed, want net/http (the default) or h1", x.UpstreamClient)
+	}
+	switch x.Server {
+	case "", "net/http", "h1":
+	default:
+		p.add("proxy.server", "%q is not allowed, want net/http (the default) or h1", x.Server)
 	}
 	for _, n := range []struct {
 		key      string

@@ -33,7 +33,8 @@ func newProxy(cfg *config.Config, reg prometheus.Registerer, epochs epoch.Source
 	pc := proxy.Config{Listen: x.Listen, FailoverWait: x.FailoverWait, MaxRetryBody: int64(x.MaxRetryBody),
 		ReadHeaderTimeout: x.ReadHeaderTimeout, IdleTimeout: x.IdleTimeout, MaxHeaderBytes: x.MaxHeaderBytes,
 		UpstreamTimeout: x.UpstreamTimeout, DialTimeout: x.DialTimeout, ShutdownTimeout: x.ShutdownTimeout,
-		MaxIdlePerNode: x.MaxIdlePerNode, MaxConnections: x.MaxConnections, UpstreamClient: x.UpstreamClient, Clusters: map[string]proxy.Upstream{}, Wrap: wrap, TLS: tlsCfg}
+		MaxIdlePerNode: x.MaxIdlePerNode, MaxConnections: x.MaxConnections, UpstreamClient: x.UpstreamClient, Server: x.Server,
+		Clusters: map[string]proxy.Upstream{}, Wrap: wrap, TLS: tlsCfg}
 	for _, cl := range cfg.Clusters {
 		up := proxy.Upstream{CAFile: cl.TLS.CAFile, CertFile: cl.TLS.CertFile, KeyFile: cl.TLS.KeyFile, ServerName: cl.TLS.ServerName,
 			InsecureSkipVerify: cl.TLS.InsecureSkipVerify}

@@ -60,6 +60,10 @@ type Config struct {
 	// net/http's Transport) or UpstreamH1 (the proxy's own client, internal/route/proxy/h1),
 	// which replaces it once it has passed everything the net/http path passes (#19).
 	UpstreamClient string
+	// Server chooses how client connections are served: ServerNetHTTP (the default,
+	// net/http's Server) or ServerH1 (the proxy's own loop over the strict h1 parser,
+	// h1server.go), which replaces it once it has passed everything (#19).
+	Server string
 	// Clusters holds per-cluster credentials and TLS settings, by cluster name. A cluster
 	// without an entry is reached with system roots and the client's own Authorization.
 	Clusters map[string]Upstream
@@ -147,6 +151,9 @@ func (cfg Config) withDefaults() Config {
 	if cfg.UpstreamClient == "" {
 		cfg.UpstreamClient = UpstreamNetHTTP
 	}
+	if cfg.Server == "" {
+		cfg.Server = ServerNetHTTP
+	}
 	return cfg
 }
 
@@ -167,6 +174,9 @@ func (cfg Config) validate() error {
 	if cfg.UpstreamClient != UpstreamNetHTTP && cfg.UpstreamClient != UpstreamH1 {
 		return fmt.Errorf("upstream_client: %q is not allowed, want %s or %s", cfg.UpstreamClient, UpstreamNetHTTP, UpstreamH1)
 	}
+	if cfg.Server != ServerNetHTTP && cfg.Server != ServerH1 {
+		return fmt.Errorf("server: %q is not allowed, want %s or %s", cfg.Server, ServerNetHTTP, ServerH1)
+	}
 	if cfg.MaxRetryBody < 0 || cfg.MaxHeaderBytes < 0 || cfg.MaxIdlePerNode < 0 || cfg.MaxConnections < 0 {
 		return errors.New("max_retry_body, max_header_bytes, max_idle_per_node and max_connections must not be negative")
 	}
@@ -177,6 +187,12 @@ func (cfg Config) validate() error {
 const (
 	UpstreamNetHTTP = "net/http"
 	UpstreamH1      = "h1"
+)
+
+// The servers proxy.server chooses from.
+const (
+	ServerNetHTTP = "net/http"
+	ServerH1      = "h1"
 )
 
 // clusterAccess is an Upstream made ready for use: the Authorization value and TLS config.

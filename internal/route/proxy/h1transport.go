@@ -9,8 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
-	"net/textproto"
-	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -218,45 +216,4 @@ func (d *deadlines) set(timeout time.Duration) {
 		t = time.Now().Add(timeout)
 	}
 	_ = d.nc.SetReadDeadline(t)
-}
-
-// fieldsOf turns the header to send into fields; framing fields are the Conn's to write.
-func fieldsOf(h http.Header) []h1.Field {
-	out := make([]h1.Field, 0, len(h))
-	for k, vs := range h {
-		switch k {
-		case "Host", "Content-Length", "Transfer-Encoding", "Connection", "Trailer":
-			continue
-		}
-		for _, v := range vs {
-			out = append(out, h1.Field{Name: []byte(k), Value: []byte(v)})
-		}
-	}
-	return out
-}
-
-func headerOf(fields []h1.Field) http.Header {
-	h := make(http.Header, len(fields))
-	for _, f := range fields {
-		k := textproto.CanonicalMIMEHeaderKey(string(f.Name))
-		h[k] = append(h[k], string(f.Value))
-	}
-	return h
-}
-
-// hostPortOf is u's host with the scheme's default port when none is given.
-func hostPortOf(u *url.URL) string {
-	if u.Port() != "" {
-		return u.Host
-	}
-	if u.Scheme == "https" {
-		return net.JoinHostPort(u.Hostname(), "443")
-	}
-	return net.JoinHostPort(u.Hostname(), "80")
-}
-
-func closeRequestBody(req *http.Request) {
-	if req.Body != nil {
-		req.Body.Close()
-	}
 }

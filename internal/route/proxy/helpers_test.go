@@ -25,6 +25,10 @@ import (
 // Config leaves it unset: `go test ./internal/route/proxy -args -upstream=h1`.
 var upstreamFlag = flag.String("upstream", "", "proxy.upstream_client for tests that do not set it (net/http or h1)")
 
+// serverFlag runs every test through the chosen server when the test's own Config
+// leaves it unset: `go test ./internal/route/proxy -args -server=h1`.
+var serverFlag = flag.String("server", "", "proxy.server for tests that do not set it (net/http or h1)")
+
 func TestMain(m *testing.M) {
 	flag.Parse()
 	goleak.VerifyTestMain(m)
@@ -144,6 +148,9 @@ func startProxy(t testing.TB, cfg Config, r router, p prober) *harness {
 	cfg.Listen = "127.0.0.1:0"
 	if cfg.UpstreamClient == "" {
 		cfg.UpstreamClient = *upstreamFlag
+	}
+	if cfg.Server == "" {
+		cfg.Server = *serverFlag
 	}
 	reg := prometheus.NewPedanticRegistry()
 	m, err := NewMetrics(reg)

@@ -24,7 +24,7 @@ type Proxy struct {
 	m      *Metrics
 	log    *slog.Logger
 	pools  *epochPools
-	srv    *http.Server
+	srv    server
 
 	mu sync.Mutex
 	ln *capListener
@@ -60,7 +60,12 @@ func New(cfg Config, r router, p prober, m *Metrics, log *slog.Logger) (*Proxy, 
 	if cfg.Wrap != nil {
 		h = cfg.Wrap(px)
 	}
-	px.srv = &http.Server{
+	if cfg.Server == ServerH1 {
+		px.srv = newH1Server(h, cfg, log, m.connOpened, func() { m.connClosed(); px.release() },
+			func(status int) { m.request("", status) })
+		return px, nil
+	}
+	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
@@ -76,7 +81,8 @@ func New(cfg Config, r router, p prober, m *Metrics, log *slog.Logger) (*Proxy, 
 			}
 		},
 	}
-	px.srv.SetKeepAlivesEnabled(true)
+	srv.SetKeepAlivesEnabled(true)
+	px.srv = srv
 	return px, nil
 }
 
@@ -138,7 +144,7 @@ func (p *Proxy) Serve(ctx context.Context) error {
 	wg.Go(func() { p.pools.watch(wctx) })
 	served := make(chan error, 1)
 	p.log.Info("proxy: serving", "listen", ln.Addr().String(), "tls", p.cfg.TLS != nil, "max_connections", p.cfg.MaxConnections,
-		"upstream_client", p.cfg.UpstreamClient)
+		"upstream_client", p.cfg.UpstreamClient, "server", p.cfg.Server)
 	var sl net.Listener = ln
 	if p.cfg.TLS != nil {
 		sl = tls.NewListener(ln, p.cfg.TLS)

@@ -140,3 +140,6 @@ func (c *ChunkedReader) crlf() error {
 	}
 	return nil
 }
+
+// Reset makes c decode a new chunked body at r's position, reusing c.
+func (c *ChunkedReader) Reset(r *bufio.Reader) { *c = ChunkedReader{r: r} }
