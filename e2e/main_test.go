@@ -83,6 +83,7 @@ func clusters(t *testing.T, engine string) pair {
 	for _, c := range []*testbed.Cluster{p, s} {
 		unfence(t, c)
 		dropIndices(t, c)
+		waitGreen(t, c)
 	}
 	return pair{engine: engine, primary: p, standby: s}
 }
@@ -135,6 +136,27 @@ func sharedRepo(t *testing.T, engine string) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// waitGreen waits until every shard of c is started (every primary on a one-node cluster): a copy a previous test left
+// recovering (the canary's replicas after a node came back) makes a fresh esdr judge the
+// cluster red before the test has begun.
+func waitGreen(t *testing.T, c *testbed.Cluster) {
+	t.Helper()
+	es, err := esclient.New(c.URLs(), esclient.Options{Timeout: 90 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "green"
+	if len(c.Nodes) < 2 {
+		want = "yellow" // a one-node cluster cannot place a replica
+	}
+	st, b, err := es.Do(context.Background(), http.MethodGet,
+		"/_cluster/health?wait_for_no_initializing_shards=true&timeout=60s&wait_for_status="+want, nil)
+	if err != nil || st != http.StatusOK {
+		// Not fatal: the test may not need it; if it fails, this says why.
+		t.Logf("%s not %s within 60s: %d %s %v", c.Name, want, st, b, err)
+	}
 }
 
 // unfence lifts a write block a previous test's esdr left on a shared cluster, so every

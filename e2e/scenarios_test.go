@@ -52,9 +52,11 @@ func TestNoHealthyTarget(t *testing.T) {
 	if st := e.status(); st.State.Active != "primary" || st.State.Epoch != 1 {
 		t.Fatalf("failed over to a dead standby: %s@%d", st.State.Active, st.State.Epoch)
 	}
-	if v, ok := e.metric(`esdr_decisions_total{action="none",code="all-down"}`); !ok || v < 1 {
-		t.Fatalf("esdr_decisions_total{all-down} = %v (found %v)", v, ok)
-	}
+	// The round stores its events before it counts its decision: wait for the count too.
+	e.eventually("esdr_decisions_total{all-down} ≥ 1", detectBound, func() bool {
+		v, ok := e.metric(`esdr_decisions_total{action="none",code="all-down"}`)
+		return ok && v >= 1
+	})
 	if v, _ := e.metric(`esdr_failovers_total{reason="active-down"}`); v != 0 {
 		t.Fatalf("esdr_failovers_total = %v, want 0", v)
 	}
