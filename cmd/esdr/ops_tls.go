@@ -32,14 +32,23 @@ func (o *opsFlags) addTLSFlags() {
 
 func (t tlsFlags) set() bool { return t.caFile != "" || t.certFile != "" || t.keyFile != "" }
 
-// newClient is the admin API client for --addr with the token, bounded by timeout. A
-// bare host:port is https when a TLS flag is given; TLS flags with an http:// address
-// are a mistake, reported rather than ignored.
-func (o *opsFlags) newClient(token string, timeout time.Duration) (*admin.Client, error) {
-	addr := o.addr
-	if o.tls.set() && !strings.Contains(addr, "://") {
-		addr = "https://" + addr
+// adminURL is --addr as every command reaches it, API calls and drill's /metrics alike:
+// a bare host:port is https:// when a TLS flag is given, http:// otherwise.
+func (o *opsFlags) adminURL() string {
+	switch {
+	case strings.Contains(o.addr, "://"):
+		return o.addr
+	case o.tls.set():
+		return "https://" + o.addr
 	}
+	return "http://" + o.addr
+}
+
+// newClient is the admin API client for --addr (see adminURL) with the token, bounded
+// by timeout. TLS flags with an http:// address are a mistake, reported rather than
+// ignored.
+func (o *opsFlags) newClient(token string, timeout time.Duration) (*admin.Client, error) {
+	addr := o.adminURL()
 	if o.tls.set() && strings.HasPrefix(addr, "http://") {
 		return nil, fmt.Errorf("--ca-file, --cert or --key (or ESDR_CA_FILE, ESDR_CERT, ESDR_KEY) given with the http address %s, want an https:// --addr", addr)
 	}
