@@ -71,12 +71,23 @@ func (o *opsFlags) tlsConfig() (*tls.Config, error) {
 	if !o.tls.set() {
 		return nil, nil
 	}
-	cfg, err := tlsfile.ClientConfig(o.tls.caFile, o.tls.certFile, o.tls.keyFile)
+	if (o.tls.certFile == "") != (o.tls.keyFile == "") {
+		return nil, errors.New("--ca-file/--cert/--key: a client certificate needs both a certificate file and a key file")
+	}
+	cfg, err := tlsfile.Peer{CAFile: o.tls.caFile, CertFile: o.tls.certFile, KeyFile: o.tls.keyFile}.Config()
+	var fe *tlsfile.FileError
+	if errors.As(err, &fe) {
+		// The peer's errors name configuration keys; the CLI has files given by flags.
+		err = fmt.Errorf("%s: %w", cliFiles[fe.Key], fe.Err)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("--ca-file/--cert/--key: %s", strings.TrimPrefix(err.Error(), "tls: "))
+		return nil, fmt.Errorf("--ca-file/--cert/--key: %w", err)
 	}
 	return cfg, nil
 }
+
+// cliFiles are tlsfile.FileError's keys as the CLI's messages say them.
+var cliFiles = map[string]string{"ca_file": "CA file", "cert_file": "certificate file", "key_file": "key file"}
 
 // tlsCause says what to do about a TLS failure reaching the admin API, or "".
 func tlsCause(ue *url.Error) string {

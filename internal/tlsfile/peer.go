@@ -18,7 +18,8 @@ const maxPEMFile = 1 << 20
 var ErrNotAPair = errors.New("not a certificate and its key")
 
 // Peer is how esdr reaches a TLS server it connects to: a cluster's node (probes,
-// fences, the proxy's upstream connections) or etcd. Every field is optional.
+// fences, the proxy's upstream connections), etcd, or one of esdr's own listeners (the
+// CLI). Every field is optional.
 type Peer struct {
 	// CAFile is a PEM bundle trusted instead of the system roots.
 	CAFile string
@@ -40,7 +41,7 @@ func (p Peer) Config() (*tls.Config, error) {
 	if p.CAFile != "" {
 		pool, err := CAPool(p.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("ca_file: %w", err)
+			return nil, &FileError{Key: "ca_file", Err: err}
 		}
 		cfg.RootCAs = pool
 	}
@@ -69,11 +70,11 @@ func ClientCertificate(certFile, keyFile string) (tls.Certificate, error) {
 	}
 	certPEM, err := readPEM(certFile)
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("cert_file: %w", err)
+		return tls.Certificate{}, &FileError{Key: "cert_file", Err: err}
 	}
 	keyPEM, err := readPEM(keyFile)
 	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("key_file: %w", err)
+		return tls.Certificate{}, &FileError{Key: "key_file", Err: err}
 	}
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
@@ -81,6 +82,19 @@ func ClientCertificate(certFile, keyFile string) (tls.Certificate, error) {
 	}
 	return cert, nil
 }
+
+// FileError is a file of a Peer that cannot be read or holds no certificate. Key is
+// the file's configuration key (ca_file, cert_file, key_file), for a caller that names
+// it otherwise (the CLI's flags).
+type FileError struct {
+	Key string
+	Err error
+}
+
+func (e *FileError) Error() string { return e.Key + ": " + e.Err.Error() }
+
+// Unwrap exposes the cause (os.ErrNotExist, ErrNoCertificate).
+func (e *FileError) Unwrap() error { return e.Err }
 
 // NotAPairError is a certificate file and a key file that were read but do not load as
 // a pair: no PEM certificate, no PEM key, or a key that does not match the leaf.
