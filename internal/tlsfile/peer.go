@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"time"
 )
 
 // maxPEMFile bounds how much of a client certificate chain or key is read.
@@ -35,7 +36,9 @@ type Peer struct {
 }
 
 // Config builds the client TLS configuration of p: TLS 1.2 or later, the CA, the
-// client certificate and the server name. Errors name the file at fault.
+// client certificate and the server name. Errors name the file at fault. The client
+// certificate is read again when its files change (see clientPair); the CA is read here
+// only.
 func (p Peer) Config() (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: p.ServerName, InsecureSkipVerify: p.InsecureSkipVerify} //nolint:gosec // explicit opt-in
 	if p.CAFile != "" {
@@ -46,11 +49,12 @@ func (p Peer) Config() (*tls.Config, error) {
 		cfg.RootCAs = pool
 	}
 	if p.CertFile != "" || p.KeyFile != "" {
-		cert, err := ClientCertificate(p.CertFile, p.KeyFile)
+		certPEM, keyPEM, cert, err := readClientPair(p.CertFile, p.KeyFile)
 		if err != nil {
 			return nil, err
 		}
-		cfg.Certificates = []tls.Certificate{cert}
+		pair := newClientPair(loadedKeypair(p.CertFile, p.KeyFile, certPEM, keyPEM, &cert), time.Now)
+		cfg.GetClientCertificate = pair.get
 	}
 	return cfg, nil
 }
@@ -62,25 +66,29 @@ func (p Peer) HasClientCertificate() bool { return p.CertFile != "" }
 // half, an unreadable file and a pair that does not load are told apart: the last wraps
 // ErrNotAPair.
 func ClientCertificate(certFile, keyFile string) (tls.Certificate, error) {
+	_, _, cert, err := readClientPair(certFile, keyFile)
+	return cert, err
+}
+
+// readClientPair is ClientCertificate with the files' contents, for a Keypair to compare
+// later contents with.
+func readClientPair(certFile, keyFile string) (certPEM, keyPEM []byte, cert tls.Certificate, err error) {
 	switch {
 	case certFile == "":
-		return tls.Certificate{}, errors.New("key_file without cert_file, want both or neither")
+		return nil, nil, cert, errors.New("key_file without cert_file, want both or neither")
 	case keyFile == "":
-		return tls.Certificate{}, errors.New("cert_file without key_file, want both or neither")
+		return nil, nil, cert, errors.New("cert_file without key_file, want both or neither")
 	}
-	certPEM, err := readPEM(certFile)
-	if err != nil {
-		return tls.Certificate{}, &FileError{Key: "cert_file", Err: err}
+	if certPEM, err = readPEM(certFile); err != nil {
+		return nil, nil, cert, &FileError{Key: "cert_file", Err: err}
 	}
-	keyPEM, err := readPEM(keyFile)
-	if err != nil {
-		return tls.Certificate{}, &FileError{Key: "key_file", Err: err}
+	if keyPEM, err = readPEM(keyFile); err != nil {
+		return nil, nil, cert, &FileError{Key: "key_file", Err: err}
 	}
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		return tls.Certificate{}, &NotAPairError{CertFile: certFile, KeyFile: keyFile, Reason: err}
+	if cert, err = tls.X509KeyPair(certPEM, keyPEM); err != nil {
+		return nil, nil, cert, &NotAPairError{CertFile: certFile, KeyFile: keyFile, Reason: err}
 	}
-	return cert, nil
+	return certPEM, keyPEM, cert, nil
 }
 
 // FileError is a file of a Peer that cannot be read or holds no certificate. Key is
