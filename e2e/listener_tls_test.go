@@ -54,7 +54,7 @@ log: {level: debug}
 		t.Fatal(err)
 	}
 	at := func(f string) string { return filepath.Join(dir, f) }
-	tc, err := tlsfile.ClientConfig(at("ca.pem"), at("operator.crt"), at("operator.key"))
+	tc, err := tlsfile.Peer{CAFile: at("ca.pem"), CertFile: at("operator.crt"), KeyFile: at("operator.key")}.Config()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -100,7 +100,7 @@ func runDrill(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	tlsCfg, _ := o.tlsConfig() // checked by parse
 	d := &drill.Drill{
-		Scenario: sc, API: c, TLS: tlsCfg, Endpoint: strings.TrimRight(*endpoint, "/"), MetricsURL: strings.TrimRight(o.addr, "/") + "/metrics",
+		Scenario: sc, API: c, TLS: tlsCfg, Endpoint: strings.TrimRight(*endpoint, "/"), MetricsURL: o.metricsURL(),
 		Target: *target, FaultCmd: *faultCmd, RecoverCmd: *recoverCmd,
 		Index: *index, Workers: *workers, Every: *every, WriteEvery: *writeEvery,
 		Warmup: *warmup, Settle: *settle, Timeout: *wait,
@@ -144,6 +144,13 @@ func runDrill(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitFail
 	}
 	return exitOK
+}
+
+// metricsURL is esdr's /metrics on the admin listener, where the drill reads the
+// proxy's retries: --addr resolved as for the API calls, so a bare host:port works here
+// too.
+func (o *opsFlags) metricsURL() string {
+	return strings.TrimRight(o.adminURL(), "/") + "/metrics"
 }
 
 func writeHTMLReport(path string, rep *drill.Report) error {

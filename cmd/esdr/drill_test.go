@@ -112,3 +112,42 @@ func TestDrillPresetRefusedTouchesNothing(t *testing.T) {
 		t.Fatalf("the test bed's command ran: %s", b)
 	}
 }
+
+// TestDrillAddrWithoutScheme: --addr host:port means for drill what it means for every
+// other command — http://, or https:// with a TLS flag — for the API calls and for the
+// /metrics the drill reads the proxy's retries from (which used to get the bare address
+// and fail silently). Another scheme is refused naming the flag.
+func TestDrillAddrWithoutScheme(t *testing.T) {
+	t.Setenv("ESDR_ADDR", "")
+	for _, v := range []string{"ESDR_CA_FILE", "ESDR_CERT", "ESDR_KEY"} {
+		t.Setenv(v, "")
+	}
+	for _, c := range []struct {
+		args    []string
+		metrics string
+	}{
+		{[]string{"--addr", "127.0.0.1:9310"}, "http://127.0.0.1:9310/metrics"},
+		{[]string{"--addr", "127.0.0.1:9310", "--ca-file", "ca.pem"}, "https://127.0.0.1:9310/metrics"},
+		{[]string{"--addr", "https://esdr.internal:9310/"}, "https://esdr.internal:9310/metrics"},
+		{nil, "http://127.0.0.1:9310/metrics"},
+	} {
+		o := newOpsFlags("drill", "", new(bytes.Buffer))
+		if err := o.fs.Parse(c.args); err != nil {
+			t.Fatal(err)
+		}
+		if got := o.metricsURL(); got != c.metrics {
+			t.Errorf("%v: /metrics at %q, want %q", c.args, got, c.metrics)
+		}
+	}
+
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"drill", "--endpoint", "http://127.0.0.1:1", "--addr", "127.0.0.1:1"}, &stdout, &stderr)
+	if code != exitFail || !strings.Contains(stderr.String(), "esdr's admin API answers: ") {
+		t.Fatalf("bare --addr: exit %d, want the precondition refused like an http:// one; stderr:\n%s", code, stderr.String())
+	}
+	stderr.Reset()
+	code = run([]string{"drill", "--endpoint", "http://127.0.0.1:1", "--addr", "ftp://127.0.0.1:1"}, &stdout, &stderr)
+	if want := `esdr drill: --addr/--timeout: address "ftp://127.0.0.1:1": want http:// or https://`; code != exitUsage || !strings.Contains(stderr.String(), want) {
+		t.Fatalf("ftp --addr: exit %d, stderr:\n%s\nwant %q", code, stderr.String(), want)
+	}
+}

@@ -56,7 +56,7 @@ func newOpsFlags(name, synopsis string, stderr io.Writer) *opsFlags {
 	if addr == "" {
 		addr = defaultAdminAddr
 	}
-	o.fs.StringVar(&o.addr, "addr", addr, "admin API address (env ESDR_ADDR)")
+	o.fs.StringVar(&o.addr, "addr", addr, "admin API URL; a bare host:port is http://, or https:// with --ca-file, --cert or --key (env ESDR_ADDR)")
 	// No default shown for the token: a usage message must never print a secret.
 	o.fs.StringVar(&o.token, "token", "", "admin token, or the read token for reads (default env ESDR_ADMIN_TOKEN, else ESDR_READ_TOKEN; prefer the env or --token-file, a flag shows in ps)")
 	o.fs.StringVar(&o.tokenFile, "token-file", "", "read the admin token (or the read token) from this file")

@@ -32,14 +32,23 @@ func (o *opsFlags) addTLSFlags() {
 
 func (t tlsFlags) set() bool { return t.caFile != "" || t.certFile != "" || t.keyFile != "" }
 
-// newClient is the admin API client for --addr with the token, bounded by timeout. A
-// bare host:port is https when a TLS flag is given; TLS flags with an http:// address
-// are a mistake, reported rather than ignored.
-func (o *opsFlags) newClient(token string, timeout time.Duration) (*admin.Client, error) {
-	addr := o.addr
-	if o.tls.set() && !strings.Contains(addr, "://") {
-		addr = "https://" + addr
+// adminURL is --addr as every command reaches it, API calls and drill's /metrics alike:
+// a bare host:port is https:// when a TLS flag is given, http:// otherwise.
+func (o *opsFlags) adminURL() string {
+	switch {
+	case strings.Contains(o.addr, "://"):
+		return o.addr
+	case o.tls.set():
+		return "https://" + o.addr
 	}
+	return "http://" + o.addr
+}
+
+// newClient is the admin API client for --addr (see adminURL) with the token, bounded
+// by timeout. TLS flags with an http:// address are a mistake, reported rather than
+// ignored.
+func (o *opsFlags) newClient(token string, timeout time.Duration) (*admin.Client, error) {
+	addr := o.adminURL()
 	if o.tls.set() && strings.HasPrefix(addr, "http://") {
 		return nil, fmt.Errorf("--ca-file, --cert or --key (or ESDR_CA_FILE, ESDR_CERT, ESDR_KEY) given with the http address %s, want an https:// --addr", addr)
 	}
@@ -62,12 +71,23 @@ func (o *opsFlags) tlsConfig() (*tls.Config, error) {
 	if !o.tls.set() {
 		return nil, nil
 	}
-	cfg, err := tlsfile.ClientConfig(o.tls.caFile, o.tls.certFile, o.tls.keyFile)
+	if (o.tls.certFile == "") != (o.tls.keyFile == "") {
+		return nil, errors.New("--ca-file/--cert/--key: a client certificate needs both a certificate file and a key file")
+	}
+	cfg, err := tlsfile.Peer{CAFile: o.tls.caFile, CertFile: o.tls.certFile, KeyFile: o.tls.keyFile}.Config()
+	var fe *tlsfile.FileError
+	if errors.As(err, &fe) {
+		// The peer's errors name configuration keys; the CLI has files given by flags.
+		err = fmt.Errorf("%s: %w", cliFiles[fe.Key], fe.Err)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("--ca-file/--cert/--key: %s", strings.TrimPrefix(err.Error(), "tls: "))
+		return nil, fmt.Errorf("--ca-file/--cert/--key: %w", err)
 	}
 	return cfg, nil
 }
+
+// cliFiles are tlsfile.FileError's keys as the CLI's messages say them.
+var cliFiles = map[string]string{"ca_file": "CA file", "cert_file": "certificate file", "key_file": "key file"}
 
 // tlsCause says what to do about a TLS failure reaching the admin API, or "".
 func tlsCause(ue *url.Error) string {

@@ -31,7 +31,16 @@ const maxNesting = 64
 // Load reads the file at path, then parses it as Parse does with the process
 // environment, resolving relative paths against the file's directory. The error is
 // either an I/O error or a wrapped Problems listing everything wrong with the file.
-func Load(path string) (*Config, error) {
+func Load(path string) (*Config, error) { return load(path, false) }
+
+// LoadForReload is Load for a SIGHUP reload: it checks everything Load checks except the
+// contents of the certificate, key and CA files the TLS blocks name (their keys must
+// still be set). A reload applies none of those files — the listeners' pairs are reloaded
+// on their own, and refused on their own — so a pair being rotated must not refuse the
+// failover policy along with it.
+func LoadForReload(path string) (*Config, error) { return load(path, true) }
+
+func load(path string, noTLSFiles bool) (*Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
@@ -45,7 +54,7 @@ func Load(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: %s: %w", path, err)
 	}
-	c, err := Parse(data, filepath.Dir(abs), os.LookupEnv)
+	c, err := parse(data, filepath.Dir(abs), os.LookupEnv, noTLSFiles)
 	var ps Problems
 	if errors.As(err, &ps) {
 		return nil, fmt.Errorf("config: %s has %s:\n%w", path, plural(len(ps), "problem"), ps)
@@ -59,7 +68,12 @@ func Load(path string) (*Config, error) {
 // validates. On any problem it returns a nil *Config and Problems listing all of them.
 // It never panics, whatever data holds.
 func Parse(data []byte, baseDir string, env func(string) (string, bool)) (*Config, error) {
+	return parse(data, baseDir, env, false)
+}
+
+func parse(data []byte, baseDir string, env func(string) (string, bool), noTLSFiles bool) (*Config, error) {
 	p := newCollector()
+	p.noTLSFiles = noTLSFiles
 	c := Default()
 	body, prob := parseDocument(data)
 	if prob != nil {

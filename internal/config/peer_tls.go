@@ -17,7 +17,7 @@ type peerTLS struct {
 // connection will, so that check-config reports what would fail at start. caWant says
 // what the CA file should be.
 func validatePeerTLS(p *collector, key string, t peerTLS, caWant string) {
-	if t.ca != "" {
+	if t.ca != "" && !p.noTLSFiles {
 		k := field(key, "ca_file")
 		switch _, err := tlsfile.CAPool(t.ca); {
 		case errors.Is(err, tlsfile.ErrNoCertificate):
@@ -37,6 +37,8 @@ func validatePeerTLS(p *collector, key string, t peerTLS, caWant string) {
 		return
 	case t.key == "":
 		p.add(field(key, "key_file"), "missing, want the PEM private key of cert_file")
+		return
+	case p.noTLSFiles:
 		return
 	}
 	certOK := peerFileReadable(p, field(key, "cert_file"), t.cert)

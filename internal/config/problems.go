@@ -53,6 +53,10 @@ type collector struct {
 	list     Problems
 	decoding map[string]bool
 	validate bool // set once decoding is over
+	// noTLSFiles skips reading the certificate and CA files the TLS blocks name: a SIGHUP
+	// reload applies none of them (the listeners' pairs reload on their own), so a pair
+	// caught mid-rotation must not refuse the policy.
+	noTLSFiles bool
 }
 
 func newCollector() *collector { return &collector{decoding: map[string]bool{}} }

@@ -50,6 +50,8 @@ type Daemon struct {
 	closers []io.Closer
 	first   *firstState // --bootstrap-active's state, stored by the first term that finds none
 
+	reloadRefused prometheus.Counter // SIGHUP reloads of the configuration refused
+
 	mu       sync.Mutex
 	policy   decide.Policy
 	term     *term        // nil while not leading
@@ -111,6 +113,9 @@ func (d *Daemon) assemble() error {
 		}
 	}
 	if d.tls, err = newTLSListeners(d.reg, d.log); err != nil {
+		return err
+	}
+	if d.reloadRefused, err = newReloadRefused(d.reg); err != nil {
 		return err
 	}
 	ac := admin.Config{Listen: cfg.Admin.Listen, Token: cfg.Admin.Token.Reveal(), ReadToken: cfg.Admin.ReadToken.Reveal(), AllowedHosts: cfg.Admin.AllowedHosts,

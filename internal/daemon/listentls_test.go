@@ -69,7 +69,7 @@ state: {path: state.db}
 		t.Fatal(err)
 	}
 	dir1 := filepath.Join(dir, "listener")
-	tc, err := tlsfile.ClientConfig(dir1+".crt", dir1+".crt", dir1+".key")
+	tc, err := tlsfile.Peer{CAFile: dir1 + ".crt", CertFile: dir1 + ".crt", KeyFile: dir1 + ".key"}.Config()
 	if err != nil {
 		t.Fatal(err)
 	}

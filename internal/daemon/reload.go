@@ -7,40 +7,70 @@ import (
 	"reflect"
 	"slices"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/esdr/esdr/internal/config"
 )
 
-// ReloadOnHUP re-reads the configuration on SIGHUP and applies its safe parts: the
-// failover policy and the log level; first, whatever the configuration holds, it reads
-// the listeners' certificate and key files again. Clusters, probes, listeners (their
-// addresses and TLS file paths) and the state path need a restart; a change to the
-// cluster list is reported, not applied.
+// newReloadRefused counts SIGHUP reloads of the configuration that were refused. The
+// listeners' certificate pairs are counted apart (esdr_tls_reload_refused_total): each
+// part of a reload is applied or refused on its own, and an alert must tell which.
+func newReloadRefused(reg prometheus.Registerer) (prometheus.Counter, error) {
+	c := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "esdr_config_reload_refused_total",
+		Help: "SIGHUP reloads of the configuration refused (invalid file, or a changed cluster list that needs a restart); the previous policy stays in force.",
+	})
+	if err := reg.Register(c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// ReloadOnHUP handles each SIGHUP with reload until ctx ends.
 func (d *Daemon) ReloadOnHUP(ctx context.Context, hup <-chan os.Signal, path string, level *slog.LevelVar) {
-	log := d.log
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-hup:
 		}
-		d.tls.reload()
-		cfg, err := config.Load(path)
-		if err != nil {
-			log.Error("reload refused: invalid configuration; still running the previous one", "config", path, "err", err)
-			continue
-		}
-		if got := cfg.Policy().Clusters; !slices.Equal(got, d.Clusters()) {
-			log.Warn("reload: the cluster list changed; restart esdr to apply it", "clusters", got, "running", d.Clusters())
-			continue
-		}
-		if !reflect.DeepEqual(cfg.Admin.TLS, d.cfg.Admin.TLS) || !reflect.DeepEqual(cfg.Proxy.TLS, d.cfg.Proxy.TLS) {
-			log.Warn("reload: admin.tls or proxy.tls changed; the certificate files named at start were read again, restart esdr to apply the new settings")
-		}
-		d.SetPolicy(cfg.Policy())
-		var l slog.Level
-		_ = l.UnmarshalText([]byte(cfg.Log.Level))
-		level.Set(l)
-		log.Info("reloaded", "config", path, "failover", cfg.Failover.Auto, "failback", cfg.Failover.Failback,
-			"hold_down", cfg.Failover.HoldDown, "log_level", cfg.Log.Level)
+		d.reload(path, level)
 	}
+}
+
+// reload reads the listeners' certificate pairs again and re-reads the configuration at
+// path. The two are independent: a pair caught mid-rotation is refused without touching
+// the policy, and an invalid file is refused without touching the pairs.
+func (d *Daemon) reload(path string, level *slog.LevelVar) {
+	d.tls.reload()
+	d.reloadConfig(path, level)
+}
+
+// reloadConfig applies the configuration's safe parts: the failover policy and the log
+// level. Clusters, probes, listeners (their addresses and TLS file paths) and the state
+// path need a restart; a change to the cluster list is reported and refused. The file is
+// loaded without reading the certificate files it names (config.LoadForReload): none of
+// them is applied here.
+func (d *Daemon) reloadConfig(path string, level *slog.LevelVar) {
+	log := d.log
+	cfg, err := config.LoadForReload(path)
+	if err != nil {
+		d.reloadRefused.Inc()
+		log.Error("reload refused: invalid configuration; still running the previous one", "config", path, "err", err)
+		return
+	}
+	if got := cfg.Policy().Clusters; !slices.Equal(got, d.Clusters()) {
+		d.reloadRefused.Inc()
+		log.Warn("reload: the cluster list changed; restart esdr to apply it", "clusters", got, "running", d.Clusters())
+		return
+	}
+	if !reflect.DeepEqual(cfg.Admin.TLS, d.cfg.Admin.TLS) || !reflect.DeepEqual(cfg.Proxy.TLS, d.cfg.Proxy.TLS) {
+		log.Warn("reload: admin.tls or proxy.tls changed; the certificate files named at start were read again, restart esdr to apply the new settings")
+	}
+	d.SetPolicy(cfg.Policy())
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(cfg.Log.Level))
+	level.Set(l)
+	log.Info("reloaded", "config", path, "failover", cfg.Failover.Auto, "failback", cfg.Failover.Failback,
+		"hold_down", cfg.Failover.HoldDown, "log_level", cfg.Log.Level)
 }

@@ -78,15 +78,11 @@ func newTargets(cfg *config.Config, log *slog.Logger) ([]act.Target, *route53.Pu
 		out = append(out, tg)
 	}
 	for i, t := range cfg.Targets.Etcd {
-		cli, err := etcdkey.Dial(t.Route())
+		tg, cli, err := etcdkey.Open(t.Route(), nil)
 		if err != nil {
 			return fail(fmt.Errorf("targets.etcd[%d]: %w", i, err))
 		}
 		closers = append(closers, cli)
-		tg, err := etcdkey.New(cli, t.Key, nil)
-		if err != nil {
-			return fail(fmt.Errorf("targets.etcd[%d]: %w", i, err))
-		}
 		out = append(out, tg)
 	}
 	for i, t := range cfg.Targets.HAProxy {

@@ -173,7 +173,7 @@ func TestAClientCAMakesClientsProveWhoTheyAre(t *testing.T) {
 		}
 	}
 	cc, ck := ca.issue(t, "operator")
-	clientCfg, err := ClientConfig(writeFile(t, dir, "ca2.pem", ca.pem), writeFile(t, dir, "c.crt", cc), writeFile(t, dir, "c.key", ck))
+	clientCfg, err := Peer{CAFile: writeFile(t, dir, "ca2.pem", ca.pem), CertFile: writeFile(t, dir, "c.crt", cc), KeyFile: writeFile(t, dir, "c.key", ck)}.Config()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestAClientCAMakesClientsProveWhoTheyAre(t *testing.T) {
 	if got := get(t, c); got != "200 OK" {
 		t.Fatalf("a client with a certificate got %q", got)
 	}
-	if _, err := ClientConfig("", "c.crt", ""); err == nil {
+	if _, err := (Peer{CertFile: "c.crt"}).Config(); err == nil {
 		t.Fatal("a certificate without a key was accepted")
 	}
 	if _, err := ServerConfig(kp, writeFile(t, dir, "empty.pem", nil)); !errors.Is(err, ErrNoCertificate) {

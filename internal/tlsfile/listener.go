@@ -25,30 +25,3 @@ func ServerConfig(k *Keypair, clientCAFile string) (*tls.Config, error) {
 	}
 	return cfg, nil
 }
-
-// ClientConfig is the TLS configuration of a client of esdr's listeners (the CLI):
-// caFile, when set, is trusted instead of the system roots; certFile and keyFile, when
-// set (both or neither), are presented to a listener that verifies clients.
-func ClientConfig(caFile, certFile, keyFile string) (*tls.Config, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if caFile != "" {
-		pool, err := CAPool(caFile)
-		if err != nil {
-			return nil, fmt.Errorf("tls: CA file: %w", err)
-		}
-		cfg.RootCAs = pool
-	}
-	switch {
-	case certFile == "" && keyFile == "":
-	case certFile == "" || keyFile == "":
-		return nil, fmt.Errorf("tls: a client certificate needs both a certificate file and a key file")
-	default:
-		k, err := LoadKeypair(certFile, keyFile)
-		if err != nil {
-			return nil, err
-		}
-		cert := k.Certificate()
-		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return cert, nil }
-	}
-	return cfg, nil
-}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"time"
 )
 
 // maxPEMFile bounds how much of a client certificate chain or key is read.
@@ -18,7 +19,8 @@ const maxPEMFile = 1 << 20
 var ErrNotAPair = errors.New("not a certificate and its key")
 
 // Peer is how esdr reaches a TLS server it connects to: a cluster's node (probes,
-// fences, the proxy's upstream connections) or etcd. Every field is optional.
+// fences, the proxy's upstream connections), etcd, or one of esdr's own listeners (the
+// CLI). Every field is optional.
 type Peer struct {
 	// CAFile is a PEM bundle trusted instead of the system roots.
 	CAFile string
@@ -34,22 +36,25 @@ type Peer struct {
 }
 
 // Config builds the client TLS configuration of p: TLS 1.2 or later, the CA, the
-// client certificate and the server name. Errors name the file at fault.
+// client certificate and the server name. Errors name the file at fault. The client
+// certificate is read again when its files change (see clientPair); the CA is read here
+// only.
 func (p Peer) Config() (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: p.ServerName, InsecureSkipVerify: p.InsecureSkipVerify} //nolint:gosec // explicit opt-in
 	if p.CAFile != "" {
 		pool, err := CAPool(p.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("ca_file: %w", err)
+			return nil, &FileError{Key: "ca_file", Err: err}
 		}
 		cfg.RootCAs = pool
 	}
 	if p.CertFile != "" || p.KeyFile != "" {
-		cert, err := ClientCertificate(p.CertFile, p.KeyFile)
+		certPEM, keyPEM, cert, err := readClientPair(p.CertFile, p.KeyFile)
 		if err != nil {
 			return nil, err
 		}
-		cfg.Certificates = []tls.Certificate{cert}
+		pair := newClientPair(loadedKeypair(p.CertFile, p.KeyFile, certPEM, keyPEM, &cert), time.Now)
+		cfg.GetClientCertificate = pair.get
 	}
 	return cfg, nil
 }
@@ -61,26 +66,43 @@ func (p Peer) HasClientCertificate() bool { return p.CertFile != "" }
 // half, an unreadable file and a pair that does not load are told apart: the last wraps
 // ErrNotAPair.
 func ClientCertificate(certFile, keyFile string) (tls.Certificate, error) {
+	_, _, cert, err := readClientPair(certFile, keyFile)
+	return cert, err
+}
+
+// readClientPair is ClientCertificate with the files' contents, for a Keypair to compare
+// later contents with.
+func readClientPair(certFile, keyFile string) (certPEM, keyPEM []byte, cert tls.Certificate, err error) {
 	switch {
 	case certFile == "":
-		return tls.Certificate{}, errors.New("key_file without cert_file, want both or neither")
+		return nil, nil, cert, errors.New("key_file without cert_file, want both or neither")
 	case keyFile == "":
-		return tls.Certificate{}, errors.New("cert_file without key_file, want both or neither")
+		return nil, nil, cert, errors.New("cert_file without key_file, want both or neither")
 	}
-	certPEM, err := readPEM(certFile)
-	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("cert_file: %w", err)
+	if certPEM, err = readPEM(certFile); err != nil {
+		return nil, nil, cert, &FileError{Key: "cert_file", Err: err}
 	}
-	keyPEM, err := readPEM(keyFile)
-	if err != nil {
-		return tls.Certificate{}, fmt.Errorf("key_file: %w", err)
+	if keyPEM, err = readPEM(keyFile); err != nil {
+		return nil, nil, cert, &FileError{Key: "key_file", Err: err}
 	}
-	cert, err := tls.X509KeyPair(certPEM, keyPEM)
-	if err != nil {
-		return tls.Certificate{}, &NotAPairError{CertFile: certFile, KeyFile: keyFile, Reason: err}
+	if cert, err = tls.X509KeyPair(certPEM, keyPEM); err != nil {
+		return nil, nil, cert, &NotAPairError{CertFile: certFile, KeyFile: keyFile, Reason: err}
 	}
-	return cert, nil
+	return certPEM, keyPEM, cert, nil
 }
+
+// FileError is a file of a Peer that cannot be read or holds no certificate. Key is
+// the file's configuration key (ca_file, cert_file, key_file), for a caller that names
+// it otherwise (the CLI's flags).
+type FileError struct {
+	Key string
+	Err error
+}
+
+func (e *FileError) Error() string { return e.Key + ": " + e.Err.Error() }
+
+// Unwrap exposes the cause (os.ErrNotExist, ErrNoCertificate).
+func (e *FileError) Unwrap() error { return e.Err }
 
 // NotAPairError is a certificate file and a key file that were read but do not load as
 // a pair: no PEM certificate, no PEM key, or a key that does not match the leaf.

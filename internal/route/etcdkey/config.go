@@ -1,7 +1,10 @@
 package etcdkey
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -56,10 +59,51 @@ func Dial(c Config) (*clientv3.Client, error) {
 	if ps := c.Check(); len(ps) > 0 {
 		return nil, fmt.Errorf("etcdkey: %s", strings.Join(ps, "; "))
 	}
-	cli, err := etcdconn.Dial(etcdconn.Options{Endpoints: c.Endpoints, Username: c.Username, Password: c.Password,
-		CAFile: c.CAFile, CertFile: c.CertFile, KeyFile: c.KeyFile, ServerName: c.ServerName, DialTimeout: c.DialTimeout})
+	cli, err := etcdconn.Dial(c.conn())
 	if err != nil {
 		return nil, fmt.Errorf("etcdkey: %w", err)
 	}
 	return cli, nil
+}
+
+// Open dials the etcd cluster of c and returns a target writing under c.Key whose
+// errors name a certificate problem with that etcd (see explain), and the client for the
+// caller to close. now is as for New.
+func Open(c Config, now func() time.Time) (*Target, io.Closer, error) {
+	cli, err := Dial(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := New(cli, c.Key, now)
+	if err != nil {
+		cli.Close()
+		return nil, nil, err
+	}
+	o := c.conn()
+	t.explain = func(ctx context.Context, err error) error { return etcdconn.Explain(ctx, o, err) }
+	return t, cli, nil
+}
+
+// explainBound bounds the handshakes that look for a certificate problem after a
+// failed call, all endpoints together: they delay the act step's retry by that much at
+// most.
+const explainBound = 2 * time.Second
+
+// explained returns err, naming the certificate problem behind it when there is one.
+// etcd's client waits for a usable connection until the call's deadline whether etcd is
+// down or refuses esdr's TLS, so only a deadline error is worth the handshakes; they get
+// a context of their own, since the call's has just expired.
+func (t *Target) explained(ctx context.Context, err error) error {
+	if t.explain == nil || !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), explainBound)
+	defer cancel()
+	return t.explain(ctx, err)
+}
+
+// conn is how etcdconn reaches the etcd of c.
+func (c Config) conn() etcdconn.Options {
+	return etcdconn.Options{Endpoints: c.Endpoints, Username: c.Username, Password: c.Password,
+		CAFile: c.CAFile, CertFile: c.CertFile, KeyFile: c.KeyFile, ServerName: c.ServerName, DialTimeout: c.DialTimeout}
 }

@@ -46,6 +46,8 @@ type Target struct {
 	kv  kv
 	key string
 	now func() time.Time
+	// explain, when set (Open), adds to an error what a TLS handshake with etcd says.
+	explain func(context.Context, error) error
 }
 
 // New returns a target writing under key through kv (usually a *clientv3.Client, see
@@ -94,7 +96,7 @@ func (t *Target) Apply(ctx context.Context, sw act.Switch) error {
 		}
 		resp, err := t.kv.Txn(ctx).If(cond).Then(clientv3.OpPut(t.key, string(data))).Commit()
 		if err != nil {
-			return fmt.Errorf("etcdkey: write %s: %w", t.key, err)
+			return fmt.Errorf("etcdkey: write %s: %w", t.key, t.explained(ctx, err))
 		}
 		if resp.Succeeded {
 			return t.verify(ctx, want)
@@ -122,7 +124,7 @@ func compare(stored, want Value) error {
 func (t *Target) read(ctx context.Context) (*Value, int64, error) {
 	resp, err := t.kv.Get(ctx, t.key)
 	if err != nil {
-		return nil, 0, fmt.Errorf("etcdkey: read %s: %w", t.key, err)
+		return nil, 0, fmt.Errorf("etcdkey: read %s: %w", t.key, t.explained(ctx, err))
 	}
 	if len(resp.Kvs) == 0 {
 		return nil, 0, nil
