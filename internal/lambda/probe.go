@@ -23,10 +23,11 @@ type prober struct {
 // clients are the clusters' esclient clients, shared with fencing.
 func newProber(cfg *config.Config, clients map[string]*esclient.Client) (*prober, error) {
 	p := &prober{checks: map[string][]watch.Check{}, timeout: map[string]time.Duration{}}
+	claims := &watch.Claims{}
 	for _, cl := range cfg.Clusters {
 		h := cfg.ClusterHealth(cl.Name)
 		p.timeout[cl.Name] = h.Timeout
-		checks, err := watch.ChecksFrom(cl, h, clients[cl.Name])
+		checks, err := watch.ChecksFrom(cl, h, clients[cl.Name], claims)
 		if err != nil {
 			return nil, fmt.Errorf("lambda: %w", err)
 		}
