@@ -147,10 +147,11 @@ func TestHealthFailures(t *testing.T) {
 		text    string
 	}{
 		{"html", body(502, nginxHTML), Options{}, health.KindBadResponse, "HTTP 502"},
-		{"html 200", body(200, nginxHTML), Options{}, health.KindBadResponse, "not JSON"},
+		{"html 200 is a web server, not a cluster", body(200, nginxHTML), Options{}, health.KindBlind, "not Elasticsearch or OpenSearch: answered HTTP 200 with an HTML or XML body"},
 		{"truncated json", body(200, es710Health[:40]), Options{}, health.KindBadResponse, "invalid JSON"},
-		{"empty", body(200, ""), Options{}, health.KindBadResponse, "empty body"},
-		{"unknown status", body(200, `{"status":"purple"}`), Options{}, health.KindBadResponse, `unknown status "purple"`},
+		{"an empty 200 is not a cluster", body(200, ""), Options{}, health.KindBlind, "answered HTTP 200 with an empty body"},
+		{"JSON without a cluster name is another service's", body(200, `{"status":"ok"}`), Options{}, health.KindBlind, "(no cluster_name and status)"},
+		{"unknown status", body(200, `{"cluster_name":"a","status":"purple"}`), Options{}, health.KindBadResponse, `unknown status "purple"`},
 		{"huge", body(200, `{"status":"green","x":"`+strings.Repeat("a", 2048)+`"}`), Options{MaxBody: 1024}, health.KindBadResponse, "over 1024 bytes"},
 		{"cut connection", func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Content-Length", "1000")
@@ -226,7 +227,7 @@ func TestHealthSecondNodeAnswers(t *testing.T) {
 func TestHealthAllFailJoinsAndPicksBestKind(t *testing.T) {
 	dead := deadPort(t)
 	hung := serve(t, map[string]http.HandlerFunc{"/_cluster/health": func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }})
-	html := serve(t, map[string]http.HandlerFunc{"/_cluster/health": body(200, nginxHTML)})
+	html := serve(t, map[string]http.HandlerFunc{"/_cluster/health": body(502, nginxHTML)})
 	opts := Options{Timeout: 100 * time.Millisecond}
 	for _, tc := range []struct {
 		nodes []string

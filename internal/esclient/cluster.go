@@ -89,11 +89,17 @@ func (c *Client) masterTimeout(ctx context.Context) string {
 func decodeHealth(node string, status int, body []byte) (*Health, error) {
 	const op = "GET /_cluster/health"
 	if status != http.StatusOK {
-		return nil, &NodeError{Node: node, Op: op, Kind: statusKind(status), Err: newStatusError(status, body)}
+		return nil, statusError(node, http.MethodGet, "/_cluster/health", status, body)
 	}
 	var h Health
-	if err := decodeJSON(body, &h); err != nil {
-		return nil, &NodeError{Node: node, Op: op, Kind: KindBadResponse, Err: err}
+	if err := decodeAnswer(node, op, body, &h); err != nil {
+		return nil, err
+	}
+	if h.ClusterName == "" || h.Status == "" {
+		// Every cluster health answer names its cluster and a status: this is some other
+		// service's JSON (a health endpoint of a proxy, an API on the wrong port).
+		return nil, &NodeError{Node: node, Op: op, Kind: KindBlind, Err: &NotClusterError{
+			Answer: "HTTP 200 with " + describeBody(body) + " (no cluster_name and status)"}}
 	}
 	switch h.Status {
 	case "green", "yellow", "red":
@@ -165,19 +171,18 @@ func (c *Client) getJSON(ctx context.Context, path string, v any) error {
 	if err := checkStatus(node, http.MethodGet, path, status, body); err != nil {
 		return err
 	}
-	if err := decodeJSON(body, v); err != nil {
-		return &NodeError{Node: node, Op: "GET " + stripQuery(path), Kind: KindBadResponse, Err: err}
+	if err := decodeAnswer(node, "GET "+stripQuery(path), body, v); err != nil {
+		return err
 	}
 	return nil
 }
 
-// checkStatus turns a non-2xx answer into an http_status NodeError.
+// checkStatus turns a non-2xx answer into a NodeError (statusError says of which kind).
 func checkStatus(node, method, path string, status int, body []byte) error {
 	if status >= 200 && status < 300 {
 		return nil
 	}
-	return &NodeError{Node: node, Op: method + " " + stripQuery(path), Kind: statusKind(status),
-		Err: newStatusError(status, body)}
+	return statusError(node, method, path, status, body)
 }
 
 func stripQuery(path string) string { return strings.SplitN(path, "?", 2)[0] }

@@ -32,9 +32,10 @@ const (
 	// The Err is then a *StatusError carrying the code and the Elasticsearch error type.
 	KindHTTPStatus ErrKind = "http_status"
 	// KindBlind: the node answered but refused esdr (HTTP 401 or 403), its TLS
-	// certificate is not trusted, or esdr could not open a socket (out of file
-	// descriptors). Nothing was learned about the cluster's health: the fault is esdr's
-	// configuration or esdr itself. A 401/403 Err is a *StatusError.
+	// certificate is not trusted, esdr could not open a socket (out of file descriptors),
+	// or what answered is not Elasticsearch or OpenSearch (a *NotClusterError). Nothing
+	// was learned about the cluster's health: the fault is esdr's configuration or esdr
+	// itself. A 401/403 Err is a *StatusError.
 	KindBlind ErrKind = "blind"
 )
 
@@ -74,15 +75,6 @@ func (e *StatusError) Error() string {
 		return fmt.Sprintf("HTTP %d: %s", e.Code, e.Type)
 	}
 	return fmt.Sprintf("HTTP %d", e.Code)
-}
-
-// statusKind is the kind of a non-2xx answer: 401 and 403 mean esdr's own credentials
-// were refused, which says nothing about the cluster's health.
-func statusKind(code int) ErrKind {
-	if code == 401 || code == 403 {
-		return KindBlind
-	}
-	return KindHTTPStatus
 }
 
 // IsBlind reports whether err says esdr could not see the cluster (KindBlind).

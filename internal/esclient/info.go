@@ -21,25 +21,42 @@ type Info struct {
 
 // Info asks the first reachable node who it is.
 func (c *Client) Info(ctx context.Context) (*Info, error) {
-	var doc struct {
-		Name        string `json:"name"`
-		ClusterName string `json:"cluster_name"`
-		ClusterUUID string `json:"cluster_uuid"`
-		Version     struct {
-			Number       string `json:"number"`
-			Distribution string `json:"distribution"`
-		} `json:"version"`
-		Tagline string `json:"tagline"`
-	}
+	var doc infoDoc
 	if err := c.getJSON(ctx, "/", &doc); err != nil {
 		return nil, err
 	}
-	dist := doc.Version.Distribution
+	return doc.info(), nil
+}
+
+// InfoOf asks one given node who it is and which cluster it belongs to: answered by the
+// node alone, without a master, so that the watch step can tell a URL that reaches
+// another cluster (ClusterUUID) from a node of the configured one.
+func (c *Client) InfoOf(ctx context.Context, node string) (*Info, error) {
+	var doc infoDoc
+	if err := c.getJSONOf(ctx, node, "/", &doc); err != nil {
+		return nil, err
+	}
+	return doc.info(), nil
+}
+
+type infoDoc struct {
+	Name        string `json:"name"`
+	ClusterName string `json:"cluster_name"`
+	ClusterUUID string `json:"cluster_uuid"`
+	Version     struct {
+		Number       string `json:"number"`
+		Distribution string `json:"distribution"`
+	} `json:"version"`
+	Tagline string `json:"tagline"`
+}
+
+func (d infoDoc) info() *Info {
+	dist := d.Version.Distribution
 	if dist == "" {
 		dist = "elasticsearch"
 	}
-	return &Info{Name: doc.Name, ClusterName: doc.ClusterName, ClusterUUID: doc.ClusterUUID,
-		Version: doc.Version.Number, Distribution: dist, Tagline: doc.Tagline}, nil
+	return &Info{Name: d.Name, ClusterName: d.ClusterName, ClusterUUID: d.ClusterUUID,
+		Version: d.Version.Number, Distribution: dist, Tagline: d.Tagline}
 }
 
 // Node describes one member of the cluster as the answering node sees it.

@@ -195,8 +195,8 @@ func (c *Client) getJSONOf(ctx context.Context, node, path string, v any) error 
 	if err := checkStatus(node, http.MethodGet, path, status, body); err != nil {
 		return err
 	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return &NodeError{Node: node, Op: "GET " + stripQuery(path), Kind: KindBadResponse, Err: fmt.Errorf("invalid JSON: %w", err)}
+	if err := decodeAnswer(node, "GET "+stripQuery(path), body, v); err != nil {
+		return err
 	}
 	return nil
 }

@@ -38,7 +38,8 @@ const (
 	// fault detection to notice.
 	KindNoQuorum Kind = "no_quorum"
 	// KindBlind: esdr cannot see the cluster — its credentials were refused (401/403), the
-	// cluster's TLS certificate is not trusted, or esdr itself is out of file descriptors.
+	// cluster's TLS certificate is not trusted, esdr itself is out of file descriptors, or
+	// no configured URL reaches the cluster (a 404 page, another cluster's node).
 	// It neither passes nor fails: unknown is not down, and no failover follows from it.
 	KindBlind Kind = "blind"
 )

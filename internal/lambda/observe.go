@@ -13,6 +13,7 @@ import (
 // The alarm speaks only for the primary: ALARM is "down", OK is "up". A probe from here
 // can overrule it in one direction each, never into a failover the alarm did not ask for:
 //   - ALARM but the primary answers healthy: the primary is up (not confirmed, no action);
+//   - ALARM but the probe is blind: the primary is blind (not confirmed, no action);
 //   - OK but the primary fails its probe: unknown (so an OK event can never fail over).
 //
 // Standbys are what the probes say; without Confirm they are assumed up.
@@ -44,6 +45,11 @@ func (h *Handler) observe(ctx context.Context, a Alarm, now time.Time) decide.Ob
 			case a.State == StateAlarm && p.Up():
 				ob = p
 				ob.Detail = "alarm " + a.Name + " in ALARM, but the probe from here finds it healthy: " + p.Detail
+			case a.State == StateAlarm && p.Verdict == health.VerdictBlind:
+				// A probe that cannot see the primary (its credentials refused, its URLs
+				// reaching something else) confirms nothing: unknown is not down.
+				ob = p
+				ob.Detail = "alarm " + a.Name + " in ALARM, but the probe from here is blind, which confirms nothing: " + p.Detail
 			case a.State == StateAlarm:
 				ob.Last, ob.Detail = p.Last, "alarm "+a.Name+" in ALARM, confirmed: "+p.Detail
 			case !p.Up():

@@ -37,6 +37,10 @@ func TestObserveDecide(t *testing.T) {
 		{"alarm, standby down", true, onPrimary, "", StateAlarm, health.KindUnreachable, health.KindRed, decide.CodeAllDown},
 		{"alarm, standby degraded is up", true, onPrimary, "", StateAlarm, health.KindUnreachable, health.KindDegraded, decide.CodeActiveDown},
 		{"alarm believed", false, onPrimary, "", StateAlarm, "", "", decide.CodeActiveDown},
+		// A probe that cannot see the primary (credentials refused, a URL that reaches
+		// something else) confirms nothing: unknown is not down.
+		{"alarm, the probe from here is blind: not a confirmation", true, onPrimary, "", StateAlarm, health.KindBlind, health.KindHealthy, decide.CodeActiveBlind},
+		{"alarm, a blind standby is no target", true, onPrimary, "", StateAlarm, health.KindTimeout, health.KindBlind, decide.CodeNoHealthyTarget},
 		{"duplicate alarm", true, onStandby, "", StateAlarm, health.KindTimeout, health.KindHealthy, decide.CodeActiveHealthy},
 		{"ok, manual failback", true, onStandby, "", StateOK, health.KindHealthy, health.KindHealthy, decide.CodeFailbackReady},
 		{"ok, auto failback", false, onStandby, decide.FailbackAuto, StateOK, "", "", decide.CodeFailback},

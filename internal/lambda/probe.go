@@ -23,10 +23,11 @@ type prober struct {
 // clients are the clusters' esclient clients, shared with fencing.
 func newProber(cfg *config.Config, clients map[string]*esclient.Client) (*prober, error) {
 	p := &prober{checks: map[string][]watch.Check{}, timeout: map[string]time.Duration{}}
+	claims := &watch.Claims{}
 	for _, cl := range cfg.Clusters {
 		h := cfg.ClusterHealth(cl.Name)
 		p.timeout[cl.Name] = h.Timeout
-		checks, err := watch.ChecksFrom(cl, h, clients[cl.Name])
+		checks, err := watch.ChecksFrom(cl, h, clients[cl.Name], claims)
 		if err != nil {
 			return nil, fmt.Errorf("lambda: %w", err)
 		}
@@ -37,7 +38,7 @@ func newProber(cfg *config.Config, clients map[string]*esclient.Client) (*prober
 
 // probeAll probes every cluster once, in parallel, each within its configured timeout.
 // The alarm already applied Route 53's thresholds, so one probe is a confirmation, not a
-// verdict of its own: a failing probe is Down, a passing one Up.
+// verdict of its own: a failing probe is Down, a passing one Up, a blind one Blind.
 func (p *prober) probeAll(ctx context.Context, now time.Time) map[string]health.Observation {
 	out := map[string]health.Observation{}
 	var mu sync.Mutex
@@ -54,7 +55,11 @@ func (p *prober) probeAll(ctx context.Context, now time.Time) map[string]health.
 			}
 			ob := health.Observation{Cluster: name, Verdict: health.VerdictUp, Last: r.Kind, Detail: r.Detail, At: now,
 				LatencySeconds: r.Latency.Seconds(), ConsecutiveSuccesses: 1}
-			if !r.Kind.Passing() {
+			switch {
+			case r.Kind.Blind():
+				// esdr cannot see the cluster from here: neither up nor down.
+				ob.Verdict, ob.ConsecutiveSuccesses = health.VerdictBlind, 0
+			case !r.Kind.Passing():
 				ob.Verdict, ob.ConsecutiveSuccesses, ob.ConsecutiveFailures = health.VerdictDown, 0, 1
 			}
 			mu.Lock()

@@ -23,8 +23,9 @@ type Result struct {
 	To     string `json:"to,omitempty"`
 	Epoch  uint64 `json:"epoch"`
 	// Blocked is true when the primary is down but the decision refuses to move traffic
-	// (no healthy standby, every cluster down, hold-down, automatic failover off): an
-	// operator is needed, and Reason says why.
+	// (no healthy standby, every cluster down, hold-down, automatic failover off), or the
+	// alarm fired and the probe from here cannot see the primary (blind): an operator is
+	// needed, and Reason says why.
 	Blocked bool `json:"blocked"`
 	// Switched is true when this invocation ran a plan to the end and stored its epoch.
 	Switched     bool              `json:"switched"`
@@ -34,7 +35,8 @@ type Result struct {
 
 func blocking(c decide.Code) bool {
 	switch c {
-	case decide.CodeNoHealthyTarget, decide.CodeAllDown, decide.CodeHoldDown, decide.CodeAutoFailoverOff:
+	case decide.CodeNoHealthyTarget, decide.CodeAllDown, decide.CodeHoldDown, decide.CodeAutoFailoverOff,
+		decide.CodeActiveBlind:
 		return true
 	}
 	return false

@@ -31,6 +31,11 @@ type ClusterSpec struct {
 	// before decide counts it as down; 0 derives it from the cluster's fault-detection
 	// settings, capped at MaxElectionGrace.
 	ElectionGrace, MaxElectionGrace time.Duration
+	// Name is the configured cluster's name, and Claims the record shared by the checks of
+	// every configured cluster: two of them reaching one real cluster are blind. A nil
+	// Claims compares with no other cluster.
+	Name   string
+	Claims *Claims
 }
 
 // DefaultClusterSpec accepts green and yellow, requires an elected master and reads a
@@ -83,7 +88,10 @@ func (s ClusterSpec) Validate() error {
 //     until it has been green at the smaller size for ShrinkAcceptedAfter;
 //   - red: a status not accepted, below a minimum, or reads failing on every node;
 //   - when the cluster health does not answer (a hung or missing master): blind, no_quorum,
-//     stalled, or the failure's own kind, by judgeControlPlaneDown.
+//     stalled, or the failure's own kind, by judgeControlPlaneDown;
+//   - a URL that does not reach the cluster (not Elasticsearch, or a node of another
+//     cluster) is left out and named; when every URL is such a stray: blind
+//     (cluster_stray.go).
 //
 // The cluster health is asked of the nodes in order, the first answer winning, each
 // node with an equal share of the time left; the per-node views run concurrently, each
@@ -98,57 +106,52 @@ func NewClusterCheck(c healthClient, spec ClusterSpec) (Check, error) {
 	st := &clusterState{spec: spec}
 	return func(ctx context.Context) Result {
 		start := time.Now()
-		var h *esclient.Health
-		var err error
+		var ha healthAnswer
 		var views []nodeView
 		var wg sync.WaitGroup
-		var red redIndices
-		wg.Go(func() {
-			if h, err = healthOfAny(ctx, c); err == nil && h.Status == "red" {
-				red = redIndicesOf(ctx, c, h.Node)
-			}
-		})
+		wg.Go(func() { ha = healthOfAny(ctx, c, st.accepts) })
 		wg.Go(func() { views = viewsOf(ctx, c, c.Nodes(), spec.Canary, &st.ids) })
 		wg.Wait()
-		st.vouch(views)
+		s := st.straysOf(views, ha, len(c.Nodes()))
+		if ha.h != nil && !st.accepts(ha.h) {
+			// The first sightings just pinned the cluster, and the answer came from a
+			// node of another: ask again, this time passing it by.
+			ha = healthOfAny(ctx, c, st.accepts)
+			s = st.straysOf(views, ha, len(c.Nodes()))
+		}
 		var r Result
-		if err != nil {
-			r = judgeControlPlaneDown(err, views, st.members(), spec.RequireMaster)
-		} else {
-			r = dataPlane(classifyHealth(spec, h, red, &st.size, start), views)
-			r = quorumStillThere(r, views, st.members())
+		err := s.err(ha.errs)
+		others := spec.Claims.claim(spec.Name, st.pin.get())
+		switch {
+		case s.blind() || (ha.h == nil && err == nil):
+			r = s.result()
+		case len(others) > 0:
+			r = sharedResult(st.pin.get(), others)
+		case ha.h == nil:
+			st.vouch(views)
+			r = judgeControlPlaneDown(err, s.ours(views), st.members(), spec.RequireMaster)
+		default:
+			var red redIndices
+			if ha.h.Status == "red" {
+				red = redIndicesOf(ctx, c, ha.h.Node)
+			}
+			st.vouch(views)
+			ours := s.ours(views)
+			r = dataPlane(classifyHealth(spec, ha.h, red, &st.size, start), ours)
+			r = quorumStillThere(r, ours, st.members())
+		}
+		if !r.Misaimed {
+			r.Detail += s.note()
 		}
 		r.StallGrace = st.grace()
 		r.Latency = time.Since(start)
-		r.Nodes, r.Master = nodeProbes(views), electedMaster(views)
-		if err == nil {
+		r.Nodes, r.Master = nodeProbes(views), electedMaster(s.ours(views))
+		if ha.h != nil && len(s.byURL) == 0 && len(others) == 0 {
+			// Upkeep goes through the first node that answers, which may be a stray.
 			st.upkeep(ctx, c, views, start)
 		}
 		return r
 	}, nil
-}
-
-// healthOfAny asks each node in turn, giving each an equal share of the remaining time.
-func healthOfAny(ctx context.Context, c healthClient) (*esclient.Health, error) {
-	nodes := c.Nodes()
-	var errs []error
-	for i, n := range nodes {
-		nctx, cancel := ctx, context.CancelFunc(func() {})
-		if dl, ok := ctx.Deadline(); ok {
-			share := time.Until(dl) / time.Duration(len(nodes)-i)
-			nctx, cancel = context.WithTimeout(ctx, share)
-		}
-		h, err := c.HealthOf(nctx, n)
-		cancel()
-		if err == nil {
-			return h, nil
-		}
-		errs = append(errs, err)
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	return nil, errors.Join(errs...)
 }
 
 // classifyHealth maps one health answer to a Result; red says which indices make a red

@@ -24,6 +24,7 @@ type clusterState struct {
 	spec ClusterSpec
 	size clusterSize
 	ids  identities
+	pin  pinned // the cluster the configured URLs reach, once seen
 
 	mu                              sync.Mutex
 	served                          map[string]bool // node URLs whose canary read has succeeded

@@ -58,18 +58,18 @@ func TestClusterCheck(t *testing.T) {
 		want    health.Kind
 		detail  string
 	}{
-		{"green", reply(200, healthBody("green", 3, 3)), DefaultClusterSpec, health.KindHealthy, "status green, 3 nodes (3 data)"},
-		{"yellow accepted", reply(200, healthBody("yellow", 3, 3)), DefaultClusterSpec, health.KindDegraded, "status yellow"},
-		{"yellow not accepted", reply(200, healthBody("yellow", 3, 3)), strict, health.KindRed, "status yellow not accepted"},
-		{"red", reply(200, healthBody("red", 3, 3)), DefaultClusterSpec, health.KindRed, "status red not accepted"},
-		{"pretty body parses", reply(200, "{\n  \"status\" : \"green\",\n  \"number_of_nodes\" : 1\n}"), DefaultClusterSpec, health.KindHealthy, "status green"},
+		{"green", esNode(reply(200, healthBody("green", 3, 3))), DefaultClusterSpec, health.KindHealthy, "status green, 3 nodes (3 data)"},
+		{"yellow accepted", esNode(reply(200, healthBody("yellow", 3, 3))), DefaultClusterSpec, health.KindDegraded, "status yellow"},
+		{"yellow not accepted", esNode(reply(200, healthBody("yellow", 3, 3))), strict, health.KindRed, "status yellow not accepted"},
+		{"red", esNode(reply(200, healthBody("red", 3, 3))), DefaultClusterSpec, health.KindRed, "status red not accepted"},
+		{"pretty body parses", esNode(reply(200, "{\n  \"cluster_name\" : \"a\",\n  \"status\" : \"green\",\n  \"number_of_nodes\" : 1\n}")), DefaultClusterSpec, health.KindHealthy, "status green"},
 		{"no master", reply(503, noMaster503), DefaultClusterSpec, health.KindRed, "no elected master"},
 		{"no master tolerated", reply(503, noMaster503), lax, health.KindDegraded, "no elected master"},
-		{"min nodes met", reply(200, healthBody("green", 3, 2)), mins, health.KindHealthy, "3 nodes (2 data)"},
-		{"below min nodes", reply(200, healthBody("green", 2, 2)), mins, health.KindRed, "below minimum of 3 nodes (2 data)"},
-		{"below min data nodes", reply(200, healthBody("green", 3, 1)), mins, health.KindRed, "below minimum"},
+		{"min nodes met", esNode(reply(200, healthBody("green", 3, 2))), mins, health.KindHealthy, "3 nodes (2 data)"},
+		{"below min nodes", esNode(reply(200, healthBody("green", 2, 2))), mins, health.KindRed, "below minimum of 3 nodes (2 data)"},
+		{"below min data nodes", esNode(reply(200, healthBody("green", 3, 1))), mins, health.KindRed, "below minimum"},
 		{"html", reply(502, "<html><body>Bad Gateway</body></html>"), DefaultClusterSpec, health.KindBadResponse, "HTTP 502"},
-		{"html 200", reply(200, "<html><body>It works!</body></html>"), DefaultClusterSpec, health.KindBadResponse, "not JSON"},
+		{"html 200 is a web server, not a cluster", reply(200, "<html><body>It works!</body></html>"), DefaultClusterSpec, health.KindBlind, "answered HTTP 200 with an HTML or XML body"},
 		{"truncated json", reply(200, healthBody("green", 3, 3)[:50]), DefaultClusterSpec, health.KindBadResponse, "invalid JSON"},
 		{"hang", hang, DefaultClusterSpec, health.KindTimeout, "timeout"},
 	} {
@@ -95,7 +95,7 @@ func TestClusterCheckRefused(t *testing.T) {
 }
 
 func TestClusterCheckOneDeadNodeIsNotADeadCluster(t *testing.T) {
-	good := serve(t, reply(200, healthBody("green", 3, 3)))
+	good := serve(t, esNode(reply(200, healthBody("green", 3, 3))))
 	for name, first := range map[string]string{
 		"refused":   deadPort(t),
 		"hung":      serve(t, hang).URL,
@@ -114,7 +114,7 @@ func TestClusterCheckOneDeadNodeIsNotADeadCluster(t *testing.T) {
 func TestClusterCheckNodeLossIsDegraded(t *testing.T) {
 	nodes := 3
 	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
-		reply(200, healthBody("green", nodes, nodes))(w, r)
+		esNode(reply(200, healthBody("green", nodes, nodes)))(w, r)
 	})
 	spec := DefaultClusterSpec
 	spec.MinNodes = 2

@@ -14,9 +14,10 @@ import (
 // it answered at all, which master it knows, whether it served the read canary.
 type nodeView struct {
 	URL      string
-	Answered bool   // its local view came back and made sense
-	Master   string // the elected master's ID it knows, "" for none
-	ID       string // its own node ID, when known (from an earlier answer)
+	Answered bool      // its local view came back and made sense
+	Master   string    // the elected master's ID it knows, "" for none
+	ID       string    // its own node ID, when known (from an earlier answer)
+	Cluster  clusterID // the cluster it says it belongs to, when known (same age as ID)
 	Canary   canaryResult
 	Err      error         // why the local view failed, when it did
 	Latency  time.Duration // how long its local view took to answer (or to fail)
@@ -36,6 +37,7 @@ const (
 type viewClient interface {
 	MasterOf(ctx context.Context, node string) (string, error)
 	LocalNodeOf(ctx context.Context, node string) (*esclient.LocalNode, error)
+	InfoOf(ctx context.Context, node string) (*esclient.Info, error)
 	CanaryOf(ctx context.Context, node, index string) error
 }
 
@@ -49,25 +51,27 @@ type identities struct {
 	byURL map[string]identity
 }
 
+// identity is who answered at a URL: the node, and the cluster it belongs to.
 type identity struct {
-	node *esclient.LocalNode
-	at   time.Time
+	node    *esclient.LocalNode
+	cluster clusterID
+	at      time.Time
 }
 
-func (ids *identities) get(u string, now time.Time) (*esclient.LocalNode, bool) {
+func (ids *identities) get(u string, now time.Time) (identity, bool) {
 	ids.mu.Lock()
 	defer ids.mu.Unlock()
 	id, ok := ids.byURL[u]
-	return id.node, ok && now.Sub(id.at) < identityTTL
+	return id, ok && now.Sub(id.at) < identityTTL
 }
 
-func (ids *identities) put(u string, n *esclient.LocalNode, now time.Time) {
+func (ids *identities) put(u string, id identity) {
 	ids.mu.Lock()
 	defer ids.mu.Unlock()
 	if ids.byURL == nil {
 		ids.byURL = map[string]identity{}
 	}
-	ids.byURL[u] = identity{node: n, at: now}
+	ids.byURL[u] = id
 }
 
 // viewsOf asks every node concurrently, each with the whole probe deadline: a hung node
@@ -92,14 +96,14 @@ func viewOf(ctx context.Context, c viewClient, node, canary string, ids *identit
 	start := time.Now()
 	master, err := c.MasterOf(ctx, node)
 	v.Latency = time.Since(start)
-	if known, fresh := ids.get(node, time.Now()); known != nil {
-		v.ID = known.ID
+	if known, fresh := ids.get(node, time.Now()); known.node != nil {
+		v.ID, v.Cluster = known.node.ID, known.cluster
 		if !fresh && err == nil {
 			refreshIdentity(ctx, c, node, ids)
 		}
 	} else if err == nil {
-		if n := refreshIdentity(ctx, c, node, ids); n != nil {
-			v.ID = n.ID
+		if n, ok := refreshIdentity(ctx, c, node, ids); ok {
+			v.ID, v.Cluster = n.node.ID, n.cluster
 		}
 	}
 	wg.Wait()
@@ -120,13 +124,20 @@ func viewOf(ctx context.Context, c viewClient, node, canary string, ids *identit
 	return v
 }
 
-func refreshIdentity(ctx context.Context, c viewClient, node string, ids *identities) *esclient.LocalNode {
+// refreshIdentity asks node who it is and which cluster it belongs to (two small reads
+// answered by the node alone, bounded like every other). A node that says who it is but
+// not its cluster keeps its cluster unknown: it then counts as the configured cluster's.
+func refreshIdentity(ctx context.Context, c viewClient, node string, ids *identities) (identity, bool) {
 	n, err := c.LocalNodeOf(ctx, node)
 	if err != nil {
-		return nil
+		return identity{}, false
 	}
-	ids.put(node, n, time.Now())
-	return n
+	id := identity{node: n, at: time.Now()}
+	if info, err := c.InfoOf(ctx, node); err == nil {
+		id.cluster = clusterIDOf(info)
+	}
+	ids.put(node, id)
+	return id, true
 }
 
 // nodeProbes is what each node's own view says about the path from esdr to it.

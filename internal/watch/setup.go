@@ -11,13 +11,14 @@ import (
 // `esdr run` watches.
 func TargetsFrom(cfg *config.Config) ([]Target, error) {
 	var out []Target
+	claims := &Claims{}
 	for _, cl := range cfg.Clusters {
 		h := cfg.ClusterHealth(cl.Name)
 		es, err := esclient.New(cl.Nodes, cl.ClientOptions(h.Timeout))
 		if err != nil {
 			return nil, fmt.Errorf("cluster %s: %w", cl.Name, err)
 		}
-		checks, err := ChecksFrom(cl, h, es)
+		checks, err := ChecksFrom(cl, h, es, claims)
 		if err != nil {
 			return nil, err
 		}
@@ -28,15 +29,18 @@ func TargetsFrom(cfg *config.Config) ([]Target, error) {
 }
 
 // ChecksFrom builds one cluster's configured checks; es reaches its nodes (the cluster
-// check's client). The Lambda builds the same checks with it.
-func ChecksFrom(cl config.ClusterConfig, h config.HealthConfig, es *esclient.Client) ([]Check, error) {
+// check's client), and claims is shared by the checks of every configured cluster. The
+// Lambda builds the same checks with it.
+func ChecksFrom(cl config.ClusterConfig, h config.HealthConfig, es *esclient.Client, claims *Claims) ([]Check, error) {
 	var out []Check
 	for i, ch := range h.Checks {
 		var c Check
 		var err error
 		switch ch.Kind {
 		case "cluster":
-			c, err = NewClusterCheck(es, clusterSpec(ch))
+			spec := clusterSpec(ch)
+			spec.Name, spec.Claims = cl.Name, claims
+			c, err = NewClusterCheck(es, spec)
 		case "http":
 			c, err = NewHTTPCheck(cl.Nodes, HTTPSpec{Path: ch.Path, Match: ch.Match})
 		default:

@@ -26,6 +26,10 @@ type Result struct {
 	// Master, from a cluster check, is the elected master's node ID most answering nodes
 	// know; "" when none knows one.
 	Master string
+	// Misaimed, with Kind blind, says the check found that its node URLs do not reach the
+	// configured cluster (cluster_stray.go). Every other check of the probe asks the same
+	// URLs, so what they see is not the cluster either: a misaimed result wins.
+	Misaimed bool
 }
 
 // NodeProbe is one node's part of a probe: how long the node took to give its own view
@@ -82,6 +86,7 @@ func combine(rs []Result) Result {
 	}
 	var out Result
 	details := make([]string, 0, len(rs))
+	misaimed := false
 	for i, r := range rs {
 		if r.Kind == "" {
 			r.Kind = health.KindBadResponse
@@ -89,7 +94,12 @@ func combine(rs []Result) Result {
 		if r.Detail != "" {
 			details = append(details, r.Detail)
 		}
-		if i == 0 || Worse(r.Kind, out.Kind) {
+		switch {
+		case misaimed:
+		case r.Misaimed:
+			misaimed = true
+			out.Kind, out.Node, out.Misaimed = r.Kind, r.Node, true
+		case i == 0 || Worse(r.Kind, out.Kind):
 			out.Kind, out.Node = r.Kind, r.Node
 		}
 		out.Latency = max(out.Latency, r.Latency)

@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -26,6 +27,19 @@ func reply(status int, body string) http.HandlerFunc {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
 		_, _ = w.Write([]byte(body))
+	}
+}
+
+// esNode answers /_cluster/health with h and every other path as a node would that
+// cannot serve it (an Elasticsearch error, HTTP 503): a fake that answered every path with
+// a health document would be, rightly, not a cluster at all.
+func esNode(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/_cluster/health" {
+			h(w, r)
+			return
+		}
+		reply(503, `{"error":{"type":"test_exception","reason":"not served by this fake"},"status":503}`)(w, r)
 	}
 }
 
@@ -67,5 +81,23 @@ func TestCombineWorstWins(t *testing.T) {
 				t.Errorf("combine = %s, want %s", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestAMisaimedResultWins: when the cluster check finds that the URLs do not reach the
+// cluster, a Route 53-style check on the same URLs failing (its 404 is a failure, as on
+// Route 53) is no evidence about the cluster: the probe is blind.
+func TestAMisaimedResultWins(t *testing.T) {
+	misaimed := Result{Kind: health.KindBlind, Detail: "no configured node reaches the cluster", Misaimed: true}
+	red := Result{Kind: health.KindRed, Detail: "http /_cluster/health: HTTP 404"}
+	for _, rs := range [][]Result{{misaimed, red}, {red, misaimed}} {
+		r := combine(rs)
+		if r.Kind != health.KindBlind || !r.Misaimed || !strings.Contains(r.Detail, "HTTP 404") {
+			t.Errorf("combine(%v) = %+v, want blind, misaimed, with every detail", rs, r)
+		}
+	}
+	credentials := Result{Kind: health.KindBlind, Detail: "credentials were refused"}
+	if r := combine([]Result{credentials, red}); r.Kind != health.KindRed {
+		t.Errorf("a blind that is not misaimed must not hide a failure: %+v", r)
 	}
 }

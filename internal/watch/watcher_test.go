@@ -59,14 +59,14 @@ func next(t *testing.T, events map[string]chan event, cluster string) event {
 
 func TestWatcherVerdictDownAfterThreshold(t *testing.T) {
 	var failing atomic.Bool
-	a := serve(t, reply(200, healthBody("green", 3, 3)))
-	b := serve(t, func(w http.ResponseWriter, r *http.Request) {
+	a := serve(t, esNode(reply(200, healthBody("green", 3, 3))))
+	b := serve(t, esNode(func(w http.ResponseWriter, r *http.Request) {
 		if failing.Load() {
 			reply(200, healthBody("red", 3, 3))(w, r)
 			return
 		}
 		reply(200, healthBody("green", 3, 3))(w, r)
-	})
+	}))
 	target := func(name, url string) Target {
 		return Target{Cluster: name, Checks: []Check{
 			clusterCheck(t, []string{url}, DefaultClusterSpec),
