@@ -123,6 +123,13 @@ type ProxyConfig struct {
 	ShutdownTimeout   time.Duration `yaml:"shutdown_timeout"`
 	MaxIdlePerNode    int           `yaml:"max_idle_per_node"`
 	MaxConnections    int           `yaml:"max_connections"`
+	// BodyTimeout, WriteTimeout and MinBodyRate cut clients that stop sending their
+	// request body or reading their answer (internal/route/proxy/pace.go).
+	BodyTimeout  time.Duration `yaml:"body_timeout"`
+	WriteTimeout time.Duration `yaml:"write_timeout"`
+	// MinBodyRate is bytes a second; left out takes the proxy's default (1024), 0 turns
+	// the rate rule off.
+	MinBodyRate *int `yaml:"min_body_rate"`
 	// UpstreamClient is how requests reach the nodes: "net/http" (the default) or "h1",
 	// the proxy's own client, on trial until it replaces the other (issue #19).
 	UpstreamClient string `yaml:"upstream_client"`
@@ -179,10 +186,19 @@ func (x ProxyConfig) validate(p *collector, a AdminConfig, cs []ClusterConfig) {
 		{"proxy.upstream_timeout", x.UpstreamTimeout, time.Hour},
 		{"proxy.dial_timeout", x.DialTimeout, time.Minute},
 		{"proxy.shutdown_timeout", x.ShutdownTimeout, 10 * time.Minute},
+		{"proxy.write_timeout", x.WriteTimeout, time.Hour},
 	} {
 		if d.v < 0 || d.v > d.limit {
 			p.add(d.key, "%s is out of range, want 0 (the default) to %s", d.v, d.limit)
 		}
+	}
+	// body_timeout bounds a wait for a byte, and is the rate rule's grace: below a
+	// second a busy client host (a GC pause, a full socket buffer) would be cut.
+	if x.BodyTimeout != 0 && (x.BodyTimeout < time.Second || x.BodyTimeout > time.Hour) {
+		p.add("proxy.body_timeout", "%s is out of range, want 0 (the default, 60s) or 1s to 1h", x.BodyTimeout)
+	}
+	if r := x.MinBodyRate; r != nil && (*r < 0 || *r > 1<<30) {
+		p.add("proxy.min_body_rate", "%d is out of range, want 0 (no rate rule) to 1073741824 bytes a second, or leave it out for 1024", *r)
 	}
 	switch x.UpstreamClient {
 	case "", "net/http", "h1":

@@ -34,7 +34,15 @@ func newProxy(cfg *config.Config, reg prometheus.Registerer, epochs epoch.Source
 		ReadHeaderTimeout: x.ReadHeaderTimeout, IdleTimeout: x.IdleTimeout, MaxHeaderBytes: x.MaxHeaderBytes,
 		UpstreamTimeout: x.UpstreamTimeout, DialTimeout: x.DialTimeout, ShutdownTimeout: x.ShutdownTimeout,
 		MaxIdlePerNode: x.MaxIdlePerNode, MaxConnections: x.MaxConnections, UpstreamClient: x.UpstreamClient, Server: x.Server,
+		BodyTimeout: x.BodyTimeout, WriteTimeout: x.WriteTimeout,
 		Clusters: map[string]proxy.Upstream{}, Wrap: wrap, TLS: tlsCfg}
+	switch {
+	case x.MinBodyRate == nil: // the proxy's default
+	case *x.MinBodyRate == 0:
+		pc.MinBodyRate = -1 // off: the proxy takes 0 as its default
+	default:
+		pc.MinBodyRate = int64(*x.MinBodyRate)
+	}
 	for _, cl := range cfg.Clusters {
 		up := proxy.Upstream{CAFile: cl.TLS.CAFile, CertFile: cl.TLS.CertFile, KeyFile: cl.TLS.KeyFile, ServerName: cl.TLS.ServerName,
 			InsecureSkipVerify: cl.TLS.InsecureSkipVerify}

@@ -24,6 +24,9 @@ const (
 	DefaultDialTimeout       = 2 * time.Second
 	DefaultShutdownTimeout   = 10 * time.Second
 	DefaultMaxIdlePerNode    = 256
+	DefaultBodyTimeout       = 60 * time.Second
+	DefaultWriteTimeout      = 60 * time.Second
+	DefaultMinBodyRate       = 1024
 )
 
 // Config is the proxy block of esdr's configuration. Field names map 1:1 to snake_case
@@ -41,6 +44,16 @@ type Config struct {
 	ReadHeaderTimeout time.Duration
 	// IdleTimeout closes client keep-alive connections idle for that long.
 	IdleTimeout time.Duration
+	// BodyTimeout is the longest a read of a request body waits for the client before
+	// the request is cut and answered 408 (pace.go); also the grace before MinBodyRate.
+	BodyTimeout time.Duration
+	// MinBodyRate is the least a request body must average, in bytes a second of the
+	// time spent waiting for the client, once BodyTimeout of it has passed. 0 takes
+	// DefaultMinBodyRate; negative turns the rule off (BodyTimeout still applies).
+	MinBodyRate int64
+	// WriteTimeout is the longest a write of an answer waits for the client to take it
+	// before the connection is closed.
+	WriteTimeout time.Duration
 	// MaxHeaderBytes bounds a client's request line and headers.
 	MaxHeaderBytes int
 	// UpstreamTimeout bounds the wait for a node's response headers once the request
@@ -136,6 +149,11 @@ func (cfg Config) withDefaults() Config {
 	def(&cfg.UpstreamTimeout, DefaultUpstreamTimeout)
 	def(&cfg.DialTimeout, DefaultDialTimeout)
 	def(&cfg.ShutdownTimeout, DefaultShutdownTimeout)
+	def(&cfg.BodyTimeout, DefaultBodyTimeout)
+	def(&cfg.WriteTimeout, DefaultWriteTimeout)
+	if cfg.MinBodyRate == 0 {
+		cfg.MinBodyRate = DefaultMinBodyRate
+	}
 	if cfg.MaxRetryBody == 0 {
 		cfg.MaxRetryBody = DefaultMaxRetryBody
 	}
@@ -166,6 +184,7 @@ func (cfg Config) validate() error {
 		"failover_wait": cfg.FailoverWait, "read_header_timeout": cfg.ReadHeaderTimeout,
 		"idle_timeout": cfg.IdleTimeout, "upstream_timeout": cfg.UpstreamTimeout,
 		"dial_timeout": cfg.DialTimeout, "shutdown_timeout": cfg.ShutdownTimeout,
+		"body_timeout": cfg.BodyTimeout, "write_timeout": cfg.WriteTimeout,
 	} {
 		if d < 0 {
 			return fmt.Errorf("%s: %s is negative, want a positive duration", key, d)

@@ -24,6 +24,9 @@ const (
 	typeBadRequest = "esdr_bad_request"
 	// typeMethodNotAllowed: CONNECT; the proxy is not a tunnel.
 	typeMethodNotAllowed = "esdr_method_not_allowed"
+	// typeClientTimeout: the client stopped sending its request body, or trickled it
+	// (pace.go); its request to the node was aborted unfinished.
+	typeClientTimeout = "esdr_client_timeout"
 )
 
 // esError is an answer the proxy gives itself instead of forwarding one.

@@ -39,6 +39,8 @@ type h1Server struct {
 	opened  func()           // a connection was accepted
 	closed  func()           // a connection was closed: its place under the cap is free
 	refused func(status int) // a request was refused before the handler (400, 431, 501)
+	// timedOut: a client stopped sending its body or reading its answer (pace.go).
+	timedOut func(what string)
 
 	mu      sync.Mutex
 	lns     map[net.Listener]struct{}
@@ -46,9 +48,10 @@ type h1Server struct {
 	closing atomic.Bool
 }
 
-func newH1Server(h http.Handler, cfg Config, log *slog.Logger, opened, closed func(), refused func(int)) *h1Server {
+func newH1Server(h http.Handler, cfg Config, log *slog.Logger, opened, closed func(), refused func(int),
+	timedOut func(string)) *h1Server {
 	return &h1Server{h: h, cfg: cfg, lim: h1.Limits{MaxHeadBytes: cfg.MaxHeaderBytes}, log: log,
-		opened: opened, closed: closed, refused: refused,
+		opened: opened, closed: closed, refused: refused, timedOut: timedOut,
 		lns: map[net.Listener]struct{}{}, conns: map[*srvConn]struct{}{}}
 }
 

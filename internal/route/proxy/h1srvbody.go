@@ -18,9 +18,10 @@ const maxDrain = 256 << 10
 
 // srvBody is a request's body as the handler reads it: Content-Length bytes or a chunked
 // body decoded strictly, straight from the connection's reader, nothing read ahead.
-// The first read answers a 100-continue. Each read waits at most idle_timeout for the
-// client. A read that fails (the client went away, stalled, or sent a malformed chunk)
-// ends the connection's context, so the attempts of its request stop.
+// The first read answers a 100-continue. Each read is paced (pace.go): body_timeout
+// for a byte, min_body_rate on average. A read that fails (the client went away,
+// stalled, or sent a malformed chunk) ends the connection's context, so the attempts of
+// its request stop; a stalled body is answered 408 (exchange).
 //
 // Reads may come from another goroutine (net/http's Transport sends bodies from its
 // own), and may still be in flight when the handler returns: finish cuts them.
@@ -35,12 +36,17 @@ type srvBody struct {
 	err     error
 	over    bool // the request has ended: reads fail
 	gone    bool // a read failed on the connection, not on the body's framing
+	stalled bool // a read failed on its deadline: the client stopped or was too slow
+	pace    bodyPace
+	cutting atomic.Bool // finish is cutting a read in flight: its timeout is not a stall
 }
 
 func (b *srvBody) reset(q *h1.Request) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.left, b.chunked, b.expect, b.err, b.over, b.gone = q.ContentLength, q.Chunked, q.Expect100 && q.Minor == 1, nil, false, false
+	b.stalled, b.pace = false, newBodyPace(b.c.s.cfg)
+	b.cutting.Store(false)
 	b.done.Store(!q.Chunked && q.ContentLength <= 0)
 	if q.Chunked {
 		b.cr.Reset(b.c.br)
@@ -66,8 +72,10 @@ func (b *srvBody) Read(p []byte) (int, error) {
 			return 0, b.fail(err)
 		}
 	}
-	_ = b.c.nc.SetReadDeadline(time.Now().Add(b.c.s.cfg.IdleTimeout))
+	start := time.Now()
+	_ = b.c.nc.SetReadDeadline(b.pace.deadline(start))
 	n, err := b.read(p)
+	b.pace.account(start, time.Now(), n)
 	switch {
 	case err == io.EOF:
 		b.done.Store(true)
@@ -97,10 +105,15 @@ func (b *srvBody) read(p []byte) (int, error) {
 }
 
 // fail records a failed read and ends the connection's context, so the request's
-// attempts stop at once: the client is gone, or broke the framing (no node is to blame).
+// attempts stop at once: the client is gone, stalled, or broke the framing (no node is
+// to blame). A malformed chunk is answered 400 and a stall 408 (exchange).
 func (b *srvBody) fail(err error) error {
 	b.err = fmt.Errorf("proxy: request body from %s: %w", b.c.remote, err)
-	b.gone = !errors.Is(err, h1.ErrBadChunk) // a malformed chunk is answered 400 (exchange)
+	b.stalled = deadlineHit(err) && !b.cutting.Load()
+	b.gone = !errors.Is(err, h1.ErrBadChunk) && !b.stalled
+	if b.stalled {
+		b.c.s.timedOut(timeoutBody)
+	}
 	b.c.cancel()
 	return b.err
 }
@@ -116,6 +129,7 @@ func (b *srvBody) finish() (done, broken bool) {
 	cut := false
 	for !b.mu.TryLock() {
 		cut = true
+		b.cutting.Store(true)
 		_ = b.c.nc.SetReadDeadline(time.Unix(1, 0))
 		time.Sleep(time.Millisecond)
 	}
@@ -150,11 +164,18 @@ func (b *srvBody) drain() bool {
 	return false
 }
 
+// timedOut reports whether the body stalled (pace.go), once the request ended.
+func (b *srvBody) timedOut() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.stalled
+}
+
 // malformed returns the body's framing error once the request ended, or nil.
 func (b *srvBody) malformed() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.err != nil && !b.gone {
+	if b.err != nil && !b.gone && !b.stalled {
 		return b.err
 	}
 	return nil

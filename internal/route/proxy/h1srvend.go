@@ -40,6 +40,20 @@ func (c *srvConn) refuse(err error) {
 	}
 }
 
+// endStalled ends a request whose body stalled (pace.go): the handler's answer if it
+// gave one (mirror mode's), else 408, written within write_timeout; then the connection
+// closes.
+func (c *srvConn) endStalled(r *http.Request) {
+	if !c.w.committed {
+		c.w.reset(r.Method == http.MethodHead, c.head.Minor, false)
+		stallError(c.s.cfg).write(&c.w, r, "", 0)
+	}
+	c.w.closeAfter = true
+	if c.w.end() == nil {
+		lingerClose(c.nc) // the client may still be sending: a reset could destroy the answer
+	}
+}
+
 // lingerTimeout and lingerBytes bound what is read and dropped after an answer that
 // closes the connection while the client may still be sending (an early answer to an
 // upload, a refusal): closing with unread bytes would reset the connection and could

@@ -11,12 +11,17 @@ import (
 )
 
 // deadlineWriter is what the connection's buffer writes to: each write may wait at
-// most idle_timeout for a client that reads nothing.
+// most write_timeout for a client that reads nothing (pace.go). The buffer keeps its
+// first error, so a connection counts at most one timeout.
 type deadlineWriter struct{ c *srvConn }
 
 func (d deadlineWriter) Write(p []byte) (int, error) {
-	_ = d.c.nc.SetWriteDeadline(time.Now().Add(d.c.s.cfg.IdleTimeout))
-	return d.c.nc.Write(p)
+	_ = d.c.nc.SetWriteDeadline(time.Now().Add(d.c.s.cfg.WriteTimeout))
+	n, err := d.c.nc.Write(p)
+	if err != nil && deadlineHit(err) {
+		d.c.s.timedOut(timeoutAnswer)
+	}
+	return n, err
 }
 
 func parseContentLength(s string) (int64, bool) {

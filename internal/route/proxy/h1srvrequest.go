@@ -29,6 +29,10 @@ func (c *srvConn) exchange() bool {
 		c.refuse(fmt.Errorf("%w: %w", h1.ErrMalformed, err))
 		return false
 	}
+	if ok && c.body.timedOut() {
+		c.endStalled(r)
+		return false
+	}
 	if !ok || broken || c.ctx.Err() != nil {
 		return false // a panic or a client gone mid-body: nothing more is written
 	}

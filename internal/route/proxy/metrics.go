@@ -32,6 +32,7 @@ type Metrics struct {
 	open        prometheus.Gauge
 	unavailable prometheus.Counter
 	refused     prometheus.Counter
+	timeouts    *prometheus.CounterVec
 
 	// byCluster caches each cluster's series (copy on write: read on every request,
 	// written once per cluster), so the hot path skips WithLabelValues, which hashes
@@ -80,14 +81,21 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Name: "esdr_proxy_connections_refused_total",
 			Help: "Client connections answered 503 and closed because proxy.max_connections were open.",
 		}),
+		timeouts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "esdr_proxy_client_timeouts_total",
+			Help: "Client requests cut because the client stopped sending its body (what=body: proxy.body_timeout, proxy.min_body_rate) or stopped reading its answer (what=answer: proxy.write_timeout).",
+		}, []string{"what"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.retries, m.upstream, m.duration, m.open, m.unavailable, m.refused} {
+	for _, c := range []prometheus.Collector{m.requests, m.retries, m.upstream, m.duration, m.open, m.unavailable, m.refused, m.timeouts} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
 	}
 	for _, r := range []string{retryNotDelivered, retryReadFailed, retryFailover, retryBlocked} {
 		m.retries.WithLabelValues(r)
+	}
+	for _, w := range []string{timeoutBody, timeoutAnswer} {
+		m.timeouts.WithLabelValues(w)
 	}
 	return m, nil
 }
@@ -144,6 +152,12 @@ func (m *Metrics) seriesOf(cluster string) *series {
 func (m *Metrics) connRefused() {
 	if m != nil {
 		m.refused.Inc()
+	}
+}
+
+func (m *Metrics) clientTimedOut(what string) {
+	if m != nil {
+		m.timeouts.WithLabelValues(what).Inc()
 	}
 }
 

@@ -62,11 +62,11 @@ func New(cfg Config, r router, p prober, m *Metrics, log *slog.Logger) (*Proxy, 
 	}
 	if cfg.Server == ServerH1 {
 		px.srv = newH1Server(h, cfg, log, m.connOpened, func() { m.connClosed(); px.release() },
-			func(status int) { m.request("", status) })
+			func(status int) { m.request("", status) }, m.clientTimedOut)
 		return px, nil
 	}
 	srv := &http.Server{
-		Handler:           h,
+		Handler:           &paced{h: h, cfg: cfg, timedOut: m.clientTimedOut},
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    cfg.MaxHeaderBytes,
