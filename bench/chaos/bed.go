@@ -201,7 +201,7 @@ func (b *bed) waitGreen(ctx context.Context) error {
 	for _, c := range b.clusters {
 		path := fmt.Sprintf("/_cluster/health?wait_for_status=green&timeout=%ds", int(greenWithin.Seconds()))
 		if err := call(ctx, c, http.MethodGet, path, nil, nil); err != nil {
-			return fmt.Errorf("chaos: %s not green before the first fault: %w", c.Name, err)
+			return fmt.Errorf("chaos: %s not green before the first fault: %w; shards not started: %s", c.Name, err, notStarted(ctx, c))
 		}
 	}
 	return nil
@@ -230,4 +230,30 @@ func signalEsdr(config string, sig syscall.Signal) error {
 		return nil
 	}
 	return fmt.Errorf("chaos: no esdr process runs on %s", config)
+}
+
+// notStarted lists the shard copies of c that are not started, with why, so that a run
+// refused for a cluster that stays yellow says which copy and what holds it.
+func notStarted(ctx context.Context, c *testbed.Cluster) string {
+	var rows []struct {
+		Index  string `json:"index"`
+		Shard  string `json:"shard"`
+		Prirep string `json:"prirep"`
+		State  string `json:"state"`
+		Node   string `json:"node"`
+		Reason string `json:"unassigned.reason"`
+	}
+	if err := call(ctx, c, http.MethodGet, "/_cat/shards?format=json&h=index,shard,prirep,state,node,unassigned.reason", nil, &rows); err != nil {
+		return "(unknown: " + err.Error() + ")"
+	}
+	var out []string
+	for _, r := range rows {
+		if r.State != "STARTED" {
+			out = append(out, fmt.Sprintf("%s/%s%s %s on %q %s", r.Index, r.Shard, r.Prirep, r.State, r.Node, r.Reason))
+		}
+	}
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, ", ")
 }
