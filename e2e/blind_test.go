@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/esdr/esdr/internal/decide"
-	"github.com/esdr/esdr/internal/state"
 	"github.com/esdr/esdr/testbed/peers"
 )
 
@@ -80,37 +78,8 @@ func TestRejectedCredentialsAreBlindNotDown(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("the front refuses the users' credentials: HTTP %d", resp.StatusCode)
 	}
-	e.waitVerdict("primary", "blind", detectBound)
-	e.eventually("an active-blind decision", detectBound, func() bool {
-		return countEvents(e.events(), state.EventDecided, decide.CodeActiveBlind) >= 1
-	})
-
-	// Evidence, not a sleep: twice the failure threshold of further blind probes.
-	before, _ := e.metric(`esdr_probe_results_total{cluster="primary",result="blind"}`)
-	e.eventually("six more blind probes", detectBound, func() bool {
-		v, _ := e.metric(`esdr_probe_results_total{cluster="primary",result="blind"}`)
-		return v >= before+6
-	})
-	st := e.status()
-	if st.State.Active != "primary" || st.State.Epoch != 1 {
-		t.Fatalf("failed over on its own rejected credentials: %s@%d:%s", st.State.Active, st.State.Epoch, eventSummary(e.events()))
-	}
-	var detail string
-	for _, c := range st.Clusters {
-		if c.Name == "primary" {
-			detail = c.Observation.Detail
-		}
-	}
-	if !strings.Contains(detail, "credentials were refused (HTTP 401)") || !strings.Contains(detail, "clusters[].auth") {
-		t.Errorf("status does not say what to fix: %q", detail)
-	}
+	holdsBlind(t, e, "credentials were refused (HTTP 401)", "clusters[].auth")
 	if strings.Contains(e.Output(), "esdr-secret") || strings.Contains(fmt.Sprint(e.events()), "esdr-secret") {
 		t.Error("the password appears in the log or the events")
-	}
-	if v, ok := e.metric(`esdr_cluster_health{cluster="primary",verdict="blind"}`); !ok || v != 1 {
-		t.Errorf("esdr_cluster_health{verdict=blind} = %v (found %v)", v, ok)
-	}
-	if v, _ := e.metric(`esdr_failovers_total{reason="active-down"}`); v != 0 {
-		t.Errorf("esdr_failovers_total = %v, want 0", v)
 	}
 }

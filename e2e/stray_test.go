@@ -54,7 +54,7 @@ func (f *aimedFront) aim(t *testing.T, node string) {
 	f.target.Store(u)
 }
 
-// holdsBlind waits for the primary's blind verdict and an active-blind decision, then for
+// holdsBlind (a stray URL, refused credentials, an untrusted certificate) waits for the primary's blind verdict and an active-blind decision, then for
 // six more blind probes (twice the failure threshold: evidence, not a sleep), and checks
 // that esdr did not fail over and says what to fix.
 func holdsBlind(t *testing.T, e *esdr, detail ...string) {
@@ -70,7 +70,7 @@ func holdsBlind(t *testing.T, e *esdr, detail ...string) {
 	})
 	st := e.status()
 	if st.State.Active != "primary" || st.State.Epoch != 1 {
-		t.Fatalf("failed over on a URL that does not reach the cluster: %s@%d:%s", st.State.Active, st.State.Epoch, eventSummary(e.events()))
+		t.Fatalf("failed over while blind: %s@%d:%s", st.State.Active, st.State.Epoch, eventSummary(e.events()))
 	}
 	for _, c := range st.Clusters {
 		if c.Name != "primary" {
