@@ -141,7 +141,11 @@ func TestShutdownFinishesRequestsInFlightAndClosesIdleConnections(t *testing.T) 
 		readAnswer(t, idleBr, "GET")
 		busy, busyBr := dialProxy(t, h)
 		_, _ = io.WriteString(busy, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
+		deadline := time.Now().Add(10 * time.Second)
 		for b.hits.Load() < 2 {
+			if time.Now().After(deadline) {
+				t.Fatalf("the node saw %d requests, want 2", b.hits.Load())
+			}
 			time.Sleep(time.Millisecond)
 		}
 		cancel()
