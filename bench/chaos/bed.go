@@ -35,8 +35,9 @@ type bed struct {
 	engine, dir, esdrBin string
 	clusters             [2]*testbed.Cluster
 	fwd                  [][2]netfault.Group // per member slot, per cluster
-	clientFwd            [2]netfault.Group   // the key-following client's path to each cluster (fleet)
+	clientFwd            [2]netfault.Group   // the following clients' path to each cluster
 	etcd                 *peers.EtcdProcs    // nil in the embedded topology
+	named                *peers.Named        // the DNS server esdr's rfc2136 target updates
 	disk                 string              // the tmpfs esdr's state is on (embedded), "" when none
 	logf                 func(string, ...any)
 }
@@ -47,8 +48,8 @@ const (
 	fleet    = "fleet"    // three esdr members over a 3-member etcd
 )
 
-// startBed starts both clusters under dir, their forwarders and, for a fleet, etcd;
-// undo with stop.
+// startBed starts both clusters under dir, their forwarders, named and, for a fleet,
+// etcd; undo with stop.
 func startBed(ctx context.Context, engine, topology, dir, esdrBin string, logf func(string, ...any)) (*bed, error) {
 	b := &bed{engine: engine, dir: dir, esdrBin: esdrBin, logf: logf}
 	slots := 1
@@ -63,6 +64,12 @@ func startBed(ctx context.Context, engine, topology, dir, esdrBin string, logf f
 	} else if err := b.mountDisk(); err != nil {
 		logf("%v: the disk-full family will fail", err)
 	}
+	n, err := startNamed(dir)
+	if err != nil {
+		b.stop()
+		return nil, err
+	}
+	b.named = n
 	logf("starting %s: two clusters of 3 nodes...", engine)
 	// One after the other: each picks free ports when it is laid out, and two clusters
 	// laid out at once can pick the same ones.
@@ -85,15 +92,13 @@ func startBed(ctx context.Context, engine, topology, dir, esdrBin string, logf f
 			b.fwd[s][i] = g
 		}
 	}
-	if topology == fleet {
-		for i, c := range b.clusters {
-			g, err := netfault.ForwardAll(c.URLs())
-			if err != nil {
-				b.stop()
-				return nil, fmt.Errorf("chaos: client forwarders for %s: %w", c.Name, err)
-			}
-			b.clientFwd[i] = g
+	for i, c := range b.clusters {
+		g, err := netfault.ForwardAll(c.URLs())
+		if err != nil {
+			b.stop()
+			return nil, fmt.Errorf("chaos: client forwarders for %s: %w", c.Name, err)
 		}
+		b.clientFwd[i] = g
 	}
 	return b, nil
 }
@@ -115,6 +120,9 @@ func (b *bed) stop() {
 		if c != nil {
 			_ = c.Destroy()
 		}
+	}
+	if b.named != nil {
+		b.named.Stop()
 	}
 	if b.etcd != nil {
 		b.etcd.Stop()

@@ -35,9 +35,10 @@ func (v Violation) String() string {
 // Result is what the checker found in one history.
 type Result struct {
 	Violations []Violation
-	// Acked writes were answered 2xx through the proxy; Lost of them are missing from
-	// the cluster that acknowledged them; Unverified could not be looked for (the final
-	// read of that cluster failed, or the answer named no cluster).
+	// Acked writes were answered 2xx, through the proxy or by a node to a following
+	// client; Lost of them are missing from the cluster that acknowledged them; Unverified
+	// could not be looked for (the final read of that cluster failed, or the answer named
+	// no cluster).
 	Acked, Lost, Unverified int
 	Transitions             []Transition
 	// RTO is, per fault that required a failover and got one, the time from the fault to
@@ -109,10 +110,13 @@ func Check(h []Entry) Result {
 func sortHistory(h []Entry) view {
 	v := view{writeAt: map[string]time.Time{}, epochActive: map[uint64]string{}, reads: map[string]Read{}}
 	open := map[int]int{} // fault id → index in v.faults
+	invokedAt := map[string]time.Time{}
 	for _, e := range h {
 		switch {
 		case e.Type == TypeMeta && e.Meta != nil:
 			v.meta = *e.Meta
+		case e.Type == TypeOp && e.Op != nil && e.Op.F == "write" && e.Op.Phase == PhaseInvoke:
+			invokedAt[e.Op.ID] = e.At
 		case e.Type == TypeOp && e.Op != nil && e.Op.F == "write" && e.Op.Phase == PhaseOK:
 			v.writes = append(v.writes, *e.Op)
 			v.writeAt[e.Op.ID] = e.At
@@ -145,7 +149,26 @@ func sortHistory(h []Entry) view {
 			}
 		}
 	}
+	v.epochsOfFollowers(invokedAt)
 	return v
+}
+
+// epochsOfFollowers gives a write whose path named no epoch (a DNS record carries none)
+// the epoch of esdr's last decision, before the client looked it up, that made the
+// cluster it wrote to active: the epoch the record was following. A stale record naming
+// the old active cluster keeps that cluster's epoch, as a stale etcd key read would.
+func (v *view) epochsOfFollowers(invokedAt map[string]time.Time) {
+	for i, w := range v.writes {
+		if w.Epoch != 0 || w.Via != "dns" || w.Cluster == "" {
+			continue
+		}
+		at := invokedAt[w.ID]
+		for _, ev := range v.events {
+			if ev.Kind == "decided" && ev.To == w.Cluster && !ev.At.After(at) {
+				v.writes[i].Epoch = ev.Epoch
+			}
+		}
+	}
 }
 
 // checkWrites: no two clusters acknowledge writes in one epoch, each acknowledgement
@@ -169,6 +192,10 @@ func (v view) checkWrites(r *Result) {
 		if w.Cluster == "" {
 			r.Unverified++
 			continue
+		}
+		if w.Epoch == 0 && w.Via == "dns" {
+			r.Violations = append(r.Violations, Violation{SplitBrain, at, fmt.Sprintf(
+				"write %s acknowledged by %s through the DNS record, which esdr had not made active when the client looked it up", w.ID, w.Cluster)})
 		}
 		if first[w.Epoch] == nil {
 			first[w.Epoch] = map[string]Op{}

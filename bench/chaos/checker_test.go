@@ -296,3 +296,23 @@ func TestHistoryRoundTrip(t *testing.T) {
 		t.Errorf("checked after the round trip: %v, before: %v", a.Violations, b.Violations)
 	}
 }
+
+// dnsWrite is a write by the DNS-following client: its path names no epoch.
+func (h *hist) dnsWrite(s float64, id, cluster string) *hist {
+	h.add(s-0.01, Entry{Type: TypeOp, Op: &Op{F: "write", ID: id, Phase: PhaseInvoke, Via: "dns"}})
+	return h.add(s, Entry{Type: TypeOp, Op: &Op{F: "write", ID: id, Phase: PhaseOK, Via: "dns", Cluster: cluster, Status: 201}})
+}
+
+func TestDNSWritesTakeTheEpochTheRecordFollowed(t *testing.T) {
+	// A stale record still naming the primary just after the failover decision (before
+	// the switch step) is the primary's epoch 1, not a split brain; a write to the
+	// standby once the record moved is epoch 2.
+	h := cleanFailover().dnsWrite(5, "d-0", "primary").dnsWrite(13.5, "d-1", "primary").dnsWrite(15, "d-2", "standby")
+	if r := Check(h.finish(60)); len(r.Violations) > 0 {
+		t.Fatalf("DNS writes that followed the record: %v", r.Violations)
+	}
+	// A DNS write acknowledged by the standby before esdr ever made it active cannot have
+	// followed esdr's record: a split brain, named.
+	r := Check(newHist().write(1, "w1", "primary", 1).dnsWrite(2, "d-0", "standby").finish(30))
+	wantOnly(t, r, SplitBrain, "d-0", "standby", "DNS record")
+}

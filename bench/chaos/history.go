@@ -69,8 +69,9 @@ type Meta struct {
 	Mirror bool `json:"mirror,omitempty"`
 }
 
-// Op is one client operation through the proxy. Cluster and Epoch are the proxy's
-// X-Esdr-Cluster and X-Esdr-Epoch answer headers.
+// Op is one client operation. Cluster and Epoch are, through the proxy, its
+// X-Esdr-Cluster and X-Esdr-Epoch answer headers; for a following client, what the etcd
+// key or DNS record named (a record names no epoch: the checker gives it one).
 type Op struct {
 	Process int    `json:"process"`
 	F       string `json:"f"` // write or read

@@ -35,9 +35,6 @@ func (b *bed) startEsdr(ctx context.Context, ms []*member, seed int64, rec *Reco
 		paths = append(paths, proxyPath{name: m.name, url: "http://" + m.proxy})
 	}
 	wl := newWorkload(paths, fmt.Sprintf("chaos-%d", seed), writers, rec)
-	if b.etcd == nil {
-		return wl, nil
-	}
 	l, err := waitLeader(ctx, ms, time.Minute)
 	if err != nil {
 		return nil, err
@@ -51,8 +48,13 @@ func (b *bed) startEsdr(ctx context.Context, ms []*member, seed int64, rec *Reco
 	for i := range b.clusters {
 		nodes[clusterNames[i]] = b.clientFwd[i].URLs()
 	}
-	if wl.key, err = newKeyFollower(b.etcd.Endpoints(), activeKey(seed), nodes); err != nil {
-		return nil, err
+	wl.followers = append(wl.followers, newDNSFollower(b.named.Addr, seed, nodes))
+	if b.etcd != nil {
+		k, err := newKeyFollower(b.etcd.Endpoints(), activeKey(seed), nodes)
+		if err != nil {
+			return nil, err
+		}
+		wl.followers = append(wl.followers, k)
 	}
 	return wl, nil
 }

@@ -50,8 +50,9 @@ func (m *member) start(ctx context.Context, bin string) error {
 
 // newMembers lays out a run's esdr processes (starting none): one in the embedded
 // topology, three named esdr-a, -b, -c in zones a, b, c with quorum 2 in a fleet, whose
-// state lives in etcd under a prefix of the run's own. A fleet also points an etcd key
-// target at the active cluster, which the key-following client reads.
+// state lives in etcd under a prefix of the run's own. Each points an rfc2136 target (the
+// run's record on the bed's named) and, in a fleet, an etcd key target at the active
+// cluster: the following clients read them.
 func (b *bed) newMembers(seed int64, cfg runConfig) ([]*member, error) {
 	n := 1
 	if b.etcd != nil {
@@ -76,8 +77,9 @@ func (b *bed) newMembers(seed int64, cfg runConfig) ([]*member, error) {
 			Primary: b.fwd[i][0].URLs(), Standby: b.fwd[i][1].URLs(), Interval: cfg.interval,
 			HoldDown: cfg.holdDown, AdminAddr: m.admin, ProxyAddr: m.proxy, LogLevel: "debug",
 		}
+		pair.Extra = "targets:\n" + rfc2136Block(b.named.Addr, seed)
 		if b.etcd != nil {
-			pair.Extra = fleetBlock(m.name, b.etcd.Endpoints(), seed)
+			pair.Extra = fleetBlock(m.name, b.etcd.Endpoints(), seed) + pair.Extra + etcdKeyBlock(b.etcd.Endpoints(), seed)
 		}
 		if cfg.mirror {
 			// A journal small enough for the disk-full family's tmpfs.
@@ -91,21 +93,21 @@ func (b *bed) newMembers(seed int64, cfg runConfig) ([]*member, error) {
 
 // fleetBlock is a fleet member's configuration beyond the pair's.
 func fleetBlock(name string, etcd []string, seed int64) string {
-	eps := "[" + strings.Join(etcd, ", ") + "]"
 	return fmt.Sprintf(`fleet:
   name: %s
   vantage: zone-%s
   etcd:
-    endpoints: %s
+    endpoints: [%s]
     prefix: /esdr/chaos-%d/
   session_ttl: %s
   quorum: 2
   stale_after: %s
-targets:
-  etcd:
-    - endpoints: %s
-      key: %s
-`, name, strings.TrimPrefix(name, "esdr-"), eps, seed, fleetTTL, fleetStaleAfter, eps, activeKey(seed))
+`, name, strings.TrimPrefix(name, "esdr-"), strings.Join(etcd, ", "), seed, fleetTTL, fleetStaleAfter)
+}
+
+// etcdKeyBlock is a fleet's etcd key target, under targets:.
+func etcdKeyBlock(etcd []string, seed int64) string {
+	return fmt.Sprintf("  etcd:\n    - endpoints: [%s]\n      key: %s\n", strings.Join(etcd, ", "), activeKey(seed))
 }
 
 // activeKey is the etcd key a fleet run's esdr points at the active cluster.

@@ -61,7 +61,7 @@ func (c *campaignResult) markdown() string {
 		fmt.Fprintf(&b, " %d | %d | %s | %d |\n", moved, a, bold(l), u)
 		acked, lost, unverified = acked+a, lost+l, unverified+u
 	}
-	fmt.Fprintf(&b, "\nWrites acknowledged through the proxy: %d; lost: %d; unverified: %d.\n\n", acked, lost, unverified)
+	fmt.Fprintf(&b, "\nWrites acknowledged (through the proxy, and straight to a node by the following clients): %d; lost: %d; unverified: %d.\n\n", acked, lost, unverified)
 
 	var rto, client []time.Duration
 	for _, r := range c.runs {
@@ -91,14 +91,15 @@ func (c *campaignResult) markdown() string {
 func (c *campaignResult) clients() string {
 	if c.topology == fleet {
 		return fmt.Sprintf("Three esdr members (quorum 2, session TTL %s, stale_after %s) over a 3-member etcd; %d writers and 1 reader "+
-			"spread over the members' proxies (each moving to the next member when one refuses or answers 503), and 1 writer that "+
-			"reads esdr's etcd key before each write and writes straight to a node of the cluster it names", fleetTTL, fleetStaleAfter, c.cfg.writers)
+			"spread over the members' proxies (each moving to the next member when one refuses or answers 503), and 2 writers that "+
+			"read esdr's etcd key, or its DNS record on BIND, before each write and write straight to a node of the cluster it names", fleetTTL, fleetStaleAfter, c.cfg.writers)
 	}
 	if c.cfg.mirror {
-		return fmt.Sprintf("One esdr (state file) in mirror mode (a 16 MiB journal); %d writers and 1 reader through its proxy; "+
-			"every acknowledged write must also be on the final active cluster", c.cfg.writers)
+		return fmt.Sprintf("One esdr (state file) in mirror mode (a 16 MiB journal); %d writers and 1 reader through its proxy, "+
+			"1 writer following its DNS record on BIND; every acknowledged write must also be on the final active cluster", c.cfg.writers)
 	}
-	return fmt.Sprintf("One esdr (state file); %d writers and 1 reader through its proxy", c.cfg.writers)
+	return fmt.Sprintf("One esdr (state file); %d writers and 1 reader through its proxy, 1 writer that reads its DNS record on BIND "+
+		"before each write and writes straight to a node of the cluster it names", c.cfg.writers)
 }
 
 func stepsOf(s schedule) string {

@@ -65,8 +65,8 @@ func (b *bed) runOnce(ctx context.Context, cfg runConfig, sched schedule) (runRe
 	if err != nil {
 		return out, err
 	}
-	if wl.key != nil {
-		defer wl.key.close()
+	for _, f := range wl.followers {
+		defer f.close()
 	}
 	wctx, stopClients := context.WithCancel(ctx)
 	clients := make(chan struct{})

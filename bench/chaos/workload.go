@@ -16,16 +16,16 @@ import (
 
 // workload is the clients: writers indexing documents with unique ids through esdr's
 // proxies and a reader getting back ids already acknowledged, every operation recorded
-// as invoke, then ok, fail or unknown with the cluster and epoch the proxy named; in a
-// fleet also a writer that follows the etcd key (keyclient.go).
+// as invoke, then ok, fail or unknown with the cluster and epoch the proxy named; and
+// writers that follow esdr's DNS record and, in a fleet, its etcd key (follower.go).
 type workload struct {
-	proxies []proxyPath
-	index   string
-	writers int
-	pace    time.Duration // between one process's operations, to leave the JVMs CPU
-	rec     *Recorder
-	http    *http.Client
-	key     *keyFollower // nil unless a fleet points a key
+	proxies   []proxyPath
+	index     string
+	writers   int
+	pace      time.Duration // between one process's operations, to leave the JVMs CPU
+	rec       *Recorder
+	http      *http.Client
+	followers []*follower // clients that follow esdr's DNS record (and a fleet's etcd key)
 
 	mu    sync.Mutex
 	acked []string // ids acknowledged, for the reader
@@ -50,8 +50,8 @@ func (w *workload) run(ctx context.Context, seed int64) {
 		wg.Go(func() { w.write(ctx, p) })
 	}
 	wg.Go(func() { w.read(ctx, w.writers, rand.New(rand.NewSource(seed))) })
-	if w.key != nil {
-		wg.Go(func() { w.key.write(ctx, w, w.writers+1) })
+	for i, f := range w.followers {
+		wg.Go(func() { f.write(ctx, w, w.writers+1+i) })
 	}
 	wg.Wait()
 	w.http.CloseIdleConnections()
