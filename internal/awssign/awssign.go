@@ -1,7 +1,7 @@
-// Package awssign signs esdr's own requests to Amazon OpenSearch Service (service es)
-// and OpenSearch Serverless (service aoss) with AWS Signature Version 4: the SDK's v4
-// signer over the body's SHA-256, with credentials from the standard AWS chain, or a
-// role assumed through STS.
+// Package awssign signs esdr's own requests, and those its proxy forwards, to Amazon
+// OpenSearch Service (service es) and OpenSearch Serverless (service aoss) with AWS
+// Signature Version 4: the SDK's v4 signer over the body's SHA-256, with credentials from
+// the standard AWS chain, or a role assumed through STS.
 package awssign
 
 import (

@@ -115,7 +115,7 @@ func (cl ClusterConfig) validate(p *collector, key string) {
 	cl.Auth.validate(p, field(key, "auth"))
 	if a := cl.ProxyAuth; a != nil {
 		if a.Username == "" && !a.Password.IsSet() && !a.APIKey.IsSet() && a.AWS == nil {
-			p.add(field(key, "proxy_auth"), "empty, want username and password, or api_key (leave proxy_auth out to forward auth)")
+			p.add(field(key, "proxy_auth"), "empty, want username and password, api_key, or aws (leave proxy_auth out to forward auth)")
 		}
 		a.validate(p, field(key, "proxy_auth"))
 	}
@@ -184,5 +184,5 @@ func (c ClusterConfig) ForwardAuth() AuthConfig {
 func (c ClusterConfig) ClientOptions(timeout time.Duration) esclient.Options {
 	return esclient.Options{Username: c.Auth.Username, Password: c.Auth.Password.Reveal(), APIKey: c.Auth.APIKey.Reveal(),
 		CAFile: c.TLS.CAFile, CertFile: c.TLS.CertFile, KeyFile: c.TLS.KeyFile, ServerName: c.TLS.ServerName,
-		InsecureSkipVerify: c.TLS.InsecureSkipVerify, Timeout: timeout, AWS: c.Auth.AWS.signing()}
+		InsecureSkipVerify: c.TLS.InsecureSkipVerify, Timeout: timeout, AWS: c.Auth.AWS.Signing()}
 }

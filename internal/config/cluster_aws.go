@@ -10,7 +10,9 @@ import (
 // AWSAuth signs esdr's own requests to a cluster with AWS Signature Version 4: Amazon
 // OpenSearch Service domains (service es) and OpenSearch Serverless collections (aoss),
 // with IAM credentials from the standard AWS chain (environment, shared files, instance
-// or task role), or a role assumed from them. It is clusters[].auth.aws.
+// or task role), or a role assumed from them. It is clusters[].auth.aws; the proxy signs
+// the requests it forwards with clusters[].proxy_auth.aws, or with auth.aws under
+// proxy.forward_credentials when proxy_auth is not set.
 type AWSAuth struct {
 	// Region is the domain's or collection's region, such as eu-west-1.
 	Region string `yaml:"region"`
@@ -51,24 +53,9 @@ func (a *AWSAuth) validate(p *collector, key string, auth AuthConfig) {
 	}
 }
 
-// validateAWSWithProxy refuses what the proxy cannot do with SigV4: it does not sign
-// the requests it forwards, so it cannot lend AWS credentials.
-func validateAWSWithProxy(p *collector, x ProxyConfig, cs []ClusterConfig) {
-	for i, cl := range cs {
-		key := index("clusters", i)
-		if cl.ProxyAuth != nil && cl.ProxyAuth.AWS != nil {
-			p.add(field(key, "proxy_auth.aws"), "set, but the proxy does not sign requests with SigV4, want proxy_auth with username/password or api_key, "+
-				"or no proxy_auth (clients sign their own requests)")
-		}
-		if x.Listen != "" && x.ForwardCredentials && cl.ProxyAuth == nil && cl.Auth.AWS != nil {
-			p.add(field(key, "auth.aws"), "set with proxy.forward_credentials: true, but the proxy does not sign requests with SigV4, "+
-				"want forward_credentials: false (clients sign their own requests for the domain's host) or a proxy_auth with username/password")
-		}
-	}
-}
-
-// signing is the esclient option for a.
-func (a *AWSAuth) signing() *awssign.Options {
+// Signing is a as the signer's options (esclient for esdr's own requests, the proxy
+// for the requests it forwards), or nil when a is not set.
+func (a *AWSAuth) Signing() *awssign.Options {
 	if a == nil {
 		return nil
 	}

@@ -151,7 +151,6 @@ func (c *Config) validate(p *collector) {
 	c.Metrics.validate(p, c.Admin)
 	c.Log.validate(p)
 	c.Proxy.validate(p, c.Admin, c.Clusters)
-	validateAWSWithProxy(p, c.Proxy, c.Clusters)
 	c.Act.validate(p)
 	c.Hooks.validate(p)
 	c.PublishHealth.validate(p)

@@ -101,5 +101,5 @@ func (x ProxyConfig) warnings() []string {
 		return nil
 	}
 	return []string{"proxy.forward_credentials on " + x.Listen + " with proxy.tls but no proxy.tls.client_ca_file: " +
-		"whoever can connect acts with the clusters' credentials; set client_ca_file so that only clients with a certificate can"}
+		"whoever can connect acts with the clusters' credentials (or esdr's IAM identity, for aws); set client_ca_file so that only clients with a certificate can"}
 }

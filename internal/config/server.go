@@ -107,14 +107,22 @@ func (l LogConfig) validate(p *collector) {
 	}
 }
 
+// MaxSignedBodyLimit is the largest proxy.max_signed_body: 100 MiB, the largest HTTP
+// payload an Amazon OpenSearch Service domain accepts (its larger instance types).
+const MaxSignedBodyLimit = 100 << 20
+
 // ProxyConfig is esdr's Elasticsearch-aware proxy: one stable endpoint for
 // applications that follows the active cluster of the current epoch. Empty Listen, the
 // default, runs no proxy. Zero durations and sizes take the proxy's defaults
 // (docs/configuration.md lists them).
 type ProxyConfig struct {
-	Listen            string        `yaml:"listen"`
-	FailoverWait      time.Duration `yaml:"failover_wait"`
-	MaxRetryBody      int           `yaml:"max_retry_body"`
+	Listen       string        `yaml:"listen"`
+	FailoverWait time.Duration `yaml:"failover_wait"`
+	MaxRetryBody int           `yaml:"max_retry_body"`
+	// MaxSignedBody bounds a request body the proxy reads whole to sign it with SigV4
+	// for a cluster with proxy_auth.aws (SigV4 covers the payload's hash); a larger one
+	// is answered 413.
+	MaxSignedBody     int           `yaml:"max_signed_body"`
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
 	IdleTimeout       time.Duration `yaml:"idle_timeout"`
 	MaxHeaderBytes    int           `yaml:"max_header_bytes"`
@@ -137,8 +145,9 @@ type ProxyConfig struct {
 	// the proxy's own HTTP/1.1 server loop, on trial until it replaces the other (#19).
 	Server string `yaml:"server"`
 	// ForwardCredentials makes the proxy send each cluster's clusters[].proxy_auth (else
-	// clusters[].auth) on every request, replacing the client's Authorization. Anyone who
-	// can reach Listen then acts with those credentials, so it is off by default (clients
+	// clusters[].auth) on every request, replacing the client's Authorization, or sign
+	// every request with SigV4 when that is aws. Anyone who can reach Listen then acts
+	// with those credentials (or esdr's IAM identity), so it is off by default (clients
 	// authenticate themselves and the proxy passes their header through), and allowed
 	// on a loopback Listen or with TLS: without TLS anyone on the network path could read
 	// or inject requests that act with the clusters' credentials. With TLS on a
@@ -168,7 +177,7 @@ func (x ProxyConfig) validate(p *collector, a AdminConfig, cs []ClusterConfig) {
 	x.TLS.validate(p, "proxy.tls")
 	if ok && x.ForwardCredentials && !loopbackListen(x.Listen) && !x.TLS.On() {
 		p.add("proxy.forward_credentials", "true on proxy.listen %q, which is not a loopback address, without proxy.tls: whoever reaches it would act with the "+
-			"clusters' credentials over plain HTTP; want proxy.tls (with client_ca_file to limit who may connect), proxy.listen on 127.0.0.1, ::1 or localhost, "+
+			"clusters' credentials (or esdr's IAM identity, for aws) over plain HTTP; want proxy.tls (with client_ca_file to limit who may connect), proxy.listen on 127.0.0.1, ::1 or localhost, "+
 			"or forward_credentials: false (clients send their own Authorization)", x.Listen)
 	}
 	for i, cl := range cs {
@@ -215,6 +224,7 @@ func (x ProxyConfig) validate(p *collector, a AdminConfig, cs []ClusterConfig) {
 		v, limit int
 	}{
 		{"proxy.max_retry_body", x.MaxRetryBody, 64 << 20},
+		{"proxy.max_signed_body", x.MaxSignedBody, MaxSignedBodyLimit},
 		{"proxy.max_header_bytes", x.MaxHeaderBytes, 1 << 20},
 		{"proxy.max_idle_per_node", x.MaxIdlePerNode, 10000},
 		{"proxy.max_connections", x.MaxConnections, 1 << 20},

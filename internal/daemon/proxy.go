@@ -1,12 +1,16 @@
 package daemon
 
 import (
+	"context"
 	"crypto/tls"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/esdr/esdr/internal/awssign"
 	"github.com/esdr/esdr/internal/config"
 	"github.com/esdr/esdr/internal/epoch"
 	"github.com/esdr/esdr/internal/route/proxy"
@@ -30,7 +34,7 @@ func newProxy(cfg *config.Config, reg prometheus.Registerer, epochs epoch.Source
 		}
 		return m.Instrument(h)
 	}
-	pc := proxy.Config{Listen: x.Listen, FailoverWait: x.FailoverWait, MaxRetryBody: int64(x.MaxRetryBody),
+	pc := proxy.Config{Listen: x.Listen, FailoverWait: x.FailoverWait, MaxRetryBody: int64(x.MaxRetryBody), MaxSignedBody: int64(x.MaxSignedBody),
 		ReadHeaderTimeout: x.ReadHeaderTimeout, IdleTimeout: x.IdleTimeout, MaxHeaderBytes: x.MaxHeaderBytes,
 		UpstreamTimeout: x.UpstreamTimeout, DialTimeout: x.DialTimeout, ShutdownTimeout: x.ShutdownTimeout,
 		MaxIdlePerNode: x.MaxIdlePerNode, MaxConnections: x.MaxConnections, UpstreamClient: x.UpstreamClient, Server: x.Server,
@@ -49,6 +53,12 @@ func newProxy(cfg *config.Config, reg prometheus.Registerer, epochs epoch.Source
 		if x.ForwardCredentials {
 			a := cl.ForwardAuth()
 			up.Auth = proxy.Credentials{Username: a.Username, Password: a.Password.Reveal(), APIKey: a.APIKey.Reveal()}
+			if a.AWS != nil {
+				if up.AWS, err = newProxySigner(*a.AWS.Signing()); err != nil {
+					return nil, fmt.Errorf("proxy: cluster %q: %w", cl.Name, err)
+				}
+				up.Nodes = cl.Nodes
+			}
 		}
 		pc.Clusters[cl.Name] = up
 	}
@@ -60,4 +70,13 @@ func newProxy(cfg *config.Config, reg prometheus.Registerer, epochs epoch.Source
 		return nil, err
 	}
 	return p, nil
+}
+
+// newProxySigner is the signer the proxy signs a cluster's forwarded requests with. It
+// reads the local AWS configuration only (credentials are fetched at the first request),
+// so the bound is for a slow disk.
+func newProxySigner(o awssign.Options) (*awssign.Signer, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return awssign.New(ctx, o)
 }

@@ -54,7 +54,8 @@ const writeGrace = time.Second
 // attempt sends r to one node of pl. Reads and scrolls are aborted when pl is retired
 // before their response starts, to be retried on the new cluster; writes when it is
 // retired before the node answered.
-func (p *Proxy) attempt(ctx context.Context, pl *pool, n *node, r *http.Request, body *replay, k kind) *result {
+// A cluster that signs gets payload, the whole body, signed for n (sign.go).
+func (p *Proxy) attempt(ctx context.Context, pl *pool, n *node, r *http.Request, body *replay, payload []byte, k kind) *result {
 	res := &result{node: n, pl: pl, k: k}
 	res.bodies = res.inline[:0]
 	ctx, res.cancel = context.WithCancelCause(ctx)
@@ -73,7 +74,9 @@ func (p *Proxy) attempt(ctx context.Context, pl *pool, n *node, r *http.Request,
 		delete(out.Header, "Idempotency-Key")
 		delete(out.Header, "X-Idempotency-Key")
 	}
-	if body != nil {
+	if pl.sign != nil {
+		setPayload(&out, payload)
+	} else if body != nil {
 		newBody := func() (io.ReadCloser, error) {
 			if !body.canReplay() {
 				return nil, errBodyGone
@@ -89,6 +92,16 @@ func (p *Proxy) attempt(ctx context.Context, pl *pool, n *node, r *http.Request,
 	}
 	req := out.WithContext(ctx)
 	res.stopWatch = context.AfterFunc(pl.retiredCtx, res.retired)
+	if pl.sign != nil {
+		if err := pl.sign.sign(ctx, req, payload); err != nil {
+			if errors.Is(context.Cause(ctx), errRetired) {
+				err = errRetired
+			}
+			res.err = err
+			res.done()
+			return res
+		}
+	}
 
 	start := time.Now()
 	resp, err := pl.tr.RoundTrip(req)

@@ -3,6 +3,7 @@ package proxy
 import (
 	"errors"
 	"io"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -10,6 +11,9 @@ import (
 // errBodyGone is what an attempt's body reader returns once the attempt is over, or when
 // the bytes it needs were not kept.
 var errBodyGone = errors.New("proxy: request body no longer available for this attempt")
+
+// errTooLarge is whole's answer to a body longer than its limit.
+var errTooLarge = errors.New("proxy: request body larger than the limit for reading it whole")
 
 // replay streams a client's request body to one attempt after another. It keeps what
 // has been read from the client up to a limit, so a later attempt can send it again
@@ -23,6 +27,7 @@ type replay struct {
 	mu       sync.Mutex
 	src      io.Reader
 	limit    int64
+	size     int64 // the announced length, -1 when unknown
 	kept     []byte
 	consumed int64 // bytes read from src so far
 	overflow bool  // consumed > limit: kept is dropped
@@ -32,7 +37,7 @@ type replay struct {
 // newReplay wraps src; size is the announced length (-1 when unknown), used to size the
 // kept copy once instead of growing it.
 func newReplay(src io.Reader, limit, size int64) *replay {
-	b := &replay{src: src, limit: limit}
+	b := &replay{src: src, limit: limit, size: size}
 	if size > 0 && size <= limit {
 		b.kept = make([]byte, 0, size)
 	}
@@ -45,6 +50,51 @@ func (b *replay) canReplay() bool {
 	defer b.mu.Unlock()
 	return !b.overflow || b.consumed == 0
 }
+
+// whole reads the rest of the body from the client and returns all of it, keeping it for
+// every later attempt: a request signed with SigV4 is signed over its payload's hash. A
+// body over most bytes is errTooLarge, refused before any read when its announced length
+// says so; errBodyGone when an earlier attempt streamed bytes that were not kept. The
+// returned bytes are never written again.
+func (b *replay) whole(most int64) ([]byte, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case b.overflow:
+		return nil, errBodyGone
+	case b.size > most:
+		return nil, errTooLarge
+	case errors.Is(b.srcErr, io.EOF):
+		return b.kept, nil
+	case b.srcErr != nil:
+		return nil, b.srcErr
+	}
+	b.limit = max(b.limit, most)
+	if b.size > 0 {
+		b.kept = slices.Grow(b.kept, int(b.size)-len(b.kept))
+	}
+	for {
+		if len(b.kept) == cap(b.kept) {
+			b.kept = slices.Grow(b.kept, wholeReadSize)
+		}
+		n, err := b.src.Read(b.kept[len(b.kept):cap(b.kept)])
+		b.kept, b.consumed = b.kept[:len(b.kept)+n], b.consumed+int64(n)
+		if b.consumed > most {
+			b.overflow, b.kept, b.srcErr = true, nil, errTooLarge
+			return nil, errTooLarge
+		}
+		if err != nil {
+			b.srcErr = err
+			if errors.Is(err, io.EOF) {
+				return b.kept, nil
+			}
+			return nil, err
+		}
+	}
+}
+
+// wholeReadSize is what whole grows its buffer by for a body of unknown length.
+const wholeReadSize = 32 << 10
 
 // reader returns the body for a new attempt, reading from the start.
 func (b *replay) reader() *attemptBody { return &attemptBody{b: b} }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/esdr/esdr/internal/awssign"
 	"github.com/esdr/esdr/internal/tlsfile"
 )
 
@@ -17,6 +18,7 @@ import (
 const (
 	DefaultFailoverWait      = 3 * time.Second
 	DefaultMaxRetryBody      = 1 << 20
+	DefaultMaxSignedBody     = 10 << 20
 	DefaultReadHeaderTimeout = 5 * time.Second
 	DefaultIdleTimeout       = 120 * time.Second
 	DefaultMaxHeaderBytes    = 64 << 10
@@ -40,6 +42,10 @@ type Config struct {
 	// MaxRetryBody is the most request body bytes kept to allow a retry. Larger bodies
 	// still stream through; they are retried only if no byte of them was sent.
 	MaxRetryBody int64
+	// MaxSignedBody is the largest request body read whole to be signed for a cluster
+	// with Upstream.AWS (SigV4 signs the payload's hash); a larger one is answered 413
+	// before anything is sent.
+	MaxSignedBody int64
 	// ReadHeaderTimeout cuts off clients that are slow to send request headers.
 	ReadHeaderTimeout time.Duration
 	// IdleTimeout closes client keep-alive connections idle for that long.
@@ -93,6 +99,13 @@ type Upstream struct {
 	// Auth, when set, replaces the client's Authorization header on requests to this
 	// cluster. Anyone who can reach Listen then acts with these credentials.
 	Auth Credentials
+	// AWS, when set, signs every request to this cluster with AWS Signature Version 4
+	// for the node it is sent to, replacing the client's own Authorization and signature
+	// (sign.go). Anyone who can reach Listen then acts with its IAM identity. Not with Auth.
+	AWS *awssign.Signer
+	// Nodes are the cluster's configured node URLs: with AWS, the proxy signs for these
+	// alone, and fails closed for a node the router names that is not among them.
+	Nodes []string
 	// CAFile is a PEM bundle trusted instead of the system roots.
 	CAFile string
 	// CertFile and KeyFile are a client certificate and its key, presented to nodes
@@ -157,6 +170,9 @@ func (cfg Config) withDefaults() Config {
 	if cfg.MaxRetryBody == 0 {
 		cfg.MaxRetryBody = DefaultMaxRetryBody
 	}
+	if cfg.MaxSignedBody == 0 {
+		cfg.MaxSignedBody = DefaultMaxSignedBody
+	}
 	if cfg.MaxHeaderBytes == 0 {
 		cfg.MaxHeaderBytes = DefaultMaxHeaderBytes
 	}
@@ -196,8 +212,8 @@ func (cfg Config) validate() error {
 	if cfg.Server != ServerNetHTTP && cfg.Server != ServerH1 {
 		return fmt.Errorf("server: %q is not allowed, want %s or %s", cfg.Server, ServerNetHTTP, ServerH1)
 	}
-	if cfg.MaxRetryBody < 0 || cfg.MaxHeaderBytes < 0 || cfg.MaxIdlePerNode < 0 || cfg.MaxConnections < 0 {
-		return errors.New("max_retry_body, max_header_bytes, max_idle_per_node and max_connections must not be negative")
+	if cfg.MaxRetryBody < 0 || cfg.MaxSignedBody < 0 || cfg.MaxHeaderBytes < 0 || cfg.MaxIdlePerNode < 0 || cfg.MaxConnections < 0 {
+		return errors.New("max_retry_body, max_signed_body, max_header_bytes, max_idle_per_node and max_connections must not be negative")
 	}
 	return nil
 }
@@ -214,9 +230,11 @@ const (
 	ServerH1      = "h1"
 )
 
-// clusterAccess is an Upstream made ready for use: the Authorization value and TLS config.
+// clusterAccess is an Upstream made ready for use: the Authorization value or the
+// signer with the nodes it may sign for, and the TLS config.
 type clusterAccess struct {
 	auth string
+	sign *signing
 	tls  *tls.Config
 }
 
@@ -225,10 +243,14 @@ func (u Upstream) build() (clusterAccess, error) {
 	if err != nil {
 		return clusterAccess{}, fmt.Errorf("auth: %w", err)
 	}
+	sign, err := u.signing(auth != "")
+	if err != nil {
+		return clusterAccess{}, err
+	}
 	tc, err := tlsfile.Peer{CAFile: u.CAFile, CertFile: u.CertFile, KeyFile: u.KeyFile, ServerName: u.ServerName,
 		InsecureSkipVerify: u.InsecureSkipVerify}.Config()
 	if err != nil {
 		return clusterAccess{}, fmt.Errorf("tls: %w", err)
 	}
-	return clusterAccess{auth: auth, tls: tc}, nil
+	return clusterAccess{auth: auth, sign: sign, tls: tc}, nil
 }

@@ -27,6 +27,12 @@ const (
 	// typeClientTimeout: the client stopped sending its request body, or trickled it
 	// (pace.go); its request to the node was aborted unfinished.
 	typeClientTimeout = "esdr_client_timeout"
+	// typeBodyTooLarge: a body to a cluster that signs with SigV4 is longer than
+	// max_signed_body, the most the proxy reads whole to sign it.
+	typeBodyTooLarge = "esdr_body_too_large"
+	// typeSigningFailed: the proxy could not sign a request for its cluster (no AWS
+	// credentials); nothing was sent.
+	typeSigningFailed = "esdr_signing_failed"
 )
 
 // esError is an answer the proxy gives itself instead of forwarding one.

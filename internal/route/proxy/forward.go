@@ -127,8 +127,12 @@ func (p *Proxy) forward(r *http.Request, k kind, body *replay) (*result, *pool, 
 			return nil, pl, newESError(http.StatusBadGateway, typeUpstreamUnreachable, fmt.Sprintf(
 				"not retried: the request body is larger than max_retry_body (%d bytes): %v", p.cfg.MaxRetryBody, lastErr))
 		}
+		payload, err := p.payloadFor(ctx, pl, body)
+		if err != nil {
+			return nil, pl, err
+		}
 		attempts++
-		res := p.attempt(ctx, pl, n, r, body, k)
+		res := p.attempt(ctx, pl, n, r, body, payload, k)
 		if res.err == nil {
 			n.succeeded()
 			if p.holdBlocked(ctx, pl, res, k, body) {
@@ -139,6 +143,9 @@ func (p *Proxy) forward(r *http.Request, k kind, body *replay) (*result, *pool, 
 		}
 		if ctx.Err() != nil {
 			return nil, pl, errClientGone
+		}
+		if e, ok := res.err.(*esError); ok {
+			return nil, pl, e // signing failed: nothing was sent, no node is to blame
 		}
 		if !errors.Is(res.err, errRetired) {
 			n.failed(now)

@@ -145,6 +145,12 @@ type harness struct {
 // startProxy runs a proxy on 127.0.0.1:0 until the test ends.
 func startProxy(t testing.TB, cfg Config, r router, p prober) *harness {
 	t.Helper()
+	return startProxyLogged(t, cfg, r, p, slog.New(slog.DiscardHandler))
+}
+
+// startProxyLogged is startProxy logging to log.
+func startProxyLogged(t testing.TB, cfg Config, r router, p prober, log *slog.Logger) *harness {
+	t.Helper()
 	cfg.Listen = "127.0.0.1:0"
 	if cfg.UpstreamClient == "" {
 		cfg.UpstreamClient = *upstreamFlag
@@ -157,7 +163,7 @@ func startProxy(t testing.TB, cfg Config, r router, p prober) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	px, err := New(cfg, r, p, m, slog.New(slog.DiscardHandler))
+	px, err := New(cfg, r, p, m, log)
 	if err != nil {
 		t.Fatal(err)
 	}

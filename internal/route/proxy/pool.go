@@ -52,6 +52,7 @@ type pool struct {
 	epochText string // epoch in decimal, for the X-Esdr-Epoch header
 	cluster   string
 	auth      string
+	sign      *signing  // nil unless the cluster signs with SigV4
 	created   time.Time // when this epoch's pool was built: the epoch change, as the proxy saw it
 	nodes     []*node
 	tr        upstreamClient
@@ -67,13 +68,17 @@ func newPool(cfg Config, ep endpoint, acc clusterAccess) (*pool, error) {
 	if len(ep.Nodes) == 0 {
 		return nil, fmt.Errorf("cluster %q of epoch %d has no nodes", ep.Cluster, ep.Epoch)
 	}
-	p := &pool{epoch: ep.Epoch, epochText: strconv.FormatUint(ep.Epoch, 10), cluster: ep.Cluster, auth: acc.auth, created: time.Now()}
+	p := &pool{epoch: ep.Epoch, epochText: strconv.FormatUint(ep.Epoch, 10), cluster: ep.Cluster, auth: acc.auth, sign: acc.sign,
+		created: time.Now()}
 	p.retiredCtx, p.cancel = context.WithCancel(context.Background())
 	p.retired = p.retiredCtx.Done()
 	for _, s := range ep.Nodes {
 		u, err := url.Parse(s)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
 			return nil, fmt.Errorf("cluster %q: node %q is not an http(s) URL without credentials", ep.Cluster, s)
+		}
+		if acc.sign != nil && !acc.sign.nodes[s] {
+			return nil, fmt.Errorf("cluster %q: node %q is not one of its configured nodes, and the proxy signs with AWS SigV4 for those alone", ep.Cluster, s)
 		}
 		p.nodes = append(p.nodes, &node{raw: s, url: u})
 	}
