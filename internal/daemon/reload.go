@@ -74,3 +74,14 @@ func (d *Daemon) reloadConfig(path string, level *slog.LevelVar) {
 	log.Info("reloaded", "config", path, "failover", cfg.Failover.Auto, "failback", cfg.Failover.Failback,
 		"hold_down", cfg.Failover.HoldDown, "log_level", cfg.Log.Level)
 }
+
+// RegisterOwnMetrics registers, on reg, the metric families the daemon itself exports
+// (configuration reloads, listener certificates) as a running daemon does: for checks
+// that every series deploy/ uses exists.
+func RegisterOwnMetrics(reg prometheus.Registerer) error {
+	if _, err := newTLSListeners(reg, slog.New(slog.DiscardHandler)); err != nil {
+		return err
+	}
+	_, err := newReloadRefused(reg)
+	return err
+}

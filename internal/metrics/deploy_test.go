@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/esdr/esdr/internal/act"
+	"github.com/esdr/esdr/internal/daemon"
 	"github.com/esdr/esdr/internal/metrics"
 	"github.com/esdr/esdr/internal/route/proxy"
 	"github.com/esdr/esdr/internal/state"
@@ -100,6 +101,9 @@ func registered(t *testing.T) map[string]family {
 	}
 	t.Cleanup(func() { st.Close() })
 	if _, err := act.New(st, act.Options{Registerer: rec}); err != nil {
+		t.Fatal(err)
+	}
+	if err := daemon.RegisterOwnMetrics(rec); err != nil {
 		t.Fatal(err)
 	}
 	registerFleet(t, rec)
