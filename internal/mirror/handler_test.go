@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"path"
 	"strings"
 	"sync"
@@ -321,5 +323,38 @@ func TestGate(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Errorf("a write once west caught up: %v", err)
+	}
+}
+
+// stalledBody gives a few bytes, then fails as the proxy's paced reader does when the
+// client stopped sending (proxy.body_timeout): a read past its deadline.
+type stalledBody struct{ sent bool }
+
+func (b *stalledBody) Read(p []byte) (int, error) {
+	if !b.sent {
+		b.sent = true
+		return copy(p, `{"a":`), nil
+	}
+	return 0, &net.OpError{Op: "read", Net: "tcp", Err: os.ErrDeadlineExceeded}
+}
+
+func (b *stalledBody) Close() error { return nil }
+
+// TestWrapLeavesAStalledBodyToTheServer: a write whose client stopped sending is not
+// answered 400 by the mirror; the proxy's server answers it 408 (pace.go) and counts it.
+func TestWrapLeavesAStalledBodyToTheServer(t *testing.T) {
+	j, _ := openJournal(t, t.TempDir(), Options{})
+	m, err := NewMirror(j, Pair{A: "east", B: "west"}, &fakeEpochs{ep: epoch.Endpoint{Cluster: "east", Epoch: 3}}, HandlerOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forwarded := false
+	next := http.HandlerFunc(func(http.ResponseWriter, *http.Request) { forwarded = true })
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest("PUT", "/orders/_doc/1", nil)
+	req.Body, req.ContentLength = &stalledBody{}, -1
+	m.Wrap(next).ServeHTTP(rec, req)
+	if forwarded || rec.Body.Len() != 0 || len(rec.Header()) != 0 {
+		t.Errorf("a stalled body was forwarded (%v) or answered: HTTP %d %v %s", forwarded, rec.Code, rec.Header(), rec.Body)
 	}
 }

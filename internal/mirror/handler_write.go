@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 )
 
@@ -41,6 +42,11 @@ func (m *Mirror) write(w http.ResponseWriter, r *http.Request, next http.Handler
 		if errors.Is(err, errBodyTooLarge) {
 			m.answer(w, r, http.StatusRequestEntityTooLarge, typeTooLarge, fmt.Sprintf(
 				"mirror mode: a write body over %d bytes (mirror.max_body) is not mirrored; send smaller requests, such as smaller _bulk batches", m.opts.MaxBody), "", "")
+			return
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			// The client stopped sending or trickled below proxy.min_body_rate: the
+			// proxy's server answers that 408 (and counts it) when nothing else was.
 			return
 		}
 		m.answer(w, r, http.StatusBadRequest, "esdr_bad_request_body", "cannot read the request body: "+err.Error(), "", "")

@@ -3,9 +3,11 @@ package proxy
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -140,6 +142,27 @@ func TestAStalledBodyIsCut(t *testing.T) {
 	if n := testutil.ToFloat64(h.px.m.timeouts.WithLabelValues(timeoutBody)); n != 1 {
 		t.Errorf("esdr_proxy_client_timeouts_total{what=body} = %v, want 1", n)
 	}
+}
+
+// TestAStalledBodyReadByAWrapIsCut: a Wrap that reads the body itself (mirror mode
+// does) sees the stall as a read past its deadline (os.ErrDeadlineExceeded) under either
+// server, answers nothing, and the server answers 408.
+func TestAStalledBodyReadByAWrapIsCut(t *testing.T) {
+	b, _, _ := partialBackend(t)
+	wrap := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if _, err := io.ReadAll(r.Body); err != nil {
+				if !errors.Is(err, os.ErrDeadlineExceeded) {
+					http.Error(w, "not a deadline: "+err.Error(), http.StatusBadRequest)
+				}
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	h := startProxy(t, Config{BodyTimeout: 300 * time.Millisecond, Wrap: wrap}, newRouter("east", 1, b.url()), &fakeProber{})
+	_, br := sendHead(t, h, 1000, strings.Repeat("x", 100))
+	want408(t, br)
 }
 
 // TestATricklingBodyIsCut: a client that sends a byte every 50 ms is never idle for
