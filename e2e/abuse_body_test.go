@@ -30,6 +30,7 @@ func TestSlowBodiesAreCut(t *testing.T) {
 	for _, server := range []string{"net/http", "h1"} {
 		name := strings.ReplaceAll(server, "/", "_")
 		t.Run(name, func(t *testing.T) {
+			t.Parallel() // each with its esdr: the two waits for body_timeout overlap
 			s := defaults()
 			s.proxy, s.plain = true, true
 			s.extra = "  server: " + server + "\n  body_timeout: 10s\n" // continues the proxy block

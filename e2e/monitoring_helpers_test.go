@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -158,4 +161,43 @@ func matches(have, want map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// floodStage makes every node of c past its flood-stage disk watermark by setting, not by
+// filling a disk: the test bed's nodes start with the disk decider off, so it is turned on
+// with watermarks no disk meets (1000 TB free), and the cluster's disk monitor, polled
+// every 10 s (its minimum), write-blocks each index with a shard on them. An index is
+// created first, while its shards can still be allocated. undo (also run when the test
+// ends) puts everything back: the settings, the blocks the cluster put on, the index.
+func floodStage(t *testing.T, c *testbed.Cluster) (undo func()) {
+	t.Helper()
+	es := esOf(t, c)
+	do := func(method, path, body string) {
+		t.Helper()
+		st, b, err := es.Do(context.Background(), method, path, strings.NewReader(body))
+		if err != nil || st/100 != 2 {
+			t.Errorf("%s %s: %d %s %v", method, path, st, b, err)
+		}
+	}
+	do(http.MethodPut, "/watermark-e2e", `{"settings":{"number_of_shards":1,"number_of_replicas":1}}`)
+	do(http.MethodGet, "/_cluster/health/watermark-e2e?wait_for_status=green&timeout=60s", "")
+	var once sync.Once
+	undo = func() {
+		once.Do(func() {
+			do(http.MethodPut, "/_cluster/settings", `{"transient":{"cluster.routing.allocation.disk.*":null,"cluster.info.update.interval":null}}`)
+			do(http.MethodPut, "/_all/_settings?expand_wildcards=all", `{"index.blocks.read_only_allow_delete":null}`)
+			do(http.MethodDelete, "/watermark-e2e", "")
+		})
+	}
+	t.Cleanup(undo)
+	do(http.MethodPut, "/_cluster/settings", `{"transient":{
+		"cluster.routing.allocation.disk.threshold_enabled":true,
+		"cluster.routing.allocation.disk.watermark.low":"1000tb",
+		"cluster.routing.allocation.disk.watermark.high":"1000tb",
+		"cluster.routing.allocation.disk.watermark.flood_stage":"1000tb",
+		"cluster.info.update.interval":"10s"}}`)
+	if t.Failed() {
+		t.FailNow()
+	}
+	return undo
 }

@@ -15,9 +15,8 @@ const alertBound = 3 * time.Minute
 // TestMonitoringThroughPrometheus runs the ecosystem's exporter against the real
 // three-node primary and a real Prometheus on deploy/prometheus/cluster-rules.yml,
 // scraping it and esdr, and asserts through Prometheus' own HTTP API: esdr's per-node
-// probe latency is there for every node, and a killed node fires EsClusterNodesBelowExpected.
-// Not here yet: lowering the disk watermarks by cluster setting did not make OpenSearch 2.19
-// write-block an index within 3 minutes on the test bed (EsIndicesWriteBlocked is unit-tested).
+// probe latency is there for every node, a flood-stage watermark set (not a disk filled)
+// fires EsIndicesWriteBlocked, and a killed node fires EsClusterNodesBelowExpected.
 func TestMonitoringThroughPrometheus(t *testing.T) {
 	p := clusters(t, "opensearch2")
 	e := startSettled(t, p, defaults())
@@ -63,12 +62,18 @@ func TestMonitoringThroughPrometheus(t *testing.T) {
 		})
 	})
 
-	t.Run("a killed node fires EsClusterNodesBelowExpected", func(t *testing.T) {
+	// Both at once, each rule's `for` spent once: the flood stage (an index created
+	// before, then write-blocked by the cluster) and a killed node.
+	t.Run("a flood-stage watermark and a killed node fire EsIndicesWriteBlocked and EsClusterNodesBelowExpected", func(t *testing.T) {
+		undo := floodStage(t, p.primary)
 		if err := victim.Kill(); err != nil {
 			t.Fatal(err)
 		}
+		pr.waitFiring(e, "EsIndicesWriteBlocked", map[string]string{"job": "elasticsearch"}, alertBound)
 		pr.waitFiring(e, "EsClusterNodesBelowExpected", map[string]string{"cluster": cluster, "job": "elasticsearch"}, alertBound)
+		// The watermarks go first: past them the restarted node would get no shard copy
+		// back, and the cluster would never be green again.
+		undo()
 		restartCluster(t, p.primary)
 	})
-
 }
