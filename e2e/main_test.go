@@ -156,6 +156,8 @@ func waitGreen(t *testing.T, c *testbed.Cluster) {
 	if err != nil || st != http.StatusOK {
 		// Not fatal: the test may not need it; if it fails, this says why.
 		t.Logf("%s not %s within 60s: %d %s %v", c.Name, want, st, b, err)
+		_, why, _ := es.Do(context.Background(), http.MethodGet, "/_cluster/allocation/explain", nil)
+		t.Logf("%s: the first unassigned copy: %.2000s", c.Name, why)
 	}
 }
 
