@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"crypto/tls"
 	"io"
 	"net"
 	"strconv"
@@ -55,8 +56,12 @@ var busyAnswer = func() []byte {
 }()
 
 // busyWriteTimeout bounds a refusal, its write and its wait for the client's close: a
-// client past the cap gets no more of esdr's time than that.
-const busyWriteTimeout = 50 * time.Millisecond
+// client past the cap gets no more of esdr's time than that. Over TLS the refusal needs
+// a handshake first (a round trip and a signature), so it gets busyTLSTimeout.
+const (
+	busyWriteTimeout = 50 * time.Millisecond
+	busyTLSTimeout   = time.Second
+)
 
 // capListener accepts at most max connections at once. A connection past the cap is
 // answered 503 with Retry-After and closed, never queued (x/net's netutil.LimitListener
@@ -69,6 +74,9 @@ type capListener struct {
 	open     atomic.Int64
 	refused  func()
 	refusing chan struct{} // refusals being answered: a flood must not spend the reserve on answers
+	// tls, when the proxy serves HTTPS, is what a refusal is answered over: a client
+	// that gets plain bytes where it expects a handshake reports a TLS error, not 503.
+	tls *tls.Config
 }
 
 func newCapListener(ln net.Listener, max int, refused func()) *capListener {
@@ -94,7 +102,7 @@ func (l *capListener) Accept() (net.Conn, error) {
 		}
 		select {
 		case l.refusing <- struct{}{}:
-			go func() { refuse(c); <-l.refusing }()
+			go func() { refuse(c, l.tls); <-l.refusing }()
 		default:
 			_ = c.Close()
 		}
@@ -104,15 +112,30 @@ func (l *capListener) Accept() (net.Conn, error) {
 // release gives back the place of a connection the server has closed or handed off.
 func (l *capListener) release() { l.open.Add(-1) }
 
-// refuse answers busyAnswer and closes. It sends a FIN after the answer and reads what
-// the client had sent, briefly, before closing: closing with unread bytes would send a
-// reset, which can destroy the answer before the client reads it.
-func refuse(c net.Conn) {
-	_ = c.SetDeadline(time.Now().Add(busyWriteTimeout))
-	_, _ = c.Write(busyAnswer)
-	if tc, ok := c.(*net.TCPConn); ok {
-		_ = tc.CloseWrite()
+// refuse answers busyAnswer and closes, over TLS with tc when set. It sends a FIN after
+// the answer and reads what the client had sent, briefly, before closing: closing with
+// unread bytes would send a reset, which can destroy the answer before the client reads
+// it.
+func refuse(c net.Conn, tc *tls.Config) {
+	var w net.Conn = c
+	if tc == nil {
+		_ = c.SetDeadline(time.Now().Add(busyWriteTimeout))
+	} else {
+		_ = c.SetDeadline(time.Now().Add(busyTLSTimeout))
+		s := tls.Server(c, tc)
+		if s.Handshake() != nil {
+			_ = c.Close()
+			return
+		}
+		w = s
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(c, 64<<10))
+	_, _ = w.Write(busyAnswer)
+	if s, ok := w.(*tls.Conn); ok {
+		_ = s.CloseWrite() // close_notify; the TCP side is left to the caller
+	}
+	if tcp, ok := c.(*net.TCPConn); ok {
+		_ = tcp.CloseWrite()
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(w, 64<<10))
 	_ = c.Close()
 }

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bufio"
+	"crypto/tls"
 	"io"
 	"net"
 	"net/http"
@@ -9,6 +10,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/esdr/esdr/internal/tlsfile"
+	"github.com/esdr/esdr/testbed/pki"
 )
 
 func TestTheDerivedConnectionCapLeavesEsdrItsDescriptors(t *testing.T) {
@@ -101,5 +105,50 @@ func TestAConnectionPastTheCapIsAnswered503AndClosed(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("a place freed by a closed connection was never given back: still %d", resp.StatusCode)
 		}
+	}
+}
+
+// TestATLSConnectionPastTheCapIsAnswered503: on an HTTPS listener the refusal is made
+// over TLS, so a client past the cap reads a 503 with Retry-After, not a handshake error.
+func TestATLSConnectionPastTheCapIsAnswered503(t *testing.T) {
+	ca, err := pki.New(t.TempDir(), "ca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := ca.Server("proxy", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := tls.LoadX509KeyPair(pair.CertFile, pair.KeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots, err := tlsfile.CAPool(ca.CertFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBackend(t, "a1", nil)
+	h := startProxy(t, Config{MaxConnections: 1, TLS: &tls.Config{Certificates: []tls.Certificate{cert}}},
+		newRouter("east", 1, b.url()), &fakeProber{})
+	dialTLS := func() (*tls.Conn, *bufio.Reader) {
+		c, err := tls.Dial("tcp", h.px.Addr().String(), &tls.Config{RootCAs: roots, ServerName: "127.0.0.1"})
+		if err != nil {
+			t.Fatalf("TLS dial: %v", err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return c, bufio.NewReader(c)
+	}
+	c1, r1 := dialTLS()
+	if resp := get(t, c1, r1); resp.StatusCode != 200 {
+		t.Fatalf("the connection under the cap: %d, want 200", resp.StatusCode)
+	}
+	c2, r2 := dialTLS()
+	resp := get(t, c2, r2)
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") != "1" || !resp.Close {
+		t.Fatalf("past the cap over TLS: %d Retry-After %q close %v, want 503, Retry-After 1, Connection: close",
+			resp.StatusCode, resp.Header.Get("Retry-After"), resp.Close)
+	}
+	if n := testutil.ToFloat64(h.px.m.refused); n != 1 {
+		t.Errorf("esdr_proxy_connections_refused_total = %v, want 1", n)
 	}
 }

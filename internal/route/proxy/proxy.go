@@ -98,6 +98,7 @@ func (p *Proxy) Listen() error {
 		return fmt.Errorf("proxy: listen %s: %w", p.cfg.Listen, err)
 	}
 	p.ln = newCapListener(ln, p.cfg.MaxConnections, p.m.connRefused)
+	p.ln.tls = p.cfg.TLS
 	return nil
 }
 
