@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -201,20 +200,6 @@ func (b *bed) heal(ctx context.Context, dropRuns bool) error {
 	return nil
 }
 
-// waitGreen waits until both clusters are green: the run's index and esdr's canary, both
-// created moments before, have every copy started. A fault before then can take the only
-// started copy of a shard with it, and the cluster goes red — unavailable data, for which
-// esdr rightly fails over; the families claim what happens to a healthy cluster.
-func (b *bed) waitGreen(ctx context.Context) error {
-	for _, c := range b.clusters {
-		path := fmt.Sprintf("/_cluster/health?wait_for_status=green&timeout=%ds", int(greenWithin.Seconds()))
-		if err := call(ctx, c, http.MethodGet, path, nil, nil); err != nil {
-			return fmt.Errorf("chaos: %s not green before the first fault: %w; shards not started: %s", c.Name, err, notStarted(ctx, c))
-		}
-	}
-	return nil
-}
-
 // signalEsdr sends sig to the esdr process running on config. esdrproc does not expose
 // its pid, so it is found in /proc by the config path on its command line, which is
 // unique to the run.
@@ -238,30 +223,4 @@ func signalEsdr(config string, sig syscall.Signal) error {
 		return nil
 	}
 	return fmt.Errorf("chaos: no esdr process runs on %s", config)
-}
-
-// notStarted lists the shard copies of c that are not started, with why, so that a run
-// refused for a cluster that stays yellow says which copy and what holds it.
-func notStarted(ctx context.Context, c *testbed.Cluster) string {
-	var rows []struct {
-		Index  string `json:"index"`
-		Shard  string `json:"shard"`
-		Prirep string `json:"prirep"`
-		State  string `json:"state"`
-		Node   string `json:"node"`
-		Reason string `json:"unassigned.reason"`
-	}
-	if err := call(ctx, c, http.MethodGet, "/_cat/shards?format=json&h=index,shard,prirep,state,node,unassigned.reason", nil, &rows); err != nil {
-		return "(unknown: " + err.Error() + ")"
-	}
-	var out []string
-	for _, r := range rows {
-		if r.State != "STARTED" {
-			out = append(out, fmt.Sprintf("%s/%s%s %s on %q %s", r.Index, r.Shard, r.Prirep, r.State, r.Node, r.Reason))
-		}
-	}
-	if len(out) == 0 {
-		return "none"
-	}
-	return strings.Join(out, ", ")
 }
