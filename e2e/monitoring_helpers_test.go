@@ -184,7 +184,11 @@ func floodStage(t *testing.T, c *testbed.Cluster) (undo func()) {
 	var once sync.Once
 	undo = func() {
 		once.Do(func() {
-			do(http.MethodPut, "/_cluster/settings", `{"transient":{"cluster.routing.allocation.disk.*":null,"cluster.info.update.interval":null}}`)
+			// OpenSearch also blocks index creation cluster-wide while every node is past
+			// the flood stage (cluster.blocks.create_index), and releases it only while
+			// the disk decider is on: lifted here with the rest.
+			do(http.MethodPut, "/_cluster/settings", `{"transient":{"cluster.routing.allocation.disk.*":null,"cluster.info.update.interval":null,"cluster.blocks.create_index":null},`+
+				`"persistent":{"cluster.blocks.create_index":null}}`)
 			do(http.MethodPut, "/_all/_settings?expand_wildcards=all", `{"index.blocks.read_only_allow_delete":null}`)
 			do(http.MethodDelete, "/watermark-e2e", "")
 		})
