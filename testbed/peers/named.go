@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 // NamedKey and NamedSecret are the TSIG key a Named accepts updates signed with.
@@ -104,15 +106,12 @@ func StartNamedT(t testing.TB, zone string, zoneRecords ...string) *Named {
 func (n *Named) waitUp(within time.Duration) error {
 	c := &dns.Client{Timeout: 500 * time.Millisecond}
 	m := new(dns.Msg).SetQuestion(n.Zone, dns.TypeSOA)
-	deadline := time.Now().Add(within)
-	for {
+	err := poll.Until(context.Background(), within, "named at "+n.Addr+" answering for "+n.Zone, func() bool {
 		r, _, err := c.ExchangeContext(context.Background(), m, n.Addr)
-		if err == nil && r.Rcode == dns.RcodeSuccess && len(r.Answer) == 1 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("peers: named at %s not answering for %s: %v", n.Addr, n.Zone, err)
-		}
-		time.Sleep(100 * time.Millisecond)
+		return err == nil && r.Rcode == dns.RcodeSuccess && len(r.Answer) == 1
+	})
+	if err != nil {
+		return fmt.Errorf("peers: %w", err)
 	}
+	return nil
 }
