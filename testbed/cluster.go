@@ -69,10 +69,12 @@ func New(spec Spec) (*Cluster, error) {
 			Dir: filepath.Join(dir, name), LogPath: filepath.Join(dir, name+".log"),
 			detached: s.Detached,
 		}
-		n.command = append([]string{
-			inst.java, "-Xms" + DefaultHeap, "-Xmx" + DefaultHeap, "-XX:+UseSerialGC",
-			"-cp", filepath.Join(inst.jars, "*"), launcher, n.Dir,
-		}, nodeSettings(e, s, i, httpPorts, transportPorts)...)
+		jvm := []string{inst.java, "-Xms" + DefaultHeap, "-Xmx" + DefaultHeap, "-XX:+UseSerialGC"}
+		if !s.FullJIT {
+			jvm = append(jvm, "-XX:TieredStopAtLevel=1")
+		}
+		n.command = append(append(jvm, "-cp", filepath.Join(inst.jars, "*"), launcher, n.Dir),
+			nodeSettings(e, s, i, httpPorts, transportPorts)...)
 		c.Nodes = append(c.Nodes, n)
 	}
 	return c, nil

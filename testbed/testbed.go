@@ -51,6 +51,10 @@ type Spec struct {
 	// (key → value; "[a,b]" is a list), e.g. {"path.repo": dir} for snapshot tests. They
 	// may not replace a setting the test bed needs to form the cluster. See settings.go.
 	Settings map[string]string
+	// FullJIT keeps the JVM's optimizing compiler (C2), for throughput benchmarks. By
+	// default nodes run with the quick one (C1) alone: tests start clusters dozens of
+	// times on two cores, where C2's compiler threads are most of a node's start-up CPU.
+	FullJIT bool
 }
 
 var clusterNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)

@@ -96,12 +96,12 @@ func measureAll(ctx context.Context, o *options, bin string, logf func(string, .
 		}
 	}
 	logf("starting %s clusters: primary 1 node, standby 1 node...", o.engine)
-	p, err := testbed.Start(ctx, testbed.Spec{Engine: o.engine, Cluster: "bench-mirror-primary", Nodes: 1, Dir: dir})
+	p, err := testbed.Start(ctx, testbed.Spec{Engine: o.engine, Cluster: "bench-mirror-primary", Nodes: 1, Dir: dir, FullJIT: true})
 	if err != nil {
 		return nil, err
 	}
 	defer p.Destroy()
-	s, err := testbed.Start(ctx, testbed.Spec{Engine: o.engine, Cluster: "bench-mirror-standby", Nodes: 1, Dir: dir})
+	s, err := testbed.Start(ctx, testbed.Spec{Engine: o.engine, Cluster: "bench-mirror-standby", Nodes: 1, Dir: dir, FullJIT: true})
 	if err != nil {
 		return nil, err
 	}

@@ -81,7 +81,7 @@ func bench(ctx context.Context, conns []int, d, warmup time.Duration, threads in
 		fmt.Fprintf(os.Stderr, "[%5.0fs] %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
 	}
 	logf("starting a 1-node %s cluster (the backend)...", engine)
-	c, err := testbed.Start(ctx, testbed.Spec{Engine: engine, Cluster: "bench-backend", Nodes: 1, Dir: dir})
+	c, err := testbed.Start(ctx, testbed.Spec{Engine: engine, Cluster: "bench-backend", Nodes: 1, Dir: dir, FullJIT: true})
 	if err != nil {
 		return err
 	}
