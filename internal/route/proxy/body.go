@@ -15,6 +15,21 @@ var errBodyGone = errors.New("proxy: request body no longer available for this a
 // errTooLarge is whole's answer to a body longer than its limit.
 var errTooLarge = errors.New("proxy: request body larger than the limit for reading it whole")
 
+// clientBodyError is a failure reading the request body from the client (gone, stalled,
+// malformed chunks): whatever an upstream client makes of it, no node is to blame.
+type clientBodyError struct{ err error }
+
+func (e *clientBodyError) Error() string { return "reading the request body from the client: " + e.err.Error() }
+func (e *clientBodyError) Unwrap() error { return e.err }
+
+// fromClient tags a read error of the client's body; io.EOF stays as it is.
+func fromClient(err error) error {
+	if err == nil || err == io.EOF {
+		return err
+	}
+	return &clientBodyError{err}
+}
+
 // replay streams a client's request body to one attempt after another. It keeps what
 // has been read from the client up to a limit, so a later attempt can send it again
 // from the start; past the limit it keeps nothing and only the first attempt can read,
@@ -78,6 +93,7 @@ func (b *replay) whole(most int64) ([]byte, error) {
 			b.kept = slices.Grow(b.kept, wholeReadSize)
 		}
 		n, err := b.src.Read(b.kept[len(b.kept):cap(b.kept)])
+		err = fromClient(err)
 		b.kept, b.consumed = b.kept[:len(b.kept)+n], b.consumed+int64(n)
 		if b.consumed > most {
 			b.overflow, b.kept, b.srcErr = true, nil, errTooLarge
@@ -95,6 +111,20 @@ func (b *replay) whole(most int64) ([]byte, error) {
 
 // wholeReadSize is what whole grows its buffer by for a body of unknown length.
 const wholeReadSize = 32 << 10
+
+// clientFailed returns the error that ended reading the body from the client, or nil.
+func (b *replay) clientFailed() error {
+	if b == nil {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var ce *clientBodyError
+	if errors.As(b.srcErr, &ce) {
+		return ce
+	}
+	return nil
+}
 
 // reader returns the body for a new attempt, reading from the start.
 func (b *replay) reader() *attemptBody { return &attemptBody{b: b} }
@@ -129,6 +159,7 @@ func (a *attemptBody) Read(p []byte) (int, error) {
 		return 0, b.srcErr
 	}
 	n, err := b.src.Read(p)
+	err = fromClient(err)
 	if n > 0 {
 		b.consumed += int64(n)
 		a.pos += int64(n)

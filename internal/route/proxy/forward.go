@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"time"
 )
@@ -144,6 +143,9 @@ func (p *Proxy) forward(r *http.Request, k kind, body *replay) (*result, *pool, 
 		if ctx.Err() != nil {
 			return nil, pl, errClientGone
 		}
+		if err := body.clientFailed(); err != nil {
+			return nil, pl, newESError(http.StatusBadRequest, typeBadRequest, err.Error()) // cut short of its framing: not applied
+		}
 		if e, ok := res.err.(*esError); ok {
 			return nil, pl, e // signing failed: nothing was sent, no node is to blame
 		}
@@ -214,43 +216,5 @@ func waitEpoch(ctx context.Context, changed <-chan struct{}, deadline time.Time)
 		return false
 	case <-ctx.Done():
 		return false
-	}
-}
-
-// respond sends the node's response to the client: its status and headers, the part
-// already read, then the rest as it arrives. A non-nil error means the node's body broke
-// off after the client had started receiving it.
-func (p *Proxy) respond(w http.ResponseWriter, pl *pool, res *result) (int, error) {
-	resp := res.resp
-	h := w.Header()
-	copyResponseHeader(h, resp.Header, pl.cluster, pl.epochText)
-	w.WriteHeader(resp.StatusCode)
-	if len(res.first) > 0 {
-		if _, err := w.Write(res.first); err != nil {
-			return resp.StatusCode, nil // the client went away
-		}
-	}
-	if res.eof {
-		return resp.StatusCode, nil
-	}
-	rc := http.NewResponseController(w)
-	flush := resp.ContentLength < 0
-	buf := res.first[:cap(res.first)]
-	for {
-		n, err := resp.Body.Read(buf)
-		if n > 0 {
-			if _, werr := w.Write(buf[:n]); werr != nil {
-				return resp.StatusCode, nil
-			}
-			if flush {
-				_ = rc.Flush()
-			}
-		}
-		if errors.Is(err, io.EOF) {
-			return resp.StatusCode, nil
-		}
-		if err != nil {
-			return resp.StatusCode, err
-		}
 	}
 }

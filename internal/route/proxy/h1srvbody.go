@@ -109,7 +109,13 @@ func (b *srvBody) read(p []byte) (int, error) {
 // to blame). A malformed chunk is answered 400 and a stall 408 (exchange).
 func (b *srvBody) fail(err error) error {
 	b.err = fmt.Errorf("proxy: request body from %s: %w", b.c.remote, err)
-	b.stalled = deadlineHit(err) && !b.cutting.Load()
+	if b.cutting.Load() {
+		// finish cut a read the upstream client still made after the handler had
+		// answered (net/http's Transport sends the body on after a node's early 413):
+		// the client did nothing wrong, and the answer must still be written.
+		return b.err
+	}
+	b.stalled = deadlineHit(err)
 	b.gone = !errors.Is(err, h1.ErrBadChunk) && !b.stalled
 	if b.stalled {
 		b.c.s.timedOut(timeoutBody)

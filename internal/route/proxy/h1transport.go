@@ -75,13 +75,24 @@ func (t *h1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if trace != nil && trace.WroteHeaders != nil && c.Delivered() {
 		trace.WroteHeaders()
 	}
-	if err != nil {
+	var be *h1.BodyError
+	switch {
+	case errors.As(err, &be):
+		return fail(be) // the client's body failed: no answer to wait for
+	case err != nil && !c.Delivered():
 		return fail(fmt.Errorf("h1: write to %s: %w", addr, err))
 	}
+	// A node may answer before it has the whole body and stop reading or close
+	// (Elasticsearch's 413 past http.max_content_length): a failed write is then
+	// followed by its answer, which the client gets instead of a 502.
+	werr := err
 	dl.set(t.headerTimeout)
 	r, body, err := c.ReadResponse(req.Method)
 	dl.set(0)
 	if err != nil {
+		if werr != nil {
+			return fail(fmt.Errorf("h1: write to %s: %w", addr, werr))
+		}
 		return fail(fmt.Errorf("h1: read from %s: %w", addr, err))
 	}
 	if r.Status == http.StatusSwitchingProtocols {

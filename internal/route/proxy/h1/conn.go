@@ -3,14 +3,11 @@ package h1
 import (
 	"bufio"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"strconv"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // bufSize is each direction's buffer on a connection, and so the largest response head
@@ -29,6 +26,11 @@ type Conn struct {
 	resp    Response
 	body    io.Reader // the current answer's body, until read whole
 	reuse   bool
+	cut     bool   // the current request was not sent whole: the connection is done
+	scratch []byte // request body reads, allocated at a Conn's first body
+	raw     syscall.RawConn
+	peekFn  func(fd uintptr) bool // peeks into peeked, made once per Conn
+	peeked  peekResult
 }
 
 // NewConn wraps nc, a connection just dialled (and TLS-handshaken where the node speaks
@@ -38,6 +40,15 @@ func NewConn(nc net.Conn) *Conn {
 	c.counter.w = nc
 	c.bw = bufio.NewWriterSize(&c.counter, bufSize)
 	c.br = bufio.NewReaderSize(nc, bufSize)
+	if sc, ok := nc.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			c.raw = rc
+			c.peekFn = func(fd uintptr) bool {
+				c.peeked = peekFD(fd)
+				return true // never wait for readiness
+			}
+		}
+	}
 	return c
 }
 
@@ -63,8 +74,10 @@ func (c *Conn) NetConn() net.Conn { return c.nc }
 // WriteRequest sends a request: its head, then length bytes of body (-1: the body is
 // re-sent chunked until body's EOF; 0: none). fields must not carry Host,
 // Content-Length, Transfer-Encoding or hop-by-hop fields: the caller removed them.
+// A failure to read body is a *BodyError; ErrEarlyAnswer means the node answered before
+// the body was sent whole (sendBody). After any error the Conn is never reused.
 func (c *Conn) WriteRequest(method, target, host string, fields []Field, body io.Reader, length int64) error {
-	c.counter.n, c.reuse, c.body = 0, false, nil
+	c.counter.n, c.reuse, c.body, c.cut = 0, false, nil, false
 	bw := c.bw
 	bw.WriteString(method)
 	bw.WriteByte(' ')
@@ -83,39 +96,13 @@ func (c *Conn) WriteRequest(method, target, host string, fields []Field, body io
 		bw.WriteString("Content-Length: ")
 		bw.WriteString(strconv.FormatInt(length, 10))
 		bw.WriteString("\r\n\r\n")
-		if n, err := io.CopyN(bw, body, length); err != nil {
-			return fmt.Errorf("h1: request body: %d of %d bytes: %w", n, length, err)
-		}
+		return c.sendBody(body, length)
 	case length < 0:
 		bw.WriteString("Transfer-Encoding: chunked\r\n\r\n")
-		if err := writeChunked(bw, body); err != nil {
-			return err
-		}
-	default:
-		bw.WriteString("\r\n")
+		return c.sendBody(body, -1)
 	}
+	bw.WriteString("\r\n")
 	return bw.Flush()
-}
-
-// writeChunked re-sends body chunked, one chunk per read.
-func writeChunked(bw *bufio.Writer, body io.Reader) error {
-	buf := make([]byte, 8<<10)
-	for {
-		n, err := body.Read(buf)
-		if n > 0 {
-			bw.WriteString(strconv.FormatInt(int64(n), 16))
-			bw.WriteString("\r\n")
-			bw.Write(buf[:n])
-			bw.WriteString("\r\n")
-		}
-		if err == io.EOF {
-			_, werr := bw.WriteString("0\r\n\r\n")
-			return werr
-		}
-		if err != nil {
-			return fmt.Errorf("h1: request body: %w", err)
-		}
-	}
 }
 
 // ReadResponse reads the node's answer to a request with method: the head (skipping
@@ -179,10 +166,8 @@ func (c *Conn) Alive() bool {
 	if c.br.Buffered() > 0 {
 		return false // an idle connection has nothing to say
 	}
-	if sc, ok := c.nc.(syscall.Conn); ok {
-		if rc, err := sc.SyscallConn(); err == nil {
-			return peekAlive(rc)
-		}
+	if c.raw != nil {
+		return c.peek() == peekEmpty
 	}
 	_ = c.nc.SetReadDeadline(time.Now().Add(time.Microsecond))
 	_, err := c.br.Peek(1)
@@ -191,56 +176,5 @@ func (c *Conn) Alive() bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// peekAlive peeks at the socket without blocking: EAGAIN means nothing to read, alive.
-func peekAlive(rc syscall.RawConn) bool {
-	alive := false
-	var b [1]byte
-	err := rc.Read(func(fd uintptr) bool {
-		_, _, err := unix.Recvfrom(int(fd), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
-		alive = err == unix.EAGAIN
-		return true // never wait for readiness
-	})
-	return err == nil && alive
-}
-
 // Close closes the connection.
 func (c *Conn) Close() error { return c.nc.Close() }
-
-// bodyReader reads the current answer's body and marks the connection reusable once the
-// body ended well framed and the node keeps the connection.
-type bodyReader struct{ c *Conn }
-
-func (b *bodyReader) Read(p []byte) (int, error) {
-	n, err := b.c.body.Read(p)
-	if err == io.EOF {
-		r := &b.c.resp
-		b.c.reuse = r.KeepAlive && r.Body != BodyUntilClose
-	}
-	return n, err
-}
-
-type eofReader struct{}
-
-func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
-
-// lengthReader reads exactly left bytes: an end before them is a cut answer, never a
-// whole one.
-type lengthReader struct {
-	r    io.Reader
-	left int64
-}
-
-func (l *lengthReader) Read(p []byte) (int, error) {
-	if l.left == 0 {
-		return 0, io.EOF
-	}
-	if int64(len(p)) > l.left {
-		p = p[:l.left]
-	}
-	n, err := l.r.Read(p)
-	l.left -= int64(n)
-	if err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	return n, err
-}

@@ -1,0 +1,71 @@
+package proxy
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestAMalformedChunkedBodyIsTheClientsFaultNotTheNodes: a client whose chunked body
+// breaks its framing halfway gets a 400, the node's half request is cut (never
+// applied), and the node is not counted as failed: no probe, the next request served.
+func TestAMalformedChunkedBodyIsTheClientsFaultNotTheNodes(t *testing.T) {
+	got, partial := make(chan struct{}, 1), make(chan error, 1)
+	b := newBackend(t, "a1", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.ReadFull(r.Body, make([]byte, 64<<10)); err == nil {
+			got <- struct{}{}
+		}
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			partial <- err
+			return
+		}
+		_, _ = io.WriteString(w, `{"errors":false}`)
+	})
+	pr := &fakeProber{}
+	h := startProxy(t, Config{}, newRouter("east", 1, b.url()), pr)
+	c, err := net.Dial("tcp", h.px.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+	// The first chunk reaches the node; the second's size line is not hex.
+	first := strings.Repeat("x", 64<<10)
+	if _, err := io.WriteString(c, "POST /_bulk HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n"+
+		"10000\r\n"+first+"\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-got:
+	case err := <-partial:
+		t.Fatalf("the node's request ended before the bad chunk was sent: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the first chunk did not reach the node")
+	}
+	if _, err := io.WriteString(c, "zz\r\nnot a chunk\r\n0\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("no answer to a malformed chunked body: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("status %d %s, want 400", resp.StatusCode, body)
+	}
+	select {
+	case <-partial: // the node saw its request cut short
+	case <-time.After(20 * time.Second):
+		t.Fatal("the node's request was not cut after the client's bad chunk")
+	}
+	if a := h.do(t, http.MethodGet, "/", ""); a.status != 200 {
+		t.Fatalf("the next request: %d %s", a.status, a.body)
+	}
+	if n := pr.calls.Load(); n != 0 {
+		t.Fatalf("the client's bad body was blamed on the node: %d probe bursts asked", n)
+	}
+}
