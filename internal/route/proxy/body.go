@@ -19,7 +19,9 @@ var errTooLarge = errors.New("proxy: request body larger than the limit for read
 // malformed chunks): whatever an upstream client makes of it, no node is to blame.
 type clientBodyError struct{ err error }
 
-func (e *clientBodyError) Error() string { return "reading the request body from the client: " + e.err.Error() }
+func (e *clientBodyError) Error() string {
+	return "reading the request body from the client: " + e.err.Error()
+}
 func (e *clientBodyError) Unwrap() error { return e.err }
 
 // fromClient tags a read error of the client's body; io.EOF stays as it is.
