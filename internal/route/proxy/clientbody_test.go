@@ -69,3 +69,38 @@ func TestAMalformedChunkedBodyIsTheClientsFaultNotTheNodes(t *testing.T) {
 		t.Fatalf("the client's bad body was blamed on the node: %d probe bursts asked", n)
 	}
 }
+
+// TestAClientThatLeavesEndsItsRequestAtTheNode: a client that closes its connection
+// while its search waits for a slow node ends the node's request too (its connection
+// closed, which Elasticsearch takes as the search's cancellation), long before the
+// upstream timeout.
+func TestAClientThatLeavesEndsItsRequestAtTheNode(t *testing.T) {
+	arrived, ended := make(chan struct{}, 1), make(chan struct{}, 1)
+	b := newBackend(t, "a1", func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		select {
+		case <-r.Context().Done():
+			ended <- struct{}{}
+		case <-time.After(time.Minute):
+		}
+	})
+	h := startProxy(t, Config{UpstreamTimeout: 2 * time.Minute}, newRouter("east", 1, b.url()), &fakeProber{})
+	c, err := net.Dial("tcp", h.px.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(c, "GET /idx/_search HTTP/1.1\r\nHost: a\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-arrived:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the search did not reach the node")
+	}
+	c.Close()
+	select {
+	case <-ended:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the node's request ran on after its client left")
+	}
+}

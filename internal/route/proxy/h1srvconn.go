@@ -44,15 +44,16 @@ type srvConn struct {
 	// tlsKnown: base.TLS is set (nil on plaintext), once the first head was read.
 	tlsKnown bool
 
-	head h1.Request
-	base http.Request // carries ctx: each request starts as a copy of it
-	r    http.Request
-	url  url.URL
-	hdr  http.Header
-	vals []string
-	body srvBody
-	w    srvWriter
-	wmu  sync.Mutex // the writer's commit against a 100 Continue sent from another goroutine
+	head  h1.Request
+	base  http.Request // carries ctx: each request starts as a copy of it
+	r     http.Request
+	url   url.URL
+	hdr   http.Header
+	vals  []string
+	body  srvBody
+	w     srvWriter
+	wmu   sync.Mutex // the writer's commit against a 100 Continue sent from another goroutine
+	watch clientWatch
 }
 
 func newSrvConn(s *h1Server, nc net.Conn) *srvConn {
@@ -60,6 +61,7 @@ func newSrvConn(s *h1Server, nc net.Conn) *srvConn {
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	c.base = *(&http.Request{}).WithContext(c.ctx)
 	c.body.c, c.w.c, c.w.h = c, c, http.Header{}
+	c.watch.init(c)
 	return c
 }
 

@@ -77,6 +77,7 @@ func lingerClose(nc net.Conn) {
 // end closes the connection and gives its buffers back.
 func (c *srvConn) end() {
 	c.cancel()
+	c.watch.stop()
 	c.state.Store(stateClosed)
 	_ = c.nc.Close()
 	if c.pooled {
@@ -94,6 +95,8 @@ func (c *srvConn) end() {
 // cutting a response whose node broke off) silently, anything else logged. Either way
 // the connection is then closed.
 func (c *srvConn) callHandler(r *http.Request) (ok bool) {
+	c.watch.start()
+	defer c.watch.stop()
 	defer func() {
 		if v := recover(); v != nil {
 			ok = false
