@@ -50,6 +50,13 @@ func framing(k string) bool {
 // from one string copy of them: the map and two allocations, whatever the count, when
 // the node sends canonical names (Elasticsearch does).
 func headerOf(fields []h1.Field) http.Header {
+	h, _ := headerInto(nil, nil, fields)
+	return h
+}
+
+// headerInto is headerOf refilling h and vals, which a pooled connection keeps from one
+// answer to the next: then the string copy is the only allocation.
+func headerInto(h http.Header, vals []string, fields []h1.Field) (http.Header, []string) {
 	size := 0
 	for _, f := range fields {
 		size += len(f.Name) + len(f.Value)
@@ -59,8 +66,16 @@ func headerOf(fields []h1.Field) http.Header {
 		buf = append(append(buf, f.Name...), f.Value...)
 	}
 	all := string(buf)
-	h := make(http.Header, len(fields))
-	vals := make([]string, len(fields)) // each field's first value, in one array
+	if h == nil {
+		h = make(http.Header, len(fields))
+	} else {
+		clear(h)
+	}
+	if cap(vals) < len(fields) {
+		vals = make([]string, len(fields)) // each field's first value, in one array
+	}
+	vals = vals[:len(fields)]
+	clear(vals)
 	at := 0
 	for i, f := range fields {
 		k := all[at : at+len(f.Name)]
@@ -76,7 +91,7 @@ func headerOf(fields []h1.Field) http.Header {
 		vals[i] = v
 		h[k] = vals[i : i+1 : i+1]
 	}
-	return h
+	return h, vals
 }
 
 // isCanonical reports whether k is already in textproto's canonical form.

@@ -34,12 +34,12 @@ type h1Transport struct {
 	maxIdle       int
 
 	mu   sync.Mutex
-	idle map[string][]*h1.Conn // by host:port, the most recently used last
+	idle map[string][]*upConn // by host:port, the most recently used last
 }
 
 func newH1Transport(cfg Config, dial func(ctx context.Context, network, addr string) (net.Conn, error), tc *tls.Config) *h1Transport {
 	return &h1Transport{dial: dial, tls: tc, dialTimeout: cfg.DialTimeout, headerTimeout: cfg.UpstreamTimeout,
-		maxIdle: cfg.MaxIdlePerNode, idle: map[string][]*h1.Conn{}}
+		maxIdle: cfg.MaxIdlePerNode, idle: map[string][]*upConn{}}
 }
 
 // RoundTrip sends req and returns the answer with its body still to read; closing the
@@ -47,25 +47,18 @@ func newH1Transport(cfg Config, dial func(ctx context.Context, network, addr str
 func (t *h1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	addr := hostPortOf(req.URL)
-	c, reused, err := t.conn(ctx, req.URL.Scheme, addr)
+	u, reused, err := t.conn(ctx, req.URL.Scheme, addr)
 	if err != nil {
 		closeRequestBody(req)
 		return nil, err
 	}
+	c := u.c
 	trace := httptrace.ContextClientTrace(ctx)
 	if trace != nil && trace.GotConn != nil {
 		trace.GotConn(httptrace.GotConnInfo{Conn: c.NetConn(), Reused: reused})
 	}
-	dl := &deadlines{nc: c.NetConn()}
-	stop := context.AfterFunc(ctx, dl.abort)
-	fail := func(err error) (*http.Response, error) {
-		stop()
-		c.Close()
-		if ctx.Err() != nil {
-			return nil, context.Cause(ctx)
-		}
-		return nil, err
-	}
+	u.dl.reset()
+	u.body = h1Body{t: t, u: u, stop: context.AfterFunc(ctx, u.abort)}
 	length := req.ContentLength
 	if req.Body == nil || req.Body == http.NoBody {
 		length = 0
@@ -78,38 +71,96 @@ func (t *h1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	var be *h1.BodyError
 	switch {
 	case errors.As(err, &be):
-		return fail(be) // the client's body failed: no answer to wait for
+		return u.fail(ctx, be) // the client's body failed: no answer to wait for
 	case err != nil && !c.Delivered():
-		return fail(fmt.Errorf("h1: write to %s: %w", addr, err))
+		return u.fail(ctx, fmt.Errorf("h1: write to %s: %w", addr, err))
 	}
 	// A node may answer before it has the whole body and stop reading or close
 	// (Elasticsearch's 413 past http.max_content_length): a failed write is then
 	// followed by its answer, which the client gets instead of a 502.
 	werr := err
-	dl.set(t.headerTimeout)
+	u.dl.set(t.headerTimeout)
 	r, body, err := c.ReadResponse(req.Method)
-	dl.set(0)
+	u.dl.set(0)
 	if err != nil {
 		if werr != nil {
-			return fail(fmt.Errorf("h1: write to %s: %w", addr, werr))
+			return u.fail(ctx, fmt.Errorf("h1: write to %s: %w", addr, werr))
 		}
-		return fail(fmt.Errorf("h1: read from %s: %w", addr, err))
+		return u.fail(ctx, fmt.Errorf("h1: read from %s: %w", addr, err))
 	}
 	if r.Status == http.StatusSwitchingProtocols {
-		return fail(errors.New("h1: the node switched protocols, which the proxy never asks"))
+		return u.fail(ctx, errors.New("h1: the node switched protocols, which the proxy never asks"))
 	}
-	resp := &http.Response{Status: strconv.Itoa(r.Status) + " " + string(r.Reason), StatusCode: r.Status,
-		Proto: "HTTP/1." + strconv.Itoa(r.Minor), ProtoMajor: 1, ProtoMinor: r.Minor, Header: headerOf(r.Fields),
-		ContentLength: r.ContentLength, Close: !r.KeepAlive, Request: req,
-		Body: &h1Body{t: t, c: c, addr: addr, r: body, stop: stop}}
+	u.body.r = body
+	u.hdr, u.vals = headerInto(u.hdr, u.vals, r.Fields)
+	u.resp = http.Response{Status: statusLine(r.Status, r.Reason), StatusCode: r.Status,
+		Proto: protoOf(r.Minor), ProtoMajor: 1, ProtoMinor: r.Minor, Header: u.hdr,
+		ContentLength: r.ContentLength, Close: !r.KeepAlive, Request: req, Body: &u.body}
 	if r.Body == h1.BodyChunked {
-		resp.TransferEncoding = []string{"chunked"}
+		u.resp.TransferEncoding = chunkedCoding
 	}
-	return resp, nil
+	return &u.resp, nil
 }
 
+// upConn is a pooled connection with what each exchange on it reuses: the answer handed
+// to the attempt and its body are valid until the body is closed, which is also when
+// the connection goes back to the pool.
+type upConn struct {
+	c     *h1.Conn
+	addr  string
+	dl    deadlines
+	abort func() // dl.abort, made once
+	resp  http.Response
+	body  h1Body
+	hdr   http.Header // resp.Header, refilled for each answer
+	vals  []string
+}
+
+func newUpConn(c *h1.Conn, addr string) *upConn {
+	u := &upConn{c: c, addr: addr}
+	u.dl.nc = c.NetConn()
+	u.abort = u.dl.abort
+	return u
+}
+
+// fail ends an exchange that got no usable answer: the connection is closed.
+func (u *upConn) fail(ctx context.Context, err error) (*http.Response, error) {
+	u.body.stop()
+	u.c.Close()
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
+	return nil, err
+}
+
+// statusLine is net/http's Status for code and reason, without an allocation for the
+// usual reasons.
+func statusLine(code int, reason []byte) string {
+	if s, ok := statusLines[code]; ok && string(reason) == http.StatusText(code) {
+		return s
+	}
+	return strconv.Itoa(code) + " " + string(reason)
+}
+
+func protoOf(minor int) string {
+	if minor == 0 {
+		return "HTTP/1.0"
+	}
+	return "HTTP/1.1"
+}
+
+var statusLines = func() map[int]string {
+	m := map[int]string{}
+	for code := 100; code < 600; code++ {
+		if text := http.StatusText(code); text != "" {
+			m[code] = strconv.Itoa(code) + " " + text
+		}
+	}
+	return m
+}()
+
 // conn takes the most recently used idle connection to addr that is still open, or dials.
-func (t *h1Transport) conn(ctx context.Context, scheme, addr string) (*h1.Conn, bool, error) {
+func (t *h1Transport) conn(ctx context.Context, scheme, addr string) (*upConn, bool, error) {
 	for {
 		t.mu.Lock()
 		list := t.idle[addr]
@@ -122,10 +173,10 @@ func (t *h1Transport) conn(ctx context.Context, scheme, addr string) (*h1.Conn, 
 		t.mu.Unlock()
 		// A TLS connection is taken as it is: peeking under TLS is not reliable. A stale
 		// one fails the attempt before an answer, as net/http's does.
-		if scheme == "https" || c.Alive() {
+		if scheme == "https" || c.c.Alive() {
 			return c, true, nil
 		}
-		c.Close()
+		c.c.Close()
 	}
 	dctx, cancel := context.WithTimeout(ctx, t.dialTimeout)
 	defer cancel()
@@ -148,19 +199,19 @@ func (t *h1Transport) conn(ctx context.Context, scheme, addr string) (*h1.Conn, 
 		}
 		nc = tc
 	}
-	return h1.NewConn(nc), false, nil
+	return newUpConn(h1.NewConn(nc), addr), false, nil
 }
 
-// put keeps c for the next request to addr, up to maxIdle per node.
-func (t *h1Transport) put(addr string, c *h1.Conn) {
+// put keeps u for the next request to its node, up to maxIdle per node.
+func (t *h1Transport) put(u *upConn) {
 	t.mu.Lock()
-	if len(t.idle[addr]) < t.maxIdle {
-		t.idle[addr] = append(t.idle[addr], c)
-		c = nil
+	if len(t.idle[u.addr]) < t.maxIdle {
+		t.idle[u.addr] = append(t.idle[u.addr], u)
+		u = nil
 	}
 	t.mu.Unlock()
-	if c != nil {
-		c.Close()
+	if u != nil {
+		u.c.Close()
 	}
 }
 
@@ -168,44 +219,50 @@ func (t *h1Transport) put(addr string, c *h1.Conn) {
 func (t *h1Transport) CloseIdleConnections() {
 	t.mu.Lock()
 	idle := t.idle
-	t.idle = map[string][]*h1.Conn{}
+	t.idle = map[string][]*upConn{}
 	t.mu.Unlock()
 	for _, list := range idle {
-		for _, c := range list {
-			c.Close()
+		for _, u := range list {
+			u.c.Close()
 		}
 	}
 }
 
 // h1Body is an answer's body; Close hands the connection back or closes it.
 type h1Body struct {
-	t    *h1Transport
-	c    *h1.Conn
-	addr string
-	r    io.Reader
-	stop func() bool
-	once sync.Once
+	t      *h1Transport
+	u      *upConn
+	r      io.Reader
+	stop   func() bool
+	closed bool // Close is called once, by the attempt's goroutine
 }
 
 func (b *h1Body) Read(p []byte) (int, error) { return b.r.Read(p) }
 
 func (b *h1Body) Close() error {
-	b.once.Do(func() {
-		if b.stop() && b.c.Reusable() {
-			b.t.put(b.addr, b.c)
-			return
-		}
-		b.c.Close()
-	})
-	return nil
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	if b.stop() && b.u.c.Reusable() {
+		b.t.put(b.u)
+		return nil
+	}
+	return b.u.c.Close()
 }
 
 // deadlines sets a connection's deadlines without undoing an abort: once the attempt's
-// context ends, the deadline stays in the past.
+// context ends, the deadline stays in the past until the next exchange's reset.
 type deadlines struct {
 	mu      sync.Mutex
 	nc      net.Conn
 	aborted bool
+}
+
+func (d *deadlines) reset() {
+	d.mu.Lock()
+	d.aborted = false
+	d.mu.Unlock()
 }
 
 func (d *deadlines) abort() {
