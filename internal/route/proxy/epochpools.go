@@ -15,7 +15,8 @@ import (
 // router tells the proxy where traffic goes; *control.Loop implements it.
 type router interface {
 	// Endpoint is the active cluster and its nodes in the current epoch. An error means
-	// the current epoch cannot be told, and the proxy fails closed.
+	// the current epoch cannot be told, and the proxy fails closed. It may wait only for
+	// writes (mirror mode's gate); for reads it answers from memory.
 	Endpoint(ctx context.Context) (epoch.Endpoint, error)
 	// EpochChanged is closed when the epoch next changes; take a fresh one after each wake.
 	EpochChanged() <-chan struct{}
@@ -49,10 +50,16 @@ type epochPools struct {
 }
 
 // current asks the router for the current epoch and returns its pool. It is called right
-// before every attempt, so no attempt goes to a cluster of a past epoch.
-func (f *epochPools) current(ctx context.Context) (*pool, error) {
-	ctx, cancel := f.resolveT(ctx)
-	defer cancel()
+// before every attempt, so no attempt goes to a cluster of a past epoch. A write's ask is
+// bounded by resolveT (failover_wait): mirror mode's gate holds writes until the new
+// active cluster caught up. A read's is not bounded, nor does it cost a context: no
+// router holds reads.
+func (f *epochPools) current(ctx context.Context, write bool) (*pool, error) {
+	if write {
+		var cancel context.CancelFunc
+		ctx, cancel = f.resolveT(ctx)
+		defer cancel()
+	}
 	ep, err := f.r.Endpoint(ctx)
 	if err != nil {
 		return nil, newESError(http.StatusServiceUnavailable, typeUnavailable,
@@ -116,7 +123,7 @@ func (p *pool) serves(ep endpoint) bool {
 func (f *epochPools) watch(ctx context.Context) {
 	for {
 		ch := f.r.EpochChanged()
-		if _, err := f.current(ctx); err != nil && ctx.Err() == nil {
+		if _, err := f.current(ctx, false); err != nil && ctx.Err() == nil {
 			f.log.Warn("proxy: cannot read the current epoch", "err", err)
 		}
 		select {

@@ -83,7 +83,7 @@ func (p *Proxy) forward(r *http.Request, k kind, body *replay) (*result, *pool, 
 	)
 	for attempts := 0; attempts < maxAttempts; {
 		changed := p.r.EpochChanged()
-		pl, err := p.pools.current(ctx)
+		pl, err := p.pools.current(ctx, k == kindWrite)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, cur, errClientGone
