@@ -51,7 +51,7 @@ demo: install build ## esdr's main job end to end: two local clusters, the proxy
 bench: install build ## benchmarks on real clusters, written to docs/benchmarks.md (about 30 min; run on a quiet machine)
 	@echo "== make bench: load average $$(cut -d' ' -f1-3 /proc/loadavg) (numbers are noisy above ~2 per core)"
 	@echo "== 1/5 bench/proxy: direct vs HAProxy vs esdr's proxy, wrk at 16/64/256 connections"
-	$(GO) run ./bench/proxy
+	$(GO) run ./bench/proxy -d 5s -warmup 1s
 	@echo "== 2/5 bench/failover: kill -9 and SIGSTOP of the primary, esdr vs HAProxy, 5 runs each"
 	$(GO) run ./bench/failover
 	@echo "== 3/5 bench/detect: kill -9, a hung master (no failover wanted), 2 of 3 nodes hung (quorum lost) → esdr's decision, 5 runs each"

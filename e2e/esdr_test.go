@@ -22,6 +22,8 @@ import (
 type settings struct {
 	esdrproc.Pair
 	proxy bool   // serve the proxy on a free port (esdr.proxyURL)
+	// proxyKeys adds keys to the proxy block ("  server: h1\n").
+	proxyKeys string
 	plain bool   // run esdr built without the race detector
 	extra string // further top-level YAML (targets, act, aws, hooks, fleet)
 	// primaryNodes replaces the primary's node URLs (a fleet member reaching the primary
@@ -86,7 +88,7 @@ func newEsdr(t *testing.T, p pair, s settings) *esdr {
 	if s.proxy {
 		c.ProxyAddr = fmt.Sprintf("127.0.0.1:%d", peers.FreePort(t))
 		e.proxyURL = "http://" + c.ProxyAddr
-		c.Extra = "  failover_wait: 5s\n  read_header_timeout: 1s\n" // more of the proxy block
+		c.Extra = "  failover_wait: 5s\n  read_header_timeout: 1s\n" + s.proxyKeys // more of the proxy block
 	}
 	c.Extra += s.extra
 	cfg := c.YAML()

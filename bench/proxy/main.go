@@ -33,11 +33,11 @@ type target struct {
 	pid       int
 }
 
-// esdrIdleName is the esdr proxy configured with max_idle_per_node: 1024, and
-// esdrH1Name the one with its own upstream client (proxy.upstream_client: h1).
+// esdrH1UpName is the esdr proxy with its own upstream client (proxy.upstream_client:
+// h1), esdrH1Name the one with its own server too (proxy.server: h1).
 const (
-	esdrIdleName = "esdr, idle 1024"
-	esdrH1Name   = "esdr, h1 upstream"
+	esdrH1UpName = "esdr, h1 upstream"
+	esdrH1Name   = "esdr, h1"
 )
 
 func run() int {
@@ -51,7 +51,12 @@ func run() int {
 	relays := flag.Bool("relays", true, "also measure two TCP relays that parse no HTTP (bench/proxy/relay): the bound for each proxy design")
 	baseline := flag.String("baseline", "", "another esdr binary measured in the same run, after esdr at each connection count (a change's before and after)")
 	out := flag.String("o", "docs/benchmarks.md", "markdown file to write the section into ('' prints only)")
+	runs := flag.Int("runs", 5, "measurements per cell, interleaved: every target at every connection count once per round")
 	flag.Parse()
+	if *runs < 1 {
+		fmt.Fprintf(os.Stderr, "proxy: -runs %d: want at least 1\n", *runs)
+		return 2
+	}
 	var conns []int
 	for _, s := range strings.Split(*connsFlag, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -63,14 +68,14 @@ func run() int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := bench(ctx, conns, *duration, *warmup, *threads, *path, *engine, *esdrBin, *baseline, *relays, *out); err != nil {
+	if err := bench(ctx, conns, *runs, *duration, *warmup, *threads, *path, *engine, *esdrBin, *baseline, *relays, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "proxy:", err)
 		return 1
 	}
 	return 0
 }
 
-func bench(ctx context.Context, conns []int, d, warmup time.Duration, threads int, path, engine, esdrBin, baseline string, relays bool, out string) error {
+func bench(ctx context.Context, conns []int, runs int, d, warmup time.Duration, threads int, path, engine, esdrBin, baseline string, relays bool, out string) error {
 	dir, err := os.MkdirTemp("", "esdr-bench-proxy-")
 	if err != nil {
 		return err
@@ -99,14 +104,12 @@ func bench(ctx context.Context, conns []int, d, warmup time.Duration, threads in
 		return err
 	}
 	defer esdrDefault.proc.Stop()
-	// The same proxy with as many idle upstream connections kept as there are clients,
-	// to tell the default's cost (64 per node) from the proxy's own.
-	esdrIdle, err := startEsdr(ctx, esdrBin, filepath.Join(dir, "esdr-idle"), node, "http://"+dead, "  max_idle_per_node: 1024\n")
+	esdrH1Up, err := startEsdr(ctx, esdrBin, filepath.Join(dir, "esdr-h1up"), node, "http://"+dead, "  upstream_client: h1\n")
 	if err != nil {
 		return err
 	}
-	defer esdrIdle.proc.Stop()
-	esdrH1, err := startEsdr(ctx, esdrBin, filepath.Join(dir, "esdr-h1"), node, "http://"+dead, "  upstream_client: h1\n")
+	defer esdrH1Up.proc.Stop()
+	esdrH1, err := startEsdr(ctx, esdrBin, filepath.Join(dir, "esdr-h1"), node, "http://"+dead, "  upstream_client: h1\n  server: h1\n")
 	if err != nil {
 		return err
 	}
@@ -121,11 +124,11 @@ func bench(ctx context.Context, conns []int, d, warmup time.Duration, threads in
 		return err
 	}
 	defer h.Stop()
-	logf("backend %s, HAProxy %s, esdr proxies %s and %s", node, haAddr, esdrDefault.proxy, esdrIdle.proxy)
+	logf("backend %s, HAProxy %s, esdr proxies %s, %s and %s", node, haAddr, esdrDefault.proxy, esdrH1Up.proxy, esdrH1.proxy)
 
 	targets := []target{
 		{"direct", node, 0}, {"haproxy", "http://" + haAddr, h.PID()},
-		{"esdr", esdrDefault.proxy, esdrDefault.pid}, {esdrIdleName, esdrIdle.proxy, esdrIdle.pid},
+		{"esdr", esdrDefault.proxy, esdrDefault.pid}, {esdrH1UpName, esdrH1Up.proxy, esdrH1Up.pid},
 		{esdrH1Name, esdrH1.proxy, esdrH1.pid},
 	}
 	if relays {
@@ -148,24 +151,26 @@ func bench(ctx context.Context, conns []int, d, warmup time.Duration, threads in
 	res.baseline = baseline
 	res.loadStart = loadStart
 	res.rssIdle, _ = rssOf(esdrDefault.pid)
-	for _, n := range conns {
-		res.conns = append(res.conns, n)
-		res.targets = nil
-		res.byConns[n] = map[string]wrkResult{}
-		for _, t := range targets {
-			if _, _, err := runWrk(ctx, t.url+path, threads, n, warmup); err != nil {
-				return err
+	res.runs, res.conns = runs, conns
+	for _, t := range targets {
+		res.targets = append(res.targets, t.name)
+	}
+	for round := 1; round <= runs; round++ {
+		for _, n := range conns {
+			for _, t := range targets {
+				if _, _, err := runWrk(ctx, t.url+path, threads, n, warmup); err != nil {
+					return err
+				}
+				sampler, cpu0 := startRSS(t.pid), cpuUsed(t.pid)
+				r, cmd, err := runWrk(ctx, t.url+path, threads, n, d)
+				r.RSS, r.CPU = sampler.stop(), cpuUsed(t.pid)-cpu0
+				if err != nil {
+					return err
+				}
+				res.add(n, t.name, r)
+				res.wrkCmd = cmd
+				logf("round %d/%d %4d conns %-18s %8.0f req/s  p50 %-9s p99 %-9s errors %d  CPU %s", round, runs, n, t.name, r.RPS, r.P50, r.P99, r.Errors, perRequest(r))
 			}
-			sampler, cpu0 := startRSS(t.pid), cpuUsed(t.pid)
-			r, cmd, err := runWrk(ctx, t.url+path, threads, n, d)
-			r.RSS, r.CPU = sampler.stop(), cpuUsed(t.pid)-cpu0
-			if err != nil {
-				return err
-			}
-			res.byConns[n][t.name] = r
-			res.targets = append(res.targets, t.name)
-			res.wrkCmd = cmd
-			logf("%4d conns %-16s %8.0f req/s  p50 %-9s p99 %-9s errors %d  CPU %s", n, t.name, r.RPS, r.P50, r.P99, r.Errors, perRequest(r))
 		}
 	}
 	body := res.markdown()

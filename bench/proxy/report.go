@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,26 +18,76 @@ type results struct {
 	threads    int
 	wrkCmd     string // the last wrk command, as an example
 	haproxyCfg string
+	runs       int
 	conns      []int
 	targets    []string
-	byConns    map[int]map[string]wrkResult
-	rssIdle    int64  // esdr's RSS before the first run
-	loadStart  string // load average before the benchmark started anything: other work on the machine
-	baseline   string // the -baseline binary, measured as baselineName ("" without)
+	byConns    map[int]map[string]wrkResult   // the median run of each cell, by req/s
+	all        map[int]map[string][]wrkResult // every run of each cell, in round order
+	rssIdle    int64                          // esdr's RSS before the first run
+	loadStart  string                         // load average before the benchmark started anything: other work on the machine
+	baseline   string                         // the -baseline binary, measured as baselineName ("" without)
 }
 
 // baselineName is the target of the -baseline binary, with esdr's defaults.
 const baselineName = "esdr baseline"
 
 func newResults(path string, d time.Duration, threads int, haCfg string) *results {
-	return &results{path: path, duration: d, threads: threads, haproxyCfg: haCfg, byConns: map[int]map[string]wrkResult{}}
+	return &results{path: path, duration: d, threads: threads, haproxyCfg: haCfg,
+		byConns: map[int]map[string]wrkResult{}, all: map[int]map[string][]wrkResult{}}
+}
+
+// add records one run of a cell and keeps the cell's median run in byConns.
+func (r *results) add(conns int, target string, x wrkResult) {
+	if r.all[conns] == nil {
+		r.all[conns], r.byConns[conns] = map[string][]wrkResult{}, map[string]wrkResult{}
+	}
+	runs := append(r.all[conns][target], x)
+	r.all[conns][target] = runs
+	sorted := slices.SortedFunc(slices.Values(runs), func(a, b wrkResult) int { return cmp.Compare(a.RPS, b.RPS) })
+	r.byConns[conns][target] = sorted[len(sorted)/2]
+}
+
+// ratios is target's req/s and CPU per request over HAProxy's in the same round, one per
+// round: the comparison that other load on the machine disturbs least.
+func (r *results) ratios(conns int, target string) (rps, cpu []float64) {
+	xs, hs := r.all[conns][target], r.all[conns]["haproxy"]
+	for i := range min(len(xs), len(hs)) {
+		rps = append(rps, xs[i].RPS/hs[i].RPS)
+		cpu = append(cpu, cpuRatio(xs[i], hs[i]))
+	}
+	return rps, cpu
+}
+
+// spread is "median (min–max)" of vs.
+func spread(vs []float64) string {
+	if len(vs) == 0 {
+		return "—"
+	}
+	s := slices.Sorted(slices.Values(vs))
+	return fmt.Sprintf("%.2f× (%.2f–%.2f)", s[len(s)/2], s[0], s[len(s)-1])
+}
+
+// ratioTable is every esdr target's per-round ratios to HAProxy, median (min–max).
+func (r *results) ratioTable(b *strings.Builder) {
+	fmt.Fprintf(b, "\nPer round, against HAProxy in the same round (%d rounds; median, min–max):\n\n", r.runs)
+	b.WriteString("| conns | target | req/s × HAProxy | CPU/req × HAProxy |\n|---|---|---|---|\n")
+	for _, n := range r.conns {
+		for _, t := range r.targets {
+			if t == "direct" || t == "haproxy" {
+				continue
+			}
+			rps, cpu := r.ratios(n, t)
+			fmt.Fprintf(b, "| %d | %s | %s | %s |\n", n, t, spread(rps), spread(cpu))
+		}
+	}
 }
 
 func (r *results) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### Proxy throughput and latency: direct vs HAProxy 2.6 vs esdr\n\n")
 	fmt.Fprintf(&b, "`GET %s` on one OpenSearch 2 node (a 1-node test-bed cluster, 384 MiB heap), wrk with %d threads,\n", r.path, r.threads)
-	fmt.Fprintf(&b, "%s per cell after an unmeasured warm-up, the targets one after the other at each connection count.\n", r.duration)
+	fmt.Fprintf(&b, "%s per cell after an unmeasured warm-up, the targets one after the other at each connection count, %d\n", r.duration, r.runs)
+	fmt.Fprintf(&b, "rounds of every cell interleaved; each row is the cell's median round by req/s.\n")
 	fmt.Fprintf(&b, "wrk, the JVM, HAProxy and esdr all share this machine's cores, and other work on it (load average\n")
 	fmt.Fprintf(&b, "%s before the run started anything, %s when it ended, its own load included), so absolute\n", r.loadStart, report.LoadAverage())
 	fmt.Fprintf(&b, "numbers are low and p99s noisy; compare within a row group.\n")
@@ -61,6 +113,7 @@ func (r *results) markdown() string {
 				n, name, x.RPS, x.RPS/h.RPS, ms(x.P50), ms(x.P99), added, x.Errors, rss, cpu)
 		}
 	}
+	r.ratioTable(&b)
 	last := r.conns[len(r.conns)-1]
 	e, h, d := r.byConns[last]["esdr"], r.byConns[last]["haproxy"], r.byConns[last]["direct"]
 	fmt.Fprintf(&b, "\nAgainst the targets of issue #4, esdr with its defaults at %d connections:\n\n", last)
@@ -100,7 +153,7 @@ func (r *results) markdown() string {
 		}
 	}
 	fmt.Fprintf(&b, "\nesdr: `bin/esdr run` (built without -race), `proxy.listen` and the proxy's defaults (`max_idle_per_node` %d);\n", proxy.DefaultMaxIdlePerNode)
-	fmt.Fprintf(&b, "*%s* is the same with `max_idle_per_node: 1024`. The standby in esdr's configuration is an address\n", esdrIdleName)
+	fmt.Fprintf(&b, "*%s* is the same with `upstream_client: h1`, *%s* with `server: h1` too. The standby in esdr's configuration is an address\n", esdrH1UpName, esdrH1Name)
 	fmt.Fprintf(&b, "nothing listens on: it never takes traffic. Example wrk command: `%s`. HAProxy configuration:\n\n```\n%s```\n", r.wrkCmd, r.haproxyCfg)
 	return b.String()
 }

@@ -1,0 +1,88 @@
+package e2e
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestOwnDataPathOnARealCluster runs the proxy's own HTTP/1.1 server and upstream client
+// (proxy.server: h1, proxy.upstream_client: h1) before a real cluster: 100 MiB of chunked
+// _bulk streams through, a body over the node's http.max_content_length (100mb) gets the
+// node's own early 413 rather than a 502, and a client that aborts mid-body leaves the
+// proxy serving the next request.
+func TestOwnDataPathOnARealCluster(t *testing.T) {
+	p := clusters(t, "opensearch2")
+	s := defaults()
+	s.proxy, s.plain = true, true
+	s.proxyKeys = "  server: h1\n  upstream_client: h1\n"
+	e := startEsdr(t, p, s)
+	e.waitActive("primary", 1, detectBound)
+	addr := strings.TrimPrefix(e.proxyURL, "http://")
+
+	t.Run("100 MiB of chunked _bulk streams through", func(t *testing.T) {
+		before := rss(t, e.Pid())
+		streamBulks(t, e.proxyURL, "h1-stream", 20<<20, 5)
+		after := rss(t, e.Pid())
+		t.Logf("esdr RSS %d MiB → %d MiB", before>>20, after>>20)
+		if grew := after - before; grew > 16<<20 {
+			t.Fatalf("esdr RSS grew by %d MiB for 20 MiB bodies: bodies were buffered", grew>>20)
+		}
+	})
+
+	t.Run("the node's early 413 reaches the client", func(t *testing.T) {
+		c, br := upload(t, addr, 200<<20)
+		defer c.Close()
+		res, err := http.ReadResponse(br, nil)
+		if err != nil {
+			t.Fatalf("no answer to a 200 MiB upload the node refuses: %v", err)
+		}
+		body, _ := io.ReadAll(io.LimitReader(res.Body, 4<<10))
+		if res.StatusCode != http.StatusRequestEntityTooLarge || res.Header.Get("X-Esdr-Cluster") != "primary" {
+			t.Fatalf("answer %d (cluster %q) %s, want the node's 413", res.StatusCode, res.Header.Get("X-Esdr-Cluster"), body)
+		}
+	})
+
+	t.Run("a client aborting mid-body leaves the proxy serving", func(t *testing.T) {
+		c, _ := upload(t, addr, 8<<20)
+		time.Sleep(200 * time.Millisecond) // part of the body is on its way to the node
+		c.Close()
+		res, err := http.Get(e.proxyURL + "/_cluster/health")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("the next request: %d", res.StatusCode)
+		}
+	})
+}
+
+// upload opens a raw connection to addr and sends a _bulk head announcing size bytes,
+// then zeros until size or a write fails, from another goroutine.
+func upload(t *testing.T, addr string, size int) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetDeadline(time.Now().Add(time.Minute))
+	head := fmt.Sprintf("POST /_bulk HTTP/1.1\r\nHost: esdr\r\nContent-Type: application/x-ndjson\r\nContent-Length: %d\r\n\r\n", size)
+	if _, err := io.WriteString(c, head); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		buf := make([]byte, 64<<10)
+		for sent := 0; sent < size; sent += len(buf) {
+			if _, err := c.Write(buf[:min(len(buf), size-sent)]); err != nil {
+				return
+			}
+		}
+	}()
+	return c, bufio.NewReader(c)
+}
