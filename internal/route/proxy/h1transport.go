@@ -171,9 +171,7 @@ func (t *h1Transport) conn(ctx context.Context, scheme, addr string) (*upConn, b
 		c := list[len(list)-1]
 		t.idle[addr] = list[:len(list)-1]
 		t.mu.Unlock()
-		// A TLS connection is taken as it is: peeking under TLS is not reliable. A stale
-		// one fails the attempt before an answer, as net/http's does.
-		if scheme == "https" || c.c.Alive() {
+		if c.c.Alive() {
 			return c, true, nil
 		}
 		c.c.Close()

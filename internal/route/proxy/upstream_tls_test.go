@@ -4,9 +4,12 @@ import (
 	"crypto/tls"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/esdr/esdr/internal/tlsfile"
 	"github.com/esdr/esdr/testbed/pki"
@@ -59,5 +62,57 @@ func TestUpstreamClientCertificate(t *testing.T) {
 				t.Fatalf("without a client certificate the node answered: %s", a.body)
 			}
 		})
+	}
+}
+
+// TestOverTLSTheOwnClientDialsAgainWhenTheNodeClosedAnIdleConnection: a TLS node that
+// drops its idle connections (close_notify, then FIN) costs the h1 client a dial, never
+// a write answered outcome-unknown: the pooled connection's socket is peeked under TLS
+// too.
+func TestOverTLSTheOwnClientDialsAgainWhenTheNodeClosedAnIdleConnection(t *testing.T) {
+	ca, err := pki.New(t.TempDir(), "ca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvPair, err := ca.Server("node", "es.internal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := tls.LoadX509KeyPair(srvPair.CertFile, srvPair.KeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hits, open atomic.Int32
+	node := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusCreated)
+	}))
+	node.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			open.Add(1)
+		case http.StateClosed:
+			open.Add(-1)
+		}
+	}
+	node.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	node.StartTLS()
+	t.Cleanup(node.Close)
+	with := Upstream{CAFile: ca.CertFile, ServerName: "es.internal"}
+	h := startProxy(t, Config{UpstreamClient: UpstreamH1, Clusters: map[string]Upstream{"east": with}},
+		newRouter("east", 1, node.URL), &fakeProber{})
+	for i := range 5 {
+		if a := h.do(t, http.MethodPost, "/idx/_doc", `{"n":1}`); a.status != http.StatusCreated {
+			t.Fatalf("write %d: %d %s", i, a.status, a.body)
+		}
+		node.CloseClientConnections() // close_notify and FIN on every connection, the idle one included
+		deadline := time.Now().Add(5 * time.Second)
+		for open.Load() > 0 && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	if n := hits.Load(); n != 5 {
+		t.Fatalf("the node saw %d requests, want 5: each write once, none lost to a stale connection", n)
 	}
 }

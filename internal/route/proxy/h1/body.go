@@ -37,7 +37,7 @@ func (c *Conn) sendBody(body io.Reader, length int64) (err error) {
 	}
 	bw, sent := c.bw, int64(0)
 	for first := true; ; first = false {
-		if !first && c.raw != nil && c.peek() == peekData {
+		if !first && c.plain && c.peek() == peekData { // under TLS, records may be session tickets
 			return ErrEarlyAnswer
 		}
 		p := c.scratch
@@ -84,7 +84,7 @@ const (
 
 // peek looks at the socket without blocking or consuming (one recv with MSG_PEEK).
 func (c *Conn) peek() peekResult {
-	if err := c.raw.Read(c.peekFn); err != nil {
+	if err := c.sock.Read(c.peekFn); err != nil {
 		return peekFailed
 	}
 	return c.peeked

@@ -2,6 +2,7 @@ package h1
 
 import (
 	"bufio"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -28,7 +29,8 @@ type Conn struct {
 	reuse   bool
 	cut     bool   // the current request was not sent whole: the connection is done
 	scratch []byte // request body reads, allocated at a Conn's first body
-	raw     syscall.RawConn
+	sock    syscall.RawConn       // the TCP socket, under TLS too; nil when there is none
+	plain   bool                  // no TLS: what the socket holds is the node's HTTP
 	peekFn  func(fd uintptr) bool // peeks into peeked, made once per Conn
 	peeked  peekResult
 }
@@ -40,9 +42,13 @@ func NewConn(nc net.Conn) *Conn {
 	c.counter.w = nc
 	c.bw = bufio.NewWriterSize(&c.counter, bufSize)
 	c.br = bufio.NewReaderSize(nc, bufSize)
-	if sc, ok := nc.(syscall.Conn); ok {
+	under, plain := nc, true
+	if tc, ok := nc.(*tls.Conn); ok {
+		under, plain = tc.NetConn(), false
+	}
+	if sc, ok := under.(syscall.Conn); ok {
 		if rc, err := sc.SyscallConn(); err == nil {
-			c.raw = rc
+			c.sock, c.plain = rc, plain
 			c.peekFn = func(fd uintptr) bool {
 				c.peeked = peekFD(fd)
 				return true // never wait for readiness
@@ -161,12 +167,14 @@ func (c *Conn) Reusable() bool { return c.reuse }
 // Alive checks, before a reuse, that the node has not closed the idle connection: a
 // peek that would block means alive; data or EOF means the connection is done. On a
 // socket it is one non-blocking recv with MSG_PEEK; otherwise a read under a deadline.
-// It is for plaintext connections: under TLS a peek sees records, not answers.
+// Under TLS the peek is at the TCP socket beneath: an idle connection that has carried
+// an exchange has nothing to say, so a record there (a close_notify, most likely) ends
+// it as surely as an EOF; at worst a connection is dialled anew.
 func (c *Conn) Alive() bool {
 	if c.br.Buffered() > 0 {
 		return false // an idle connection has nothing to say
 	}
-	if c.raw != nil {
+	if c.sock != nil {
 		return c.peek() == peekEmpty
 	}
 	_ = c.nc.SetReadDeadline(time.Now().Add(time.Microsecond))
