@@ -33,11 +33,12 @@ type target struct {
 	pid       int
 }
 
-// esdrH1UpName is the esdr proxy with its own upstream client (proxy.upstream_client:
-// h1), esdrH1Name the one with its own server too (proxy.server: h1).
+// esdrName is esdr's proxy on its own HTTP/1.1 path (proxy.server and
+// proxy.upstream_client: h1), esdrNetHTTPName the same on net/http's server and client.
+// Both are set explicitly, whatever the defaults.
 const (
-	esdrH1UpName = "esdr, h1 upstream"
-	esdrH1Name   = "esdr, h1"
+	esdrName        = "esdr, h1"
+	esdrNetHTTPName = "esdr, net/http"
 )
 
 func run() int {
@@ -99,21 +100,16 @@ func bench(ctx context.Context, conns []int, runs int, d, warmup time.Duration, 
 	if err != nil {
 		return err
 	}
-	esdrDefault, err := startEsdr(ctx, esdrBin, filepath.Join(dir, "esdr"), node, "http://"+dead, "")
-	if err != nil {
-		return err
-	}
-	defer esdrDefault.proc.Stop()
-	esdrH1Up, err := startEsdr(ctx, esdrBin, filepath.Join(dir, "esdr-h1up"), node, "http://"+dead, "  upstream_client: h1\n")
-	if err != nil {
-		return err
-	}
-	defer esdrH1Up.proc.Stop()
 	esdrH1, err := startEsdr(ctx, esdrBin, filepath.Join(dir, "esdr-h1"), node, "http://"+dead, "  upstream_client: h1\n  server: h1\n")
 	if err != nil {
 		return err
 	}
 	defer esdrH1.proc.Stop()
+	esdrNet, err := startEsdr(ctx, esdrBin, filepath.Join(dir, "esdr-nethttp"), node, "http://"+dead, "  upstream_client: net/http\n  server: net/http\n")
+	if err != nil {
+		return err
+	}
+	defer esdrNet.proc.Stop()
 	haAddr, err := esdrproc.FreeAddr()
 	if err != nil {
 		return err
@@ -124,12 +120,11 @@ func bench(ctx context.Context, conns []int, runs int, d, warmup time.Duration, 
 		return err
 	}
 	defer h.Stop()
-	logf("backend %s, HAProxy %s, esdr proxies %s, %s and %s", node, haAddr, esdrDefault.proxy, esdrH1Up.proxy, esdrH1.proxy)
+	logf("backend %s, HAProxy %s, esdr proxies %s (h1) and %s (net/http)", node, haAddr, esdrH1.proxy, esdrNet.proxy)
 
 	targets := []target{
 		{"direct", node, 0}, {"haproxy", "http://" + haAddr, h.PID()},
-		{"esdr", esdrDefault.proxy, esdrDefault.pid}, {esdrH1UpName, esdrH1Up.proxy, esdrH1Up.pid},
-		{esdrH1Name, esdrH1.proxy, esdrH1.pid},
+		{esdrName, esdrH1.proxy, esdrH1.pid}, {esdrNetHTTPName, esdrNet.proxy, esdrNet.pid},
 	}
 	if relays {
 		rs, stop, err := startRelays(ctx, dir, hostPort(node))
@@ -150,7 +145,7 @@ func bench(ctx context.Context, conns []int, runs int, d, warmup time.Duration, 
 	res := newResults(path, d, threads, haCfg)
 	res.baseline = baseline
 	res.loadStart = loadStart
-	res.rssIdle, _ = rssOf(esdrDefault.pid)
+	res.rssIdle, _ = rssOf(esdrH1.pid)
 	res.runs, res.conns = runs, conns
 	for _, t := range targets {
 		res.targets = append(res.targets, t.name)

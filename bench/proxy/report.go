@@ -115,8 +115,8 @@ func (r *results) markdown() string {
 	}
 	r.ratioTable(&b)
 	last := r.conns[len(r.conns)-1]
-	e, h, d := r.byConns[last]["esdr"], r.byConns[last]["haproxy"], r.byConns[last]["direct"]
-	fmt.Fprintf(&b, "\nAgainst the targets of issue #4, esdr with its defaults at %d connections:\n\n", last)
+	e, h, d := r.byConns[last][esdrName], r.byConns[last]["haproxy"], r.byConns[last]["direct"]
+	fmt.Fprintf(&b, "\nAgainst the targets of issue #19, *%s* at %d connections:\n\n", esdrName, last)
 	fmt.Fprintf(&b, "- throughput ≥ 1.0× HAProxy: **%.2f×** (%s);\n", e.RPS/h.RPS, verdict(e.RPS >= h.RPS))
 	p99 := e.P99 - d.P99
 	if p99 < 0 {
@@ -137,7 +137,7 @@ func (r *results) markdown() string {
 		for _, n := range r.conns {
 			h := r.byConns[n]["haproxy"]
 			var parts []string
-			for _, t := range []string{"esdr", relayL4Name, relayEvloopName} {
+			for _, t := range []string{esdrName, relayL4Name, relayEvloopName} {
 				x := r.byConns[n][t]
 				parts = append(parts, fmt.Sprintf("%s %.2f× (CPU/req %.1f× HAProxy's)", t, x.RPS/h.RPS, cpuRatio(x, h)))
 			}
@@ -147,13 +147,13 @@ func (r *results) markdown() string {
 	if r.baseline != "" {
 		fmt.Fprintf(&b, "\n*%s* is `%s`, with esdr's defaults, measured right after esdr in each row group:\n", baselineName, r.baseline)
 		for _, n := range r.conns {
-			e, x, h := r.byConns[n]["esdr"], r.byConns[n][baselineName], r.byConns[n]["haproxy"]
+			e, x, h := r.byConns[n][esdrName], r.byConns[n][baselineName], r.byConns[n]["haproxy"]
 			fmt.Fprintf(&b, "- %d conns: esdr %.2f× HAProxy, baseline %.2f× (esdr / baseline %.2f×; CPU/req %s vs %s)\n",
 				n, e.RPS/h.RPS, x.RPS/h.RPS, e.RPS/x.RPS, perRequest(e), perRequest(x))
 		}
 	}
-	fmt.Fprintf(&b, "\nesdr: `bin/esdr run` (built without -race), `proxy.listen` and the proxy's defaults (`max_idle_per_node` %d);\n", proxy.DefaultMaxIdlePerNode)
-	fmt.Fprintf(&b, "*%s* is the same with `upstream_client: h1`, *%s* with `server: h1` too. The standby in esdr's configuration is an address\n", esdrH1UpName, esdrH1Name)
+	fmt.Fprintf(&b, "\nesdr: `bin/esdr run` (built without -race), `proxy.listen` and the proxy's defaults (`max_idle_per_node` %d) but for\n", proxy.DefaultMaxIdlePerNode)
+	fmt.Fprintf(&b, "`server` and `upstream_client`: both `h1` for *%s*, both `net/http` for *%s*. The standby in esdr's configuration is an address\n", esdrName, esdrNetHTTPName)
 	fmt.Fprintf(&b, "nothing listens on: it never takes traffic. Example wrk command: `%s`. HAProxy configuration:\n\n```\n%s```\n", r.wrkCmd, r.haproxyCfg)
 	return b.String()
 }
