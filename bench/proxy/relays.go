@@ -41,13 +41,14 @@ func startRelays(ctx context.Context, dir, node string) (targets []target, stop 
 			stop()
 			return nil, nil, err
 		}
-		log, err := os.Create(filepath.Join(dir, "relay-"+r.mode+".log"))
+		logPath := filepath.Join(dir, "relay-"+r.mode+".log")
+		log, err := os.Create(logPath)
 		if err != nil {
 			stop()
 			return nil, nil, err
 		}
 		cmd := exec.Command(bin, "-mode", r.mode, addr, node)
-		cmd.Stdout = log
+		cmd.Stdout, cmd.Stderr = log, log
 		p, err := child.Start(cmd, child.Options{})
 		log.Close() // the child holds its own descriptor
 		if err != nil {
@@ -57,7 +58,8 @@ func startRelays(ctx context.Context, dir, node string) (targets []target, stop 
 		procs = append(procs, p)
 		if err := poll.Accepting(ctx, 10*time.Second, "tcp", addr); err != nil {
 			stop()
-			return nil, nil, fmt.Errorf("the %s: %w", r.name, err)
+			out, _ := os.ReadFile(logPath)
+			return nil, nil, fmt.Errorf("the %s: %w; its output: %s", r.name, err, out)
 		}
 		targets = append(targets, target{r.name, "http://" + addr, p.Pid()})
 	}
