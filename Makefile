@@ -31,9 +31,9 @@ fmt-check:
 test: install vet tidy-check staticcheck fmt-check ## every test, against the real peers
 	$(GO) test -race -count=1 -run '^$$' ./... >/dev/null
 	$(GO) test -race -count=1 -p 1 -timeout 28m ./...
-	$(GO) test -race -count=1 ./internal/route/proxy -args -upstream=h1
-	$(GO) test -race -count=1 ./internal/route/proxy -args -server=h1
-	$(GO) test -race -count=1 ./internal/route/proxy -args -server=h1 -upstream=h1
+	$(GO) test -race -count=1 ./internal/route/proxy -args -upstream=net/http
+	$(GO) test -race -count=1 ./internal/route/proxy -args -server=net/http
+	$(GO) test -race -count=1 ./internal/route/proxy -args -server=net/http -upstream=net/http
 	@# Fuzz budgets are counts, not durations: a -fuzztime duration races Go's fuzz
 	@# coordinator at its deadline (golang/go#75804, unfixed in 1.26) and fails with
 	@# "context deadline exceeded" and no crasher. 150000 runs is 5–12 s on two cores.

@@ -138,11 +138,11 @@ type ProxyConfig struct {
 	// MinBodyRate is bytes a second; left out takes the proxy's default (1024), 0 turns
 	// the rate rule off.
 	MinBodyRate *int `yaml:"min_body_rate"`
-	// UpstreamClient is how requests reach the nodes: "net/http" (the default) or "h1",
-	// the proxy's own client, on trial until it replaces the other (issue #19).
+	// UpstreamClient is how requests reach the nodes: "h1" (the default), the proxy's own
+	// client, or "net/http", Go's, kept as the way back until it is removed (#19).
 	UpstreamClient string `yaml:"upstream_client"`
-	// Server is how client connections are served: "net/http" (the default) or "h1",
-	// the proxy's own HTTP/1.1 server loop, on trial until it replaces the other (#19).
+	// Server is how client connections are served: "h1" (the default), the proxy's own
+	// HTTP/1.1 server loop, or "net/http", Go's, kept as the way back (#19).
 	Server string `yaml:"server"`
 	// ForwardCredentials makes the proxy send each cluster's clusters[].proxy_auth (else
 	// clusters[].auth) on every request, replacing the client's Authorization, or sign
@@ -212,12 +212,12 @@ func (x ProxyConfig) validate(p *collector, a AdminConfig, cs []ClusterConfig) {
 	switch x.UpstreamClient {
 	case "", "net/http", "h1":
 	default:
-		p.add("proxy.upstream_client", "%q is not allowed, want net/http (the default) or h1", x.UpstreamClient)
+		p.add("proxy.upstream_client", "%q is not allowed, want h1 (the default) or net/http", x.UpstreamClient)
 	}
 	switch x.Server {
 	case "", "net/http", "h1":
 	default:
-		p.add("proxy.server", "%q is not allowed, want net/http (the default) or h1", x.Server)
+		p.add("proxy.server", "%q is not allowed, want h1 (the default) or net/http", x.Server)
 	}
 	for _, n := range []struct {
 		key      string

@@ -75,13 +75,13 @@ type Config struct {
 	// answered 503 with Retry-After and closed. 0 derives it from the file limit, leaving
 	// esdr's probes their descriptors (connlimit.go).
 	MaxConnections int
-	// UpstreamClient chooses how requests reach the nodes: UpstreamNetHTTP (the default,
-	// net/http's Transport) or UpstreamH1 (the proxy's own client, internal/route/proxy/h1),
-	// which replaces it once it has passed everything the net/http path passes (#19).
+	// UpstreamClient chooses how requests reach the nodes: UpstreamH1 (the default, the
+	// proxy's own client, internal/route/proxy/h1) or UpstreamNetHTTP (net/http's
+	// Transport, kept for a release as the way back).
 	UpstreamClient string
-	// Server chooses how client connections are served: ServerNetHTTP (the default,
-	// net/http's Server) or ServerH1 (the proxy's own loop over the strict h1 parser,
-	// h1server.go), which replaces it once it has passed everything (#19).
+	// Server chooses how client connections are served: ServerH1 (the default, the
+	// proxy's own loop over the strict h1 parser, h1server.go) or ServerNetHTTP
+	// (net/http's Server, kept for a release as the way back).
 	Server string
 	// Clusters holds per-cluster credentials and TLS settings, by cluster name. A cluster
 	// without an entry is reached with system roots and the client's own Authorization.
@@ -183,10 +183,10 @@ func (cfg Config) withDefaults() Config {
 		cfg.MaxConnections = derivedMaxConnections(fileLimit())
 	}
 	if cfg.UpstreamClient == "" {
-		cfg.UpstreamClient = UpstreamNetHTTP
+		cfg.UpstreamClient = UpstreamH1
 	}
 	if cfg.Server == "" {
-		cfg.Server = ServerNetHTTP
+		cfg.Server = ServerH1
 	}
 	return cfg
 }

@@ -58,8 +58,8 @@ func readHead(br *bufio.Reader) error {
 
 // TestAllocationsOfASmallGET measures the allocations of one small GET through the
 // proxy, client and node being raw sockets that allocate nothing. It reports the number
-// (go test -run AllocationsOfASmallGET -v ./internal/route/proxy -args -server=h1
-// -upstream=h1) and fails only when an answer is wrong.
+// (go test -run AllocationsOfASmallGET -v ./internal/route/proxy, or -args -server=net/http
+// -upstream=net/http) and fails only when an answer is wrong.
 func TestAllocationsOfASmallGET(t *testing.T) {
 	if testing.Short() {
 		t.Skip("measurement")

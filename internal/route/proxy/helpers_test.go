@@ -22,11 +22,11 @@ import (
 )
 
 // upstreamFlag runs every test through the chosen upstream client when the test's own
-// Config leaves it unset: `go test ./internal/route/proxy -args -upstream=h1`.
+// Config leaves it unset: `go test ./internal/route/proxy -args -upstream=net/http`.
 var upstreamFlag = flag.String("upstream", "", "proxy.upstream_client for tests that do not set it (net/http or h1)")
 
 // serverFlag runs every test through the chosen server when the test's own Config
-// leaves it unset: `go test ./internal/route/proxy -args -server=h1`.
+// leaves it unset: `go test ./internal/route/proxy -args -server=net/http`.
 var serverFlag = flag.String("server", "", "proxy.server for tests that do not set it (net/http or h1)")
 
 func TestMain(m *testing.M) {
