@@ -21,11 +21,11 @@ import (
 // addresses newEsdr fills in, and what only the end-to-end tests need.
 type settings struct {
 	esdrproc.Pair
-	proxy bool   // serve the proxy on a free port (esdr.proxyURL)
+	proxy bool // serve the proxy on a free port (esdr.proxyURL)
 	// proxyKeys adds keys to the proxy block ("  server: h1\n").
 	proxyKeys string
-	plain bool   // run esdr built without the race detector
-	extra string // further top-level YAML (targets, act, aws, hooks, fleet)
+	plain     bool   // run esdr built without the race detector
+	extra     string // further top-level YAML (targets, act, aws, hooks, fleet)
 	// primaryNodes replaces the primary's node URLs (a fleet member reaching the primary
 	// through its own netfault forwarders).
 	primaryNodes []string

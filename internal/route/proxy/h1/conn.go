@@ -27,8 +27,8 @@ type Conn struct {
 	resp    Response
 	body    io.Reader // the current answer's body, until read whole
 	reuse   bool
-	cut     bool   // the current request was not sent whole: the connection is done
-	scratch []byte // request body reads, allocated at a Conn's first body
+	cut     bool                  // the current request was not sent whole: the connection is done
+	scratch []byte                // request body reads, allocated at a Conn's first body
 	sock    syscall.RawConn       // the TCP socket, under TLS too; nil when there is none
 	plain   bool                  // no TLS: what the socket holds is the node's HTTP
 	peekFn  func(fd uintptr) bool // peeks into peeked, made once per Conn
