@@ -20,11 +20,16 @@ import (
 // turns mirror mode on with the journal there. Automatic failover is off: a health probe
 // slowed by the load on a small machine must not move the writes mid-measurement (the
 // load checks every answer's X-Esdr-Cluster anyway).
-func esdrConfig(primary, standby []string, adminAddr, proxyAddr, journal string) string {
+func esdrConfig(primary, standby []string, adminAddr, proxyAddr, journal, proxyKeys string) string {
 	p := esdrproc.Pair{Primary: primary, Standby: standby, Interval: time.Second, Manual: true,
 		AdminAddr: adminAddr, ProxyAddr: proxyAddr}
+	for _, kv := range strings.Split(proxyKeys, ",") {
+		if kv = strings.TrimSpace(kv); kv != "" {
+			p.Extra += "  " + kv + "\n" // Extra follows the proxy block's listen key
+		}
+	}
 	if journal != "" {
-		p.Extra = fmt.Sprintf("mirror:\n  enabled: true\n  journal_dir: %s\n", journal)
+		p.Extra += fmt.Sprintf("mirror:\n  enabled: true\n  journal_dir: %s\n", journal)
 	}
 	return p.YAML()
 }
@@ -37,12 +42,12 @@ type esdrBed struct {
 }
 
 // startEsdr runs bin in dir (journal: see esdrConfig) and waits until both clusters are up.
-func startEsdr(ctx context.Context, bin, dir string, primary, standby []string, journal string) (*esdrBed, error) {
+func startEsdr(ctx context.Context, bin, dir string, primary, standby []string, journal, proxyKeys string) (*esdrBed, error) {
 	adminAddr, proxyAddr, err := esdrproc.Addrs()
 	if err != nil {
 		return nil, err
 	}
-	cfg := esdrConfig(primary, standby, adminAddr, proxyAddr, journal)
+	cfg := esdrConfig(primary, standby, adminAddr, proxyAddr, journal, proxyKeys)
 	p, err := esdrproc.Start(ctx, bin, dir, adminAddr, cfg)
 	if err != nil {
 		return nil, err

@@ -33,6 +33,7 @@ type options struct {
 	jvmWarmup             time.Duration
 	engine                string
 	loadBefore, loadAfter string
+	proxyKeys             string // added to both esdr proxies' blocks
 }
 
 func run() int {
@@ -40,6 +41,7 @@ func run() int {
 	workers := flag.String("workers", "8,32", "concurrent client workers, comma-separated")
 	modes := flag.String("modes", "single,bulk", "loads, comma-separated: single (PUT /idx/_doc/<id>), bulk (_bulk with ids)")
 	flag.IntVar(&o.batch, "batch", 100, "documents per _bulk")
+	flag.StringVar(&o.proxyKeys, "proxy-keys", "", `keys added to both esdr proxies' blocks, e.g. "server: net/http,upstream_client: net/http"`)
 	flag.DurationVar(&o.d, "d", 20*time.Second, "measured duration per target and load")
 	flag.DurationVar(&o.warmup, "warmup", 3*time.Second, "unmeasured load before each measurement, into the same index")
 	flag.DurationVar(&o.jvmWarmup, "jvm-warmup", 10*time.Second, "unmeasured load per mode through mirror on before the first cell, to warm both JVMs (0: none)")
@@ -106,13 +108,13 @@ func measureAll(ctx context.Context, o *options, bin string, logf func(string, .
 		return nil, err
 	}
 	defer s.Destroy()
-	off, err := startEsdr(ctx, bin, filepath.Join(dir, "esdr-off"), p.URLs(), s.URLs(), "")
+	off, err := startEsdr(ctx, bin, filepath.Join(dir, "esdr-off"), p.URLs(), s.URLs(), "", o.proxyKeys)
 	if err != nil {
 		return nil, err
 	}
 	defer off.proc.Stop()
 	mdir := filepath.Join(dir, "esdr-mirror")
-	on, err := startEsdr(ctx, bin, mdir, p.URLs(), s.URLs(), journalDir(mdir))
+	on, err := startEsdr(ctx, bin, mdir, p.URLs(), s.URLs(), journalDir(mdir), o.proxyKeys)
 	if err != nil {
 		return nil, err
 	}
