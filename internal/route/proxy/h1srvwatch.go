@@ -4,9 +4,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
-	"unsafe"
 
-	"golang.org/x/sys/unix"
+	"github.com/esdr/esdr/internal/route/proxy/h1"
 )
 
 // watchAfter is how long a request may be in the handler before the h1 server starts
@@ -47,12 +46,11 @@ func (w *clientWatch) init(c *srvConn) {
 		return
 	}
 	w.peek = func(fd uintptr) bool {
-		var b [1]byte
-		n, _, errno := unix.Syscall6(unix.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&b[0])), 1, unix.MSG_PEEK|unix.MSG_DONTWAIT, 0, 0)
-		if errno == unix.EAGAIN {
+		r := h1.PeekFD(fd)
+		if r == h1.PeekEmpty {
 			return false // nothing yet: wait for readiness
 		}
-		w.gone = errno != 0 || n == 0
+		w.gone = r != h1.PeekData
 		return true
 	}
 	w.timer = time.AfterFunc(time.Hour, w.fire)

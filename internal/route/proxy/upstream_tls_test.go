@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"crypto/tls"
 	"io"
 	"log"
@@ -13,24 +14,14 @@ import (
 
 	"github.com/esdr/esdr/internal/tlsfile"
 	"github.com/esdr/esdr/testbed/pki"
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 // TestUpstreamClientCertificate: both upstream clients present the cluster's client
 // certificate to a node that demands one, and verify the node under server_name.
 func TestUpstreamClientCertificate(t *testing.T) {
-	ca, err := pki.New(t.TempDir(), "ca")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srvPair, err := ca.Server("node", "es.internal")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ca, cert := nodeCert(t)
 	client, err := ca.Client("esdr", "esdr-proxy")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := tls.LoadX509KeyPair(srvPair.CertFile, srvPair.KeyFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,18 +61,7 @@ func TestUpstreamClientCertificate(t *testing.T) {
 // a write answered outcome-unknown: the pooled connection's socket is peeked under TLS
 // too.
 func TestOverTLSTheOwnClientDialsAgainWhenTheNodeClosedAnIdleConnection(t *testing.T) {
-	ca, err := pki.New(t.TempDir(), "ca")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srvPair, err := ca.Server("node", "es.internal")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := tls.LoadX509KeyPair(srvPair.CertFile, srvPair.KeyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ca, cert := nodeCert(t)
 	var hits, open atomic.Int32
 	node := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hits.Add(1)
@@ -107,12 +87,29 @@ func TestOverTLSTheOwnClientDialsAgainWhenTheNodeClosedAnIdleConnection(t *testi
 			t.Fatalf("write %d: %d %s", i, a.status, a.body)
 		}
 		node.CloseClientConnections() // close_notify and FIN on every connection, the idle one included
-		deadline := time.Now().Add(5 * time.Second)
-		for open.Load() > 0 && time.Now().Before(deadline) {
-			time.Sleep(5 * time.Millisecond)
+		if err := poll.Until(context.Background(), 5*time.Second, "the node's connections closed", func() bool { return open.Load() == 0 }); err != nil {
+			t.Fatal(err)
 		}
 	}
 	if n := hits.Load(); n != 5 {
 		t.Fatalf("the node saw %d requests, want 5: each write once, none lost to a stale connection", n)
 	}
+}
+
+// nodeCert makes a CA and a node certificate for es.internal signed by it.
+func nodeCert(t *testing.T) (*pki.CA, tls.Certificate) {
+	t.Helper()
+	ca, err := pki.New(t.TempDir(), "ca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := ca.Server("node", "es.internal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := tls.LoadX509KeyPair(pair.CertFile, pair.KeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ca, cert
 }

@@ -37,7 +37,7 @@ func (c *Conn) sendBody(body io.Reader, length int64) (err error) {
 	}
 	bw, sent := c.bw, int64(0)
 	for first := true; ; first = false {
-		if !first && c.plain && c.peek() == peekData { // under TLS, records may be session tickets
+		if !first && c.plain && c.peek() == PeekData { // under TLS, records may be session tickets
 			return ErrEarlyAnswer
 		}
 		p := c.scratch
@@ -73,38 +73,39 @@ func (c *Conn) sendBody(body io.Reader, length int64) (err error) {
 	}
 }
 
-type peekResult uint8
+// PeekResult is what a non-blocking peek at a socket found.
+type PeekResult uint8
 
 const (
-	peekEmpty  peekResult = iota // nothing to read: the node is quiet
-	peekData                     // the node sent something
-	peekClosed                   // the node closed its side
-	peekFailed                   // the socket has an error
+	PeekEmpty  PeekResult = iota // nothing to read: the node is quiet
+	PeekData                     // the node sent something
+	PeekClosed                   // the node closed its side
+	PeekFailed                   // the socket has an error
 )
 
 // peek looks at the socket without blocking or consuming (one recv with MSG_PEEK).
-func (c *Conn) peek() peekResult {
+func (c *Conn) peek() PeekResult {
 	if err := c.sock.Read(c.peekFn); err != nil {
-		return peekFailed
+		return PeekFailed
 	}
 	return c.peeked
 }
 
-// peekFD is a non-blocking MSG_PEEK recv of one byte, called as a raw syscall so that
+// PeekFD is a non-blocking MSG_PEEK recv of one byte, called as a raw syscall so that
 // it allocates nothing.
-func peekFD(fd uintptr) peekResult {
+func PeekFD(fd uintptr) PeekResult {
 	var b [1]byte
 	n, _, errno := unix.Syscall6(unix.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&b[0])), 1,
 		unix.MSG_PEEK|unix.MSG_DONTWAIT, 0, 0)
 	switch {
 	case errno == unix.EAGAIN:
-		return peekEmpty
+		return PeekEmpty
 	case errno != 0:
-		return peekFailed
+		return PeekFailed
 	case n == 0:
-		return peekClosed
+		return PeekClosed
 	}
-	return peekData
+	return PeekData
 }
 
 // bodyReader reads the current answer's body and marks the connection reusable once the

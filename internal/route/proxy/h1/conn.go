@@ -32,7 +32,7 @@ type Conn struct {
 	sock    syscall.RawConn       // the TCP socket, under TLS too; nil when there is none
 	plain   bool                  // no TLS: what the socket holds is the node's HTTP
 	peekFn  func(fd uintptr) bool // peeks into peeked, made once per Conn
-	peeked  peekResult
+	peeked  PeekResult
 }
 
 // NewConn wraps nc, a connection just dialled (and TLS-handshaken where the node speaks
@@ -50,7 +50,7 @@ func NewConn(nc net.Conn) *Conn {
 		if rc, err := sc.SyscallConn(); err == nil {
 			c.sock, c.plain = rc, plain
 			c.peekFn = func(fd uintptr) bool {
-				c.peeked = peekFD(fd)
+				c.peeked = PeekFD(fd)
 				return true // never wait for readiness
 			}
 		}
@@ -175,7 +175,7 @@ func (c *Conn) Alive() bool {
 		return false // an idle connection has nothing to say
 	}
 	if c.sock != nil {
-		return c.peek() == peekEmpty
+		return c.peek() == PeekEmpty
 	}
 	_ = c.nc.SetReadDeadline(time.Now().Add(time.Microsecond))
 	_, err := c.br.Peek(1)
