@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"net"
@@ -13,7 +14,7 @@ import (
 
 // TestOwnDataPathOnARealCluster runs the proxy's own HTTP/1.1 server and upstream client
 // (proxy.server: h1, proxy.upstream_client: h1) before a real cluster: 100 MiB of chunked
-// _bulk streams through, a body over the node's http.max_content_length (100mb) gets the
+// _bulk streams through and comes back as one search answer, a body over the node's http.max_content_length (100mb) gets the
 // node's own early 413 rather than a 502, and a client that aborts mid-body leaves the
 // proxy serving the next request.
 func TestOwnDataPathOnARealCluster(t *testing.T) {
@@ -27,11 +28,47 @@ func TestOwnDataPathOnARealCluster(t *testing.T) {
 
 	t.Run("100 MiB of chunked _bulk streams through", func(t *testing.T) {
 		before := rss(t, e.Pid())
-		streamBulks(t, e.proxyURL, "h1-stream", 20<<20, 5)
+		streamBulks(t, e.proxyURL, "h1-stream", 21<<20, 5)
 		after := rss(t, e.Pid())
 		t.Logf("esdr RSS %d MiB → %d MiB", before>>20, after>>20)
 		if grew := after - before; grew > 16<<20 {
-			t.Fatalf("esdr RSS grew by %d MiB for 20 MiB bodies: bodies were buffered", grew>>20)
+			t.Fatalf("esdr RSS grew by %d MiB for 21 MiB bodies: bodies were buffered", grew>>20)
+		}
+	})
+
+	t.Run("a 100 MiB search answer streams back", func(t *testing.T) {
+		if res, err := http.Post(e.proxyURL+"/h1-stream/_refresh", "application/json", nil); err != nil || res.StatusCode != http.StatusOK {
+			t.Fatalf("refresh: %v %v", res, err)
+		} else {
+			res.Body.Close()
+		}
+		before := rss(t, e.Pid())
+		res, err := http.Get(e.proxyURL + "/h1-stream/_search?size=10000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var n int64
+		hits := 0
+		buf := make([]byte, 1<<20)
+		for {
+			m, err := res.Body.Read(buf)
+			n += int64(m)
+			hits += bytes.Count(buf[:m], []byte(`"_id"`))
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("after %d MiB of the answer: %v", n>>20, err)
+			}
+		}
+		after := rss(t, e.Pid())
+		t.Logf("search answer %d MiB, %d hits; esdr RSS %d MiB → %d MiB", n>>20, hits, before>>20, after>>20)
+		if res.StatusCode != http.StatusOK || n < 100<<20 {
+			t.Fatalf("answer %d of %d MiB, want 200 and at least 100 MiB", res.StatusCode, n>>20)
+		}
+		if grew := after - before; grew > 16<<20 {
+			t.Fatalf("esdr RSS grew by %d MiB for a 100 MiB answer: it was buffered", grew>>20)
 		}
 	})
 
