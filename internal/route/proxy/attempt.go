@@ -104,7 +104,13 @@ func (p *Proxy) attempt(ctx context.Context, pl *pool, n *node, r *http.Request,
 	}
 
 	start := time.Now()
-	resp, err := pl.tr.RoundTrip(req)
+	var resp *http.Response
+	var err error
+	if h1, ok := pl.tr.(*h1Transport); ok {
+		resp, err = h1.roundTrip(req, k != kindWrite)
+	} else {
+		resp, err = pl.tr.RoundTrip(req)
+	}
 	res.answered.Store(err == nil)
 	if err == nil {
 		p.m.upstreamDone(pl.cluster, time.Since(start))

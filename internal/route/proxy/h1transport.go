@@ -40,28 +40,61 @@ func newH1Transport(cfg Config, dial func(ctx context.Context, network, addr str
 		maxIdle: cfg.MaxIdlePerNode, idle: map[string][]*upConn{}}
 }
 
+// trustFor is how long after its last exchange a pooled connection is taken without
+// the liveness check by a request that may be sent twice: a node rarely closes a
+// connection it served a moment ago, and the check is one of the few syscalls a
+// request costs.
+const trustFor = time.Second
+
 // RoundTrip sends req and returns the answer with its body still to read; closing the
 // body returns the connection to the pool when the answer was read whole.
 func (t *h1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return t.roundTrip(req, false)
+}
+
+// roundTrip is RoundTrip for a request the caller may send twice (repeatable: a read).
+// Without a body, such a request takes a recently used pooled connection unchecked and,
+// when the node had closed it (the exchange fails before any answer), is sent once more
+// on a fresh connection — what net/http's Transport does for idempotent requests. A
+// write is never sent twice: it only takes connections that passed the check.
+func (t *h1Transport) roundTrip(req *http.Request, repeatable bool) (*http.Response, error) {
 	ctx := req.Context()
 	addr := hostPortOf(req.URL)
-	u, reused, err := t.conn(ctx, req.URL.Scheme, addr)
-	if err != nil {
-		closeRequestBody(req)
+	trust := repeatable && (req.Body == nil || req.Body == http.NoBody)
+	u, unchecked := t.pooled(addr, trust)
+	if u == nil {
+		var err error
+		if u, err = t.open(ctx, req.URL.Scheme, addr); err != nil {
+			closeRequestBody(req)
+			return nil, err
+		}
+	}
+	resp, err := t.exchange(ctx, req, u, !u.fresh)
+	if err == nil || !unchecked || ctx.Err() != nil || isTimeout(err) {
+		return resp, err
+	}
+	if u, err = t.open(ctx, req.URL.Scheme, addr); err != nil {
 		return nil, err
 	}
+	return t.exchange(ctx, req, u, false)
+}
+
+// exchange writes req on u and reads the answer's head.
+func (t *h1Transport) exchange(ctx context.Context, req *http.Request, u *upConn, reused bool) (*http.Response, error) {
 	c := u.c
 	trace := httptrace.ContextClientTrace(ctx)
 	if trace != nil && trace.GotConn != nil {
 		trace.GotConn(httptrace.GotConnInfo{Conn: c.NetConn(), Reused: reused})
 	}
+	u.fresh = false
 	u.dl.reset()
 	u.body = h1Body{t: t, u: u, stop: context.AfterFunc(ctx, u.abort)}
 	length := req.ContentLength
 	if req.Body == nil || req.Body == http.NoBody {
 		length = 0
 	}
-	err = c.WriteRequest(req.Method, req.URL.RequestURI(), req.Host, fieldsOf(req.Header), req.Body, length)
+	addr := u.addr
+	err := c.WriteRequest(req.Method, req.URL.RequestURI(), req.Host, fieldsOf(req.Header), req.Body, length)
 	closeRequestBody(req)
 	if trace != nil && trace.WroteHeaders != nil && c.Delivered() {
 		trace.WroteHeaders()
@@ -100,28 +133,36 @@ func (t *h1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return &u.resp, nil
 }
 
-// conn takes the most recently used idle connection to addr that is still open, or dials.
-func (t *h1Transport) conn(ctx context.Context, scheme, addr string) (*upConn, bool, error) {
+// pooled takes the most recently used idle connection to addr that is still open, nil
+// when there is none. With trust, one used within trustFor is taken unchecked.
+func (t *h1Transport) pooled(addr string, trust bool) (u *upConn, unchecked bool) {
 	for {
 		t.mu.Lock()
 		list := t.idle[addr]
 		if len(list) == 0 {
 			t.mu.Unlock()
-			break
+			return nil, false
 		}
 		c := list[len(list)-1]
 		t.idle[addr] = list[:len(list)-1]
 		t.mu.Unlock()
+		if trust && time.Since(c.used) < trustFor {
+			return c, true
+		}
 		if c.c.Alive() {
-			return c, true, nil
+			return c, false
 		}
 		c.c.Close()
 	}
+}
+
+// open dials a new connection to addr, with TLS for https.
+func (t *h1Transport) open(ctx context.Context, scheme, addr string) (*upConn, error) {
 	dctx, cancel := context.WithTimeout(ctx, t.dialTimeout)
 	defer cancel()
 	nc, err := t.dial(dctx, "tcp", addr)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if scheme == "https" {
 		cfg := t.tls.Clone()
@@ -134,15 +175,18 @@ func (t *h1Transport) conn(ctx context.Context, scheme, addr string) (*upConn, b
 		tc := tls.Client(nc, cfg)
 		if err := tc.HandshakeContext(dctx); err != nil {
 			nc.Close()
-			return nil, false, err
+			return nil, err
 		}
 		nc = tc
 	}
-	return newUpConn(h1.NewConn(nc), addr), false, nil
+	u := newUpConn(h1.NewConn(nc), addr)
+	u.fresh = true
+	return u, nil
 }
 
 // put keeps u for the next request to its node, up to maxIdle per node.
 func (t *h1Transport) put(u *upConn) {
+	u.used = time.Now()
 	t.mu.Lock()
 	if len(t.idle[u.addr]) < t.maxIdle {
 		t.idle[u.addr] = append(t.idle[u.addr], u)

@@ -4,6 +4,9 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/esdr/esdr/testbed/poll"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
 // TestTheOwnClientDialsAgainWhenTheNodeClosedAnIdleConnection: a node that drops its
@@ -17,12 +20,32 @@ func TestTheOwnClientDialsAgainWhenTheNodeClosedAnIdleConnection(t *testing.T) {
 			t.Fatalf("write %d: %d %s", i, a.status, a.body)
 		}
 		b.srv.CloseClientConnections() // the node drops every connection, the idle one included
-		deadline := time.Now().Add(5 * time.Second)
-		for b.conns.Load() > 0 && time.Now().Before(deadline) {
-			time.Sleep(5 * time.Millisecond)
-		}
+		poll.Eventually(t, "the node closed its connections", 5*time.Second, func() bool { return b.conns.Load() == 0 })
 	}
 	if n := b.hits.Load(); n != 5 {
 		t.Fatalf("the node saw %d requests, want 5: each write once, none lost to a stale connection", n)
+	}
+}
+
+// TestTheOwnClientSendsAReadAgainOnAFreshConnectionWhenThePooledOneWasClosed: a read
+// takes a connection used a moment ago without checking it, so a node that closed it
+// meanwhile costs a second send on a fresh connection — not a retry, not a failed node.
+func TestTheOwnClientSendsAReadAgainOnAFreshConnectionWhenThePooledOneWasClosed(t *testing.T) {
+	b := newBackend(t, "primary", nil)
+	h := startProxy(t, Config{UpstreamClient: UpstreamH1}, newRouter("primary", 1, b.url()), &fakeProber{})
+	for i := range 5 {
+		if a := h.do(t, http.MethodGet, "/idx/_doc/1", ""); a.status != http.StatusOK {
+			t.Fatalf("read %d: %d %s", i, a.status, a.body)
+		}
+		b.srv.CloseClientConnections() // the pooled connection is taken unchecked: it was used just now
+		poll.Eventually(t, "the node closed its connections", 5*time.Second, func() bool { return b.conns.Load() == 0 })
+	}
+	if n := b.hits.Load(); n != 5 {
+		t.Fatalf("the node saw %d requests, want 5", n)
+	}
+	for _, class := range []string{retryReadFailed, retryNotDelivered} {
+		if n := testutil.ToFloat64(h.px.m.retries.WithLabelValues(class)); n != 0 {
+			t.Fatalf("%v retries (%s): a closed pooled connection is not a failed node", n, class)
+		}
 	}
 }

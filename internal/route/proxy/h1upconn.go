@@ -18,6 +18,8 @@ import (
 type upConn struct {
 	c     *h1.Conn
 	addr  string
+	used  time.Time // when it was last put back in the pool
+	fresh bool      // dialled for this exchange, not reused
 	dl    deadlines
 	abort func() // dl.abort, made once
 	resp  http.Response
