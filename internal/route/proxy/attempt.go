@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,16 +27,22 @@ type result struct {
 	delivered bool // the request headers were written: the node may have acted on it
 	node      *node
 
-	pl        *pool
-	k         kind
-	cancel    context.CancelCauseFunc
-	stopWatch func() bool // unhooks retired from the pool's retirement
-	buf       *chunk      // first's backing array, taken once the node answered
-	st        sendTracker
-	trace     httptrace.ClientTrace
-	answered  atomic.Bool // the node's response headers arrived
-	grace     atomic.Pointer[time.Timer]
-	once      sync.Once
+	pl *pool
+	k  kind
+	// An attempt through net/http's Transport, or one that signs, runs under its own
+	// context (actx, cancel); one through the proxy's own client is cut through cut.
+	actx       context.Context
+	cancel     context.CancelCauseFunc
+	cut        cut
+	hooks      exchangeHooks
+	prev, next *result // pl.inflight's list
+	watched    bool
+	buf        *chunk // first's backing array, taken once the node answered
+	st         sendTracker
+	trace      httptrace.ClientTrace
+	answered   atomic.Bool // the node's response headers arrived
+	grace      atomic.Pointer[time.Timer]
+	once       sync.Once
 
 	// The transport may still read a body after RoundTrip returned: each reader it was
 	// given is detached when the attempt ends.
@@ -58,58 +63,13 @@ const writeGrace = time.Second
 func (p *Proxy) attempt(ctx context.Context, pl *pool, n *node, r *http.Request, body *replay, payload []byte, k kind) *result {
 	res := &result{node: n, pl: pl, k: k}
 	res.bodies = res.inline[:0]
-	ctx, res.cancel = context.WithCancelCause(ctx)
-	res.trace.GotConn = res.st.gotConn
-	res.trace.WroteHeaders = res.st.wroteHeaders
-	ctx = httptrace.WithClientTrace(ctx, &res.trace)
-	out := http.Request{
-		Method: r.Method, URL: targetURL(n.url, r.URL), Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: upstreamHeader(r, pl.auth), ContentLength: r.ContentLength, Host: n.url.Host,
-	}
-	if k == kindWrite {
-		// net/http's Transport resends a request carrying one of these (with a body it can
-		// rewind, or none) when a reused connection drops before the answer — after the
-		// node may have applied it. Elasticsearch ignores them; esdr alone decides whether
-		// a write is sent again, and it never sends one that may have been applied.
-		delete(out.Header, "Idempotency-Key")
-		delete(out.Header, "X-Idempotency-Key")
-	}
-	if pl.sign != nil {
-		setPayload(&out, payload)
-	} else if body != nil {
-		newBody := func() (io.ReadCloser, error) {
-			if !body.canReplay() {
-				return nil, errBodyGone
-			}
-			ab := body.reader()
-			res.bodiesMu.Lock()
-			res.bodies = append(res.bodies, ab)
-			res.bodiesMu.Unlock()
-			return ab, nil
-		}
-		out.Body, _ = newBody()
-		out.GetBody = newBody // lets the transport resend on a fresh connection when nothing was written
-	}
-	req := out.WithContext(ctx)
-	res.stopWatch = context.AfterFunc(pl.retiredCtx, res.retired)
-	if pl.sign != nil {
-		if err := pl.sign.sign(ctx, req, payload); err != nil {
-			if errors.Is(context.Cause(ctx), errRetired) {
-				err = errRetired
-			}
-			res.err = err
-			res.done()
-			return res
-		}
-	}
-
 	start := time.Now()
 	var resp *http.Response
 	var err error
-	if h1, ok := pl.tr.(*h1Transport); ok {
-		resp, err = h1.roundTrip(req, k != kindWrite)
+	if t, ok := pl.tr.(*h1Transport); ok && pl.sign == nil {
+		resp, err = res.sendOwn(ctx, t, r, body)
 	} else {
-		resp, err = pl.tr.RoundTrip(req)
+		resp, err = res.sendHTTP(ctx, r, body, payload)
 	}
 	res.answered.Store(err == nil)
 	if err == nil {
@@ -124,21 +84,46 @@ func (p *Proxy) attempt(ctx context.Context, pl *pool, n *node, r *http.Request,
 		}
 	}
 	if err != nil {
-		if cause := context.Cause(ctx); errors.Is(cause, errRetired) {
+		if errors.Is(res.cause(), errRetired) {
 			err = errRetired
 		}
-		res.err, res.delivered = err, res.st.sent()
+		res.err, res.delivered = err, res.sent()
 		res.done()
 		return res
 	}
 	// The response is committed to this cluster from here on, unless the epoch ended
 	// just now and the rest of the body would be cut: then it is still a clean retry.
-	if !res.stopWatch() && k != kindWrite && !res.eof {
+	if !pl.inflight.unwatch(res) && k != kindWrite && !res.eof {
 		res.err, res.delivered = errRetired, true
 		res.done()
 		return res
 	}
 	return res
+}
+
+// cause is why the attempt was cut short (errRetired), or nil.
+func (res *result) cause() error {
+	if res.actx != nil {
+		return context.Cause(res.actx)
+	}
+	return res.cut.err()
+}
+
+// sent reports whether any byte of the request may have reached the node.
+func (res *result) sent() bool {
+	if res.actx != nil {
+		return res.st.sent()
+	}
+	return res.hooks.delivered
+}
+
+// stop cuts the attempt short for cause.
+func (res *result) stop(cause error) {
+	if res.cancel != nil {
+		res.cancel(cause)
+		return
+	}
+	res.cut.fire(cause)
 }
 
 // retired runs when the attempt's epoch ends before the node answered. The attempt is
@@ -147,12 +132,12 @@ func (p *Proxy) attempt(ctx context.Context, pl *pool, n *node, r *http.Request,
 // writeGrace. A write whose response has started is left to finish.
 func (res *result) retired() {
 	if res.k != kindWrite {
-		res.cancel(errRetired)
+		res.stop(errRetired)
 		return
 	}
 	res.grace.Store(time.AfterFunc(writeGrace, func() {
 		if !res.answered.Load() {
-			res.cancel(errRetired)
+			res.stop(errRetired)
 		}
 	}))
 }
@@ -162,7 +147,7 @@ func (res *result) retired() {
 func (res *result) done() { res.once.Do(res.finish) }
 
 func (res *result) finish() {
-	res.stopWatch()
+	res.pl.inflight.unwatch(res)
 	if t := res.grace.Load(); t != nil {
 		t.Stop()
 	}
@@ -174,7 +159,9 @@ func (res *result) finish() {
 		ab.detach()
 	}
 	res.bodiesMu.Unlock()
-	res.cancel(nil)
+	if res.cancel != nil {
+		res.cancel(nil)
+	}
 	res.pl.release()
 	putChunk(res.buf)
 }
@@ -188,30 +175,6 @@ func readSome(r io.Reader, buf []byte) (int, error) {
 		}
 	}
 	return 0, io.ErrNoProgress
-}
-
-// targetURL is the node's URL with the client's path (kept escaped as sent) and query.
-func targetURL(base, in *url.URL) *url.URL {
-	u := *base
-	u.User = nil
-	u.RawQuery = in.RawQuery
-	u.Fragment, u.RawFragment = "", ""
-	if base.Path == "" || base.Path == "/" {
-		u.Path, u.RawPath = in.Path, in.RawPath
-		return &u
-	}
-	u.Path = trimSlash(base.Path) + in.Path
-	if in.RawPath != "" {
-		u.RawPath = trimSlash(base.EscapedPath()) + in.RawPath
-	}
-	return &u
-}
-
-func trimSlash(s string) string {
-	if len(s) > 0 && s[len(s)-1] == '/' {
-		return s[:len(s)-1]
-	}
-	return s
 }
 
 // isTimeout reports whether err is the node being too slow rather than refusing.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"strings"
 
 	"github.com/esdr/esdr/internal/route/proxy/h1"
 )
@@ -47,25 +48,28 @@ func framing(k string) bool {
 }
 
 // headerOf turns a node's answer's fields into a header. Every name and value is cut
-// from one string copy of them: the map and two allocations, whatever the count, when
-// the node sends canonical names (Elasticsearch does).
+// from one string copy of them: the map, its values array and that string, whatever
+// the count, when the node sends canonical names (Elasticsearch does).
 func headerOf(fields []h1.Field) http.Header {
 	h, _ := headerInto(nil, nil, fields)
 	return h
 }
 
 // headerInto is headerOf refilling h and vals, which a pooled connection keeps from one
-// answer to the next: then the string copy is the only allocation.
+// answer to the next: then the one string of all names and values is the only
+// allocation.
 func headerInto(h http.Header, vals []string, fields []h1.Field) (http.Header, []string) {
 	size := 0
 	for _, f := range fields {
 		size += len(f.Name) + len(f.Value)
 	}
-	buf := make([]byte, 0, size)
+	var sb strings.Builder
+	sb.Grow(size)
 	for _, f := range fields {
-		buf = append(append(buf, f.Name...), f.Value...)
+		sb.Write(f.Name)
+		sb.Write(f.Value)
 	}
-	all := string(buf)
+	all := sb.String()
 	if h == nil {
 		h = make(http.Header, len(fields))
 	} else {

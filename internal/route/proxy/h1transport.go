@@ -46,78 +46,96 @@ func newH1Transport(cfg Config, dial func(ctx context.Context, network, addr str
 // request costs.
 const trustFor = time.Second
 
+// exchangeHooks connect the exchanges of one request to the attempt they serve.
+type exchangeHooks struct {
+	trace     *httptrace.ClientTrace // from RoundTrip's context, or nil
+	cut       *cut                   // the attempt's, or nil
+	delivered bool                   // a byte of the request reached the connection
+}
+
 // RoundTrip sends req and returns the answer with its body still to read; closing the
 // body returns the connection to the pool when the answer was read whole.
 func (t *h1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.roundTrip(req, false)
 }
 
-// roundTrip is RoundTrip for a request the caller may send twice (repeatable: a read).
-// Without a body, such a request takes a recently used pooled connection unchecked and,
-// when the node had closed it (the exchange fails before any answer), is sent once more
-// on a fresh connection — what net/http's Transport does for idempotent requests. A
-// write is never sent twice: it only takes connections that passed the check.
+// roundTrip is RoundTrip for a request the caller may send twice (see send).
 func (t *h1Transport) roundTrip(req *http.Request, repeatable bool) (*http.Response, error) {
-	ctx := req.Context()
-	addr := hostPortOf(req.URL)
-	trust := repeatable && (req.Body == nil || req.Body == http.NoBody)
-	u, unchecked := t.pooled(addr, trust)
+	o := outbound{method: req.Method, target: req.URL.RequestURI(), host: req.Host, scheme: req.URL.Scheme,
+		addr: hostPortOf(req.URL), fields: fieldsOf(req.Header), body: req.Body, length: req.ContentLength}
+	if req.Body == nil || req.Body == http.NoBody {
+		o.body, o.length = nil, 0
+	}
+	h := exchangeHooks{trace: httptrace.ContextClientTrace(req.Context())}
+	resp, err := t.send(req.Context(), &o, repeatable, &h)
+	closeRequestBody(req)
+	if resp != nil {
+		resp.Request = req
+	}
+	return resp, err
+}
+
+// send writes o and reads the answer's head. repeatable says o may be sent twice (a
+// read): without a body, it then takes a recently used pooled connection unchecked and,
+// when the node had closed it (the exchange fails before any answer), goes once more on
+// a fresh connection — what net/http's Transport does for idempotent requests. A write
+// is never sent twice: it only takes connections that passed the check.
+func (t *h1Transport) send(ctx context.Context, o *outbound, repeatable bool, h *exchangeHooks) (*http.Response, error) {
+	u, unchecked := t.pooled(o.addr, repeatable && o.body == nil)
 	if u == nil {
 		var err error
-		if u, err = t.open(ctx, req.URL.Scheme, addr); err != nil {
-			closeRequestBody(req)
+		if u, err = t.open(ctx, o.scheme, o.addr); err != nil {
 			return nil, err
 		}
 	}
-	resp, err := t.exchange(ctx, req, u, !u.fresh)
+	resp, err := t.exchange(ctx, o, u, h)
 	if err == nil || !unchecked || ctx.Err() != nil || isTimeout(err) {
 		return resp, err
 	}
-	if u, err = t.open(ctx, req.URL.Scheme, addr); err != nil {
+	if u, err = t.open(ctx, o.scheme, o.addr); err != nil {
 		return nil, err
 	}
-	return t.exchange(ctx, req, u, false)
+	return t.exchange(ctx, o, u, h)
 }
 
-// exchange writes req on u and reads the answer's head.
-func (t *h1Transport) exchange(ctx context.Context, req *http.Request, u *upConn, reused bool) (*http.Response, error) {
+// exchange writes o on u and reads the answer's head.
+func (t *h1Transport) exchange(ctx context.Context, o *outbound, u *upConn, h *exchangeHooks) (*http.Response, error) {
 	c := u.c
-	trace := httptrace.ContextClientTrace(ctx)
-	if trace != nil && trace.GotConn != nil {
-		trace.GotConn(httptrace.GotConnInfo{Conn: c.NetConn(), Reused: reused})
+	if h.trace != nil && h.trace.GotConn != nil {
+		h.trace.GotConn(httptrace.GotConnInfo{Conn: c.NetConn(), Reused: !u.fresh})
 	}
 	u.fresh = false
 	u.dl.reset()
-	u.body = h1Body{t: t, u: u, stop: context.AfterFunc(ctx, u.abort)}
-	length := req.ContentLength
-	if req.Body == nil || req.Body == http.NoBody {
-		length = 0
+	u.body = h1Body{t: t, u: u, stop: context.AfterFunc(ctx, u.abort), cut: h.cut}
+	if h.cut != nil {
+		h.cut.attach(u) // a cut attempt's connection is aborted: the exchange fails at once
 	}
-	addr := u.addr
-	err := c.WriteRequest(req.Method, req.URL.RequestURI(), req.Host, fieldsOf(req.Header), req.Body, length)
-	closeRequestBody(req)
-	if trace != nil && trace.WroteHeaders != nil && c.Delivered() {
-		trace.WroteHeaders()
+	err := c.WriteRequest(o.method, o.target, o.host, o.fields, o.body, o.length)
+	if c.Delivered() {
+		h.delivered = true
+		if h.trace != nil && h.trace.WroteHeaders != nil {
+			h.trace.WroteHeaders()
+		}
 	}
-	var be *h1.BodyError
 	switch {
-	case errors.As(err, &be):
-		return u.fail(ctx, be) // the client's body failed: no answer to wait for
-	case err != nil && !c.Delivered():
-		return u.fail(ctx, fmt.Errorf("h1: write to %s: %w", addr, err))
+	case err == nil:
+	case isBodyError(err):
+		return u.fail(ctx, err) // the client's body failed: no answer to wait for
+	case !c.Delivered():
+		return u.fail(ctx, fmt.Errorf("h1: write to %s: %w", o.addr, err))
 	}
 	// A node may answer before it has the whole body and stop reading or close
 	// (Elasticsearch's 413 past http.max_content_length): a failed write is then
 	// followed by its answer, which the client gets instead of a 502.
 	werr := err
 	u.dl.set(t.headerTimeout)
-	r, body, err := c.ReadResponse(req.Method)
+	r, body, err := c.ReadResponse(o.method)
 	u.dl.set(0)
 	if err != nil {
 		if werr != nil {
-			return u.fail(ctx, fmt.Errorf("h1: write to %s: %w", addr, werr))
+			return u.fail(ctx, fmt.Errorf("h1: write to %s: %w", o.addr, werr))
 		}
-		return u.fail(ctx, fmt.Errorf("h1: read from %s: %w", addr, err))
+		return u.fail(ctx, fmt.Errorf("h1: read from %s: %w", o.addr, err))
 	}
 	if r.Status == http.StatusSwitchingProtocols {
 		return u.fail(ctx, errors.New("h1: the node switched protocols, which the proxy never asks"))
@@ -126,11 +144,17 @@ func (t *h1Transport) exchange(ctx context.Context, req *http.Request, u *upConn
 	u.hdr, u.vals = headerInto(u.hdr, u.vals, r.Fields)
 	u.resp = http.Response{Status: statusLine(r.Status, r.Reason), StatusCode: r.Status,
 		Proto: protoOf(r.Minor), ProtoMajor: 1, ProtoMinor: r.Minor, Header: u.hdr,
-		ContentLength: r.ContentLength, Close: !r.KeepAlive, Request: req, Body: &u.body}
+		ContentLength: r.ContentLength, Close: !r.KeepAlive, Body: &u.body}
 	if r.Body == h1.BodyChunked {
 		u.resp.TransferEncoding = chunkedCoding
 	}
 	return &u.resp, nil
+}
+
+// isBodyError reports whether err is the client's body failing (*h1.BodyError).
+func isBodyError(err error) bool {
+	var be *h1.BodyError
+	return errors.As(err, &be)
 }
 
 // pooled takes the most recently used idle connection to addr that is still open, nil

@@ -38,6 +38,9 @@ func newUpConn(c *h1.Conn, addr string) *upConn {
 // fail ends an exchange that got no usable answer: the connection is closed.
 func (u *upConn) fail(ctx context.Context, err error) (*http.Response, error) {
 	u.body.stop()
+	if u.body.cut != nil {
+		u.body.cut.detach()
+	}
 	u.c.Close()
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
@@ -77,6 +80,7 @@ type h1Body struct {
 	u      *upConn
 	r      io.Reader
 	stop   func() bool
+	cut    *cut // the attempt's, or nil
 	closed bool // Close is called once, by the attempt's goroutine
 }
 
@@ -87,7 +91,11 @@ func (b *h1Body) Close() error {
 		return nil
 	}
 	b.closed = true
-	if b.stop() && b.u.c.Reusable() {
+	intact := b.stop()
+	if b.cut != nil && !b.cut.detach() {
+		intact = false
+	}
+	if intact && b.u.c.Reusable() {
 		b.t.put(b.u)
 		return nil
 	}

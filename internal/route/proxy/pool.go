@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -25,6 +24,7 @@ const upstreamBufferSize = 4 << 10
 type node struct {
 	raw       string // as the router gave it
 	url       *url.URL
+	addr      string // host:port, the scheme's default port filled in
 	fails     atomic.Int32
 	downUntil atomic.Int64 // unix nanoseconds; 0 when healthy
 }
@@ -57,11 +57,9 @@ type pool struct {
 	nodes     []*node
 	tr        upstreamClient
 	next      atomic.Uint32
-	retired   <-chan struct{} // closed by retire
-	// retiredCtx is cancelled by retire, so attempts can hook it with context.AfterFunc.
-	retiredCtx context.Context
-	cancel     context.CancelFunc // called by retire
-	lastProbe  atomic.Int64       // unix nanoseconds of the last ProbeNow asked from this pool
+	retired   chan struct{} // closed by retire
+	inflight  inflight      // the attempts retire cuts
+	lastProbe atomic.Int64  // unix nanoseconds of the last ProbeNow asked from this pool
 }
 
 func newPool(cfg Config, ep endpoint, acc clusterAccess) (*pool, error) {
@@ -70,8 +68,7 @@ func newPool(cfg Config, ep endpoint, acc clusterAccess) (*pool, error) {
 	}
 	p := &pool{epoch: ep.Epoch, epochText: strconv.FormatUint(ep.Epoch, 10), cluster: ep.Cluster, auth: acc.auth, sign: acc.sign,
 		created: time.Now()}
-	p.retiredCtx, p.cancel = context.WithCancel(context.Background())
-	p.retired = p.retiredCtx.Done()
+	p.retired = make(chan struct{})
 	for _, s := range ep.Nodes {
 		u, err := url.Parse(s)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
@@ -80,7 +77,7 @@ func newPool(cfg Config, ep endpoint, acc clusterAccess) (*pool, error) {
 		if acc.sign != nil && !acc.sign.nodes[s] {
 			return nil, fmt.Errorf("cluster %q: node %q is not one of its configured nodes, and the proxy signs with AWS SigV4 for those alone", ep.Cluster, s)
 		}
-		p.nodes = append(p.nodes, &node{raw: s, url: u})
+		p.nodes = append(p.nodes, &node{raw: s, url: u, addr: hostPortOf(u)})
 	}
 	dialer := &net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: 30 * time.Second}
 	if cfg.UpstreamClient == UpstreamH1 {
@@ -162,8 +159,13 @@ func (p *pool) isRetired() bool {
 
 // retire takes the pool out of service: no new attempt uses it and its idle connections
 // close. Connections still carrying a response are closed by release when they come back.
+// Its caller serializes the calls (epochPools' lock).
 func (p *pool) retire() {
-	p.cancel()
+	if p.isRetired() {
+		return
+	}
+	close(p.retired)
+	p.inflight.retire()
 	p.tr.CloseIdleConnections()
 }
 

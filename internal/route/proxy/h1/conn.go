@@ -25,7 +25,9 @@ type Conn struct {
 	bw      *bufio.Writer
 	br      *bufio.Reader
 	resp    Response
-	body    io.Reader // the current answer's body, until read whole
+	body    io.Reader    // the current answer's body, until read whole
+	length  lengthReader // body's storage for a Content-Length answer
+	bodyR   bodyReader   // what ReadResponse hands out, the same for every answer
 	reuse   bool
 	cut     bool                  // the current request was not sent whole: the connection is done
 	scratch []byte                // request body reads, allocated at a Conn's first body
@@ -113,7 +115,8 @@ func (c *Conn) WriteRequest(method, target, host string, fields []Field, body io
 
 // ReadResponse reads the node's answer to a request with method: the head (skipping
 // 1xx interim answers) into the Response it returns, and the body as a reader that ends
-// where the answer does. The Response's slices are valid until the next exchange.
+// where the answer does. The Response, its slices and the reader are valid until the
+// next exchange.
 func (c *Conn) ReadResponse(method string) (*Response, io.Reader, error) {
 	for {
 		if err := c.readHead(method); err != nil {
@@ -130,13 +133,15 @@ func (c *Conn) ReadResponse(method string) (*Response, io.Reader, error) {
 	case BodyNone:
 		c.body = eofReader{}
 	case BodyLength:
-		c.body = &lengthReader{r: c.br, left: r.ContentLength}
+		c.length = lengthReader{r: c.br, left: r.ContentLength}
+		c.body = &c.length
 	case BodyChunked:
 		c.body = NewChunkedReader(c.br)
 	case BodyUntilClose:
 		c.body = c.br
 	}
-	return r, &bodyReader{c: c}, nil
+	c.bodyR.c = c
+	return r, &c.bodyR, nil
 }
 
 // readHead waits until the buffer holds a whole head and parses it.
