@@ -1,6 +1,9 @@
 package proxy
 
-import "sync"
+import (
+	"context"
+	"sync"
+)
 
 // cut lets an attempt on the proxy's own upstream client end its exchange from another
 // goroutine — its epoch retired, a write's grace over — without a context per attempt:
@@ -55,4 +58,26 @@ func (c *cut) err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.cause
+}
+
+// connCtx is a client connection's context under the proxy's own server, every request
+// on it carries it. When it ends (the client went, the server closed the connection) it
+// also aborts the node connection of the request in flight, which the own upstream
+// client attaches to its cut: no context.AfterFunc per request (two allocations).
+type connCtx struct {
+	context.Context
+	end context.CancelFunc
+	cut cut
+}
+
+func newConnCtx() *connCtx {
+	c := &connCtx{}
+	c.Context, c.end = context.WithCancel(context.Background())
+	return c
+}
+
+// cancel ends the context, then aborts the node connection attached, if any.
+func (c *connCtx) cancel() {
+	c.end()
+	c.cut.fire(context.Canceled)
 }

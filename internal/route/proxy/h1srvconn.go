@@ -50,6 +50,7 @@ type srvConn struct {
 	url   url.URL
 	hdr   http.Header
 	vals  []string
+	hvals []string // the answers' header values (srvWriter.headerValues)
 	body  srvBody
 	w     srvWriter
 	wmu   sync.Mutex // the writer's commit against a 100 Continue sent from another goroutine
@@ -58,7 +59,8 @@ type srvConn struct {
 
 func newSrvConn(s *h1Server, nc net.Conn) *srvConn {
 	c := &srvConn{s: s, nc: nc, remote: nc.RemoteAddr().String(), hdr: http.Header{}}
-	c.ctx, c.cancel = context.WithCancel(context.Background())
+	cc := newConnCtx()
+	c.ctx, c.cancel = cc, cc.cancel
 	c.base = *(&http.Request{}).WithContext(c.ctx)
 	c.body.c, c.w.c, c.w.h = c, c, http.Header{}
 	c.watch.init(c)

@@ -37,6 +37,18 @@ func (w *srvWriter) reset(head bool, minor int, keep bool) {
 
 func (w *srvWriter) Header() http.Header { return w.h }
 
+// headerValues is n cleared slots for the answer's header values, the connection's own:
+// the header that held the last ones was cleared by reset.
+func (w *srvWriter) headerValues(n int) []string {
+	c := w.c
+	if cap(c.hvals) < n {
+		c.hvals = make([]string, n)
+	}
+	v := c.hvals[:n]
+	clear(v)
+	return v
+}
+
 // WriteHeader commits the answer's head. 1xx codes are not passed on (the proxy never
 // sends one: the upstream clients consume them).
 func (w *srvWriter) WriteHeader(code int) {

@@ -106,9 +106,17 @@ func (t *h1Transport) exchange(ctx context.Context, o *outbound, u *upConn, h *e
 	}
 	u.fresh = false
 	u.dl.reset()
-	u.body = h1Body{t: t, u: u, stop: context.AfterFunc(ctx, u.abort), cut: h.cut}
-	if h.cut != nil {
-		h.cut.attach(u) // a cut attempt's connection is aborted: the exchange fails at once
+	u.body = h1Body{t: t, u: u}
+	if cc, ok := ctx.(*connCtx); ok {
+		u.body.cuts[0] = &cc.cut // the own server's connection: no AfterFunc needed
+	} else {
+		u.body.stop = context.AfterFunc(ctx, u.abort)
+	}
+	u.body.cuts[1] = h.cut
+	for _, c := range u.body.cuts {
+		if c != nil {
+			c.attach(u) // a cut attempt's connection is aborted: the exchange fails at once
+		}
 	}
 	err := c.WriteRequest(o.method, o.target, o.host, o.fields, o.body, o.length)
 	if c.Delivered() {

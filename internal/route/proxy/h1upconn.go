@@ -37,10 +37,7 @@ func newUpConn(c *h1.Conn, addr string) *upConn {
 
 // fail ends an exchange that got no usable answer: the connection is closed.
 func (u *upConn) fail(ctx context.Context, err error) (*http.Response, error) {
-	u.body.stop()
-	if u.body.cut != nil {
-		u.body.cut.detach()
-	}
+	u.body.release()
 	u.c.Close()
 	if ctx.Err() != nil {
 		return nil, context.Cause(ctx)
@@ -79,9 +76,21 @@ type h1Body struct {
 	t      *h1Transport
 	u      *upConn
 	r      io.Reader
-	stop   func() bool
-	cut    *cut // the attempt's, or nil
-	closed bool // Close is called once, by the attempt's goroutine
+	stop   func() bool // unhooks the abort from the request's context; nil when cuts[0] is that
+	cuts   [2]*cut     // the client connection's and the attempt's, where there are
+	closed bool        // Close is called once, by the attempt's goroutine
+}
+
+// release unhooks every abort of the exchange; false when one ran: the connection's
+// deadlines are then in the past and it must not be pooled.
+func (b *h1Body) release() bool {
+	intact := b.stop == nil || b.stop()
+	for _, c := range b.cuts {
+		if c != nil && !c.detach() {
+			intact = false
+		}
+	}
+	return intact
 }
 
 func (b *h1Body) Read(p []byte) (int, error) { return b.r.Read(p) }
@@ -91,11 +100,7 @@ func (b *h1Body) Close() error {
 		return nil
 	}
 	b.closed = true
-	intact := b.stop()
-	if b.cut != nil && !b.cut.detach() {
-		intact = false
-	}
-	if intact && b.u.c.Reusable() {
+	if b.release() && b.u.c.Reusable() {
 		b.t.put(b.u)
 		return nil
 	}

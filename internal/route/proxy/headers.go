@@ -41,11 +41,20 @@ func removeHopByHop(h http.Header) {
 // adding them allocates nothing more. Each field's slice is capped at its own values:
 // appending to one never writes over the next.
 func cloneWithRoom(dst, h http.Header, extra int) (spare []string) {
-	n := extra
+	return cloneInto(dst, h, make([]string, valueCount(h)+extra))
+}
+
+// valueCount is the number of values in h.
+func valueCount(h http.Header) int {
+	n := 0
 	for _, vv := range h {
 		n += len(vv)
 	}
-	vals := make([]string, n)
+	return n
+}
+
+// cloneInto is cloneWithRoom into vals, at least valueCount(h) long.
+func cloneInto(dst, h http.Header, vals []string) (spare []string) {
 	for k, vv := range h {
 		if vv == nil {
 			dst[k] = nil // kept as Clone keeps them
@@ -98,8 +107,9 @@ func upstreamHeader(in *http.Request, auth string) http.Header {
 
 // copyResponseHeader copies a node's response header to the client, without hop-by-hop
 // fields, and says which cluster and epoch answered.
-func copyResponseHeader(dst, src http.Header, cluster, epoch string) {
-	spare := cloneWithRoom(dst, src, 2)
+// vals holds the values, at least valueCount(src)+2 long.
+func copyResponseHeader(dst, src http.Header, cluster, epoch string, vals []string) {
+	spare := cloneInto(dst, src, vals)
 	removeHopByHop(dst)
 	spare = setOne(dst, headerCluster, cluster, spare)
 	setOne(dst, headerEpoch, epoch, spare)

@@ -80,7 +80,7 @@ func TestCopyResponseHeader(t *testing.T) {
 	src := http.Header{"Connection": {"X-Node-Private"}, "X-Node-Private": {"1"}, "Keep-Alive": {"timeout=5"},
 		"Content-Type": {"application/json"}, "Warning": {"a", "b"}, "X-Esdr-Epoch": {"99"}}
 	dst := http.Header{}
-	copyResponseHeader(dst, src, "east", "7")
+	copyResponseHeader(dst, src, "east", "7", make([]string, valueCount(src)+2))
 	want := http.Header{"Content-Type": {"application/json"}, "Warning": {"a", "b"},
 		headerCluster: {"east"}, headerEpoch: {"7"}}
 	if !reflect.DeepEqual(dst, want) {
