@@ -29,6 +29,7 @@ type h1Transport struct {
 	tls           *tls.Config
 	dialTimeout   time.Duration
 	headerTimeout time.Duration
+	idleTimeout   time.Duration
 	maxIdle       int
 
 	mu   sync.Mutex
@@ -37,7 +38,8 @@ type h1Transport struct {
 
 func newH1Transport(cfg Config, dial func(ctx context.Context, network, addr string) (net.Conn, error), tc *tls.Config) *h1Transport {
 	return &h1Transport{dial: dial, tls: tc, dialTimeout: cfg.DialTimeout, headerTimeout: cfg.UpstreamTimeout,
-		maxIdle: cfg.MaxIdlePerNode, idle: map[string][]*upConn{}}
+		idleTimeout: upstreamIdleTimeout,
+		maxIdle:     cfg.MaxIdlePerNode, idle: map[string][]*upConn{}}
 }
 
 // trustFor is how long after its last exchange a pooled connection is taken without
@@ -178,10 +180,11 @@ func (t *h1Transport) pooled(addr string, trust bool) (u *upConn, unchecked bool
 		c := list[len(list)-1]
 		t.idle[addr] = list[:len(list)-1]
 		t.mu.Unlock()
-		if trust && time.Since(c.used) < trustFor {
+		idle := time.Since(c.used)
+		if trust && idle < trustFor {
 			return c, true
 		}
-		if c.c.Alive() {
+		if idle < t.idleTimeout && c.c.Alive() {
 			return c, false
 		}
 		c.c.Close()
@@ -216,17 +219,30 @@ func (t *h1Transport) open(ctx context.Context, scheme, addr string) (*upConn, e
 	return u, nil
 }
 
-// put keeps u for the next request to its node, up to maxIdle per node.
+// put keeps u for the next request to its node, up to maxIdle per node. The least
+// recently used connection, at the bottom of the stack, is closed once it has been idle
+// for idleTimeout: a pool busy on a few connections lets the others go.
 func (t *h1Transport) put(u *upConn) {
 	u.used = time.Now()
+	addr := u.addr
+	var expired *upConn
 	t.mu.Lock()
-	if len(t.idle[u.addr]) < t.maxIdle {
-		t.idle[u.addr] = append(t.idle[u.addr], u)
+	list := t.idle[addr]
+	if len(list) > 0 && u.used.Sub(list[0].used) >= t.idleTimeout {
+		expired = list[0]
+		list = append(list[:0], list[1:]...)
+	}
+	if len(list) < t.maxIdle {
+		list = append(list, u)
 		u = nil
 	}
+	t.idle[addr] = list
 	t.mu.Unlock()
 	if u != nil {
 		u.c.Close()
+	}
+	if expired != nil {
+		expired.c.Close()
 	}
 }
 

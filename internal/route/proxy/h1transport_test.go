@@ -1,6 +1,8 @@
 package proxy
 
 import (
+	"io"
+	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -48,4 +50,57 @@ func TestTheOwnClientSendsAReadAgainOnAFreshConnectionWhenThePooledOneWasClosed(
 			t.Fatalf("%v retries (%s): a closed pooled connection is not a failed node", n, class)
 		}
 	}
+}
+
+// TestAPooledConnectionIdleTooLongIsClosedNotUsed: a connection unused for the idle
+// timeout may have lost its state on the way (a NAT, a firewall) without either end
+// knowing: it is closed when next taken, and when a put finds it at the bottom of the
+// stack.
+func TestAPooledConnectionIdleTooLongIsClosedNotUsed(t *testing.T) {
+	b := newBackend(t, "primary", nil)
+	tr := newH1Transport(Config{}.withDefaults(), (&net.Dialer{}).DialContext, nil)
+	defer tr.CloseIdleConnections()
+	get := func() *upConn {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, b.url()+"/", nil)
+		res, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		u := res.Body.(*h1Body).u
+		res.Body.Close()
+		return u
+	}
+	first := get()
+	first.used = time.Now().Add(-2 * tr.idleTimeout)
+	if second := get(); second == first {
+		t.Fatal("a connection idle past the timeout carried a request")
+	}
+	poll.Eventually(t, "the expired connection closed", 5*time.Second, func() bool { return b.conns.Load() == 1 })
+
+	// Two pooled, the bottom one expired: the next put lets it go.
+	var held []*http.Response
+	for range 2 {
+		req, _ := http.NewRequest(http.MethodGet, b.url()+"/", nil)
+		res, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		held = append(held, res)
+	}
+	for _, res := range held {
+		res.Body.Close()
+	}
+	tr.mu.Lock()
+	idle := tr.idle[first.addr]
+	if len(idle) != 2 {
+		tr.mu.Unlock()
+		t.Fatalf("%d connections pooled, want 2", len(idle))
+	}
+	idle[0].used = time.Now().Add(-2 * tr.idleTimeout)
+	tr.mu.Unlock()
+	get()
+	poll.Eventually(t, "the bottom connection closed", 5*time.Second, func() bool { return b.conns.Load() == 1 })
 }

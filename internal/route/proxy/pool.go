@@ -17,6 +17,11 @@ const (
 	maxBackoff = 5 * time.Second
 )
 
+// upstreamIdleTimeout is how long a pooled upstream connection may sit unused: past
+// it, it is closed rather than trusted with a request (a firewall or NAT on the way may
+// have dropped its state without a word to either end).
+const upstreamIdleTimeout = 90 * time.Second
+
 // upstreamBufferSize is the size of each upstream connection's read and write buffers.
 const upstreamBufferSize = 4 << 10
 
@@ -90,7 +95,7 @@ func newPool(cfg Config, ep endpoint, acc clusterAccess) (*pool, error) {
 		TLSClientConfig:        acc.tls.Clone(),
 		TLSHandshakeTimeout:    cfg.DialTimeout,
 		ResponseHeaderTimeout:  cfg.UpstreamTimeout,
-		IdleConnTimeout:        90 * time.Second,
+		IdleConnTimeout:        upstreamIdleTimeout,
 		MaxIdleConnsPerHost:    cfg.MaxIdlePerNode,
 		DisableCompression:     true, // bodies pass through as the node encoded them
 		MaxResponseHeaderBytes: 1 << 20,
