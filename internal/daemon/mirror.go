@@ -36,6 +36,10 @@ type mirrorSetup struct {
 	mu      sync.Mutex
 	stopped map[string]error  // by target: why replication to it stopped, until restarted
 	stops   map[string]uint64 // by target: how many times it stopped (each one is an event)
+	// lastStop is why each target's replication last stopped, kept after a restart so
+	// that its event is recorded; stopWake tells the events at once.
+	lastStop map[string]error
+	stopWake chan struct{}
 	// restart wakes a target's stopped replication (esdr mirror restart); one buffered
 	// signal each.
 	restart map[string]chan struct{}
@@ -72,6 +76,7 @@ func openMirror(cfg *config.Config, epochs epoch.Source, reg prometheus.Register
 // and the write path.
 func newMirrorSetup(mc *config.MirrorConfig, pair mirror.Pair, j *mirror.Journal, log *slog.Logger) *mirrorSetup {
 	return &mirrorSetup{cfg: mc, pair: pair, j: j, log: log, stopped: map[string]error{}, stops: map[string]uint64{},
+		lastStop: map[string]error{}, stopWake: make(chan struct{}, 1),
 		restart: map[string]chan struct{}{pair.A: make(chan struct{}, 1), pair.B: make(chan struct{}, 1)}}
 }
 
@@ -135,7 +140,12 @@ func (s *mirrorSetup) replicate(ctx context.Context, target string, rep *mirror.
 		s.mu.Lock()
 		s.stopped[target] = err
 		s.stops[target]++
+		s.lastStop[target] = err
 		s.mu.Unlock()
+		select {
+		case s.stopWake <- struct{}{}:
+		default:
+		}
 		select {
 		case <-ctx.Done():
 			return

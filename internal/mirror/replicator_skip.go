@@ -63,7 +63,9 @@ func (r *Replicator) Skip(seq uint64) (Record, error) {
 			r.mu.Unlock()
 			return rec, nil
 		}
-		if err := r.advance(seq, 0); err != nil {
+		// Counted as done, so that the journaled writes the target lacks (Mirror.Pending)
+		// no longer count it.
+		if err := r.advance(seq, 1); err != nil {
 			return Record{}, fmt.Errorf("mirror: skip seq %d: %w", seq, err)
 		}
 		return rec, nil
