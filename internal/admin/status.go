@@ -89,7 +89,7 @@ type MirrorStatus struct {
 	Rate         float64 `json:"rate"`
 	Retries      uint64  `json:"retries"`
 	LastError    string  `json:"last_error,omitempty"`
-	// Stopped says why replication stopped for good (a refused record, a corrupt
+	// Stopped says why replication stopped (a refused record, a corrupt
 	// journal); a human must act (esdr mirror restart, once the cause is fixed).
 	Stopped string `json:"stopped,omitempty"`
 	// StoppedAt is, per cluster whose replication stopped on a refused record, that
