@@ -28,6 +28,11 @@ func printMirror(w io.Writer, m *admin.MirrorStatus) {
 	}
 	if m.Stopped != "" {
 		fmt.Fprintf(tw, "REPLICATION STOPPED:\t%s\n", m.Stopped)
+		for _, c := range m.Pair {
+			if seq := m.StoppedAt[c]; seq != 0 {
+				fmt.Fprintf(tw, "  to %s stopped at:\tseq %d (fix the cause, then esdr mirror restart --to %s; or drop it: --skip %d)\n", c, seq, c, seq)
+			}
+		}
 	}
 	tw.Flush()
 }

@@ -110,8 +110,8 @@ func waitReplayed(ctx context.Context, o *opsFlags, c *admin.Client, to string, 
 			return -1
 		}
 		if stop := st.Mirror.Stopped; strings.Contains(stop, "to "+to+": ") {
-			fmt.Fprintf(stderr, "esdr resync: replication to %s stopped, %d journaled writes short: %s; fix the cause on %s and restart esdr, then run esdr resync again\n",
-				to, n, stop, to)
+			fmt.Fprintf(stderr, "esdr resync: replication to %s stopped, %d journaled writes short: %s; fix the cause on %s, run esdr mirror restart --to %s, then esdr resync again\n",
+				to, n, stop, to, to)
 			return exitFail
 		}
 		if n != last {

@@ -13,7 +13,8 @@ import (
 // the cluster it was asked to resync.
 type mirrorCtl struct {
 	fakeCtl
-	resynced []string
+	resynced  []string
+	restarted []admin.RestartRequest
 }
 
 func (m *mirrorCtl) Resync(_ context.Context, to string) (admin.ResyncAnswer, error) {
@@ -28,12 +29,20 @@ func (m *mirrorCtl) Reapply(_ context.Context, by string) ([]admin.TargetResult,
 	return []admin.TargetResult{{Target: "route53:" + by}, {Target: "haproxy", Error: "socket refused"}}, nil
 }
 
+func (m *mirrorCtl) RestartMirror(_ context.Context, req admin.RestartRequest) (admin.RestartAnswer, error) {
+	if req.Skip != 0 && req.Skip != 7 {
+		return admin.RestartAnswer{}, &admin.RefusedError{Code: admin.CodeSkipMismatch, Reason: "replication to west stopped at seq 7"}
+	}
+	m.restarted = append(m.restarted, req)
+	return admin.RestartAnswer{Cluster: "west", StoppedAt: 7, Skipped: req.Skip, From: 7}, nil
+}
+
 func (m *mirrorCtl) CompareCounts(_ context.Context, to, pattern string) (admin.CountComparison, error) {
 	ic := admin.IndexCount{Index: "orders", Active: 5, Target: 4}
 	return admin.CountComparison{Active: "east", Target: to, Pattern: pattern, Indices: []admin.IndexCount{ic}, Differ: []admin.IndexCount{ic}}, nil
 }
 
-// TestMirrorRoutes: resync and reapply mutate, so they need the admin token; the count
+// TestMirrorRoutes: resync, restart and reapply mutate, so they need the admin token; the count
 // comparison is a read that fans out, so it needs a token too; a refusal is 409 with its code; a controller without mirror mode answers 409
 // mirror_off; a bad body is 400.
 func TestMirrorRoutes(t *testing.T) {
@@ -55,6 +64,12 @@ func TestMirrorRoutes(t *testing.T) {
 		{"counts without a token", "GET", "/v1/mirror/counts?to=west&index=ord*", "", "", 401, "missing bearer token"},
 		{"counts without to", "GET", "/v1/mirror/counts", bearer, "", 400, "want ?to="},
 		{"counts", "GET", "/v1/mirror/counts?to=west&index=ord*", bearer, "", 200, `"pattern": "ord*"`},
+		{"restart without a token", "POST", "/v1/mirror/restart", "", `{}`, 401, "missing bearer token"},
+		{"restart", "POST", "/v1/mirror/restart", bearer, "", 200, `"from": 7`},
+		{"restart skipping the record it stopped at", "POST", "/v1/mirror/restart", bearer, `{"to":"west","skip":7,"by":"ops"}`, 200, `"skipped": 7`},
+		{"restart skipping another record", "POST", "/v1/mirror/restart", bearer, `{"skip":6}`, 409, "skip_mismatch"},
+		{"restart with a bad skip", "POST", "/v1/mirror/restart", bearer, `{"skip":"all"}`, 400, "bad_request"},
+		{"restart by GET", "GET", "/v1/mirror/restart", bearer, "", 405, "use POST"},
 		{"reapply without a token", "POST", "/v1/reapply", "", "", 401, "missing bearer token"},
 		{"reapply", "POST", "/v1/reapply", bearer, `{"by":"ops"}`, 200, `"target": "route53:ops"`},
 		{"reapply without a body", "POST", "/v1/reapply", bearer, "", 200, `"error": "socket refused"`},
@@ -71,7 +86,13 @@ func TestMirrorRoutes(t *testing.T) {
 	if len(ctl.resynced) != 1 || ctl.resynced[0] != "west" {
 		t.Errorf("resynced %q, want west once", ctl.resynced)
 	}
+	if len(ctl.restarted) != 2 || ctl.restarted[1].By != "ops" || ctl.restarted[1].Skip != 7 || !strings.HasPrefix(ctl.restarted[0].By, "an operator (") {
+		t.Errorf("restarted %+v, want an anonymous restart then ops skipping 7", ctl.restarted)
+	}
 	off := serve(t, &fakeCtl{})
+	if res, body := do(t, http.MethodPost, off+"/v1/mirror/restart", bearer, ""); res.StatusCode != 409 || !strings.Contains(body, "mirror_off") {
+		t.Errorf("restart without mirror mode: HTTP %d %s", res.StatusCode, body)
+	}
 	if res, body := do(t, http.MethodGet, off+"/v1/mirror/counts?to=west", bearer, ""); res.StatusCode != 409 || !strings.Contains(body, "mirror_off") {
 		t.Errorf("without mirror mode: HTTP %d %s", res.StatusCode, body)
 	}

@@ -89,9 +89,12 @@ type MirrorStatus struct {
 	Rate         float64 `json:"rate"`
 	Retries      uint64  `json:"retries"`
 	LastError    string  `json:"last_error,omitempty"`
-	// Stopped says why replication stopped for good (a refused record, a corrupt
-	// journal); a human must act.
+	// Stopped says why replication stopped (a refused record, a corrupt
+	// journal); a human must act (esdr mirror restart, once the cause is fixed).
 	Stopped string `json:"stopped,omitempty"`
+	// StoppedAt is, per cluster whose replication stopped on a refused record, that
+	// record's seq: the one esdr mirror restart --skip may leave out.
+	StoppedAt map[string]uint64 `json:"stopped_at,omitempty"`
 }
 
 // FleetStatus is the fleet as the member answering sees it.

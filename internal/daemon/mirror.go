@@ -34,7 +34,15 @@ type mirrorSetup struct {
 	clients esClients
 
 	mu      sync.Mutex
-	stopped map[string]error // by target: why replication to it stopped for good
+	stopped map[string]error  // by target: why replication to it stopped, until restarted
+	stops   map[string]uint64 // by target: how many times it stopped (each one is an event)
+	// lastStop is why each target's replication last stopped, kept after a restart so
+	// that its event is recorded; stopWake tells the events at once.
+	lastStop map[string]error
+	stopWake chan struct{}
+	// restart wakes a target's stopped replication (esdr mirror restart); one buffered
+	// signal each.
+	restart map[string]chan struct{}
 }
 
 // openMirror opens the journal (logging what recovery found), and builds the
@@ -50,7 +58,7 @@ func openMirror(cfg *config.Config, epochs epoch.Source, reg prometheus.Register
 	if err != nil {
 		return nil, fmt.Errorf("mirror: journal %s: %w", mc.JournalDir, err)
 	}
-	s := &mirrorSetup{cfg: mc, pair: pair, j: j, log: log, stopped: map[string]error{}}
+	s := newMirrorSetup(mc, pair, j, log)
 	log.Info("mirror: journal opened", "dir", mc.JournalDir, "segments", rep.Segments, "first_seq", rep.FirstSeq,
 		"last_seq", rep.LastSeq, "applied_seq", rep.Applied, "pair", []string{pair.A, pair.B})
 	if t := rep.Truncated; t != nil {
@@ -62,6 +70,14 @@ func openMirror(cfg *config.Config, epochs epoch.Source, reg prometheus.Register
 		return nil, err
 	}
 	return s, nil
+}
+
+// newMirrorSetup is the setup around an open journal, before build adds the replicators
+// and the write path.
+func newMirrorSetup(mc *config.MirrorConfig, pair mirror.Pair, j *mirror.Journal, log *slog.Logger) *mirrorSetup {
+	return &mirrorSetup{cfg: mc, pair: pair, j: j, log: log, stopped: map[string]error{}, stops: map[string]uint64{},
+		lastStop: map[string]error{}, stopWake: make(chan struct{}, 1),
+		restart: map[string]chan struct{}{pair.A: make(chan struct{}, 1), pair.B: make(chan struct{}, 1)}}
 }
 
 func (s *mirrorSetup) build(cfg *config.Config, epochs epoch.Source, reg prometheus.Registerer) error {
@@ -97,28 +113,47 @@ func (s *mirrorSetup) wrap() func(http.Handler) http.Handler {
 	return s.m.Wrap
 }
 
-// run replicates to both clusters until ctx ends. When replication to one stops for
-// good (a record refused by it, a corrupt journal), it says so loudly and once; the
-// other direction goes on, the proxy keeps serving, and writes are journaled until the
-// journal is full, then refused.
+// run replicates to both clusters until ctx ends. When replication to one stops (a
+// record refused by it, a corrupt journal), it says so loudly and once; the other
+// direction goes on, the proxy keeps serving, and writes are journaled until the
+// journal is full, then refused. A stopped replication waits for esdr mirror restart
+// (restartMirror) and runs again from its checkpoint, in the same goroutine.
 func (s *mirrorSetup) run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for target, rep := range s.reps {
-		wg.Go(func() {
-			err := rep.Run(ctx)
-			if err == nil || ctx.Err() != nil {
-				return
-			}
-			s.log.Error("mirror: replication stopped; a human must act (writes are journaled until the journal is full)",
-				"to", target, "err", err)
-			s.mu.Lock()
-			s.stopped[target] = err
-			s.mu.Unlock()
-		})
+		wg.Go(func() { s.replicate(ctx, target, rep) })
 	}
 	wg.Wait()
 	<-ctx.Done()
 	return nil
+}
+
+// replicate runs rep until ctx ends, again after each restart.
+func (s *mirrorSetup) replicate(ctx context.Context, target string, rep *mirror.Replicator) {
+	for {
+		err := rep.Run(ctx)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		s.log.Error("mirror: replication stopped; a human must act (writes are journaled until the journal is full)",
+			"to", target, "err", err)
+		s.mu.Lock()
+		s.stopped[target] = err
+		s.stops[target]++
+		s.lastStop[target] = err
+		s.mu.Unlock()
+		select {
+		case s.stopWake <- struct{}{}:
+		default:
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.restart[target]:
+		}
+		from, _ := s.j.Cursor(target)
+		s.log.Info("mirror: replication restarted", "to", target, "from_seq", from+1)
+	}
 }
 
 // stoppedFor is why replication stopped, per target, joined; "" while it runs.
@@ -142,7 +177,7 @@ func (s *mirrorSetup) status() *admin.MirrorStatus {
 	js := s.j.Stats()
 	st := &admin.MirrorStatus{Pair: []string{s.pair.A, s.pair.B}, JournalDir: s.cfg.JournalDir,
 		JournalBytes: js.Bytes, JournalMaxBytes: js.MaxBytes, Durable: js.Durable, Applied: js.Applied,
-		Pending: map[string]uint64{}, Cursors: map[string]uint64{}, Stopped: s.stoppedFor()}
+		Pending: map[string]uint64{}, Cursors: map[string]uint64{}, Stopped: s.stoppedFor(), StoppedAt: s.stoppedAt()}
 	var errs []string
 	for _, t := range st.Pair {
 		rs := s.reps[t].Stats()

@@ -21,7 +21,7 @@ func mirrorChecks(m *admin.MirrorStatus, target string) []Check {
 		m.LagOps, m.LagSeconds, m.Pending[target], target, m.JournalBytes, m.JournalMaxBytes)
 	switch {
 	case m.Stopped != "":
-		c.Detail = "replication stopped: " + m.Stopped + "; " + lag + "; a human must act first (docs/mirror.md)"
+		c.Detail = "replication stopped: " + m.Stopped + "; " + lag + "; a human must act first: fix the cause, then esdr mirror restart (docs/mirror.md)"
 	case m.JournalMaxBytes > 0 && m.JournalBytes >= m.JournalMaxBytes:
 		c.Detail = "the journal is full, so writes are refused; " + lag
 	default:

@@ -10,7 +10,7 @@ import (
 
 // MetricsSource is what the mirror metrics read at scrape time: the replicators (one
 // per target, PairReplicators), the journal, the write path, and whether replication
-// stopped for good.
+// stopped (until an operator restarts it).
 type MetricsSource struct {
 	Replicators map[string]*Replicator
 	Journal     *Journal
@@ -62,7 +62,7 @@ func RegisterMetrics(reg prometheus.Registerer, src MetricsSource) error {
 			Help: "Journaled writes applied to the other cluster since esdr started."},
 			src.applied),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_mirror_replication_stopped",
-			Help: "1 when replication stopped for good (a refused record, a corrupt journal) and a human must act."},
+			Help: "1 while a replication is stopped (a refused record, a corrupt journal): a human must fix the cause and run esdr mirror restart."},
 			func() float64 {
 				if src.Stopped() {
 					return 1

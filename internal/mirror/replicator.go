@@ -53,6 +53,7 @@ type Replicator struct {
 	winStart time.Time
 	winN     uint64
 	rate     float64
+	skip     uint64 // a refused record the next runs leave out (Skip); 0 for none
 }
 
 // NewReplicator returns a Replicator applying j to the standby through a.
@@ -97,7 +98,7 @@ func (r *Replicator) Run(ctx context.Context) error {
 	}
 	defer rd.Close()
 	var pending []Record // read, not yet applied
-	sc := scan{seq: start, saved: start}
+	sc := scan{seq: start, saved: start, skip: r.skipping()}
 	for ctx.Err() == nil {
 		changed := r.j.changes() // before reading, so that no append is missed
 		if pending, err = r.fill(rd, pending, &sc); err != nil {
@@ -143,7 +144,7 @@ func (r *Replicator) fill(rd *Reader, pending []Record, sc *scan) ([]Record, err
 			return pending, fmt.Errorf("mirror: replication stopped: %w", err)
 		}
 		sc.seq = rec.Seq
-		if r.opts.Want != nil && !r.opts.Want(rec) {
+		if (r.opts.Want != nil && !r.opts.Want(rec)) || rec.Seq == sc.skip {
 			continue
 		}
 		pending = append(pending, rec)
@@ -187,7 +188,7 @@ func (r *Replicator) apply(ctx context.Context, run []Record) error {
 			return nil
 		case errors.Is(err, ErrRefused):
 			return fmt.Errorf("mirror: replication stopped at seq %d-%d: %w; "+
-				"fix the cause on the standby and restart replication, which resumes at seq %d",
+				"fix the cause on the standby and restart replication (esdr mirror restart), which resumes at seq %d",
 				run[0].Seq, run[len(run)-1].Seq, err, run[0].Seq)
 		}
 		t := time.NewTimer(wait)

@@ -13,10 +13,11 @@ import (
 // to move for segments to be deleted.
 const idleCheckpoint = time.Second
 
-// scan is how far a replicator has read (seq) and checkpointed (saved, at).
+// scan is how far a replicator has read (seq) and checkpointed (saved, at), and the
+// record it leaves out (skip, see Skip).
 type scan struct {
-	seq, saved uint64
-	at         time.Time
+	seq, saved, skip uint64
+	at               time.Time
 }
 
 // checkpoint is where this replicator resumes from.
@@ -28,12 +29,23 @@ func (r *Replicator) checkpoint() uint64 {
 	return seq
 }
 
-// advance checkpoints seq after n records were applied.
+// advance checkpoints seq after n records were applied. A skipped record the
+// checkpoint passes is forgotten: it is behind every later run.
 func (r *Replicator) advance(seq uint64, n int) error {
+	var err error
 	if r.opts.Cursor == "" {
-		return r.j.SetApplied(seq)
+		err = r.j.SetApplied(seq)
+	} else {
+		err = r.j.SetCursor(r.opts.Cursor, seq, n)
 	}
-	return r.j.SetCursor(r.opts.Cursor, seq, n)
+	if err == nil {
+		r.mu.Lock()
+		if r.skip != 0 && seq >= r.skip {
+			r.skip = 0
+		}
+		r.mu.Unlock()
+	}
+	return err
 }
 
 // idle waits for new records. A replicator that skipped records for another target
