@@ -43,19 +43,20 @@ type route struct {
 func (s *Server) routes(g prometheus.Gatherer) http.Handler {
 	metrics := promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorLog: slogPrinter{s.log}})
 	table := map[string]route{
-		"/v1/status":         {http.MethodGet, reader, s.handleStatus},
-		"/v1/endpoint":       {http.MethodGet, reader, s.handleEndpoint},
-		"/v1/events":         {http.MethodGet, reader, s.handleEvents},
-		"/v1/switchover":     {http.MethodPost, writer, s.handleCommand(decide.CmdSwitchover)},
-		"/v1/pause":          {http.MethodPost, writer, s.handleCommand(decide.CmdPause)},
-		"/v1/resume":         {http.MethodPost, writer, s.handleCommand(decide.CmdResume)},
-		"/v1/ack":            {http.MethodPost, writer, s.handleCommand(decide.CmdAck)},
-		"/v1/mirror/resync":  {http.MethodPost, writer, s.handleResync},
-		"/v1/mirror/restart": {http.MethodPost, writer, s.handleMirrorRestart},
-		"/v1/reapply":        {http.MethodPost, writer, s.handleReapply},
-		"/v1/mirror/counts":  {http.MethodGet, costlyReader, s.handleCompare},
-		"/metrics":           {http.MethodGet, public, metrics.ServeHTTP},
-		"/healthz":           {http.MethodGet, public, handleHealthz},
+		"/v1/status":            {http.MethodGet, reader, s.handleStatus},
+		"/v1/endpoint":          {http.MethodGet, reader, s.handleEndpoint},
+		"/v1/events":            {http.MethodGet, reader, s.handleEvents},
+		"/v1/switchover":        {http.MethodPost, writer, s.handleCommand(decide.CmdSwitchover)},
+		"/v1/pause":             {http.MethodPost, writer, s.handleCommand(decide.CmdPause)},
+		"/v1/resume":            {http.MethodPost, writer, s.handleCommand(decide.CmdResume)},
+		"/v1/ack":               {http.MethodPost, writer, s.handleCommand(decide.CmdAck)},
+		"/v1/mirror/resync":     {http.MethodPost, writer, s.handleResync},
+		"/v1/mirror/restart":    {http.MethodPost, writer, s.handleMirrorRestart},
+		"/v1/reapply":           {http.MethodPost, writer, s.handleReapply},
+		"/v1/snapshot/sync-now": {http.MethodPost, writer, s.handleSnapshotSyncNow},
+		"/v1/mirror/counts":     {http.MethodGet, costlyReader, s.handleCompare},
+		"/metrics":              {http.MethodGet, public, metrics.ServeHTTP},
+		"/healthz":              {http.MethodGet, public, handleHealthz},
 	}
 	if s.cfg.NoMetrics {
 		delete(table, "/metrics")

@@ -1,7 +1,10 @@
 package config
 
 import (
+	"strings"
 	"time"
+
+	"github.com/esdr/esdr/internal/mirror/snapshot"
 )
 
 // MirrorConfig turns on write mirroring (docs/mirror.md): the proxy journals every
@@ -28,6 +31,11 @@ type MirrorConfig struct {
 	// in writes). Past it the failover is refused, with the lag in the reason, until the
 	// standby catches up or an operator runs esdr switchover --force.
 	MaxLagOnFailover int `yaml:"max_lag_on_failover"`
+	// Indices, optional, are the index names or patterns (* only) that applications
+	// write through esdr's proxy. A declaration, not a filter: mirror mode mirrors every
+	// write it takes. With snapshot_sync on, its indices may not overlap these, since a
+	// restore over a mirrored index would discard the writes mirrored since the snapshot.
+	Indices []string `yaml:"indices"`
 }
 
 // Mirror defaults, applied by normalize to the values the file leaves out.
@@ -96,5 +104,20 @@ func (m *MirrorConfig) validate(p *collector, c *Config) {
 	}
 	if m.MaxLagOnFailover < 0 {
 		p.add("mirror.max_lag_on_failover", "%d is negative, want the number of journaled writes the failover target may lack (default %d)", m.MaxLagOnFailover, DefaultMirrorMaxLag)
+	}
+	for i, pat := range m.Indices {
+		if !snapshotPatternRE.MatchString(pat) || strings.HasPrefix(pat, "_") {
+			p.add(index("mirror.indices", i), "%s is not an index pattern, want a lowercase index name with * as wildcard, no exclusions, commas or _all", quote(pat))
+			continue
+		}
+		if !c.SnapshotSync.On() {
+			continue
+		}
+		for j, snap := range c.SnapshotSync.Indices {
+			if snapshot.PatternsOverlap(pat, snap) {
+				p.add(index(snapshotSyncKey+".indices", j), "%s overlaps mirror.indices[%d] %s: a restore over an index written through esdr "+
+					"would discard the writes mirrored since the snapshot began; want only indices written around esdr", quote(snap), i, quote(pat))
+			}
+		}
 	}
 }

@@ -101,15 +101,12 @@ var (
 )
 
 // validate checks the block and what it needs from the rest of the file: a pair of
-// clusters (the first is snapshotted, the second restored) and the embedded default.
+// clusters (the first is snapshotted, the second restored). In a fleet the leader runs it.
 func (s *SnapshotSyncConfig) validate(p *collector, c *Config) {
 	if !s.On() {
 		return
 	}
 	const k = snapshotSyncKey
-	if c.Fleet != nil {
-		p.add(k, "snapshot sync runs on the embedded default only for now (one esdr takes the snapshots), want either snapshot_sync or fleet, not both")
-	}
 	if n := len(c.Clusters); n != 2 && n >= 2 {
 		p.add(k, "snapshot sync copies the first cluster to the second, want exactly 2 clusters, got %d", n)
 	}
@@ -163,9 +160,10 @@ func (s *SnapshotSyncConfig) validate(p *collector, c *Config) {
 // warnings are what works but needs the operator's care: with mirror mode on, esdr
 // cannot check that the snapshot-synced indices are not also written through its proxy.
 func (s *SnapshotSyncConfig) warnings(c *Config) []string {
-	if !s.On() || !c.Mirror.On() {
+	if !s.On() || !c.Mirror.On() || len(c.Mirror.Indices) > 0 {
 		return nil
 	}
 	return []string{"snapshot_sync with mirror: esdr cannot tell which indices are written through its proxy; " +
-		"keep snapshot_sync.indices to indices written around esdr, or a restore discards mirrored writes"}
+		"list them in mirror.indices so that esdr checks snapshot_sync.indices against them, and keep " +
+		"snapshot_sync.indices to indices written around esdr, or a restore discards mirrored writes"}
 }

@@ -164,9 +164,6 @@ func (d *Daemon) Run(ctx context.Context) error {
 		parts["mirror"] = d.mirror.run
 		parts["mirror-events"] = newMirrorEvents(d.mirror, d.store).run
 	}
-	if d.snap != nil {
-		parts["snapshot"] = func(ctx context.Context) error { return d.snap.run(ctx, d.epochs) }
-	}
 	return runAll(ctx, parts)
 }
 

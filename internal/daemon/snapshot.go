@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,9 +21,9 @@ import (
 // a snapshot and a restore poll within snapshot_timeout and restore_timeout).
 const snapshotCallTimeout = 30 * time.Second
 
-// snapshotSetup is snapshot sync in `esdr run` on the embedded default: the first
-// cluster's chosen indices snapshotted and restored on the second, on an interval,
-// while the first cluster is active.
+// snapshotSetup is snapshot sync in `esdr run`: the first cluster's chosen indices
+// snapshotted and restored on the second, on an interval, while the first cluster is
+// active, by the leading term (the embedded default always leads; in a fleet, the leader).
 type snapshotSetup struct {
 	cfg      *config.SnapshotSyncConfig
 	from, to string
@@ -30,7 +31,15 @@ type snapshotSetup struct {
 	log      *slog.Logger
 
 	mu     sync.Mutex
-	paused string // why no cycle runs, "" while the sync may run
+	paused string       // why no cycle runs, "" while the sync may run
+	store  intentWriter // the leading term's store; nil between terms
+	epoch  uint64       // the epoch the running cycles are for
+}
+
+// intentWriter is the store's write that a fleet's etcd store fences by leadership: it
+// is refused once this member no longer leads.
+type intentWriter interface {
+	Put(ctx context.Context, bucket, key string, val []byte) error
 }
 
 // openSnapshot builds the sync between the first two clusters and registers its metrics.
@@ -47,7 +56,11 @@ func openSnapshot(cfg *config.Config, reg prometheus.Registerer, log *slog.Logge
 		clients[i] = c
 	}
 	opts := snapshotOptions(s.cfg)
+	if cfg.Mirror.On() {
+		opts.Mirrored = append([]string(nil), cfg.Mirror.Indices...)
+	}
 	opts.OnCycle = s.logCycle
+	opts.Guard = s.guard
 	var err error
 	if s.sync, err = snapshot.New(clients[0], clients[1], opts); err != nil {
 		return nil, err
@@ -55,14 +68,18 @@ func openSnapshot(cfg *config.Config, reg prometheus.Registerer, log *slog.Logge
 	if err := snapshot.RegisterMetrics(reg, s.sync); err != nil {
 		return nil, err
 	}
-	s.setPaused("waiting for the first decision")
+	if cfg.Fleet != nil {
+		s.setPaused("not leading: the fleet's leader runs snapshot sync")
+	} else {
+		s.setPaused("waiting for the first decision")
+	}
 	return s, nil
 }
 
-// snapshotOptions maps the snapshot_sync block onto the sync's options. Mirrored is
-// left empty: mirror mode replays whatever goes through the proxy, so the configuration
-// cannot name those indices, and the operator keeps the two sets apart (a config warning
-// says so when both are on).
+// snapshotOptions maps the snapshot_sync block onto the sync's options. Mirrored comes
+// from mirror.indices (openSnapshot), which the operator may declare: mirror mode
+// replays whatever goes through the proxy, so only a declaration can name them (a
+// config warning says so when both are on without it).
 func snapshotOptions(c *config.SnapshotSyncConfig) snapshot.Options {
 	o := snapshot.Options{
 		Repository: snapshot.Repository{Name: c.Repository.Name, Type: c.Repository.Type, Settings: map[string]any{}},
@@ -79,6 +96,34 @@ func snapshotOptions(c *config.SnapshotSyncConfig) snapshot.Options {
 		}
 	}
 	return o
+}
+
+// acting is a fleet member's wait until its term may change clusters (fleet.Member).
+type acting interface {
+	Acting(ctx context.Context) error
+}
+
+// lead runs the sync for one term of leadership: in a fleet, once the predecessor's
+// session has surely ended (as every change to a cluster waits), so that two members
+// never restore at once. It returns when the term ends; the sync then says why it is
+// paused until the next term.
+func (s *snapshotSetup) lead(ctx context.Context, epochs epoch.Source, member acting, store intentWriter) error {
+	s.mu.Lock()
+	s.store = store
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.store, s.paused = nil, "not leading: the fleet's leader runs snapshot sync"
+		s.mu.Unlock()
+	}()
+	if member != nil {
+		s.setPaused("leading; waiting out the predecessor's session before the first cycle")
+		if err := member.Acting(ctx); err != nil {
+			<-ctx.Done() // the term ends: its other parts stop with it
+			return nil
+		}
+	}
+	return s.run(ctx, epochs)
 }
 
 // run syncs while the first cluster is active. Restoring over a cluster that has taken
@@ -102,7 +147,9 @@ func (s *snapshotSetup) run(ctx context.Context, epochs epoch.Source) error {
 		case err != nil:
 			s.setPaused("the control loop is not ready: " + err.Error())
 		case ep.Cluster == s.from:
-			s.setPaused("")
+			s.mu.Lock()
+			s.paused, s.epoch = "", ep.Epoch
+			s.mu.Unlock()
 			s.runUntil(ctx, changed)
 			continue
 		case ep.Cluster != "":
@@ -191,4 +238,26 @@ func (s *snapshotSetup) status() *admin.SnapshotStatus {
 	out.Paused = s.paused
 	s.mu.Unlock()
 	return out
+}
+
+// guard announces each change a cycle makes as an intent, written under the term's
+// leadership as the act step's fences are: a member deposed while it was paused has its
+// intent refused, and makes no change.
+func (s *snapshotSetup) guard(ctx context.Context, change string) error {
+	s.mu.Lock()
+	st, ep := s.store, s.epoch
+	s.mu.Unlock()
+	if st == nil {
+		return errors.New("not leading")
+	}
+	b, err := json.Marshal(struct {
+		Epoch   uint64    `json:"epoch"`
+		Cluster string    `json:"cluster"`
+		Action  string    `json:"action"`
+		At      time.Time `json:"at"`
+	}{ep, s.to, "snapshot sync: " + change, time.Now()})
+	if err != nil {
+		return err
+	}
+	return st.Put(ctx, "intents", s.to, b)
 }

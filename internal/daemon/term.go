@@ -85,6 +85,13 @@ func (d *Daemon) lead(ctx context.Context) error {
 			return t.ex.Run(ctx)
 		},
 	}
+	if d.snap != nil { // one sync, the leader's: two would restore over each other
+		var member acting // none in a fleet of one
+		if d.member != nil {
+			member = d.member
+		}
+		parts["snapshot"] = func(ctx context.Context) error { return d.snap.lead(ctx, d.epochs, member, d.store) }
+	}
 	if d.pub != nil { // one publisher, the leader's, with the verdicts it decides on
 		parts["publish"] = func(ctx context.Context) error {
 			return publishHealth(ctx, d.pub, t.views, d.cfg.PublishHealth.Interval, log)

@@ -32,10 +32,41 @@ func (s *Sync) Run(ctx context.Context) error {
 	for {
 		start := time.Now()
 		_, _ = s.Cycle(ctx) // recorded in Stats and given to OnCycle
-		if ctx.Err() != nil || sleep(ctx, s.opts.Interval-time.Since(start)) != nil {
+		if ctx.Err() != nil || s.wait(ctx, s.opts.Interval-time.Since(start)) != nil {
 			return nil
 		}
 	}
+}
+
+// Trigger makes Run start its next cycle now rather than at the end of the interval
+// (esdr snapshot sync-now). It fails with ErrBusy while a cycle runs and ErrIdle when Run
+// does not run.
+func (s *Sync) Trigger() error {
+	if !s.running.Load() {
+		return ErrIdle
+	}
+	if !s.cycle.TryLock() {
+		return ErrBusy
+	}
+	s.cycle.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default: // one wake is waiting already
+	}
+	return nil
+}
+
+// wait is Run's pause between cycles: d, or until Trigger, or ctx's end.
+func (s *Sync) wait(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+	case <-s.wake:
+	}
+	return nil
 }
 
 // Cycle runs one sync now: make sure the repository is registered on both clusters,
@@ -64,12 +95,18 @@ func (s *Sync) sync(ctx context.Context, rep *Report) error {
 	if err := s.ensureRepositories(ctx); err != nil {
 		return err
 	}
+	if err := s.guard(ctx, "snapshot "+rep.Snapshot); err != nil {
+		return err
+	}
 	t, err := s.take(ctx, rep.Snapshot)
 	if err != nil {
 		return err
 	}
 	rep.Started = t.started
 	for _, idx := range t.sortedIndices() {
+		if err := s.guard(ctx, "restore of "+idx); err != nil {
+			return err
+		}
 		if err := s.restore(ctx, t, idx); err != nil {
 			return err
 		}
@@ -84,4 +121,15 @@ func (s *Sync) sync(ctx context.Context, rep *Report) error {
 func snapshotName(prefix string, t time.Time) string {
 	t = t.UTC()
 	return fmt.Sprintf("%s-%s-%03d", prefix, t.Format("20060102-150405"), t.Nanosecond()/1e6)
+}
+
+// guard asks Options.Guard, if any, before a change.
+func (s *Sync) guard(ctx context.Context, change string) error {
+	if s.opts.Guard == nil {
+		return nil
+	}
+	if err := s.opts.Guard(ctx, change); err != nil {
+		return fmt.Errorf("snapshot: %s not made: %w", change, err)
+	}
+	return nil
 }

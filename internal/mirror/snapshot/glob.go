@@ -1,5 +1,9 @@
 package snapshot
 
+// PatternsOverlap reports whether some index name matches both patterns (* only), as
+// Options checks Indices against Mirrored; the configuration checks the same at load.
+func PatternsOverlap(a, b string) bool { return globsOverlap(a, b) }
+
 // globsOverlap reports whether some name matches both patterns, where * matches any run
 // of characters (possibly empty) and every other character itself. The search is over
 // pairs of positions, so it is quadratic in the patterns' lengths, never exponential.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -60,5 +61,47 @@ func TestRun(t *testing.T) {
 	}
 	if st := s.Stats(); st.Cycles < 3 || st.Failures != st.Cycles || st.Running {
 		t.Errorf("Stats after Run: %+v", st)
+	}
+}
+
+// TestTriggerStartsTheNextCycleNow: with an interval of an hour, Trigger makes Run start
+// its next cycle at once; without Run, Trigger says there is nothing to wake.
+func TestTriggerStartsTheNextCycleNow(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = io.WriteString(w, `{"error":{"type":"cluster_block_exception","reason":"blocked"},"status":503}`)
+	}))
+	defer srv.Close()
+	cycles := make(chan Report, 10)
+	s, err := New(client(t, srv.URL), client(t, srv.URL), Options{
+		Repository: Repository{Name: "r", Type: "fs"}, Indices: []string{"a"}, Interval: time.Hour,
+		OnCycle: func(r Report) { cycles <- r },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Trigger(); !errors.Is(err, ErrIdle) {
+		t.Fatalf("Trigger without Run: %v, want ErrIdle", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	<-cycles // the first cycle, at once
+	err = s.Trigger()
+	for errors.Is(err, ErrBusy) { // the report is given before the cycle ends
+		runtime.Gosched()
+		err = s.Trigger()
+	}
+	if err != nil {
+		t.Fatalf("Trigger between cycles: %v", err)
+	}
+	select {
+	case <-cycles:
+	case <-time.After(30 * time.Second): // a safety net: the interval is an hour
+		t.Fatal("no cycle after Trigger")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run after cancel: %v", err)
 	}
 }

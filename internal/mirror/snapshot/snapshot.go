@@ -33,6 +33,8 @@ var (
 	ErrBadOptions = errors.New("snapshot: bad options")
 	// ErrBusy: a cycle is already running on this Sync.
 	ErrBusy = errors.New("snapshot: a sync cycle is already running")
+	// ErrIdle: Run is not running, so there is no loop for Trigger to wake.
+	ErrIdle = errors.New("snapshot: the sync is not running")
 )
 
 // doer is the one call the sync needs from each cluster; *esclient.Client has it (bounded
@@ -77,7 +79,11 @@ type Options struct {
 	IndexSettings map[string]any
 	// OnCycle, if set, is called after every cycle with its report (to log it, once).
 	OnCycle func(Report)
-	Now     func() time.Time
+	// Guard, if set, is called before each change a cycle makes — the snapshot on the
+	// primary, each restore on the standby — naming it; an error ends the cycle there,
+	// unchanged (a fleet member that no longer leads must not restore).
+	Guard func(ctx context.Context, change string) error
+	Now   func() time.Time
 }
 
 var (
@@ -158,6 +164,7 @@ type Sync struct {
 
 	cycle   sync.Mutex // held for the length of a cycle
 	running atomic.Bool
+	wake    chan struct{} // Trigger's: Run's wait between cycles ends at once
 
 	mu    sync.Mutex
 	stats Stats
@@ -173,5 +180,5 @@ func New(primary, standby doer, opts Options) (*Sync, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sync{primary: primary, standby: standby, opts: o, created: o.Now()}, nil
+	return &Sync{primary: primary, standby: standby, opts: o, created: o.Now(), wake: make(chan struct{}, 1)}, nil
 }

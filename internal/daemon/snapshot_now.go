@@ -1,0 +1,55 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/esdr/esdr/internal/admin"
+	"github.com/esdr/esdr/internal/mirror/snapshot"
+	"github.com/esdr/esdr/internal/state"
+)
+
+// SyncNow starts the next snapshot sync cycle at once (esdr snapshot sync-now), on the
+// member that runs the sync, and records who asked as an event.
+func (c controller) SyncNow(ctx context.Context, by string) (admin.SyncNowAnswer, error) {
+	s := c.d.snap
+	if s == nil {
+		return admin.SyncNowAnswer{}, &admin.RefusedError{Code: admin.CodeSnapshotOff,
+			Reason: "snapshot sync is off: there is no sync to run (see the snapshot_sync block of the configuration)"}
+	}
+	a, err := s.syncNow()
+	if err != nil {
+		return a, err
+	}
+	ev := state.Event{At: time.Now(), Kind: state.EventCommand, Cluster: s.to,
+		Message: fmt.Sprintf("snapshot sync of %s to %s asked now by %s", s.from, s.to, by)}
+	if _, err := c.d.store.Append(ctx, ev); err != nil {
+		c.d.log.Warn("snapshot: recording sync-now as an event failed", "err", err)
+	}
+	return a, nil
+}
+
+// syncNow wakes the sync's loop, if it runs here and now.
+func (s *snapshotSetup) syncNow() (admin.SyncNowAnswer, error) {
+	st := s.sync.Stats()
+	a := admin.SyncNowAnswer{From: s.from, To: s.to, Cycles: st.Cycles, LastGoodSnapshot: st.LastGoodSnapshot}
+	s.mu.Lock()
+	paused := s.paused
+	s.mu.Unlock()
+	if paused != "" {
+		return a, &admin.RefusedError{Code: admin.CodeSnapshotPaused, Reason: "the snapshot sync does not run now: " + paused}
+	}
+	switch err := s.sync.Trigger(); {
+	case errors.Is(err, snapshot.ErrBusy):
+		return a, &admin.RefusedError{Code: admin.CodeSnapshotBusy,
+			Reason: "a snapshot sync cycle runs now (esdr status shows its phase); ask again once it is done"}
+	case errors.Is(err, snapshot.ErrIdle):
+		return a, &admin.RefusedError{Code: admin.CodeSnapshotPaused, Reason: "the snapshot sync does not run now"}
+	case err != nil:
+		return a, err
+	}
+	s.log.Info("snapshot: a cycle asked now", "from", s.from, "to", s.to)
+	return a, nil
+}
