@@ -120,12 +120,16 @@ func (w *Webhook) post(ctx context.Context, pl Payload) error {
 	}
 }
 
-// redactURL hides a URL's user info and query, where webhook tokens tend to live.
+// redactURL keeps a URL's scheme and host only: webhook tokens live in the user info,
+// the query, and, for chat webhooks (Slack's /services/T…/B…/<token>), the path.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparseable)"
+	if err != nil || u.Host == "" {
+		return "(a URL without a host, not shown)"
 	}
-	u.User, u.RawQuery = nil, ""
-	return u.String()
+	out := url.URL{Scheme: u.Scheme, Host: u.Host}
+	if u.Path != "" || u.RawQuery != "" {
+		return out.String() + "/…"
+	}
+	return out.String()
 }

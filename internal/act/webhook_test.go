@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -107,5 +108,26 @@ func TestWebhookClientErrorIsNotRetried(t *testing.T) {
 	st := stored(t, r.st, 2).Steps[4]
 	if st.Status != StatusFailed || st.Attempts != 1 || st.Error == "" || posts != 1 {
 		t.Errorf("notify step %+v after %d posts", st, posts)
+	}
+}
+
+// TestAWebhookURLNeverShowsItsToken: an error naming a webhook URL shows its scheme and
+// host only, whatever part holds the token (path, query, user info), even when the URL
+// is malformed.
+func TestAWebhookURLNeverShowsItsToken(t *testing.T) {
+	for _, raw := range []string{
+		"https://hooks.slack.com/services/T000/B000/s3cr3tT0k3n",
+		"https://user:s3cr3tT0k3n@hooks.example.com/esdr",
+		"https://hooks.example.com/esdr?token=s3cr3tT0k3n",
+		"hooks.slack.com/services/T000/B000/s3cr3tT0k3n",
+		"ftp://hooks.example.com/s3cr3tT0k3n",
+		"https://hooks.example.com/%zz/s3cr3tT0k3n",
+	} {
+		w := &Webhook{URL: raw}
+		err := w.validate()
+		got := redactURL(raw)
+		if strings.Contains(got, "s3cr3t") || (err != nil && strings.Contains(err.Error(), "s3cr3t")) {
+			t.Errorf("%q shows its token: %q / %v", raw, got, err)
+		}
 	}
 }
