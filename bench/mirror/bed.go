@@ -59,6 +59,35 @@ func startEsdr(ctx context.Context, bin, dir string, primary, standby []string, 
 	return &esdrBed{proc: p, proxyURL: "http://" + proxyAddr, adminURL: "http://" + adminAddr, config: cfg}, nil
 }
 
+// startHeld runs an esdr with mirror mode on whose standby is an address nothing
+// listens on: writes are journaled and acknowledged, none replayed (targetHeld).
+func startHeld(ctx context.Context, bin, dir string, primary []string, journal, proxyKeys string) (*esdrBed, error) {
+	adminAddr, proxyAddr, err := esdrproc.Addrs()
+	if err != nil {
+		return nil, err
+	}
+	nowhere, _, err := esdrproc.Addrs()
+	if err != nil {
+		return nil, err
+	}
+	cfg := esdrConfig(primary, []string{"http://" + nowhere}, adminAddr, proxyAddr, journal, proxyKeys)
+	p, err := esdrproc.New(bin, dir, adminAddr, cfg)
+	if err != nil {
+		return nil, err
+	}
+	// With no state and a standby it cannot read, esdr refuses to guess which cluster
+	// takes traffic: say it.
+	p.Args = []string{"--bootstrap-active", "primary"}
+	if err := p.Start(ctx); err != nil {
+		return nil, err
+	}
+	if err := p.WaitUp(ctx, 2*time.Minute, "primary"); err != nil {
+		p.Stop()
+		return nil, err
+	}
+	return &esdrBed{proc: p, proxyURL: "http://" + proxyAddr, adminURL: "http://" + adminAddr, config: cfg}, nil
+}
+
 // do sends one request to a node directly and returns its status and (bounded) body.
 func do(ctx context.Context, client *http.Client, method, url, body string) (int, []byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)

@@ -82,8 +82,9 @@ func run() int {
 	})
 }
 
-// measureAll builds esdr, starts the pair and two esdr processes (mirroring off and on),
-// then measures every load against the three targets in turn.
+// measureAll builds esdr, starts the pair and three esdr processes (mirroring off, on,
+// and on with the standby out of reach), then measures every load against the four
+// targets in turn.
 func measureAll(ctx context.Context, o *options, bin string, logf func(string, ...any)) ([]cell, error) {
 	dir, err := os.MkdirTemp("", "esdr-bench-mirror-")
 	if err != nil {
@@ -119,7 +120,13 @@ func measureAll(ctx context.Context, o *options, bin string, logf func(string, .
 		return nil, err
 	}
 	defer on.proc.Stop()
-	b := &bench{o: o, primary: p.URLs()[0], standby: s.URLs()[0], off: off, on: on, logf: logf}
+	hdir := filepath.Join(dir, "esdr-held")
+	held, err := startHeld(ctx, bin, hdir, p.URLs(), journalDir(hdir), o.proxyKeys)
+	if err != nil {
+		return nil, err
+	}
+	defer held.proc.Stop()
+	b := &bench{o: o, primary: p.URLs()[0], standby: s.URLs()[0], off: off, on: on, held: held, logf: logf}
 	logf("primary %s, standby %s; esdr proxies: mirroring off %s, on %s (journal %s)",
 		b.primary, b.standby, off.proxyURL, on.proxyURL, journalDir(mdir))
 	if o.jvmWarmup > 0 {
@@ -130,7 +137,7 @@ func measureAll(ctx context.Context, o *options, bin string, logf func(string, .
 	var cells []cell
 	for _, m := range o.modes {
 		for _, w := range o.workers {
-			for _, t := range []string{targetDirect, targetOff, targetMirror} {
+			for _, t := range []string{targetDirect, targetOff, targetMirror, targetHeld} {
 				c, err := b.measure(ctx, t, m, w)
 				if err != nil {
 					return nil, fmt.Errorf("%s, %s, %d workers: %w", t, m, w, err)

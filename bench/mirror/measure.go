@@ -6,11 +6,15 @@ import (
 	"time"
 )
 
-// The three ways the load reaches the primary.
+// The ways the load reaches the primary.
 const (
 	targetDirect = "direct"           // the primary's node
 	targetOff    = "esdr, mirror off" // esdr's proxy, proxy.listen only
 	targetMirror = "esdr, mirror on"  // esdr's proxy with the mirror block
+	// targetHeld is mirror on with a standby esdr cannot reach: every write journaled and
+	// acknowledged as with mirror on, none replayed, so the write path's own cost shows
+	// without the standby JVM's indexing on the same cores.
+	targetHeld = "esdr, mirror on, replay held"
 )
 
 // drainWithin bounds the wait for the lag to return to 0 after a mirror-on load.
@@ -20,7 +24,7 @@ const drainWithin = 5 * time.Minute
 type bench struct {
 	o                *options
 	primary, standby string // node URLs
-	off, on          *esdrBed
+	off, on, held    *esdrBed
 	logf             func(string, ...any)
 }
 
@@ -45,7 +49,7 @@ type cell struct {
 // and the index deleted again.
 func (b *bench) measure(ctx context.Context, target string, m mode, workers int) (cell, error) {
 	c := cell{target: target, mode: m, workers: workers, lagSampleEvery: b.o.lagEvery}
-	key := map[string]string{targetDirect: "direct", targetOff: "off", targetMirror: "on"}[target]
+	key := map[string]string{targetDirect: "direct", targetOff: "off", targetMirror: "on", targetHeld: "held"}[target]
 	c.index = fmt.Sprintf("bench-mirror-%s-%s-%d", key, m, workers)
 	url, nodes := b.primary, []string{b.primary}
 	switch target {
@@ -53,6 +57,8 @@ func (b *bench) measure(ctx context.Context, target string, m mode, workers int)
 		url = b.off.proxyURL
 	case targetMirror:
 		url, nodes = b.on.proxyURL, []string{b.primary, b.standby}
+	case targetHeld:
+		url = b.held.proxyURL
 	}
 	hc := client(workers)
 	defer hc.CloseIdleConnections()
