@@ -9,21 +9,26 @@ import (
 	"sync"
 )
 
-// Stripes of the lock table: collisions only serialize unrelated writes a little.
-const (
-	docStripes   = 1024
-	indexStripes = 64
-)
+// indexStripes are the index locks' stripes: a collision only makes an index-level
+// write wait for document writes of an unrelated index.
+const indexStripes = 64
 
 // lockTable gives every write one order on the active cluster and in the journal: a
 // write holds its locks from forwarding until its record is appended.
 //
-//   - A document write holds its index's stripe shared and its document's stripe.
-//   - A _bulk holds the stripes of every index and every document it names, shared and
-//     exclusive as above, each taken once, in ascending order (no deadlock).
+//   - A document write holds its index's stripe shared and its document's lock.
+//   - A _bulk holds the stripes of every index and the locks of every document it
+//     names, each taken once, index stripes in ascending order, then documents in
+//     ascending (index, id) order: no deadlock.
 //   - An index-level write (create, delete, mapping, alias of one index) holds its
 //     index's stripe exclusively: no document write of that index runs meanwhile.
 //   - POST /_aliases, which may name any index, holds everything exclusively.
+//
+// Documents are locked by their exact (index, id), not by stripes: two _bulk requests
+// of a hundred documents each would nearly always share one of 1024 stripes and run one
+// after the other, though they write different documents. A document without an id
+// (the cluster makes one up) is not locked: no other write can name it before its
+// client has the answer, which comes after the append.
 //
 // A write through an alias locks the alias's name, not the index behind it: writing one
 // document through both an alias and its index at the same moment is not ordered.
@@ -31,29 +36,42 @@ type lockTable struct {
 	seed  maphash.Seed
 	all   sync.RWMutex
 	index [indexStripes]sync.RWMutex
-	doc   [docStripes]sync.Mutex
+	mu    sync.Mutex
+	docs  map[docRef]*docLock // the documents held or waited for
 }
 
-func newLockTable() *lockTable { return &lockTable{seed: maphash.MakeSeed()} }
+// docLock is one document's lock, in the table while anyone holds or waits for it.
+type docLock struct {
+	mu   sync.Mutex
+	refs int // holders and waiters; guarded by lockTable.mu
+}
+
+func newLockTable() *lockTable {
+	return &lockTable{seed: maphash.MakeSeed(), docs: map[docRef]*docLock{}}
+}
 
 // lockSet is what one request holds.
 type lockSet struct {
 	t        *lockTable
-	all      bool  // exclusive on everything
-	indexExc int   // an index stripe held exclusively, or -1
-	indices  []int // index stripes held shared, ascending
-	docs     []int // document stripes, ascending
+	all      bool       // exclusive on everything
+	indexExc int        // an index stripe held exclusively, or -1
+	indices  []int      // index stripes held shared, ascending
+	docs     []docRef   // documents held, ascending
+	held     []*docLock // their locks, in the same order
 }
 
 // docRef names one document.
 type docRef struct{ index, id string }
 
-func (t *lockTable) indexStripe(index string) int {
-	return int(maphash.String(t.seed, index) % indexStripes)
+func compareDocs(a, b docRef) int {
+	if c := strings.Compare(a.index, b.index); c != 0 {
+		return c
+	}
+	return strings.Compare(a.id, b.id)
 }
 
-func (t *lockTable) docStripe(d docRef) int {
-	return int(maphash.String(t.seed, d.index+"\x00"+d.id) % docStripes)
+func (t *lockTable) indexStripe(index string) int {
+	return int(maphash.String(t.seed, index) % indexStripes)
 }
 
 // lock takes the locks for a write to docs of indices (shared), or, when docs is empty,
@@ -73,17 +91,29 @@ func (t *lockTable) lock(index string, docs []docRef) *lockSet {
 	}
 	for _, d := range docs {
 		s.indices = append(s.indices, t.indexStripe(d.index))
-		s.docs = append(s.docs, t.docStripe(d))
+		if d.id != "" {
+			s.docs = append(s.docs, d)
+		}
 	}
 	slices.Sort(s.indices)
 	s.indices = slices.Compact(s.indices)
-	slices.Sort(s.docs)
+	slices.SortFunc(s.docs, compareDocs)
 	s.docs = slices.Compact(s.docs)
 	for _, i := range s.indices {
 		t.index[i].RLock()
 	}
-	for _, i := range s.docs {
-		t.doc[i].Lock()
+	s.held = make([]*docLock, len(s.docs))
+	for i, d := range s.docs {
+		t.mu.Lock()
+		l := t.docs[d]
+		if l == nil {
+			l = &docLock{}
+			t.docs[d] = l
+		}
+		l.refs++
+		t.mu.Unlock()
+		l.mu.Lock()
+		s.held[i] = l
 	}
 	return s
 }
@@ -95,8 +125,14 @@ func (s *lockSet) unlock() {
 		t.all.Unlock()
 		return
 	}
-	for _, i := range slices.Backward(s.docs) {
-		t.doc[i].Unlock()
+	for i := len(s.held) - 1; i >= 0; i-- {
+		l := s.held[i]
+		l.mu.Unlock()
+		t.mu.Lock()
+		if l.refs--; l.refs == 0 {
+			delete(t.docs, s.docs[i])
+		}
+		t.mu.Unlock()
 	}
 	for _, i := range slices.Backward(s.indices) {
 		t.index[i].RUnlock()
@@ -125,6 +161,9 @@ func lockTarget(method, path string, body []byte) (string, []docRef) {
 	index := segs[0]
 	if len(segs) == 3 && (segs[1] == "_doc" || segs[1] == "_create" || segs[1] == "_update") {
 		return index, []docRef{{index, segs[2]}}
+	}
+	if len(segs) == 2 && segs[1] == "_doc" && method == http.MethodPost {
+		return index, []docRef{{index, ""}} // a new document, its id made up by the cluster
 	}
 	if len(segs) == 2 && segs[1] == "_bulk" && method != http.MethodDelete {
 		if docs := bulkDocs(body, index); len(docs) > 0 {
