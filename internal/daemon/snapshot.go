@@ -68,6 +68,11 @@ func openSnapshot(cfg *config.Config, reg prometheus.Registerer, log *slog.Logge
 	if err := snapshot.RegisterMetrics(reg, s.sync); err != nil {
 		return nil, err
 	}
+	if err := reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_snapshot_leading",
+		Help: "1 on the esdr that runs snapshot sync (the embedded default, or the fleet's leader), 0 on members that do not: the age is this esdr's own view, alert on it where this is 1."},
+		s.leading)); err != nil {
+		return nil, fmt.Errorf("snapshot: metrics: %w", err)
+	}
 	if cfg.Fleet != nil {
 		s.setPaused("not leading: the fleet's leader runs snapshot sync")
 	} else {
@@ -205,6 +210,16 @@ func (s *snapshotSetup) logCycle(r snapshot.Report) {
 		return
 	}
 	s.log.Info("snapshot: cycle done", attrs...)
+}
+
+// leading is 1 while a term of this esdr runs the sync, else 0.
+func (s *snapshotSetup) leading() float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.store != nil {
+		return 1
+	}
+	return 0
 }
 
 func (s *snapshotSetup) setPaused(why string) {
