@@ -52,8 +52,9 @@ func TestSnapshotSyncInAFleet(t *testing.T) {
 	}
 
 	other := f.others(lead)[0]
-	if out, code := f.members[other].cli("snapshot", "sync-now"); code != 1 || !strings.Contains(out, "not leading") {
-		t.Fatalf("esdr snapshot sync-now on %s, not leading (exit %d): %s; want exit 1 naming why", f.names[other], code, out)
+	if out, code := f.members[other].cli("snapshot", "sync-now"); code != 1 || !strings.Contains(out, "not leading") ||
+		!strings.Contains(out, f.names[lead]+" leads") {
+		t.Fatalf("esdr snapshot sync-now on %s, not leading (exit %d): %s; want exit 1 naming why and the leader", f.names[other], code, out)
 	}
 
 	putDocs(t, p.primary, 20, 10)

@@ -20,6 +20,12 @@ func (c controller) SyncNow(ctx context.Context, by string) (admin.SyncNowAnswer
 			Reason: "snapshot sync is off: there is no sync to run (see the snapshot_sync block of the configuration)"}
 	}
 	a, err := s.syncNow()
+	var re *admin.RefusedError
+	if errors.As(err, &re) && c.d.member != nil && !c.d.member.IsLeader() {
+		if leader, lerr := c.d.member.Leader(ctx); lerr == nil && leader != "" {
+			re.Reason += fmt.Sprintf("; %s leads the fleet: run it against that member's admin API", leader)
+		}
+	}
 	if err != nil {
 		return a, err
 	}
