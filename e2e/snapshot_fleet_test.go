@@ -52,6 +52,12 @@ func TestSnapshotSyncInAFleet(t *testing.T) {
 	}
 
 	other := f.others(lead)[0]
+	if v, ok := f.members[lead].metric("esdr_snapshot_leading"); !ok || v != 1 {
+		t.Errorf("esdr_snapshot_leading on the leader %s = %v (found %v), want 1", f.names[lead], v, ok)
+	}
+	if v, ok := f.members[other].metric("esdr_snapshot_leading"); !ok || v != 0 {
+		t.Errorf("esdr_snapshot_leading on %s, not leading = %v (found %v), want 0", f.names[other], v, ok)
+	}
 	if out, code := f.members[other].cli("snapshot", "sync-now"); code != 1 || !strings.Contains(out, "not leading") ||
 		!strings.Contains(out, f.names[lead]+" leads") {
 		t.Fatalf("esdr snapshot sync-now on %s, not leading (exit %d): %s; want exit 1 naming why and the leader", f.names[other], code, out)
