@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esdr/esdr/testbed"
 )
 
 // TestOwnDataPathOnARealCluster runs the proxy's own HTTP/1.1 server and upstream client
@@ -18,7 +20,12 @@ import (
 // node's own early 413 rather than a 502, and a client that aborts mid-body leaves the
 // proxy serving the next request.
 func TestOwnDataPathOnARealCluster(t *testing.T) {
-	p := clusters(t, "opensearch2")
+	shared := clusters(t, "opensearch2")
+	// A primary of its own: the test fills a node's heap (100 MiB bodies and answers, a
+	// 200 MiB upload), and the parent circuit breaker, which counts the heap in use,
+	// would answer 429 to the shared pair's next tests until a collection.
+	own := testbed.StartForTest(t, testbed.Spec{Engine: "opensearch2", Cluster: "e2e-h1-primary", Nodes: 1})
+	p := pair{engine: shared.engine, primary: own, standby: shared.standby}
 	s := defaults()
 	s.proxy, s.plain = true, true
 	s.proxyKeys = "  server: h1\n  upstream_client: h1\n"
