@@ -65,13 +65,8 @@ func openSnapshot(cfg *config.Config, reg prometheus.Registerer, log *slog.Logge
 	if s.sync, err = snapshot.New(clients[0], clients[1], opts); err != nil {
 		return nil, err
 	}
-	if err := snapshot.RegisterMetrics(reg, s.sync); err != nil {
+	if err := snapshot.RegisterMetrics(reg, s.sync, s.leading); err != nil {
 		return nil, err
-	}
-	if err := reg.Register(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_snapshot_leading",
-		Help: "1 on the esdr that runs snapshot sync (the embedded default, or the fleet's leader), 0 on members that do not: the age is this esdr's own view, alert on it where this is 1."},
-		s.leading)); err != nil {
-		return nil, fmt.Errorf("snapshot: metrics: %w", err)
 	}
 	if cfg.Fleet != nil {
 		s.setPaused("not leading: the fleet's leader runs snapshot sync")
@@ -213,13 +208,10 @@ func (s *snapshotSetup) logCycle(r snapshot.Report) {
 }
 
 // leading is 1 while a term of this esdr runs the sync, else 0.
-func (s *snapshotSetup) leading() float64 {
+func (s *snapshotSetup) leading() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.store != nil {
-		return 1
-	}
-	return 0
+	return s.store != nil
 }
 
 func (s *snapshotSetup) setPaused(why string) {

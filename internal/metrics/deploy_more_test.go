@@ -71,7 +71,7 @@ func registerSnapshot(t *testing.T, reg prometheus.Registerer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := snapshot.RegisterMetrics(reg, s); err != nil {
+	if err := snapshot.RegisterMetrics(reg, s, func() bool { return true }); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -8,9 +8,14 @@ import (
 
 // RegisterMetrics exports the sync's Stats on reg: the age of the last good snapshot
 // (the recovery point for writes made around esdr), the cycles run and failed, and
-// whether a cycle is running. The values are read from Stats when scraped.
-func RegisterMetrics(reg prometheus.Registerer, s *Sync) error {
+// whether a cycle is running; and, from leading, whether this esdr runs the sync at all
+// (a fleet member that does not lead keeps an age that grows from its own start, so the
+// age is alerted on only where leading is 1). The values are read when scraped.
+func RegisterMetrics(reg prometheus.Registerer, s *Sync, leading func() bool) error {
 	cs := []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_snapshot_leading",
+			Help: "1 on the esdr that runs snapshot sync (the embedded default, or the fleet's leader), 0 on members that do not: the age is this esdr's own view, alert on it where this is 1."},
+			func() float64 { return boolGauge(leading()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_snapshot_last_good_age_seconds",
 			Help: "Age of the standby's copy of the snapshot-synced indices: seconds since the last good cycle's snapshot began (before any, since esdr started)."},
 			func() float64 { return s.Stats().Age.Seconds() }),
@@ -22,12 +27,7 @@ func RegisterMetrics(reg prometheus.Registerer, s *Sync) error {
 			func() float64 { return float64(s.Stats().Failures) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_snapshot_running",
 			Help: "1 while a snapshot sync cycle runs."},
-			func() float64 {
-				if s.Stats().Running {
-					return 1
-				}
-				return 0
-			}),
+			func() float64 { return boolGauge(s.Stats().Running) }),
 	}
 	for _, c := range cs {
 		if err := reg.Register(c); err != nil {
@@ -35,4 +35,11 @@ func RegisterMetrics(reg prometheus.Registerer, s *Sync) error {
 		}
 	}
 	return nil
+}
+
+func boolGauge(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
