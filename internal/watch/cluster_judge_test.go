@@ -149,6 +149,15 @@ func TestVouch(t *testing.T) {
 			t.Errorf("got %v", views[0].Canary)
 		}
 	})
+	t.Run("a canary esdr creates again has served nowhere yet", func(t *testing.T) {
+		st.vouch([]nodeView{view("http://n1:9200", "a", true, "a", canaryOK)})
+		st.creating(t0)
+		views := []nodeView{view("http://n1:9200", "a", true, "a", canaryFailed)}
+		st.vouch(views)
+		if views[0].Canary != canaryMissing {
+			t.Errorf("got %v", views[0].Canary)
+		}
+	})
 }
 
 func TestTrackerStallNeverBringsUp(t *testing.T) {

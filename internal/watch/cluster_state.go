@@ -120,13 +120,22 @@ func (s *clusterState) upkeep(ctx context.Context, c healthClient, views []nodeV
 	}
 	for _, v := range views {
 		if v.Canary == canaryMissing && v.Err == nil && !s.canaryExists(ctx, c) {
-			s.mu.Lock()
-			s.canaryAt = now
-			s.mu.Unlock()
+			s.creating(now)
 			_ = c.EnsureCanary(ctx, s.spec.Canary) // a fenced cluster refuses: no canary, nothing learned
 			return
 		}
 	}
+}
+
+// creating notes that esdr (re)creates the canary at now. A new index has been served
+// by no node yet: a node that served the old one (deleted by an operator, or with the
+// cluster's data) fails its reads until the new copies start, which says nothing about
+// the users' indices.
+func (s *clusterState) creating(now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.canaryAt = now
+	s.served = nil
 }
 
 // canaryExists tells a missing index from a node without a copy of it (a new node, or
