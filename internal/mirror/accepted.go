@@ -26,7 +26,7 @@ type BulkAccepted struct {
 }
 
 // AcceptedBulk returns the items of a _bulk body that the active cluster accepted,
-// according to its answer resp. Items it refused (a mapping error, a 409 on create, a
+// according to its answer resp, each with the version it gave (versioned.go). Items it refused (a mapping error, a 409 on create, a
 // 429 the client will retry) must not reach the standby. An item answered without a
 // status (a filter_path that hid it, a malformed answer) is not taken as refused: it is
 // listed in Unknown. The body was checked by Classify; resp is the active cluster's 200
@@ -58,7 +58,8 @@ func AcceptedBulk(body, resp []byte) (BulkAccepted, error) {
 			return BulkAccepted{}, fmt.Errorf("mirror: _bulk answer has %d items for more sent", len(br.Items))
 		}
 		var res struct {
-			Status *int `json:"status"`
+			Status  *int   `json:"status"`
+			Version *int64 `json:"_version"`
 		}
 		raw, named := br.Items[i][op]
 		i++
@@ -74,7 +75,7 @@ func AcceptedBulk(body, resp []byte) (BulkAccepted, error) {
 			continue
 		}
 		acc.Items++
-		out.Write(action)
+		out.Write(versionedAction(op, action, *res.Status, res.Version))
 		out.WriteByte('\n')
 		if op != "delete" {
 			out.Write(source)

@@ -15,8 +15,12 @@ import (
 // the client the shape it asked for itself. A format esdr cannot render (CBOR, SMILE)
 // is refused before anything is forwarded.
 
-// bulkStatusPath is what a filtered _bulk answer must keep for AcceptedBulk.
-const bulkStatusPath = "items.*.status"
+// bulkStatusPath and bulkVersionPath are what a filtered _bulk answer must keep for
+// AcceptedBulk.
+const (
+	bulkStatusPath  = "items.*.status"
+	bulkVersionPath = "items.*._version"
+)
 
 // answerShape is how the client asked to get its answer.
 type answerShape struct {
@@ -96,7 +100,7 @@ func (s answerShape) upstreamQueries(raw string, bulk bool) (journal, forward st
 	journal = dropParams(raw, "filter_path", "format")
 	forward = journal
 	if bulk && s.filtered {
-		if f := s.filter.upstream(bulkStatusPath); f != "" {
+		if f := s.filter.upstream(bulkStatusPath, bulkVersionPath); f != "" {
 			forward = joinQuery(journal, "filter_path="+url.QueryEscape(f))
 		}
 	}

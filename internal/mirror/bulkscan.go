@@ -94,9 +94,11 @@ func WithBulkIDs(body []byte, newID func() string) ([]byte, error) {
 
 // bulkMeta is the part of a _bulk action line the policy and the applier need.
 type bulkMeta struct {
-	Index   string `json:"_index,omitempty"`
-	ID      string `json:"_id,omitempty"`
-	Routing string `json:"routing,omitempty"`
+	Index       string `json:"_index,omitempty"`
+	ID          string `json:"_id,omitempty"`
+	Routing     string `json:"routing,omitempty"`
+	Version     *int64 `json:"version,omitempty"`
+	VersionType string `json:"version_type,omitempty"`
 }
 
 // parseAction decodes an action line {"<op>":{...}}.

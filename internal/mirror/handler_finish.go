@@ -54,6 +54,8 @@ func (m *Mirror) finish(w http.ResponseWriter, r *http.Request, buf *bufferedWri
 			return
 		}
 		rec.Body = acc.Body
+	} else {
+		rec = versionedDoc(rec, buf.status, buf.body.Bytes())
 	}
 	rec.Epoch, rec.Cluster, rec.Time = epoch, cluster, time.Now()
 	// The active cluster holds the write: journal it even if the client has gone.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -22,6 +23,7 @@ var droppedParams = map[string]bool{"refresh": true, "if_seq_no": true, "if_prim
 var bulkableParams = map[string]bool{
 	"routing": true, "refresh": true, "timeout": true, "wait_for_active_shards": true,
 	"if_seq_no": true, "if_primary_term": true, "op_type": true, "filter_path": true, "format": true,
+	"version": true, "version_type": true,
 }
 
 // docOp returns the _bulk form of a single-document index, create or delete by id, or
@@ -61,7 +63,15 @@ func docOp(rec Record) (op string, meta bulkMeta, ok bool) {
 	if err1 != nil || err2 != nil || id == "" {
 		return "", bulkMeta{}, false
 	}
-	return op, bulkMeta{Index: index, ID: id, Routing: q.Get("routing")}, true
+	meta = bulkMeta{Index: index, ID: id, Routing: q.Get("routing"), VersionType: q.Get("version_type")}
+	if v := q.Get("version"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return "", bulkMeta{}, false // the active cluster took it as it was: so goes the replay
+		}
+		meta.Version = &n
+	}
+	return op, meta, true
 }
 
 // replayTarget is the path and query a record is sent to on the standby, without the
