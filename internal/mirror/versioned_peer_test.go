@@ -120,20 +120,31 @@ func writeThroughMembers(ctx context.Context, t *testing.T, c *esclient.Client, 
 		if round%2 == 0 || round == 5 {
 			m = ms[1]
 		}
+		// A write guarded by the active cluster's sequence numbers, in round 3 (single)
+		// and 4 (a _bulk item): they mean nothing on the copy.
+		guard := func(id string) (int64, int64) {
+			var cur struct {
+				SeqNo       int64 `json:"_seq_no"`
+				PrimaryTerm int64 `json:"_primary_term"`
+			}
+			_ = json.Unmarshal(must(ctx, t, c, "GET", "/vsrc/_doc/"+id, "", 200), &cur)
+			return cur.SeqNo, cur.PrimaryTerm
+		}
 		var b strings.Builder
 		for i := range 7 {
-			fmt.Fprintf(&b, "{\"index\":{\"_id\":\"b%d\"}}\n{\"n\":%d}\n", i, round*100+i)
+			meta := fmt.Sprintf(`"_id":"b%d"`, i)
+			if round == 4 && i == 0 {
+				seq, term := guard("b0")
+				meta += fmt.Sprintf(`,"if_seq_no":%d,"if_primary_term":%d`, seq, term)
+			}
+			fmt.Fprintf(&b, "{\"index\":{%s}}\n{\"n\":%d}\n", meta, round*100+i)
 		}
 		m.send(ctx, t, "POST", "/vsrc/_bulk", b.String())
 		for i := range 7 {
 			query := ""
 			if round == 3 && i == 0 {
-				var cur struct {
-					SeqNo       int64 `json:"_seq_no"`
-					PrimaryTerm int64 `json:"_primary_term"`
-				}
-				_ = json.Unmarshal(must(ctx, t, c, "GET", "/vsrc/_doc/s0", "", 200), &cur)
-				query = fmt.Sprintf("?if_seq_no=%d&if_primary_term=%d", cur.SeqNo, cur.PrimaryTerm)
+				seq, term := guard("s0")
+				query = fmt.Sprintf("?if_seq_no=%d&if_primary_term=%d", seq, term)
 			}
 			m.send(ctx, t, "PUT", fmt.Sprintf("/vsrc/_doc/s%d%s", i, query), fmt.Sprintf(`{"n":%d}`, round*100+i))
 		}
