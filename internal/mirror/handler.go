@@ -39,7 +39,10 @@ type HandlerOptions struct {
 	// AppendTimeout bounds journaling a write the active cluster accepted. It does not
 	// end with the client's request.
 	AppendTimeout time.Duration
-	Log           *slog.Logger
+	// Peers are the other members of a fleet, whose journals the drain covers too; nil
+	// on the embedded default.
+	Peers Peers
+	Log   *slog.Logger
 }
 
 // Mirror is write mirroring in the proxy: Wrap journals every write the active cluster
@@ -55,8 +58,9 @@ type Mirror struct {
 	answers map[string]*atomic.Uint64 // by error type; the keys are fixed at New
 
 	mu      sync.Mutex
-	lastFor map[string]uint64 // the last seq to apply to each cluster
-	want    map[string]uint64 // records for each cluster journaled since New, past its cursor then
+	lastFor  map[string]uint64 // the last seq to apply to each cluster
+	want     map[string]uint64 // records for each cluster journaled since New, past its cursor then
+	inflight map[string]int    // writes whose last attempt went to each cluster, not yet settled
 }
 
 // NewMirror returns the write path of mirror mode for pair, journaling to j, whose
@@ -86,7 +90,7 @@ func NewMirror(j *Journal, pair Pair, eps endpointer, opts HandlerOptions) (*Mir
 		return nil, err
 	}
 	m := &Mirror{j: j, pair: pair, eps: eps, opts: opts, locks: newLockTable(), lastFor: map[string]uint64{},
-		want: map[string]uint64{}, answers: map[string]*atomic.Uint64{}}
+		want: map[string]uint64{}, inflight: map[string]int{}, answers: map[string]*atomic.Uint64{}}
 	for _, typ := range answerTypes {
 		m.answers[typ] = new(atomic.Uint64)
 	}
@@ -178,13 +182,21 @@ func (e *DrainError) Error() string {
 		"check the replication lag and errors in esdr status", e.Cluster, e.Pending, e.Waited.Round(time.Millisecond))
 }
 
-// drain returns once cluster holds every journaled write meant for it, or a *DrainError
-// after the drain wait or ctx's deadline, or ctx's error when it is cancelled.
-func (m *Mirror) drain(ctx context.Context, cluster string) error {
+// drain returns once the cluster of ep holds every journaled write meant for it — of
+// this journal, and in a fleet of every member's — or a *DrainError or *PeersError after
+// the drain wait or ctx's deadline, or ctx's error when it is cancelled.
+func (m *Mirror) drain(ctx context.Context, ep epoch.Endpoint) error {
+	start := time.Now()
+	if err := m.drainOwn(ctx, ep.Cluster, start); err != nil {
+		return err
+	}
+	return m.drainPeers(ctx, ep.Cluster, ep.Epoch, start)
+}
+
+func (m *Mirror) drainOwn(ctx context.Context, cluster string, start time.Time) error {
 	if m.Pending(cluster) == 0 {
 		return nil
 	}
-	start := time.Now()
 	t := time.NewTimer(m.opts.DrainWait)
 	defer t.Stop()
 	for {

@@ -308,7 +308,7 @@ func TestGate(t *testing.T) {
 	if ep, err := g.Endpoint(context.Background()); err != nil || ep.Cluster != "west" {
 		t.Errorf("a read: %v %v, want west at once", ep, err)
 	}
-	write := context.WithValue(context.Background(), writeKey{}, true)
+	write := context.WithValue(context.Background(), writeKey{}, &writeState{})
 	ctx, cancel := context.WithTimeout(write, 20*time.Millisecond)
 	defer cancel()
 	_, err = g.Endpoint(ctx)

@@ -91,7 +91,7 @@ func (m *Mirror) write(w http.ResponseWriter, r *http.Request, next http.Handler
 	}
 	defer res.Release() // does nothing once appended
 	if ep, err := m.eps.Endpoint(r.Context()); err == nil && ep.Cluster != "" {
-		if err := m.drain(r.Context(), ep.Cluster); err != nil {
+		if err := m.drain(r.Context(), ep); err != nil {
 			m.refuseDrain(w, r, err)
 			return
 		}
@@ -102,10 +102,12 @@ func (m *Mirror) write(w http.ResponseWriter, r *http.Request, next http.Handler
 
 	r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 	r.Header.Del("Accept-Encoding") // the answer of a _bulk is read to journal what it accepted
-	r = r.WithContext(context.WithValue(r.Context(), writeKey{}, true))
+	ws := &writeState{}
+	r = r.WithContext(context.WithValue(r.Context(), writeKey{}, ws))
 	buf := newBufferedWriter(m.opts.MaxResponse)
 	next.ServeHTTP(buf, r)
 	m.finish(w, r, buf, res, rec, shape)
+	m.settled(ws) // after finish: a write journaled is counted by Pending before it leaves inflight
 }
 
 func (m *Mirror) refuseJournal(w http.ResponseWriter, r *http.Request, err error) {
@@ -121,8 +123,9 @@ func (m *Mirror) refuseJournal(w http.ResponseWriter, r *http.Request, err error
 
 func (m *Mirror) refuseDrain(w http.ResponseWriter, r *http.Request, err error) {
 	var de *DrainError
-	if errors.As(err, &de) {
-		m.answer(w, r, http.StatusServiceUnavailable, typeUnavailable, de.Error(), "", "")
+	var pe *PeersError
+	if errors.As(err, &de) || errors.As(err, &pe) {
+		m.answer(w, r, http.StatusServiceUnavailable, typeUnavailable, err.Error(), "", "")
 		return
 	}
 	// The client went away while waiting: nothing was forwarded.
@@ -149,7 +152,7 @@ func readBody(r *http.Request, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// writeKey marks the context of a write forwarded by Wrap, for Gate.
+// writeKey marks the context of a write forwarded by Wrap, for Gate, with its state.
 type writeKey struct{}
 
-func isWrite(ctx context.Context) bool { v, _ := ctx.Value(writeKey{}).(bool); return v }
+func writeOf(ctx context.Context) *writeState { v, _ := ctx.Value(writeKey{}).(*writeState); return v }

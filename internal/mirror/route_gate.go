@@ -29,12 +29,14 @@ func (m *Mirror) Gate(src epochSource) *Gate { return &Gate{m: m, src: src} }
 // Endpoint is src's answer, held for writes until the cluster it names has caught up.
 func (g *Gate) Endpoint(ctx context.Context) (epoch.Endpoint, error) {
 	ep, err := g.src.Endpoint(ctx)
-	if err != nil || ep.Cluster == "" || !isWrite(ctx) {
+	ws := writeOf(ctx)
+	if err != nil || ep.Cluster == "" || ws == nil {
 		return ep, err
 	}
-	if err := g.m.drain(ctx, ep.Cluster); err != nil {
+	if err := g.m.drain(ctx, ep); err != nil {
 		return epoch.Endpoint{}, err
 	}
+	g.m.attempt(ws, ep.Cluster)
 	return ep, nil
 }
 
