@@ -14,7 +14,7 @@ import (
 
 func init() {
 	commands["mirror"] = command{
-		summary: "mirror mode: restart a stopped replication (esdr mirror restart)",
+		summary: "mirror mode: restart a stopped replication, forget a dead fleet member's journal",
 		run:     runMirror,
 	}
 }
@@ -25,6 +25,46 @@ const restartSummary = "start a stopped replication again from the record it sto
 // mirrorCommands are the subcommands of esdr mirror.
 var mirrorCommands = map[string]command{
 	"restart": {restartSummary, runMirrorRestart},
+	"forget":  {forgetSummary, runMirrorForget},
+}
+
+// forgetSummary says what esdr mirror forget does.
+const forgetSummary = "give up the writes a fleet member whose host is gone for good journaled and never replayed"
+
+// runMirrorForget deletes a dead fleet member's mirror report: the writes its journal
+// owed are given up, and the failover bound and the other members' gates stop waiting
+// for it. The member must not be alive.
+func runMirrorForget(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o := newOpsFlags("mirror forget", "--member MEMBER", stderr)
+	o.fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: esdr mirror forget --member MEMBER [flags]\n\n%s: the writes it owed are lost for the clusters that lacked them\n"+
+			"(recorded as an event); the failover bound and the other members' writes stop waiting for it.\n\nflags:\n", forgetSummary)
+		o.fs.PrintDefaults()
+	}
+	member := o.fs.String("member", "", "the fleet member whose journal is given up (esdr status lists the mirror reports); it must not be alive")
+	c, code := o.parse(args, stderr)
+	if code >= 0 {
+		return code
+	}
+	if *member == "" {
+		fmt.Fprintln(stderr, "esdr mirror forget: --member is required: the fleet member's name (esdr status lists the mirror reports)")
+		return exitUsage
+	}
+	cctx, cancel := o.call(ctx)
+	defer cancel()
+	a, err := c.ForgetMirror(cctx, *member)
+	if err != nil {
+		return o.fail(stderr, err)
+	}
+	if a.Warning != "" {
+		fmt.Fprintf(stderr, "esdr mirror forget: warning: %s\n", a.Warning)
+	}
+	if o.json {
+		return printJSON(stdout, stderr, a)
+	}
+	fmt.Fprintf(stdout, "mirror forget: %s forgotten; given up, as it last reported %s ago at epoch %d: %v (recorded as an event)\n",
+		a.Member, a.Reported, a.Epoch, a.Owed)
+	return exitOK
 }
 
 func runMirror(ctx context.Context, args []string, stdout, stderr io.Writer) int {

@@ -26,6 +26,9 @@ func printMirror(w io.Writer, m *admin.MirrorStatus) {
 	if m.LastError != "" {
 		fmt.Fprintf(tw, "last error:\t%s\n", clip(m.LastError))
 	}
+	for _, r := range m.Members {
+		fmt.Fprintf(tw, "  member %s owes:\t%v (reported %s ago, epoch %d)\n", r.Member, r.Owes, r.Reported, r.Epoch)
+	}
 	if m.Stopped != "" {
 		fmt.Fprintf(tw, "REPLICATION STOPPED:\t%s\n", m.Stopped)
 		for _, c := range m.Pair {

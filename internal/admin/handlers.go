@@ -52,6 +52,7 @@ func (s *Server) routes(g prometheus.Gatherer) http.Handler {
 		"/v1/ack":               {http.MethodPost, writer, s.handleCommand(decide.CmdAck)},
 		"/v1/mirror/resync":     {http.MethodPost, writer, s.handleResync},
 		"/v1/mirror/restart":    {http.MethodPost, writer, s.handleMirrorRestart},
+		"/v1/mirror/forget":     {http.MethodPost, writer, s.handleMirrorForget},
 		"/v1/reapply":           {http.MethodPost, writer, s.handleReapply},
 		"/v1/snapshot/sync-now": {http.MethodPost, writer, s.handleSnapshotSyncNow},
 		"/v1/mirror/counts":     {http.MethodGet, costlyReader, s.handleCompare},

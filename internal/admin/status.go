@@ -95,6 +95,18 @@ type MirrorStatus struct {
 	// StoppedAt is, per cluster whose replication stopped on a refused record, that
 	// record's seq: the one esdr mirror restart --skip may leave out.
 	StoppedAt map[string]uint64 `json:"stopped_at,omitempty"`
+	// Members are, in a fleet, every member's last report of what its journal owes each
+	// cluster, live members and dead ones alike (a dead one's stays until it returns or
+	// esdr mirror forget); this member's own Pending is above.
+	Members []MirrorMember `json:"members,omitempty"`
+}
+
+// MirrorMember is one fleet member's last mirror report.
+type MirrorMember struct {
+	Member   string            `json:"member"`
+	Epoch    uint64            `json:"epoch"`
+	Reported string            `json:"reported"` // how long ago
+	Owes     map[string]uint64 `json:"owes"`
 }
 
 // FleetStatus is the fleet as the member answering sees it.

@@ -77,13 +77,11 @@ func (m *MirrorConfig) normalize(baseDir string) {
 }
 
 // validate checks the block and what it needs from the rest of the file: a proxy (the
-// write path), exactly two clusters (a pair) and the embedded default (not a fleet).
+// write path) and exactly two clusters (a pair). In a fleet each member journals on its
+// own disk (journal_dir is per member).
 func (m *MirrorConfig) validate(p *collector, c *Config) {
 	if !m.On() {
 		return
-	}
-	if c.Fleet != nil {
-		p.add("mirror", "mirror mode runs on the embedded default only (one esdr holds the journal), want either mirror or fleet, not both")
 	}
 	if c.Proxy.Listen == "" {
 		p.add("mirror", "mirror mode needs proxy.listen: only writes through esdr's proxy are mirrored")

@@ -23,6 +23,7 @@ import (
 	"github.com/esdr/esdr/internal/config"
 	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/epoch"
+	"github.com/esdr/esdr/internal/fleet"
 	"github.com/esdr/esdr/internal/metrics"
 	"github.com/esdr/esdr/internal/route/proxy"
 	"github.com/esdr/esdr/internal/route/route53"
@@ -101,7 +102,11 @@ func (d *Daemon) assemble() error {
 	}
 	var epochs epoch.Source = d.epochs
 	if cfg.Mirror.On() {
-		if d.mirror, err = openMirror(cfg, d.epochs, d.reg, d.log); err != nil {
+		var peers *fleet.MirrorPeers // the other members' journals, in a fleet
+		if d.member != nil {
+			peers = d.member.NewMirrorPeers()
+		}
+		if d.mirror, err = openMirror(cfg, d.epochs, peers, d.reg, d.log); err != nil {
 			return err
 		}
 		d.closers = append(d.closers, d.mirror)
@@ -163,6 +168,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.mirror != nil {
 		parts["mirror"] = d.mirror.run
 		parts["mirror-events"] = newMirrorEvents(d.mirror, d.store).run
+		if d.mirror.peers != nil {
+			parts["mirror-peers"] = d.mirror.peers.Run
+			parts["mirror-report"] = func(ctx context.Context) error {
+				return mirrorReport(ctx, d.member, d.mirror.m, d.epochs, d.log)
+			}
+		}
 	}
 	return runAll(ctx, parts)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/esdr/esdr/internal/config"
 	"github.com/esdr/esdr/internal/epoch"
 	"github.com/esdr/esdr/internal/esclient"
+	"github.com/esdr/esdr/internal/fleet"
 	"github.com/esdr/esdr/internal/mirror"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -29,7 +31,9 @@ type mirrorSetup struct {
 	j    *mirror.Journal
 	reps map[string]*mirror.Replicator // by target cluster
 	m    *mirror.Mirror
-	log  *slog.Logger
+	// peers are the other members' journals in a fleet; nil on the embedded default.
+	peers *fleet.MirrorPeers
+	log   *slog.Logger
 	// clients reach each cluster of the pair (replay, count comparison).
 	clients esClients
 
@@ -47,7 +51,7 @@ type mirrorSetup struct {
 
 // openMirror opens the journal (logging what recovery found), and builds the
 // replicator and the write path routed by epochs.
-func openMirror(cfg *config.Config, epochs epoch.Source, reg prometheus.Registerer, log *slog.Logger) (*mirrorSetup, error) {
+func openMirror(cfg *config.Config, epochs epoch.Source, peers *fleet.MirrorPeers, reg prometheus.Registerer, log *slog.Logger) (*mirrorSetup, error) {
 	mc := cfg.Mirror
 	pair, err := mirror.NewPair(cfg.Clusters[0].Name, cfg.Clusters[1].Name)
 	if err != nil {
@@ -59,6 +63,7 @@ func openMirror(cfg *config.Config, epochs epoch.Source, reg prometheus.Register
 		return nil, fmt.Errorf("mirror: journal %s: %w", mc.JournalDir, err)
 	}
 	s := newMirrorSetup(mc, pair, j, log)
+	s.peers = peers
 	log.Info("mirror: journal opened", "dir", mc.JournalDir, "segments", rep.Segments, "first_seq", rep.FirstSeq,
 		"last_seq", rep.LastSeq, "applied_seq", rep.Applied, "pair", []string{pair.A, pair.B})
 	if t := rep.Truncated; t != nil {
@@ -97,8 +102,11 @@ func (s *mirrorSetup) build(cfg *config.Config, epochs epoch.Source, reg prometh
 	if s.reps, err = mirror.PairReplicators(s.j, s.pair, appliers, mirror.ReplicatorOptions{}); err != nil {
 		return err
 	}
-	if s.m, err = mirror.NewMirror(s.j, s.pair, epochs, mirror.HandlerOptions{MaxBody: int64(s.cfg.MaxBody),
-		DrainWait: s.cfg.DrainWait, Log: s.log}); err != nil {
+	hopts := mirror.HandlerOptions{MaxBody: int64(s.cfg.MaxBody), DrainWait: s.cfg.DrainWait, Log: s.log}
+	if s.peers != nil {
+		hopts.Peers = s.peers
+	}
+	if s.m, err = mirror.NewMirror(s.j, s.pair, epochs, hopts); err != nil {
 		return err
 	}
 	return s.register(reg)
@@ -193,6 +201,13 @@ func (s *mirrorSetup) status() *admin.MirrorStatus {
 		}
 	}
 	st.LastError = strings.Join(errs, "; ")
+	if s.peers != nil {
+		for _, r := range s.peers.Reports() {
+			st.Members = append(st.Members, admin.MirrorMember{Member: r.Member, Epoch: r.Epoch,
+				Reported: time.Since(r.At).Round(time.Second).String(), Owes: r.Owes})
+		}
+		sort.Slice(st.Members, func(i, j int) bool { return st.Members[i].Member < st.Members[j].Member })
+	}
 	return st
 }
 

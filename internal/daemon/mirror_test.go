@@ -46,7 +46,7 @@ mirror:
 		t.Errorf("policy MaxLagOnFailover = %d, want 50", p.MaxLagOnFailover)
 	}
 	reg := prometheus.NewRegistry()
-	s, err := openMirror(cfg, fixedEpoch{}, reg, slog.New(slog.DiscardHandler))
+	s, err := openMirror(cfg, fixedEpoch{}, nil, reg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ mirror:
 	if st.LagOps != 0 || st.Pending["primary"] != 0 || st.Pending["standby"] != 0 || st.JournalMaxBytes != 1<<30 {
 		t.Errorf("status of an empty journal: %+v", st)
 	}
-	if _, err := openMirror(cfg, fixedEpoch{}, prometheus.NewRegistry(), slog.New(slog.DiscardHandler)); err == nil {
+	if _, err := openMirror(cfg, fixedEpoch{}, nil, prometheus.NewRegistry(), slog.New(slog.DiscardHandler)); err == nil {
 		t.Error("a second esdr opened the same journal")
 	}
 }

@@ -44,6 +44,9 @@ func (d *Daemon) lead(ctx context.Context) error {
 		f := d.cfg.Fleet
 		t.quorum = d.member.NewQuorumObserver(d.Clusters(), decide.Quorum{Size: f.Quorum, MaxAge: f.ViewMaxAge}, d.activeCluster)
 		t.views = t.quorum
+		if d.mirror != nil {
+			t.views = owedViews{views: t.quorum, peers: d.mirror.peers, pair: d.mirror.pair}
+		}
 	} else {
 		t.views = &localViews{Watcher: d.watcher, s: d.mirror}
 	}

@@ -14,6 +14,12 @@ func lagged(o health.Observation, n uint64) health.Observation {
 	return o
 }
 
+// owedBy is o with the members that owe its lag named.
+func owedBy(o health.Observation, who string) health.Observation {
+	o.MirrorOwedBy = who
+	return o
+}
+
 // TestDecideMirrorLag: in mirror mode an automatic failover or failback to a cluster
 // lacking more journaled writes than the bound is refused, with the lag in the reason;
 // a switchover too, unless forced.
@@ -41,6 +47,9 @@ func TestDecideMirrorLag(t *testing.T) {
 			ActFailover, CodeActiveDown, "standby", ""},
 		{"standby past the bound → failover refused with the lag", onPrimary(), obs(primaryDown, lagged(up("standby", health.KindHealthy, t0), 101)), nil, mirror,
 			ActNone, CodeStandbyLagging, "primary", "standby lacks 101 journaled writes"},
+		{"standby past the bound in a fleet → failover refused naming the members that owe it", onPrimary(),
+			obs(primaryDown, owedBy(lagged(up("standby", health.KindHealthy, t0), 140), "esdr-2 owes 140 (reported 35s ago at epoch 3)")), nil, mirror,
+			ActNone, CodeStandbyLagging, "primary", "standby lacks 140 journaled writes, more than the 100 mirror.max_lag_on_failover allows: esdr-2 owes 140"},
 		{"no bound (mirror off) → failover whatever the lag", onPrimary(), obs(primaryDown, lagged(up("standby", health.KindHealthy, t0), 1e6)), nil, policy(),
 			ActFailover, CodeActiveDown, "standby", ""},
 		{"auto failback to a lagging old primary waits for the resync", onStandby(), bothUp(5000, 0), nil, mirrorAuto,

@@ -92,6 +92,10 @@ type Observation struct {
 	// (docs/mirror.md); decide refuses an automatic failover to a cluster lagging past
 	// the policy's bound. 0 when caught up or mirror mode is off.
 	MirrorLag uint64 `json:"mirror_lag,omitempty"`
+	// MirrorOwedBy names, in a fleet, the members whose journals hold MirrorLag, and when
+	// each reported ("esdr-2 owes 40 (reported 35s ago at epoch 3)"); a member whose host
+	// died is among them until it returns or is forgotten.
+	MirrorOwedBy string `json:"mirror_owed_by,omitempty"`
 	// StalledSince is when the control plane stopped answering while the cluster kept
 	// serving (results of KindStalled, and the failures that may follow them); zero once
 	// it answers again. StallGrace is how long the cluster may take to re-elect a master

@@ -57,7 +57,7 @@ type Mirror struct {
 
 	answers map[string]*atomic.Uint64 // by error type; the keys are fixed at New
 
-	mu      sync.Mutex
+	mu       sync.Mutex
 	lastFor  map[string]uint64 // the last seq to apply to each cluster
 	want     map[string]uint64 // records for each cluster journaled since New, past its cursor then
 	inflight map[string]int    // writes whose last attempt went to each cluster, not yet settled
