@@ -119,8 +119,24 @@ func mirrorFleet(t *testing.T, engine string) {
 		acked = append(acked, allIDs(b.acked)...)
 	}
 	checkHolds(t, p.standby, mirrorIndex, "the standby", append(acked, shared.ids()...))
+	shared.checkOn(t, p.standby)
 	for _, e := range f.members { // each member's gate lets writes to the standby go
 		putDoc(t, e.proxyURL, mirrorIndex, "after-failover", `{"n":1}`)
+	}
+
+	// A member whose host is gone for good is forgotten, with an event.
+	f.members[victim].Kill()
+	var out string
+	poll.Eventually(t, "esdr mirror forget --member "+f.names[victim]+" once its session is gone", fleetTTL+detectBound, func() bool {
+		var code int
+		out, code = f.members[lead].cli("mirror", "forget", "--member", f.names[victim])
+		return code == 0 && strings.Contains(out, f.names[victim]+" forgotten")
+	}, func() string { return out })
+	if out, _ = f.members[lead].cli("events"); !strings.Contains(out, "journal of esdr member "+f.names[victim]+" FORGOTTEN") {
+		t.Errorf("no event of the forget:\n%s", out)
+	}
+	if st := f.members[lead].status(); st.Mirror == nil || len(st.Mirror.Members) != 2 {
+		t.Errorf("mirror reports after the forget: %+v, want the two live members'", st.Mirror)
 	}
 }
 
@@ -177,6 +193,19 @@ func (s *sharedDocs) ids() []string {
 		out = append(out, id)
 	}
 	return out
+}
+
+// checkOn checks that c holds each shared document at least as new as its newest
+// acknowledged write, with that write's source when the version is the same.
+func (s *sharedDocs) checkOn(t *testing.T, c *testbed.Cluster) {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, w := range s.newest {
+		if v, src := docVersion(t, c, id); v < w.version || v == w.version && src != w.source {
+			t.Errorf("%s: %s holds v%d %s, older than the acknowledged v%d %s", id, c.Name, v, src, w.version, w.source)
+		}
+	}
 }
 
 // check compares each shared document on the standby with the primary's, source and
