@@ -21,6 +21,11 @@ import (
 // slowed by the load on a small machine must not move the writes mid-measurement (the
 // load checks every answer's X-Esdr-Cluster anyway).
 func esdrConfig(primary, standby []string, adminAddr, proxyAddr, journal, proxyKeys string) string {
+	return esdrConfigWith(primary, standby, adminAddr, proxyAddr, journal, proxyKeys, "")
+}
+
+// esdrConfigWith is esdrConfig with top-level blocks added (a fleet block).
+func esdrConfigWith(primary, standby []string, adminAddr, proxyAddr, journal, proxyKeys, blocks string) string {
 	p := esdrproc.Pair{Primary: primary, Standby: standby, Interval: time.Second, Manual: true,
 		AdminAddr: adminAddr, ProxyAddr: proxyAddr}
 	for _, kv := range strings.Split(proxyKeys, ",") {
@@ -31,7 +36,7 @@ func esdrConfig(primary, standby []string, adminAddr, proxyAddr, journal, proxyK
 	if journal != "" {
 		p.Extra += fmt.Sprintf("mirror:\n  enabled: true\n  journal_dir: %s\n", journal)
 	}
-	return p.YAML()
+	return p.YAML() + blocks
 }
 
 // esdrBed is one esdr process: its proxy and the admin address its metrics are on.
@@ -43,11 +48,16 @@ type esdrBed struct {
 
 // startEsdr runs bin in dir (journal: see esdrConfig) and waits until both clusters are up.
 func startEsdr(ctx context.Context, bin, dir string, primary, standby []string, journal, proxyKeys string) (*esdrBed, error) {
+	return startEsdrWith(ctx, bin, dir, primary, standby, journal, proxyKeys, "")
+}
+
+// startEsdrWith is startEsdr with top-level blocks added to the configuration.
+func startEsdrWith(ctx context.Context, bin, dir string, primary, standby []string, journal, proxyKeys, blocks string) (*esdrBed, error) {
 	adminAddr, proxyAddr, err := esdrproc.Addrs()
 	if err != nil {
 		return nil, err
 	}
-	cfg := esdrConfig(primary, standby, adminAddr, proxyAddr, journal, proxyKeys)
+	cfg := esdrConfigWith(primary, standby, adminAddr, proxyAddr, journal, proxyKeys, blocks)
 	p, err := esdrproc.Start(ctx, bin, dir, adminAddr, cfg)
 	if err != nil {
 		return nil, err

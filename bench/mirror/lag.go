@@ -32,8 +32,10 @@ type lagSampler struct {
 	done     chan struct{}
 }
 
-// startLag starts sampling adminURL's metrics every interval.
-func startLag(ctx context.Context, client *http.Client, adminURL string, every time.Duration) *lagSampler {
+// startLag starts sampling the metrics of the esdr processes at adminURLs every interval:
+// a fleet's members each journal their own writes, so their lags add up (the oldest
+// record's age is the largest of theirs).
+func startLag(ctx context.Context, client *http.Client, adminURLs []string, every time.Duration) *lagSampler {
 	ctx, cancel := context.WithCancel(ctx)
 	s := &lagSampler{cancel: cancel, done: make(chan struct{})}
 	go func() {
@@ -41,7 +43,15 @@ func startLag(ctx context.Context, client *http.Client, adminURL string, every t
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
-			m, err := scrape(ctx, client, adminURL, metricLagOps, metricLagSeconds, metricApplied)
+			x := lagSample{at: time.Now()}
+			var err error
+			for _, u := range adminURLs {
+				var m map[string]float64
+				if m, err = scrape(ctx, client, u, metricLagOps, metricLagSeconds, metricApplied); err != nil {
+					break
+				}
+				x.ops, x.secs, x.applied = x.ops+m[metricLagOps], max(x.secs, m[metricLagSeconds]), x.applied+m[metricApplied]
+			}
 			s.mu.Lock()
 			if err != nil && ctx.Err() == nil {
 				s.failed++
@@ -49,7 +59,7 @@ func startLag(ctx context.Context, client *http.Client, adminURL string, every t
 					s.firstErr = err
 				}
 			} else if err == nil {
-				s.samples = append(s.samples, lagSample{at: time.Now(), ops: m[metricLagOps], secs: m[metricLagSeconds], applied: m[metricApplied]})
+				s.samples = append(s.samples, x)
 			}
 			s.mu.Unlock()
 			select {

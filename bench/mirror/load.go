@@ -23,12 +23,13 @@ const (
 
 // loadSpec is one measured load: workers writing to index at url for d.
 type loadSpec struct {
-	url, index string
-	mode       mode
-	workers    int
-	batch      int // documents per _bulk
-	d          time.Duration
-	prefix     string // document ids are <prefix><worker>-<n>, unique per run
+	urls    []string // worker i sends to urls[i % len(urls)]
+	index   string
+	mode    mode
+	workers int
+	batch   int // documents per _bulk
+	d       time.Duration
+	prefix  string // document ids are <prefix><worker>-<n>, unique per run
 }
 
 // loadResult is what one load measured. A request is an error when it got no answer, an
@@ -99,15 +100,16 @@ func (w *worker) run(ctx context.Context, client *http.Client, spec loadSpec, id
 	for n := 0; ctx.Err() == nil && time.Now().Before(until); n++ {
 		body.Reset()
 		method, url, ctype, docs := http.MethodPut, "", "application/json", 1
+		base := spec.urls[id%len(spec.urls)]
 		if spec.mode == modeBulk {
-			method, url, ctype, docs = http.MethodPost, spec.url+"/_bulk", "application/x-ndjson", spec.batch
+			method, url, ctype, docs = http.MethodPost, base+"/_bulk", "application/x-ndjson", spec.batch
 			for k := range spec.batch {
 				fmt.Fprintf(&body, "{\"index\":{\"_index\":%q,\"_id\":\"%s%d-%d-%d\"}}\n", spec.index, spec.prefix, id, n, k)
 				writeDoc(&body, id, n*spec.batch+k)
 				body.WriteByte('\n')
 			}
 		} else {
-			url = fmt.Sprintf("%s/%s/_doc/%s%d-%d", spec.url, spec.index, spec.prefix, id, n)
+			url = fmt.Sprintf("%s/%s/_doc/%s%d-%d", base, spec.index, spec.prefix, id, n)
 			writeDoc(&body, id, n)
 		}
 		t0 := time.Now()

@@ -34,6 +34,7 @@ type options struct {
 	engine                string
 	loadBefore, loadAfter string
 	proxyKeys             string // added to both esdr proxies' blocks
+	fleet                 bool   // measure a fleet of three with mirror on too
 }
 
 func run() int {
@@ -47,6 +48,7 @@ func run() int {
 	flag.DurationVar(&o.jvmWarmup, "jvm-warmup", 10*time.Second, "unmeasured load per mode through mirror on before the first cell, to warm both JVMs (0: none)")
 	flag.DurationVar(&o.lagEvery, "lag-every", 200*time.Millisecond, "interval between scrapes of esdr's lag metrics")
 	flag.StringVar(&o.engine, "engine", "opensearch2", "test-bed engine")
+	flag.BoolVar(&o.fleet, "fleet", true, "also measure a fleet of three esdr members with mirror on, over a 3-member etcd, the load spread over their proxies")
 	esdrBin := flag.String("esdr", "", "esdr binary ('' builds ./cmd/esdr into a temp dir, without -race)")
 	out := flag.String("o", "docs/benchmarks.md", "markdown file to write the section into ('' prints only)")
 	flag.Parse()
@@ -127,6 +129,15 @@ func measureAll(ctx context.Context, o *options, bin string, logf func(string, .
 	}
 	defer held.proc.Stop()
 	b := &bench{o: o, primary: p.URLs()[0], standby: s.URLs()[0], off: off, on: on, held: held, logf: logf}
+	targets := []string{targetDirect, targetOff, targetMirror, targetHeld}
+	if o.fleet {
+		logf("starting a 3-member etcd and a fleet of three esdr with mirror on...")
+		if b.fleet, err = startMirrorFleet(ctx, bin, dir, p.URLs(), s.URLs(), o.proxyKeys); err != nil {
+			return nil, err
+		}
+		defer b.fleet.stop()
+		targets = append(targets, targetFleet)
+	}
 	logf("primary %s, standby %s; esdr proxies: mirroring off %s, on %s (journal %s)",
 		b.primary, b.standby, off.proxyURL, on.proxyURL, journalDir(mdir))
 	if o.jvmWarmup > 0 {
@@ -137,7 +148,7 @@ func measureAll(ctx context.Context, o *options, bin string, logf func(string, .
 	var cells []cell
 	for _, m := range o.modes {
 		for _, w := range o.workers {
-			for _, t := range []string{targetDirect, targetOff, targetMirror, targetHeld} {
+			for _, t := range targets {
 				c, err := b.measure(ctx, t, m, w)
 				if err != nil {
 					return nil, fmt.Errorf("%s, %s, %d workers: %w", t, m, w, err)

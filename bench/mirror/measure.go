@@ -25,6 +25,7 @@ type bench struct {
 	o                *options
 	primary, standby string // node URLs
 	off, on, held    *esdrBed
+	fleet            *mirrorFleet // nil without -fleet
 	logf             func(string, ...any)
 }
 
@@ -49,29 +50,32 @@ type cell struct {
 // and the index deleted again.
 func (b *bench) measure(ctx context.Context, target string, m mode, workers int) (cell, error) {
 	c := cell{target: target, mode: m, workers: workers, lagSampleEvery: b.o.lagEvery}
-	key := map[string]string{targetDirect: "direct", targetOff: "off", targetMirror: "on", targetHeld: "held"}[target]
+	key := map[string]string{targetDirect: "direct", targetOff: "off", targetMirror: "on", targetHeld: "held", targetFleet: "fleet"}[target]
 	c.index = fmt.Sprintf("bench-mirror-%s-%s-%d", key, m, workers)
-	url, nodes := b.primary, []string{b.primary}
+	urls, nodes := []string{b.primary}, []string{b.primary}
+	var lagFrom []string // the admin URLs whose lag is sampled: mirror on only
 	switch target {
 	case targetOff:
-		url = b.off.proxyURL
+		urls = []string{b.off.proxyURL}
 	case targetMirror:
-		url, nodes = b.on.proxyURL, []string{b.primary, b.standby}
+		urls, nodes, lagFrom = []string{b.on.proxyURL}, []string{b.primary, b.standby}, []string{b.on.adminURL}
 	case targetHeld:
-		url = b.held.proxyURL
+		urls = []string{b.held.proxyURL}
+	case targetFleet:
+		urls, nodes, lagFrom = b.fleet.proxyURLs(), []string{b.primary, b.standby}, b.fleet.adminURLs()
 	}
 	hc := client(workers)
 	defer hc.CloseIdleConnections()
 	if err := freshIndex(ctx, hc, c.index, nodes...); err != nil {
 		return c, err
 	}
-	spec := loadSpec{url: url, index: c.index, mode: m, workers: workers, batch: b.o.batch, d: b.o.warmup, prefix: "warm-"}
+	spec := loadSpec{urls: urls, index: c.index, mode: m, workers: workers, batch: b.o.batch, d: b.o.warmup, prefix: "warm-"}
 	if b.o.warmup > 0 {
 		c.warm = runLoad(ctx, hc, spec)
 	}
 	var lag *lagSampler
-	if target == targetMirror {
-		lag = startLag(ctx, hc, b.on.adminURL, b.o.lagEvery)
+	if lagFrom != nil {
+		lag = startLag(ctx, hc, lagFrom, b.o.lagEvery)
 	}
 	spec.d, spec.prefix = b.o.d, "m-"
 	from := time.Now()
@@ -98,7 +102,7 @@ func (b *bench) measure(ctx context.Context, target string, m mode, workers int)
 	if c.primaryDocs, err = count(ctx, hc, c.index, b.primary); err != nil {
 		return c, err
 	}
-	if target == targetMirror {
+	if lagFrom != nil {
 		if c.standbyDocs, err = count(ctx, hc, c.index, b.standby); err != nil {
 			return c, err
 		}
@@ -132,10 +136,10 @@ func (b *bench) warmUp(ctx context.Context, d time.Duration) error {
 		return err
 	}
 	for _, m := range b.o.modes {
-		r := runLoad(ctx, hc, loadSpec{url: b.on.proxyURL, index: index, mode: m, workers: 8, batch: b.o.batch, d: d, prefix: "jvm-"})
+		r := runLoad(ctx, hc, loadSpec{urls: []string{b.on.proxyURL}, index: index, mode: m, workers: 8, batch: b.o.batch, d: d, prefix: "jvm-"})
 		b.logf("JVM warm-up, %s, 8 workers through mirror on: %.0f docs/s, %d errors", m, r.perSecond(), r.errors)
 	}
-	lag := startLag(ctx, hc, b.on.adminURL, b.o.lagEvery)
+	lag := startLag(ctx, hc, []string{b.on.adminURL}, b.o.lagEvery)
 	_, err := lag.waitZero(ctx, time.Now(), drainWithin)
 	lag.stop()
 	if err != nil {

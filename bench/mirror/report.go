@@ -16,7 +16,10 @@ func markdown(o *options, cells []cell) string {
 	fmt.Fprintf(&b, "`proxy.listen` only (*mirror off*), one with `mirror: {enabled: true}` and its defaults, journal in a\n")
 	fmt.Fprintf(&b, "temp dir (*mirror on*), and a third like it whose standby is an address nothing listens on (*mirror on,\n")
 	fmt.Fprintf(&b, "replay held*: every write journaled and acknowledged, none replayed, so the write path's own cost shows\n")
-	fmt.Fprintf(&b, "without the standby JVM indexing on the same cores). A Go client with N workers in a closed loop writes small documents (about\n")
+	fmt.Fprintf(&b, "without the standby JVM indexing on the same cores); with -fleet (the default) also a fleet of three esdr\n")
+	fmt.Fprintf(&b, "members with mirror on over a 3-member etcd, each journaling and replaying what its own proxy took,\n")
+	fmt.Fprintf(&b, "the load's workers spread over the three proxies (*%s*; its lag is the members' summed).\n", targetFleet)
+	fmt.Fprintf(&b, "A Go client with N workers in a closed loop writes small documents (about\n")
 	fmt.Fprintf(&b, "90 bytes) with explicit ids: *single* is `PUT /<index>/_doc/<id>`, *bulk* is `POST /_bulk` of %d index\n", o.batch)
 	fmt.Fprintf(&b, "items with ids. Before the first cell, %s per load through mirror on (unmeasured) warms both JVMs.\n", o.jvmWarmup)
 	fmt.Fprintf(&b, "Each cell has its own fresh index, %s of unmeasured warm-up into it, then %s measured;\n", o.warmup, o.d)
@@ -36,7 +39,7 @@ func markdown(o *options, cells []cell) string {
 			ratio = fmt.Sprintf("%.2f×", c.res.perSecond()/prev.res.perSecond())
 		}
 		name := c.target
-		if c.target == targetMirror || c.target == targetHeld {
+		if c.target == targetMirror || c.target == targetHeld || c.target == targetFleet {
 			name = "**" + name + "**"
 		}
 		fmt.Fprintf(&b, "| %s | %d | %s | %.0f | %.0f | %s | %s | %s | %d |\n", c.mode, c.workers, name,
@@ -54,9 +57,16 @@ func markdown(o *options, cells []cell) string {
 		fmt.Fprintf(&b, "- %s, %d workers: mirror on / off **%.2f×** (p50 %s vs %s), off / direct %.2f×, mirror on / direct %.2f×",
 			c.mode, c.workers, c.res.perSecond()/off.res.perSecond(), ms(c.res.p50), ms(off.res.p50),
 			off.res.perSecond()/direct.res.perSecond(), c.res.perSecond()/direct.res.perSecond())
-		if i+1 < len(cells) && cells[i+1].target == targetHeld && base(cells, i+1) == off {
-			h := cells[i+1]
-			fmt.Fprintf(&b, "; replay held / off **%.2f×** (p50 %s)", h.res.perSecond()/off.res.perSecond(), ms(h.res.p50))
+		for _, h := range cells[i+1:] {
+			if base(cells, i+1) != off || h.mode != c.mode || h.workers != c.workers {
+				break
+			}
+			switch h.target {
+			case targetHeld:
+				fmt.Fprintf(&b, "; replay held / off **%.2f×** (p50 %s)", h.res.perSecond()/off.res.perSecond(), ms(h.res.p50))
+			case targetFleet:
+				fmt.Fprintf(&b, "; fleet of 3, mirror on / off **%.2f×** (p50 %s)", h.res.perSecond()/off.res.perSecond(), ms(h.res.p50))
+			}
 		}
 		b.WriteString(";\n")
 	}
@@ -82,7 +92,7 @@ func lagTable(b *strings.Builder, cells []cell) {
 	fmt.Fprintf(b, "scrape interval); *replay* is records applied per second from the load's start to that sample.\n")
 	fmt.Fprintf(b, "*standby = primary*: after the drain each index was refreshed and counted on both clusters, and\n")
 	fmt.Fprintf(b, "against the documents acknowledged to the client (warm-up included).\n\n")
-	b.WriteString("| load | workers | lag max / p95 (records) | lag max / p95 (s) | drain | replay | acknowledged | primary | standby | standby = primary |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| load | workers | target | lag max / p95 (records) | lag max / p95 (s) | drain | replay | acknowledged | primary | standby | standby = primary |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, c := range cells {
 		l := c.lag
 		if l == nil {
@@ -92,7 +102,7 @@ func lagTable(b *strings.Builder, cells []cell) {
 		if c.standbyDocs != c.primaryDocs {
 			same = fmt.Sprintf("**no** (%+d)", c.standbyDocs-c.primaryDocs)
 		}
-		fmt.Fprintf(b, "| %s | %d | %.0f / %.0f | %.2f / %.2f | %s | %.0f/s | %d | %d | %d | %s |\n", c.mode, c.workers,
+		fmt.Fprintf(b, "| %s | %d | %s | %.0f / %.0f | %.2f / %.2f | %s | %.0f/s | %d | %d | %d | %s |\n", c.mode, c.workers, c.target,
 			l.maxOps, l.p95Ops, l.maxSecs, l.p95Secs, ms(l.drain), l.replayRate, c.acked, c.primaryDocs, c.standbyDocs, same)
 	}
 	for _, c := range cells {
