@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/esdr/esdr/testbed/esdrproc"
 	"github.com/esdr/esdr/testbed/peers"
 )
 
@@ -23,21 +25,35 @@ type mirrorFleet struct {
 // startMirrorFleet starts etcd and three esdr members with mirror on, each with a journal
 // of its own under dir.
 func startMirrorFleet(ctx context.Context, bin, dir string, primary, standby []string, proxyKeys string) (*mirrorFleet, error) {
-	etcd, err := peers.LaunchEtcdProcs(filepath.Join(dir, "etcd"), 3)
+	etcd, err := peers.LaunchEtcdProcs(dir, 3)
 	if err != nil {
 		return nil, err
 	}
 	f := &mirrorFleet{etcd: etcd}
+	// All three first: a member finds the clusters up only once a quorum of members (2)
+	// has published its views.
 	for _, zone := range []string{"a", "b", "c"} {
 		mdir := filepath.Join(dir, "esdr-fleet-"+zone)
+		adminAddr, proxyAddr, err := esdrproc.Addrs()
+		if err != nil {
+			f.stop()
+			return nil, err
+		}
 		fleet := fmt.Sprintf("fleet:\n  name: esdr-%s\n  vantage: zone-%s\n  etcd:\n    endpoints: [%s]\n    prefix: /esdr-bench-mirror/\n  quorum: 2\n",
 			zone, zone, strings.Join(etcd.Endpoints(), ", "))
-		m, err := startEsdrWith(ctx, bin, mdir, primary, standby, journalDir(mdir), proxyKeys, fleet)
+		cfg := esdrConfigWith(primary, standby, adminAddr, proxyAddr, journalDir(mdir), proxyKeys, fleet)
+		p, err := esdrproc.Start(ctx, bin, mdir, adminAddr, cfg)
 		if err != nil {
 			f.stop()
 			return nil, fmt.Errorf("fleet member esdr-%s: %w", zone, err)
 		}
-		f.members = append(f.members, m)
+		f.members = append(f.members, &esdrBed{proc: p, proxyURL: "http://" + proxyAddr, adminURL: "http://" + adminAddr, config: cfg})
+	}
+	for i, m := range f.members {
+		if err := m.proc.WaitUp(ctx, 2*time.Minute, "primary", "standby"); err != nil {
+			f.stop()
+			return nil, fmt.Errorf("fleet member %d: %w", i, err)
+		}
 	}
 	return f, nil
 }
