@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/esdr/esdr/internal/config"
 	"github.com/esdr/esdr/testbed"
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 // waitGreen waits until both clusters are green: the run's index and esdr's canary, both
@@ -55,18 +55,9 @@ func (b *bed) waitGreen(ctx context.Context) error {
 // recreated waits until esdr has created its canary on c again (it looks every 10 s):
 // green without it would let the fault come before the new copies have started.
 func recreated(ctx context.Context, c *testbed.Cluster) error {
-	ctx, cancel := context.WithTimeout(ctx, greenWithin)
-	defer cancel()
-	for {
-		if call(ctx, c, http.MethodGet, "/"+config.DefaultCanary+"/_settings", nil, nil) == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("chaos: esdr did not create %s on %s again within %s", config.DefaultCanary, c.Name, greenWithin)
-		case <-time.After(500 * time.Millisecond):
-		}
-	}
+	return poll.Until(ctx, greenWithin, fmt.Sprintf("chaos: esdr creating %s on %s again", config.DefaultCanary, c.Name), func() bool {
+		return call(ctx, c, http.MethodGet, "/"+config.DefaultCanary+"/_settings", nil, nil) == nil
+	})
 }
 
 // canaryStuck reports whether a copy of esdr's canary is not started on c.

@@ -3,10 +3,9 @@ package admin
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
+	"strings"
 )
 
 // MirrorForgetter gives up what a fleet member's mirror journal owes (esdr mirror
@@ -35,23 +34,22 @@ type ForgetAnswer struct {
 	Warning string `json:"warning,omitempty"`
 }
 
+// maxMemberLength bounds a member's name in a request (a fleet member's name is a key
+// segment in etcd).
+const maxMemberLength = 253
+
 // CodeMemberAlive: the member named is alive; it reports on its own.
 const CodeMemberAlive = "member_alive"
 
 func (s *Server) handleMirrorForget(w http.ResponseWriter, r *http.Request) {
 	var req ForgetRequest
-	dec := json.NewDecoder(io.LimitReader(r.Body, 4096))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) || req.Member == "" {
-		writeError(w, http.StatusBadRequest, codeBadRequest, `want {"member": "<fleet member>", "by": "<who>"}`)
+	if !decodeBody(w, r, &req, `{"member": "<fleet member>", "by": "<who>"}`) || !checkBy(w, r, &req.By) {
 		return
 	}
-	if len(req.By) > maxByLength {
-		writeError(w, http.StatusBadRequest, codeBadRequest, fmt.Sprintf("by: at most %d characters", maxByLength))
+	if req.Member == "" || len(req.Member) > maxMemberLength || strings.ContainsAny(req.Member, "/\x00") {
+		writeError(w, http.StatusBadRequest, codeBadRequest, fmt.Sprintf(
+			"member: %q is not a fleet member's name: want 1 to %d characters without '/' (fleet.name of that member)", req.Member, maxMemberLength))
 		return
-	}
-	if req.By == "" {
-		req.By = "an operator (" + r.RemoteAddr + ")"
 	}
 	s.mirrorCall(w, r, func(ctx context.Context, m Mirrorer) (any, error) {
 		mf, ok := m.(MirrorForgetter)

@@ -3,9 +3,6 @@ package admin
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
 )
 
@@ -57,18 +54,8 @@ const (
 
 func (s *Server) handleMirrorRestart(w http.ResponseWriter, r *http.Request) {
 	var req RestartRequest
-	dec := json.NewDecoder(io.LimitReader(r.Body, 4096))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) {
-		writeError(w, http.StatusBadRequest, codeBadRequest, `want an empty body or {"to": "<cluster>", "skip": <seq>, "by": "<who>"}`)
+	if !decodeBody(w, r, &req, `an empty body or {"to": "<cluster>", "skip": <seq>, "by": "<who>"}`) || !checkBy(w, r, &req.By) {
 		return
-	}
-	if len(req.By) > maxByLength {
-		writeError(w, http.StatusBadRequest, codeBadRequest, fmt.Sprintf("by: at most %d characters", maxByLength))
-		return
-	}
-	if req.By == "" {
-		req.By = "an operator (" + r.RemoteAddr + ")"
 	}
 	s.mirrorCall(w, r, func(ctx context.Context, m Mirrorer) (any, error) {
 		mr, ok := m.(MirrorRestarter)

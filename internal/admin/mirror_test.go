@@ -15,6 +15,15 @@ type mirrorCtl struct {
 	fakeCtl
 	resynced  []string
 	restarted []admin.RestartRequest
+	forgotten []string
+}
+
+func (m *mirrorCtl) ForgetMirror(_ context.Context, req admin.ForgetRequest) (admin.ForgetAnswer, error) {
+	if req.Member == "esdr-a" {
+		return admin.ForgetAnswer{}, &admin.RefusedError{Code: admin.CodeMemberAlive, Reason: "esdr member esdr-a is alive"}
+	}
+	m.forgotten = append(m.forgotten, req.Member)
+	return admin.ForgetAnswer{Member: req.Member, Owed: map[string]uint64{"west": 3}}, nil
 }
 
 func (m *mirrorCtl) Resync(_ context.Context, to string) (admin.ResyncAnswer, error) {
@@ -70,6 +79,12 @@ func TestMirrorRoutes(t *testing.T) {
 		{"restart skipping another record", "POST", "/v1/mirror/restart", bearer, `{"skip":6}`, 409, "skip_mismatch"},
 		{"restart with a bad skip", "POST", "/v1/mirror/restart", bearer, `{"skip":"all"}`, 400, "bad_request"},
 		{"restart by GET", "GET", "/v1/mirror/restart", bearer, "", 405, "use POST"},
+		{"forget without a token", "POST", "/v1/mirror/forget", "", `{"member":"esdr-c"}`, 401, "missing bearer token"},
+		{"forget a dead member", "POST", "/v1/mirror/forget", bearer, `{"member":"esdr-c","by":"ops"}`, 200, `"west": 3`},
+		{"forget a live member", "POST", "/v1/mirror/forget", bearer, `{"member":"esdr-a"}`, 409, "member_alive"},
+		{"forget naming no member", "POST", "/v1/mirror/forget", bearer, `{}`, 400, "not a fleet member's name"},
+		{"forget a name with a slash (an etcd path)", "POST", "/v1/mirror/forget", bearer, `{"member":"../record"}`, 400, "without '/'"},
+		{"forget a name too long", "POST", "/v1/mirror/forget", bearer, `{"member":"` + strings.Repeat("m", 300) + `"}`, 400, "1 to 253 characters"},
 		{"reapply without a token", "POST", "/v1/reapply", "", "", 401, "missing bearer token"},
 		{"reapply", "POST", "/v1/reapply", bearer, `{"by":"ops"}`, 200, `"target": "route53:ops"`},
 		{"reapply without a body", "POST", "/v1/reapply", bearer, "", 200, `"error": "socket refused"`},
@@ -88,6 +103,9 @@ func TestMirrorRoutes(t *testing.T) {
 	}
 	if len(ctl.restarted) != 2 || ctl.restarted[1].By != "ops" || ctl.restarted[1].Skip != 7 || !strings.HasPrefix(ctl.restarted[0].By, "an operator (") {
 		t.Errorf("restarted %+v, want an anonymous restart then ops skipping 7", ctl.restarted)
+	}
+	if len(ctl.forgotten) != 1 || ctl.forgotten[0] != "esdr-c" {
+		t.Errorf("forgotten %q, want esdr-c once", ctl.forgotten)
 	}
 	off := serve(t, &fakeCtl{})
 	if res, body := do(t, http.MethodPost, off+"/v1/mirror/restart", bearer, ""); res.StatusCode != 409 || !strings.Contains(body, "mirror_off") {

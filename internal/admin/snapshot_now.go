@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 )
 
@@ -40,18 +38,8 @@ func (s *Server) handleSnapshotSyncNow(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		By string `json:"by"`
 	}
-	dec := json.NewDecoder(io.LimitReader(r.Body, 4096))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) {
-		writeError(w, http.StatusBadRequest, codeBadRequest, `want an empty body or {"by": "<who>"}`)
+	if !decodeBody(w, r, &req, `an empty body or {"by": "<who>"}`) || !checkBy(w, r, &req.By) {
 		return
-	}
-	if len(req.By) > maxByLength {
-		writeError(w, http.StatusBadRequest, codeBadRequest, fmt.Sprintf("by: at most %d characters", maxByLength))
-		return
-	}
-	if req.By == "" {
-		req.By = "an operator (" + r.RemoteAddr + ")"
 	}
 	syncer, ok := s.ctl.(SnapshotSyncer)
 	if !ok {

@@ -103,11 +103,14 @@ func (m *Mirror) write(w http.ResponseWriter, r *http.Request, next http.Handler
 	r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
 	r.Header.Del("Accept-Encoding") // the answer of a _bulk is read to journal what it accepted
 	ws := &writeState{}
+	// Deferred, so that it runs after finish (a write journaled is counted by Pending
+	// before it leaves inflight) and even if the proxy panics: a write left in flight
+	// would be owed for ever, and in a fleet hold every other member's writes.
+	defer m.settled(ws)
 	r = r.WithContext(context.WithValue(r.Context(), writeKey{}, ws))
 	buf := newBufferedWriter(m.opts.MaxResponse)
 	next.ServeHTTP(buf, r)
 	m.finish(w, r, buf, res, rec, shape)
-	m.settled(ws) // after finish: a write journaled is counted by Pending before it leaves inflight
 }
 
 func (m *Mirror) refuseJournal(w http.ResponseWriter, r *http.Request, err error) {

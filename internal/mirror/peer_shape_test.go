@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
 	"net/url"
 	"strings"
 	"testing"
@@ -15,7 +13,6 @@ import (
 
 	"github.com/goccy/go-yaml"
 
-	"github.com/esdr/esdr/internal/epoch"
 	"github.com/esdr/esdr/internal/esclient"
 	"github.com/esdr/esdr/testbed"
 )
@@ -108,20 +105,8 @@ func canonical(t *testing.T, b []byte) string {
 // writesThroughMirror puts mirror mode in front of the node, with a reverse proxy naming
 // the cluster and epoch as esdr's proxy does.
 func writesThroughMirror(ctx context.Context, t *testing.T, c *esclient.Client, node string) {
-	j, _ := openJournal(t, t.TempDir(), Options{})
-	eps := &fakeEpochs{ep: epoch.Endpoint{Cluster: "east", Epoch: 3}}
-	m, err := NewMirror(j, Pair{A: "east", B: "west"}, eps, HandlerOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, _ := url.Parse(node)
-	rp := httputil.NewSingleHostReverseProxy(u)
-	srv := httptest.NewServer(m.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set(headerCluster, "east")
-		w.Header().Set(headerEpoch, "3")
-		rp.ServeHTTP(w, r)
-	})))
-	defer srv.Close()
+	mem := newMember(t, node)
+	j, srv := mem.j, mem.srv
 	send := func(method, target, body string) (int, string, string) {
 		t.Helper()
 		req, _ := http.NewRequestWithContext(ctx, method, srv.URL+target, strings.NewReader(body))
