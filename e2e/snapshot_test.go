@@ -23,8 +23,10 @@ const syncBound = 2 * time.Minute
 // TestSnapshotSync runs esdr with snapshot_sync on the shared pair (an fs repository
 // under both clusters' path.repo): documents indexed directly on the primary, around
 // esdr, appear on the standby after a cycle, later ones after a later cycle, esdr status
-// (JSON and text) and the metrics show the last good snapshot, and a failover stops the
-// sync with the standby's copy open and whole.
+// (JSON and text) and the metrics show the last good snapshot. A failover turns the sync
+// round with the standby's copy open and whole; the old primary returns fenced and the
+// sync waits; esdr resync lifts the fence, keeps the old primary's copy in a snapshot
+// and restores the standby's, with what it took around esdr meanwhile.
 func TestSnapshotSync(t *testing.T) {
 	p := clusters(t, "opensearch2")
 	ctx := context.Background()
@@ -75,18 +77,36 @@ func TestSnapshotSync(t *testing.T) {
 		t.Error("esdr_snapshot_last_good_age_seconds not exported")
 	}
 
-	// A failover stops the sync: restoring over the cluster now taking writes would
-	// discard them. The standby keeps its last copy, open.
+	// A failover turns the sync round: the standby, now taking writes, is snapshotted and
+	// restored on the old primary. The standby keeps its last copy, open.
 	if err := p.primary.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	e.waitActive("standby", 2, detectBound)
-	e.eventually("the sync stopped after the failover", detectBound, func() bool {
-		st, err := e.Client.Status(context.Background())
-		return err == nil && st.Snapshot != nil && strings.Contains(st.Snapshot.Paused, "standby is active") && !st.Snapshot.Running
-	})
 	if n := countOn(t, p.standby); n != 30 {
 		t.Errorf("the standby holds %d documents after the failover, want 30", n)
+	}
+	putDocs(t, p.standby, 30, 5) // around esdr, on the cluster now active
+	// The old primary returns; esdr fences it, and the sync waits for the fence's lift.
+	restartCluster(t, p.primary)
+	e.eventually("the sync waits for the fenced old primary", detectBound, func() bool {
+		st, err := e.Client.Status(context.Background())
+		return err == nil && st.Snapshot != nil && st.Snapshot.From == "standby" && st.Snapshot.To == "primary" &&
+			strings.Contains(st.Snapshot.Paused, "cluster.blocks.read_only=true")
+	})
+	if n := countOn(t, p.primary); n != 30 {
+		t.Errorf("the fenced old primary holds %d documents, want its own 30", n)
+	}
+	out, code = e.cli("resync", "--to", "primary", "--wait", "2m")
+	t.Logf("esdr resync --to primary (exit %d):\n%s", code, out)
+	if code != 0 || !strings.Contains(out, "kept as snapshot esdr-sync.kept-") || !strings.Contains(out, "Next: esdr switchover --to primary") {
+		t.Errorf("esdr resync --to primary: exit %d", code)
+	}
+	if n := countOn(t, p.primary); n != 35 {
+		t.Errorf("after esdr resync the old primary holds %d documents, want the standby's 35", n)
+	}
+	if out, code := e.cli("status"); code != 0 || !strings.Contains(out, "standby -> primary") || !strings.Contains(out, "kept:") {
+		t.Errorf("esdr status (exit %d) after the resync:\n%s", code, out)
 	}
 	for _, line := range strings.Split(e.Output(), "\n") {
 		if strings.Contains(line, "snapshot: cycle failed") {

@@ -68,5 +68,8 @@ func printSnapshot(w io.Writer, s *admin.SnapshotStatus) {
 	if s.Paused != "" {
 		fmt.Fprintf(tw, "not syncing:\t%s\n", clip(s.Paused))
 	}
+	if s.Kept != "" {
+		fmt.Fprintf(tw, "kept:\t%s (a cluster's own copy before the sync restored over it; delete it when not needed)\n", s.Kept)
+	}
 	tw.Flush()
 }

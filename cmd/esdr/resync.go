@@ -14,7 +14,7 @@ import (
 
 func init() {
 	commands["resync"] = command{
-		summary: "mirror mode: replay to a returned cluster what the other took while it was away, then compare counts per index",
+		summary: "bring a returned cluster up to date before a failback: mirror replay and snapshot sync to it, then compare counts per index",
 		run:     runResync,
 	}
 }
@@ -23,9 +23,10 @@ func init() {
 const resyncPoll = time.Second
 
 // runResync is the failback resync: esdr lifts the returned cluster's fence, the journal
-// replays what it lacks while the active cluster goes on serving, and once it lacks
-// nothing the document counts of both clusters are compared index by index. It exits 0
-// when no index lacks documents on the returned cluster (the switchover back is then
+// replays what it lacks (mirror mode) and a snapshot sync cycle restores on it the
+// indices written around esdr (snapshot sync), while the active cluster goes on serving;
+// then, in mirror mode, the document counts of both clusters are compared index by index.
+// It exits 0 when the cluster lacks nothing esdr can tell of (the switchover back is then
 // safe and short; more documents there are reported), 1 otherwise.
 func runResync(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o := newOpsFlags("resync", "--to NAME [--index PATTERN] [--wait DURATION]", stderr)
@@ -44,6 +45,12 @@ func runResync(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if o.json {
 		progress = stderr // stdout carries only the JSON comparison
 	}
+	cctx, cancel := o.call(ctx)
+	before, err := c.Status(cctx)
+	cancel()
+	if err != nil {
+		return o.fail(stderr, err)
+	}
 	// Lifting the fence is retried on esdr's side like a plan step: bounded past --timeout.
 	slow, cctx, cancel, err := o.longCall(ctx)
 	if err != nil {
@@ -54,9 +61,25 @@ func runResync(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err != nil {
 		return o.fail(stderr, err)
 	}
-	fmt.Fprintf(progress, "resync: fence of %s lifted; it lacks %d journaled writes, replaying them\n", a.Cluster, a.Pending)
-	if code := waitReplayed(ctx, o, c, *to, *wait, progress, stderr); code >= 0 {
-		return code
+	deadline := time.Now().Add(*wait)
+	if before.Mirror != nil {
+		fmt.Fprintf(progress, "resync: fence of %s lifted; it lacks %d journaled writes, replaying them\n", a.Cluster, a.Pending)
+		if code := waitReplayed(ctx, o, c, *to, *wait, progress, stderr); code >= 0 {
+			return code
+		}
+	} else {
+		fmt.Fprintf(progress, "resync: fence of %s lifted\n", a.Cluster)
+	}
+	if before.Snapshot != nil {
+		fmt.Fprintf(progress, "resync: snapshot sync: %s\n", a.Snapshot)
+		if code := waitSnapshotCycle(ctx, o, c, *to, before.Snapshot, deadline, progress, stderr); code >= 0 {
+			return code
+		}
+	}
+	if before.Mirror == nil {
+		fmt.Fprintf(progress, "resync: %s holds the snapshot-synced indices as the last cycle found them (without mirror mode, "+
+			"writes through esdr are not compared). Next: esdr switchover --to %s\n", *to, *to)
+		return exitOK
 	}
 	// The comparison retries for a few seconds on esdr's side: bounded past --timeout.
 	slow, cctx, cancel, err = o.longCall(ctx)

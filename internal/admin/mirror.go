@@ -32,6 +32,9 @@ func (e *RefusedError) Error() string { return e.Reason }
 type ResyncAnswer struct {
 	Cluster string `json:"cluster"`
 	Pending uint64 `json:"pending"` // journaled writes it lacked when the fence was lifted
+	// Snapshot says what snapshot sync does for it ("" when snapshot sync is off): a
+	// cycle towards it asked now, or why none is.
+	Snapshot string `json:"snapshot,omitempty"`
 }
 
 // IndexCount is one index's document count on both clusters; -1 where it is missing.

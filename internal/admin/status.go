@@ -58,9 +58,13 @@ type SnapshotStatus struct {
 	// Running is true during a cycle, and Phase then says what it is doing.
 	Running bool   `json:"running"`
 	Phase   string `json:"phase,omitempty"`
-	// Paused says why no cycle runs: the sync only copies while the first cluster is
-	// active, and stays off once another one was, until esdr is restarted.
+	// Paused says why no cycle runs: this member does not lead, no cluster of the pair is
+	// active, or the cluster to restore on is fenced (until `esdr resync --to` it).
 	Paused string `json:"paused,omitempty"`
+	// Kept is the newest snapshot of a cluster's own copy taken before the sync first
+	// restored over it after traffic moved (what it took around esdr since the last cycle
+	// towards the other); delete it once nothing in it is needed.
+	Kept string `json:"kept,omitempty"`
 }
 
 // MirrorStatus is write mirroring's journal and replication, for esdr status.

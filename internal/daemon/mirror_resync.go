@@ -26,16 +26,24 @@ const (
 )
 
 // Resync starts the failback resync of to: its fence is lifted so that the journal's
-// writes meant for it (those the other cluster took while it was away) are replayed
-// now, before a switchover makes it active again, rather than while writes are held.
+// writes meant for it (those the other cluster took while it was away) are replayed, and
+// snapshot sync restores on it the indices written around esdr, now, before a switchover
+// makes it active again, rather than while writes are held.
 func (c controller) Resync(ctx context.Context, to string) (admin.ResyncAnswer, error) {
-	mirror := c.d.mirror
-	if mirror == nil {
-		return admin.ResyncAnswer{}, errMirrorOff
+	mirror, snap := c.d.mirror, c.d.snap
+	var pair [2]string
+	switch {
+	case mirror != nil:
+		pair = [2]string{mirror.pair.A, mirror.pair.B}
+	case snap != nil:
+		pair = [2]string{snap.first, snap.second}
+	default:
+		return admin.ResyncAnswer{}, &admin.RefusedError{Code: "mirror_off", Reason: "neither mirror mode nor snapshot " +
+			"sync is on: esdr has nothing to resync a cluster with (see the mirror and snapshot_sync blocks of the configuration)"}
 	}
-	if _, ok := mirror.pair.Target(to); !ok {
+	if to != pair[0] && to != pair[1] {
 		return admin.ResyncAnswer{}, &admin.RefusedError{Code: "unknown_cluster", Reason: fmt.Sprintf(
-			"%q is not one of the mirrored pair (%s, %s)", to, mirror.pair.A, mirror.pair.B)}
+			"%q is not one of the synced pair (%s, %s)", to, pair[0], pair[1])}
 	}
 	t := c.d.leading(ctx)
 	if t == nil {
@@ -49,7 +57,14 @@ func (c controller) Resync(ctx context.Context, to string) (admin.ResyncAnswer, 
 	if err != nil {
 		return admin.ResyncAnswer{}, fmt.Errorf("mirror: resync of %s: %w; check that it is up (esdr status) and try again", to, err)
 	}
-	return admin.ResyncAnswer{Cluster: to, Pending: mirror.m.Pending(to)}, nil
+	a := admin.ResyncAnswer{Cluster: to}
+	if mirror != nil {
+		a.Pending = mirror.m.Pending(to)
+	}
+	if snap != nil {
+		a.Snapshot = snap.resync(to)
+	}
+	return a, nil
 }
 
 // CompareCounts compares the document count of every open index matching pattern (""

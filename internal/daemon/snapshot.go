@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/config"
 	"github.com/esdr/esdr/internal/epoch"
 	"github.com/esdr/esdr/internal/esclient"
@@ -21,19 +20,22 @@ import (
 // a snapshot and a restore poll within snapshot_timeout and restore_timeout).
 const snapshotCallTimeout = 30 * time.Second
 
-// snapshotSetup is snapshot sync in `esdr run`: the first cluster's chosen indices
-// snapshotted and restored on the second, on an interval, while the first cluster is
-// active, by the leading term (the embedded default always leads; in a fleet, the leader).
+// snapshotSetup is snapshot sync in `esdr run`: the active cluster's chosen indices
+// snapshotted and restored on the other of the first two, on an interval, by the leading
+// term (the embedded default always leads; in a fleet, the leader). It runs from the
+// first cluster to the second while the first is active, and back after a failover.
 type snapshotSetup struct {
-	cfg      *config.SnapshotSyncConfig
-	from, to string
-	sync     *snapshot.Sync
-	log      *slog.Logger
+	cfg           *config.SnapshotSyncConfig
+	first, second string
+	sync          *snapshot.Sync
+	log           *slog.Logger
 
-	mu     sync.Mutex
-	paused string       // why no cycle runs, "" while the sync may run
-	store  intentWriter // the leading term's store; nil between terms
-	epoch  uint64       // the epoch the running cycles are for
+	mu       sync.Mutex
+	from, to string       // the current direction's source and target
+	paused   string       // why no cycle runs, "" while the sync may run
+	store    intentWriter // the leading term's store; nil between terms
+	epoch    uint64       // the epoch the running cycles are for
+	waiting  string       // the last cycle's ErrFenced, logged once
 }
 
 // intentWriter is the store's write that a fleet's etcd store fences by leadership: it
@@ -44,7 +46,8 @@ type intentWriter interface {
 
 // openSnapshot builds the sync between the first two clusters and registers its metrics.
 func openSnapshot(cfg *config.Config, reg prometheus.Registerer, log *slog.Logger) (*snapshotSetup, error) {
-	s := &snapshotSetup{cfg: cfg.SnapshotSync, from: cfg.Clusters[0].Name, to: cfg.Clusters[1].Name, log: log}
+	first, second := cfg.Clusters[0].Name, cfg.Clusters[1].Name
+	s := &snapshotSetup{cfg: cfg.SnapshotSync, first: first, second: second, from: first, to: second, log: log}
 	var clients [2]*esclient.Client
 	for i, cl := range cfg.Clusters[:2] {
 		opts := cl.ClientOptions(snapshotCallTimeout)
@@ -59,6 +62,7 @@ func openSnapshot(cfg *config.Config, reg prometheus.Registerer, log *slog.Logge
 	if cfg.Mirror.On() {
 		opts.Mirrored = append([]string(nil), cfg.Mirror.Indices...)
 	}
+	opts.Names = [2]string{first, second}
 	opts.OnCycle = s.logCycle
 	opts.Guard = s.guard
 	var err error
@@ -126,10 +130,11 @@ func (s *snapshotSetup) lead(ctx context.Context, epochs epoch.Source, member ac
 	return s.run(ctx, epochs)
 }
 
-// run syncs while the first cluster is active. Restoring over a cluster that has taken
-// traffic would discard what was written to it, so once esdr sees another cluster
-// active, a running cycle is cancelled (an index it closed is reopened) and the sync
-// stays off until esdr is restarted with the first cluster active again.
+// run syncs from the active cluster to the other of the pair, following each change of
+// epoch: a running cycle is cancelled (an index it closed is reopened) and the next one
+// starts in the new direction. A cycle towards a fenced cluster changes nothing and waits
+// (snapshot.ErrFenced): esdr fences the cluster traffic leaves, and `esdr resync --to`
+// lifts it.
 func (s *snapshotSetup) run(ctx context.Context, epochs epoch.Source) error {
 	for {
 		changed := epochs.EpochChanged()
@@ -146,19 +151,18 @@ func (s *snapshotSetup) run(ctx context.Context, epochs epoch.Source) error {
 			return nil
 		case err != nil:
 			s.setPaused("the control loop is not ready: " + err.Error())
-		case ep.Cluster == s.from:
+		case ep.Cluster == s.first || ep.Cluster == s.second:
+			d, from, to := snapshot.Forward, s.first, s.second
+			if ep.Cluster == s.second {
+				d, from, to = snapshot.Reverse, s.second, s.first
+			}
 			s.mu.Lock()
-			s.paused, s.epoch = "", ep.Epoch
+			s.paused, s.epoch, s.from, s.to = "", ep.Epoch, from, to
 			s.mu.Unlock()
-			s.runUntil(ctx, changed)
+			s.runUntil(ctx, changed, d)
 			continue
 		case ep.Cluster != "":
-			why := fmt.Sprintf("%s is active (epoch %d): restoring over it would discard its writes; "+
-				"restart esdr once %s is active again (and holds what %s took)", ep.Cluster, ep.Epoch, s.from, ep.Cluster)
-			s.setPaused(why)
-			s.log.Warn("snapshot: sync stopped until esdr is restarted", "reason", why)
-			<-ctx.Done()
-			return nil
+			s.setPaused(fmt.Sprintf("%s is active (epoch %d): the sync runs between %s and %s only", ep.Cluster, ep.Epoch, s.first, s.second))
 		default:
 			s.setPaused("no active cluster chosen yet")
 		}
@@ -171,13 +175,13 @@ func (s *snapshotSetup) run(ctx context.Context, epochs epoch.Source) error {
 	}
 }
 
-// runUntil runs the sync until ctx ends or the epoch changes.
-func (s *snapshotSetup) runUntil(ctx context.Context, changed <-chan struct{}) {
+// runUntil runs the sync in direction d until ctx ends or the epoch changes.
+func (s *snapshotSetup) runUntil(ctx context.Context, changed <-chan struct{}, d snapshot.Direction) {
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = s.sync.Run(rctx) // returns nil when rctx ends; errors only on a second Run
+		_ = s.sync.Run(rctx, d) // returns nil when rctx ends; errors only on a second Run
 	}()
 	select {
 	case <-ctx.Done():
@@ -187,72 +191,12 @@ func (s *snapshotSetup) runUntil(ctx context.Context, changed <-chan struct{}) {
 	<-done
 }
 
-// logCycle logs each cycle once.
-func (s *snapshotSetup) logCycle(r snapshot.Report) {
-	attrs := []any{"snapshot", r.Snapshot, "from", s.from, "to", s.to, "duration", r.Duration.Round(time.Millisecond)}
-	if errors.Is(r.Err, context.Canceled) {
-		s.log.Info("snapshot: cycle interrupted (esdr stopping, or another cluster became active)", append(attrs, "restored", r.Restored)...)
-		return
-	}
-	if r.Err != nil {
-		s.log.Warn("snapshot: cycle failed; the standby keeps its previous copy",
-			append(attrs, "restored", r.Restored, "age", s.sync.Stats().Age.Round(time.Second), "err", r.Err)...)
-		return
-	}
-	attrs = append(attrs, "restored", r.Restored, "pruned", r.Pruned)
-	if r.PruneErr != nil {
-		s.log.Warn("snapshot: cycle done; pruning old snapshots failed", append(attrs, "err", r.PruneErr)...)
-		return
-	}
-	s.log.Info("snapshot: cycle done", attrs...)
-}
-
-// leading is 1 while a term of this esdr runs the sync, else 0.
-func (s *snapshotSetup) leading() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.store != nil
-}
-
-func (s *snapshotSetup) setPaused(why string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.paused = why
-}
-
-// status is the snapshot section of esdr status.
-func (s *snapshotSetup) status() *admin.SnapshotStatus {
-	st := s.sync.Stats()
-	out := &admin.SnapshotStatus{From: s.from, To: s.to, Repository: s.cfg.Repository.Name,
-		Indices: s.cfg.Indices, Interval: s.cfg.Interval.String(), LastGoodSnapshot: st.LastGoodSnapshot,
-		AgeSeconds: st.Age.Seconds(), LastDurationSeconds: st.LastDuration.Seconds(), Cycles: st.Cycles,
-		Failures: st.Failures, Restored: st.Restored, Running: st.Running, Phase: st.Phase}
-	if !st.LastGood.IsZero() {
-		t := st.LastGood.UTC()
-		out.LastGood = &t
-	}
-	if !st.LastAttempt.IsZero() {
-		t := st.LastAttempt.UTC()
-		out.LastAttempt = &t
-	}
-	if st.LastError != nil {
-		out.LastError = st.LastError.Error()
-	}
-	if st.LastPruneError != nil {
-		out.LastPruneError = st.LastPruneError.Error()
-	}
-	s.mu.Lock()
-	out.Paused = s.paused
-	s.mu.Unlock()
-	return out
-}
-
 // guard announces each change a cycle makes as an intent, written under the term's
 // leadership as the act step's fences are: a member deposed while it was paused has its
 // intent refused, and makes no change.
 func (s *snapshotSetup) guard(ctx context.Context, change string) error {
 	s.mu.Lock()
-	st, ep := s.store, s.epoch
+	st, ep, to := s.store, s.epoch, s.to
 	s.mu.Unlock()
 	if st == nil {
 		return errors.New("not leading")
@@ -262,9 +206,9 @@ func (s *snapshotSetup) guard(ctx context.Context, change string) error {
 		Cluster string    `json:"cluster"`
 		Action  string    `json:"action"`
 		At      time.Time `json:"at"`
-	}{ep, s.to, "snapshot sync: " + change, time.Now()})
+	}{ep, to, "snapshot sync: " + change, time.Now()})
 	if err != nil {
 		return err
 	}
-	return st.Put(ctx, "intents", s.to, b)
+	return st.Put(ctx, "intents", to, b)
 }

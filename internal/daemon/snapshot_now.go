@@ -29,8 +29,8 @@ func (c controller) SyncNow(ctx context.Context, by string) (admin.SyncNowAnswer
 	if err != nil {
 		return a, err
 	}
-	ev := state.Event{At: time.Now(), Kind: state.EventCommand, Cluster: s.to,
-		Message: fmt.Sprintf("snapshot sync of %s to %s asked now by %s", s.from, s.to, by)}
+	ev := state.Event{At: time.Now(), Kind: state.EventCommand, Cluster: a.To,
+		Message: fmt.Sprintf("snapshot sync of %s to %s asked now by %s", a.From, a.To, by)}
 	if _, err := c.d.store.Append(ctx, ev); err != nil {
 		c.d.log.Warn("snapshot: recording sync-now as an event failed", "err", err)
 	}
@@ -40,9 +40,9 @@ func (c controller) SyncNow(ctx context.Context, by string) (admin.SyncNowAnswer
 // syncNow wakes the sync's loop, if it runs here and now.
 func (s *snapshotSetup) syncNow() (admin.SyncNowAnswer, error) {
 	st := s.sync.Stats()
-	a := admin.SyncNowAnswer{From: s.from, To: s.to, Cycles: st.Cycles, LastGoodSnapshot: st.LastGoodSnapshot}
 	s.mu.Lock()
 	paused := s.paused
+	a := admin.SyncNowAnswer{From: s.from, To: s.to, Cycles: st.Cycles, LastGoodSnapshot: st.LastGoodSnapshot}
 	s.mu.Unlock()
 	if paused != "" {
 		return a, &admin.RefusedError{Code: admin.CodeSnapshotPaused, Reason: "the snapshot sync does not run now: " + paused}
@@ -56,6 +56,21 @@ func (s *snapshotSetup) syncNow() (admin.SyncNowAnswer, error) {
 	case err != nil:
 		return a, err
 	}
-	s.log.Info("snapshot: a cycle asked now", "from", s.from, "to", s.to)
+	s.log.Info("snapshot: a cycle asked now", "from", a.From, "to", a.To)
 	return a, nil
+}
+
+// resync asks a cycle towards to now, its fence just lifted (esdr resync), and says so,
+// or why the sync will not run one now (the next interval tries again).
+func (s *snapshotSetup) resync(to string) string {
+	s.mu.Lock()
+	from, cur := s.from, s.to
+	s.mu.Unlock()
+	if cur != to {
+		return fmt.Sprintf("no cycle asked: the sync runs from %s to %s", from, cur)
+	}
+	if _, err := s.syncNow(); err != nil {
+		return "no cycle asked now: " + err.Error()
+	}
+	return fmt.Sprintf("a cycle from %s to %s asked now", from, to)
 }

@@ -90,7 +90,7 @@ func TestGarbage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = s.Cycle(context.Background())
+			_, err = s.Cycle(context.Background(), Forward)
 			if err == nil || !strings.Contains(err.Error(), c.text) {
 				t.Fatalf("Cycle: %v; want an error containing %q", err, c.text)
 			}

@@ -12,12 +12,16 @@ import (
 )
 
 // TestARefusedGuardMakesNoChange: when the guard refuses (a fleet member that no longer
-// leads), the cycle ends before the snapshot: the clusters see only the repository checks.
+// leads), the cycle ends before the snapshot: the clusters see only reads.
 func TestARefusedGuardMakesNoChange(t *testing.T) {
 	var mu sync.Mutex
 	var changes []string
 	node := func(readonly bool) *httptest.Server {
 		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && r.URL.Path == "/_cluster/settings" {
+				_, _ = io.WriteString(w, `{"persistent":{},"transient":{}}`)
+				return
+			}
 			if r.Method == http.MethodGet && r.URL.Path == "/_snapshot/r" {
 				settings := `{}`
 				if readonly {
@@ -47,7 +51,7 @@ func TestARefusedGuardMakesNoChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := s.Cycle(context.Background())
+	rep, err := s.Cycle(context.Background(), Forward)
 	if !errors.Is(err, refused) || !errors.Is(rep.Err, refused) {
 		t.Fatalf("cycle: %v, want the guard's refusal", err)
 	}

@@ -19,8 +19,9 @@ import (
 
 // TestSyncPeer syncs indices written directly to a real primary onto a real standby
 // through a shared fs repository, for each engine: a first sync creates them, a second
-// reflects added, updated and deleted documents, a third prunes, a broken repository and
-// then a dead standby fail the cycle with a clear error while the age keeps growing.
+// reflects added, updated and deleted documents, a third prunes; then the sync runs in
+// reverse and back (reverse); a broken repository and then a dead standby fail the cycle
+// with a clear error while the age keeps growing.
 func TestSyncPeer(t *testing.T) {
 	for _, engine := range testbed.EnginesUnderTest() {
 		t.Run(engine, func(t *testing.T) {
@@ -122,7 +123,7 @@ func syncPeer(t *testing.T, root string, standbyCluster *testbed.Cluster, primar
 	}
 
 	// 1: the indices appear on the standby.
-	rep, err := sync.Cycle(ctx)
+	rep, err := sync.Cycle(ctx, Forward)
 	if err != nil {
 		t.Fatalf("cycle 1: %v", err)
 	}
@@ -158,7 +159,7 @@ func syncPeer(t *testing.T, root string, standbyCluster *testbed.Cluster, primar
 	}
 	do(primary, http.MethodPost, "/logs-a/_refresh", "")
 	phases := watchPhases(sync)
-	_, err = sync.Cycle(ctx)
+	_, err = sync.Cycle(ctx, Forward)
 	t.Logf("cycle 2 phases seen: %q", phases())
 	if err != nil {
 		t.Fatalf("cycle 2: %v", err)
@@ -195,7 +196,7 @@ func syncPeer(t *testing.T, root string, standbyCluster *testbed.Cluster, primar
 	}
 
 	// 3: only the newest Keep snapshots stay.
-	if rep, err = sync.Cycle(ctx); err != nil {
+	if rep, err = sync.Cycle(ctx, Forward); err != nil {
 		t.Fatalf("cycle 3: %v", err)
 	}
 	var list struct{ Snapshots []struct{ Snapshot string } }
@@ -205,6 +206,7 @@ func syncPeer(t *testing.T, root string, standbyCluster *testbed.Cluster, primar
 	if len(list.Snapshots) != 2 || rep.Pruned != 1 || rep.PruneErr != nil {
 		t.Errorf("after cycle 3: %d snapshots in the repository (%+v), pruned %d (%v); want 2 and 1", len(list.Snapshots), list, rep.Pruned, rep.PruneErr)
 	}
+	reverse(t, ctx, sync, primary, standby, do, bulk, count, docTag)
 	good := sync.Stats()
 
 	// A repository gone from disk: the snapshot fails, is reported, the age grows.
@@ -215,7 +217,7 @@ func syncPeer(t *testing.T, root string, standbyCluster *testbed.Cluster, primar
 	if err := os.WriteFile(loc, []byte("not a directory"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = sync.Cycle(ctx)
+	_, err = sync.Cycle(ctx, Forward)
 	t.Logf("cycle with the repository gone: %v", err)
 	st := sync.Stats()
 	if err == nil || !strings.Contains(err.Error(), "primary") || st.LastError == nil || st.Failures != 1 ||
@@ -227,11 +229,11 @@ func syncPeer(t *testing.T, root string, standbyCluster *testbed.Cluster, primar
 	if err := standbyCluster.Kill(); err != nil {
 		t.Fatal(err)
 	}
-	_, err = sync.Cycle(ctx)
+	_, err = sync.Cycle(ctx, Forward)
 	t.Logf("cycle with the standby dead: %v", err)
 	st2 := sync.Stats()
 	if err == nil || !strings.Contains(err.Error(), "snapshot: standby: ") || !strings.Contains(err.Error(), "connection refused") ||
-		st2.Failures != 2 || st2.LastGood != good.LastGood || st2.Age <= st.Age || st2.Cycles != 5 {
+		st2.Failures != 2 || st2.LastGood != good.LastGood || st2.Age <= st.Age || st2.Cycles != 7 {
 		t.Errorf("cycle with the standby dead: %v; Stats %+v", err, st2)
 	}
 }

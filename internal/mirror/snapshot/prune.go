@@ -9,11 +9,10 @@ import (
 	"strings"
 )
 
-// prune deletes this sync's snapshots beyond the newest Keep successful ones (failed
+// prune deletes, through p (the repository's writer), this sync's snapshots beyond the newest Keep successful ones (failed
 // ones too), never one still running and never keep. Only names with this sync's prefix
 // are considered: other snapshots in the repository are not esdr's to delete.
-func (s *Sync) prune(ctx context.Context, keep string) (int, error) {
-	p := cluster{"primary", s.primary}
+func (s *Sync) prune(ctx context.Context, p cluster, keep string) (int, error) {
 	repo := "/_snapshot/" + esc(s.opts.Repository.Name) + "/"
 	var info snapshotInfo
 	err := p.get(ctx, http.MethodGet, repo+esc(s.opts.Prefix)+"-*", nil, &info)

@@ -8,28 +8,24 @@ import (
 	"strings"
 )
 
-// ensureRepositories registers the repository on both clusters where it is missing:
-// writable on the primary, read-only on the standby (a repository must have one writer,
-// or its metadata can be corrupted).
-func (s *Sync) ensureRepositories(ctx context.Context) error {
-	if err := s.ensureRepository(ctx, cluster{"primary", s.primary}, false); err != nil {
-		return err
-	}
-	return s.ensureRepository(ctx, cluster{"standby", s.standby}, true)
+// registration is how a cluster has the repository registered.
+type registration int
+
+const (
+	unregistered registration = iota
+	readOnly
+	writable
+)
+
+func (r registration) String() string {
+	return [...]string{"unregistered", "read-only", "writable"}[r]
 }
 
-// ensureRepository checks the repository's registration on one cluster and registers it,
-// with verification, if it is missing. A registration that differs from the options is
-// an error: esdr never changes a repository it did not register.
-func (s *Sync) ensureRepository(ctx context.Context, cl cluster, readonly bool) error {
+// registration reads the repository's registration on one cluster. One that differs from
+// the options in anything but readonly is an error: esdr changes only readonly, and only
+// of a registration that is otherwise its own.
+func (s *Sync) registration(ctx context.Context, cl cluster) (registration, error) {
 	r := s.opts.Repository
-	want := make(map[string]any, len(r.Settings)+1)
-	for k, v := range r.Settings {
-		want[k] = v
-	}
-	if readonly {
-		want["readonly"] = true
-	}
 	var got map[string]struct {
 		Type     string         `json:"type"`
 		Settings map[string]any `json:"settings"`
@@ -37,36 +33,52 @@ func (s *Sync) ensureRepository(ctx context.Context, cl cluster, readonly bool) 
 	err := cl.get(ctx, http.MethodGet, "/_snapshot/"+esc(r.Name), nil, &got)
 	switch {
 	case isType(err, http.StatusNotFound, "repository_missing_exception"):
-		_, err = cl.call(ctx, http.MethodPut, "/_snapshot/"+esc(r.Name)+"?verify=true",
-			map[string]any{"type": r.Type, "settings": want})
-		if err != nil {
-			return fmt.Errorf("%w (registering repository %s)", err, r.Name)
-		}
-		return nil
+		return unregistered, nil
 	case err != nil:
-		return err
+		return 0, err
 	}
 	reg, ok := got[r.Name]
 	if !ok {
-		return fmt.Errorf("snapshot: %s: GET /_snapshot/%s: answer does not name the repository", cl.name, r.Name)
+		return 0, fmt.Errorf("snapshot: %s: GET /_snapshot/%s: answer does not name the repository", cl.name, r.Name)
 	}
 	var diff []string
 	if reg.Type != r.Type {
 		diff = append(diff, fmt.Sprintf("type %q, want %q", reg.Type, r.Type))
 	}
-	if !readonly && sameValue(reg.Settings["readonly"], true) {
-		diff = append(diff, "readonly, want writable")
-	}
-	for k, v := range want {
+	for k, v := range r.Settings {
 		if !sameValue(reg.Settings[k], v) {
 			diff = append(diff, fmt.Sprintf("%s=%v, want %v", k, orNone(reg.Settings[k]), v))
 		}
 	}
 	if len(diff) > 0 {
 		sort.Strings(diff)
-		return fmt.Errorf("snapshot: %s: repository %s is registered with other settings (%s); "+
+		return 0, fmt.Errorf("snapshot: %s: repository %s is registered with other settings (%s); "+
 			"esdr does not change a registration: fix it or delete it so that esdr registers it",
 			cl.name, r.Name, strings.Join(diff, ", "))
+	}
+	if sameValue(reg.Settings["readonly"], true) {
+		return readOnly, nil
+	}
+	return writable, nil
+}
+
+// register registers the repository on one cluster, with verification, read-only or
+// writable. Registering it again with readonly changed makes the cluster read the
+// repository afresh: a cluster that becomes the writer forgets what it knew of the
+// repository from before the other wrote to it.
+func (s *Sync) register(ctx context.Context, cl cluster, reg registration) error {
+	r := s.opts.Repository
+	settings := make(map[string]any, len(r.Settings)+1)
+	for k, v := range r.Settings {
+		settings[k] = v
+	}
+	if reg == readOnly {
+		settings["readonly"] = true
+	}
+	s.setPhase(fmt.Sprintf("registering repository %s %s on %s", r.Name, reg, cl.name))
+	if _, err := cl.call(ctx, http.MethodPut, "/_snapshot/"+esc(r.Name)+"?verify=true",
+		map[string]any{"type": r.Type, "settings": settings}); err != nil {
+		return fmt.Errorf("%w (registering repository %s %s)", err, r.Name, reg)
 	}
 	return nil
 }

@@ -9,14 +9,13 @@ import (
 	"time"
 )
 
-// restore replaces the standby's copy of one index with the snapshot's, in place: the
+// restore replaces sb's copy of one index with the snapshot's, in place: the
 // existing index is closed and the snapshot restored over it (files identical to the
 // snapshot's are reused, so a refresh copies only what changed), then the wait is for
 // every primary shard of the index to be recovered from this snapshot. An index with a
 // different number of shards is deleted first: a restore cannot go over it. An alias of
-// that name on the standby is refused.
-func (s *Sync) restore(ctx context.Context, t *taken, idx string) error {
-	sb := cluster{"standby", s.standby}
+// that name on the target is refused.
+func (s *Sync) restore(ctx context.Context, sb cluster, t *taken, idx string) error {
 	shards := t.shards[idx]
 	var cat []struct {
 		Index  string `json:"index"`
@@ -35,19 +34,19 @@ func (s *Sync) restore(ctx context.Context, t *taken, idx string) error {
 		for i, c := range cat {
 			names[i] = c.Index
 		}
-		return fmt.Errorf("snapshot: standby: %s names %v, not one index of that name (an alias?); not restoring over it", idx, names)
+		return fmt.Errorf("snapshot: %s: %s names %v, not one index of that name (an alias?); not restoring over it", sb.name, idx, names)
 	default:
 		pri, perr := strconv.Atoi(cat[0].Pri)
 		switch {
 		case perr != nil:
-			return fmt.Errorf("snapshot: standby: GET /_cat/indices/%s: unreadable shard count %.20q", idx, cat[0].Pri)
+			return fmt.Errorf("snapshot: %s: GET /_cat/indices/%s: unreadable shard count %.20q", sb.name, idx, cat[0].Pri)
 		case pri != shards:
-			s.setPhase(fmt.Sprintf("restore %s: deleting the standby's copy (%d shards, snapshot has %d)", idx, pri, shards))
+			s.setPhase(fmt.Sprintf("restore %s: deleting the copy of %s (%d shards, snapshot has %d)", idx, sb.name, pri, shards))
 			if _, err := sb.call(ctx, http.MethodDelete, "/"+esc(idx), nil); err != nil {
 				return err
 			}
 		case cat[0].Status != "close":
-			s.setPhase(fmt.Sprintf("restore %s: closing the standby's copy", idx))
+			s.setPhase(fmt.Sprintf("restore %s: closing the copy of %s", idx, sb.name))
 			if _, err := sb.call(ctx, http.MethodPost, "/"+esc(idx)+"/_close", nil); err != nil {
 				return err
 			}
@@ -61,22 +60,22 @@ func (s *Sync) restore(ctx context.Context, t *taken, idx string) error {
 	path := "/_snapshot/" + esc(s.opts.Repository.Name) + "/" + esc(t.name) + "/_restore?wait_for_completion=false"
 	if _, err := sb.call(ctx, http.MethodPost, path, body); err != nil {
 		if closed {
-			err = s.reopen(ctx, idx, err)
+			err = s.reopen(ctx, sb, idx, err)
 		}
 		return err
 	}
-	return s.waitRestored(ctx, t.name, idx, shards)
+	return s.waitRestored(ctx, sb, t.name, idx, shards)
 }
 
 // reopen opens an index this cycle closed and whose restore was refused, so that the
-// standby keeps serving its previous copy, and returns the refusal.
-func (s *Sync) reopen(ctx context.Context, idx string, cause error) error {
+// target keeps serving its previous copy, and returns the refusal.
+func (s *Sync) reopen(ctx context.Context, sb cluster, idx string, cause error) error {
 	octx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if _, err := (cluster{"standby", s.standby}).call(octx, http.MethodPost, "/"+esc(idx)+"/_open", nil); err != nil {
-		return fmt.Errorf("%w; index %s is left closed on the standby: reopening it failed: %v", cause, idx, err)
+	if _, err := sb.call(octx, http.MethodPost, "/"+esc(idx)+"/_open", nil); err != nil {
+		return fmt.Errorf("%w; index %s is left closed on %s: reopening it failed: %v", cause, idx, sb.name, err)
 	}
-	return fmt.Errorf("%w; index %s was reopened on the standby with its previous data", cause, idx)
+	return fmt.Errorf("%w; index %s was reopened on %s with its previous data", cause, idx, sb.name)
 }
 
 // recovery is the part of GET <index>/_recovery the wait reads.
@@ -100,10 +99,9 @@ type recovery map[string]struct {
 // waitRestored waits, bounded by RestoreTimeout, until every primary shard of idx has
 // been recovered from snapshot snap. Replicas are not waited for: a standby of fewer
 // nodes may never allocate them.
-func (s *Sync) waitRestored(ctx context.Context, snap, idx string, shards int) error {
+func (s *Sync) waitRestored(ctx context.Context, sb cluster, snap, idx string, shards int) error {
 	wctx, cancel := context.WithTimeout(ctx, s.opts.RestoreTimeout)
 	defer cancel()
-	sb := cluster{"standby", s.standby}
 	done, progress := 0, ""
 	for {
 		var rec recovery
@@ -135,6 +133,6 @@ func (s *Sync) waitRestored(ctx context.Context, snap, idx string, shards int) e
 			break
 		}
 	}
-	return fmt.Errorf("snapshot: standby: restore of %s from %s not complete after %v: %d of %d primaries done [%s]; "+
-		"the index stays unavailable on the standby until it completes", idx, snap, s.opts.RestoreTimeout, done, shards, progress)
+	return fmt.Errorf("snapshot: %s: restore of %s from %s not complete after %v: %d of %d primaries done [%s]; "+
+		"the index stays unavailable there until it completes", sb.name, idx, snap, s.opts.RestoreTimeout, done, shards, progress)
 }

@@ -38,12 +38,12 @@ func TestRun(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
+	go func() { done <- s.Run(ctx, Forward) }()
 	<-entered
-	if _, err := s.Cycle(ctx); !errors.Is(err, ErrBusy) {
+	if _, err := s.Cycle(ctx, Forward); !errors.Is(err, ErrBusy) {
 		t.Errorf("Cycle during a cycle: %v, want ErrBusy", err)
 	}
-	if err := s.Run(ctx); !errors.Is(err, ErrBusy) {
+	if err := s.Run(ctx, Forward); !errors.Is(err, ErrBusy) {
 		t.Errorf("second Run: %v, want ErrBusy", err)
 	}
 	if st := s.Stats(); !st.Running || st.Phase != "checking the repository" {
@@ -85,7 +85,7 @@ func TestTriggerStartsTheNextCycleNow(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- s.Run(ctx) }()
+	go func() { done <- s.Run(ctx, Forward) }()
 	<-cycles // the first cycle, at once
 	err = s.Trigger()
 	for errors.Is(err, ErrBusy) { // the report is given before the cycle ends

@@ -1,8 +1,10 @@
-// Package snapshot keeps the standby's copy of indices written around esdr (directly to
-// the primary, not through its proxy) fresh: on an interval it snapshots chosen indices of
-// the primary into a repository both clusters share, restores them over the standby's
-// copies, prunes old snapshots, and reports the age of the last good one, which is the
-// recovery point for that traffic.
+// Package snapshot keeps the other cluster's copy of indices written around esdr (directly
+// to the active cluster, not through its proxy) fresh: on an interval it snapshots chosen
+// indices of the active cluster into a repository both clusters share, restores them over
+// the other's copies, prunes old snapshots, and reports the age of the last good one,
+// which is the recovery point for that traffic. It runs from the first cluster to the
+// second (Forward) or, after a failover, back (Reverse), moving the repository's one
+// writer with it.
 package snapshot
 
 import (
@@ -45,8 +47,9 @@ type doer interface {
 
 // Repository is the snapshot repository both clusters register under one name: type fs
 // on the test bed (its location must be under every node's path.repo), s3 in production.
-// esdr registers it where it is missing, read-only on the standby, and never changes a
-// registration it did not make.
+// esdr registers it where it is missing, writable on the cycle's source and read-only on
+// its target, flips readonly when the direction changes, and changes nothing else of a
+// registration.
 type Repository struct {
 	Name     string         // e.g. "esdr-sync"
 	Type     string         // fs, s3, gcs, azure, ...
@@ -57,6 +60,9 @@ type Repository struct {
 // Prefix take the defaults above.
 type Options struct {
 	Repository Repository
+	// Names name the first and the second cluster in errors, phases and reports; the
+	// defaults are "primary" and "standby".
+	Names [2]string
 	// Indices are the index names or patterns (* only) to snapshot and restore: those
 	// written around esdr. No exclusions (-x), no commas, no _all.
 	Indices []string
@@ -104,7 +110,7 @@ func (o Options) withDefaults() (Options, error) {
 	case !nameRE.MatchString(r.Type):
 		return bad("repository.type %q: want a repository type such as fs or s3", r.Type)
 	case r.Settings["readonly"] != nil:
-		return bad("repository.settings.readonly: set by esdr (false on the primary, true on the standby)")
+		return bad("repository.settings.readonly: set by esdr (false on the cluster snapshots are taken from, true on the other)")
 	case len(o.Indices) == 0:
 		return bad("indices: want at least one index name or pattern")
 	}
@@ -152,15 +158,18 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.Names[0] == "" || o.Names[1] == "" || o.Names[0] == o.Names[1] {
+		o.Names = [2]string{"primary", "standby"}
+	}
 	return o, nil
 }
 
-// Sync snapshots the primary's chosen indices and restores them on the standby. Its
-// methods are safe for concurrent use; one cycle runs at a time.
+// Sync snapshots one cluster's chosen indices and restores them on the other. Its methods
+// are safe for concurrent use; one cycle runs at a time.
 type Sync struct {
-	primary, standby doer
-	opts             Options
-	created          time.Time
+	sides   [2]cluster // the first cluster and the second
+	opts    Options
+	created time.Time
 
 	cycle   sync.Mutex // held for the length of a cycle
 	running atomic.Bool
@@ -170,15 +179,35 @@ type Sync struct {
 	stats Stats
 }
 
-// New validates opts and returns a Sync from primary to standby, normally two
+// New validates opts and returns a Sync between first and second, normally two
 // *esclient.Client built with a timeout long enough for one snapshot API call (30 s).
-func New(primary, standby doer, opts Options) (*Sync, error) {
-	if primary == nil || standby == nil {
-		return nil, fmt.Errorf("%w: a primary and a standby client are required", ErrBadOptions)
+func New(first, second doer, opts Options) (*Sync, error) {
+	if first == nil || second == nil {
+		return nil, fmt.Errorf("%w: a client for each cluster is required", ErrBadOptions)
 	}
 	o, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	return &Sync{primary: primary, standby: standby, opts: o, created: o.Now(), wake: make(chan struct{}, 1)}, nil
+	return &Sync{sides: [2]cluster{{o.Names[0], first}, {o.Names[1], second}}, opts: o,
+		created: o.Now(), wake: make(chan struct{}, 1)}, nil
+}
+
+// Direction is which way a cycle copies.
+type Direction int
+
+const (
+	// Forward copies from the first cluster to the second: the preferred cluster is active.
+	Forward Direction = iota
+	// Reverse copies from the second cluster to the first: after a failover, so that the
+	// first holds what the second took around esdr when traffic goes back to it.
+	Reverse
+)
+
+// ends returns the cycle's source and target for d.
+func (s *Sync) ends(d Direction) (from, to cluster) {
+	if d == Reverse {
+		return s.sides[1], s.sides[0]
+	}
+	return s.sides[0], s.sides[1]
 }

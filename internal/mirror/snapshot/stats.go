@@ -1,6 +1,9 @@
 package snapshot
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // Stats is what status, metrics and alerts read.
 type Stats struct {
@@ -8,7 +11,7 @@ type Stats struct {
 	// LastGoodSnapshot its name.
 	LastGood         time.Time
 	LastGoodSnapshot string
-	// Age is how old the standby's copy of the chosen indices is: now minus LastGood, or,
+	// Age is how old the target's copy of the chosen indices is: now minus LastGood, or,
 	// before any good cycle, the time since New (a lower bound). It is the recovery point
 	// for writes made around esdr; alert on it passing a few Intervals.
 	Age time.Duration
@@ -24,6 +27,12 @@ type Stats struct {
 	Restored, Pruned uint64
 	LastRestored     int
 	LastPruneError   error
+	// Waiting says why the last cycle could not start (its target is fenced, ErrFenced);
+	// such a cycle is counted in neither Cycles nor Failures. "" while the next one runs.
+	Waiting string
+	// LastKept is the newest snapshot of a cluster's own copy kept before restoring over
+	// it (Report.Kept); an operator deletes it once it is not needed.
+	LastKept string
 	// Running is true during a cycle; Phase then says what it is doing and how far it is
 	// ("snapshot esdr-sync-...: STARTED, 3 of 5 shards, ...", "restore logs-a from ...").
 	Running bool
@@ -49,7 +58,7 @@ func (s *Sync) Stats() Stats {
 func (s *Sync) begin(now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.stats.Running, s.stats.LastAttempt, s.stats.Phase = true, now, "starting"
+	s.stats.Running, s.stats.LastAttempt, s.stats.Phase, s.stats.Waiting = true, now, "starting", ""
 }
 
 // end records the outcome of a cycle.
@@ -58,6 +67,13 @@ func (s *Sync) end(rep Report) {
 	defer s.mu.Unlock()
 	st := &s.stats
 	st.Running, st.Phase = false, ""
+	if rep.Kept != "" {
+		st.LastKept = rep.Kept
+	}
+	if errors.Is(rep.Err, ErrFenced) {
+		st.Waiting = rep.Err.Error()
+		return
+	}
 	st.Cycles++
 	st.LastDuration, st.LastError = rep.Duration, rep.Err
 	st.Restored += uint64(len(rep.Restored))

@@ -55,12 +55,12 @@ type snapshotEntry struct {
 	} `json:"failures"`
 }
 
-// take snapshots the chosen indices of the primary as name and waits, bounded by
+// take snapshots the chosen indices of p (the cycle's source, or a cluster whose copy is
+// kept before a restore over it) as name and waits, bounded by
 // SnapshotTimeout, until it is complete. Anything but state SUCCESS is an error. The
 // snapshot's own state is the authority (its _status says SUCCESS before the snapshot is
 // finalized); the _status gives progress while it runs and the shard counts at the end.
-func (s *Sync) take(ctx context.Context, name string) (*taken, error) {
-	p := cluster{"primary", s.primary}
+func (s *Sync) take(ctx context.Context, p cluster, name string) (*taken, error) {
 	base := "/_snapshot/" + esc(s.opts.Repository.Name) + "/" + esc(name)
 	started := s.opts.Now()
 	_, err := p.call(ctx, http.MethodPut, base+"?wait_for_completion=false", map[string]any{
@@ -78,11 +78,11 @@ func (s *Sync) take(ctx context.Context, name string) (*taken, error) {
 		info, err := s.info(wctx, p, name)
 		if isType(err, http.StatusNotFound, "snapshot_missing_exception") {
 			// Accepted, then gone: it failed before the repository recorded it.
-			return nil, fmt.Errorf("snapshot: primary: snapshot %s was accepted, then failed before the "+
-				"repository recorded it (is the repository's storage there and writable? see the primary's log): %w", name, err)
+			return nil, fmt.Errorf("snapshot: %s: snapshot %s was accepted, then failed before the "+
+				"repository recorded it (is the repository's storage there and writable? see the cluster's log): %w", p.name, name, err)
 		}
 		if err != nil {
-			return nil, s.abandon(ctx, wctx, name, err)
+			return nil, s.abandon(ctx, wctx, p, name, err)
 		}
 		switch info.State {
 		case "SUCCESS":
@@ -92,16 +92,16 @@ func (s *Sync) take(ctx context.Context, name string) (*taken, error) {
 			for _, f := range info.Failures[:min(len(info.Failures), 3)] {
 				why = append(why, fmt.Sprintf("%s: %.200s", f.Index, f.Reason))
 			}
-			return nil, fmt.Errorf("snapshot: primary: snapshot %s ended %s (%d shard failures: %s)",
-				name, info.State, len(info.Failures), strings.Join(why, "; "))
+			return nil, fmt.Errorf("snapshot: %s: snapshot %s ended %s (%d shard failures: %s)",
+				p.name, name, info.State, len(info.Failures), strings.Join(why, "; "))
 		case "IN_PROGRESS":
 		default:
-			return nil, fmt.Errorf("snapshot: primary: GET %s: unknown state %.40q", base, info.State)
+			return nil, fmt.Errorf("snapshot: %s: GET %s: unknown state %.40q", p.name, base, info.State)
 		}
 		// Running: its status says how far it is.
 		var st snapshotStatus
 		if err := p.get(wctx, http.MethodGet, base+"/_status", nil, &st); err != nil {
-			return nil, s.abandon(ctx, wctx, name, err)
+			return nil, s.abandon(ctx, wctx, p, name, err)
 		}
 		if len(st.Snapshots) == 1 {
 			ss := st.Snapshots[0]
@@ -109,7 +109,7 @@ func (s *Sync) take(ctx context.Context, name string) (*taken, error) {
 				ss.ShardsStats.Done, ss.ShardsStats.Total, ss.Stats.Total.Size))
 		}
 		if err := sleep(wctx, s.opts.PollInterval); err != nil {
-			return nil, s.abandon(ctx, wctx, name, errors.New("still running"))
+			return nil, s.abandon(ctx, wctx, p, name, errors.New("still running"))
 		}
 	}
 }
@@ -122,7 +122,7 @@ func (s *Sync) info(ctx context.Context, p cluster, name string) (*snapshotEntry
 		return nil, err
 	}
 	if len(info.Snapshots) != 1 || info.Snapshots[0].Snapshot != name {
-		return nil, fmt.Errorf("snapshot: primary: GET %s: answer does not describe snapshot %s", path, name)
+		return nil, fmt.Errorf("snapshot: %s: GET %s: answer does not describe snapshot %s", p.name, path, name)
 	}
 	return &info.Snapshots[0], nil
 }
@@ -135,13 +135,13 @@ func (s *Sync) shardCounts(ctx context.Context, p cluster, name string, started 
 		return nil, err
 	}
 	if len(st.Snapshots) != 1 {
-		return nil, fmt.Errorf("snapshot: primary: GET %s: %d snapshots in the answer, want 1", path, len(st.Snapshots))
+		return nil, fmt.Errorf("snapshot: %s: GET %s: %d snapshots in the answer, want 1", p.name, path, len(st.Snapshots))
 	}
 	t := &taken{name: name, started: started, shards: map[string]int{}}
 	for _, idx := range indices {
 		n := st.Snapshots[0].Indices[idx].ShardsStats.Total
 		if n <= 0 {
-			return nil, fmt.Errorf("snapshot: primary: GET %s: no shard count for index %s", path, idx)
+			return nil, fmt.Errorf("snapshot: %s: GET %s: no shard count for index %s", p.name, path, idx)
 		}
 		t.shards[idx] = n
 	}
@@ -150,16 +150,16 @@ func (s *Sync) shardCounts(ctx context.Context, p cluster, name string, started 
 
 // abandon aborts (deletes) a snapshot whose wait failed, so that it does not run on into
 // the next cycle, and returns why the wait ended.
-func (s *Sync) abandon(ctx, wctx context.Context, name string, cause error) error {
+func (s *Sync) abandon(ctx, wctx context.Context, p cluster, name string, cause error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	if wctx.Err() != nil {
-		cause = fmt.Errorf("snapshot: primary: snapshot %s not complete after %v (%w); aborting it", name, s.opts.SnapshotTimeout, cause)
+		cause = fmt.Errorf("snapshot: %s: snapshot %s not complete after %v (%w); aborting it", p.name, name, s.opts.SnapshotTimeout, cause)
 	}
 	actx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	_, _ = cluster{"primary", s.primary}.call(actx, http.MethodDelete,
+	_, _ = p.call(actx, http.MethodDelete,
 		"/_snapshot/"+esc(s.opts.Repository.Name)+"/"+esc(name), nil)
 	return cause
 }
