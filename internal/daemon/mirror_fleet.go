@@ -76,11 +76,14 @@ type owedViews struct {
 
 func (v owedViews) Snapshot() map[string]health.Observation {
 	obs := v.views.Snapshot()
-	reports := v.peers.Reports()
+	synced, reports := v.peers.Synced(), v.peers.Reports()
 	now := time.Now()
 	for _, c := range []string{v.pair.A, v.pair.B} {
 		if ob, ok := obs[c]; ok {
 			ob.MirrorLag, ob.MirrorOwedBy = fleet.Owed(reports, c, now)
+			if !synced {
+				ob.MirrorLagUnknown = "the fleet members' mirror reports are not read from etcd yet"
+			}
 			obs[c] = ob
 		}
 	}

@@ -20,6 +20,12 @@ func owedBy(o health.Observation, who string) health.Observation {
 	return o
 }
 
+// unknownLag is o with its lag not known, and why.
+func unknownLag(o health.Observation, why string) health.Observation {
+	o.MirrorLagUnknown = why
+	return o
+}
+
 // TestDecideMirrorLag: in mirror mode an automatic failover or failback to a cluster
 // lacking more journaled writes than the bound is refused, with the lag in the reason;
 // a switchover too, unless forced.
@@ -50,6 +56,9 @@ func TestDecideMirrorLag(t *testing.T) {
 		{"standby past the bound in a fleet → failover refused naming the members that owe it", onPrimary(),
 			obs(primaryDown, owedBy(lagged(up("standby", health.KindHealthy, t0), 140), "esdr-2 owes 140 (reported 35s ago at epoch 3)")), nil, mirror,
 			ActNone, CodeStandbyLagging, "primary", "standby lacks 140 journaled writes, more than the 100 mirror.max_lag_on_failover allows: esdr-2 owes 140"},
+		{"standby whose lag is not known yet in a fleet → failover refused saying why", onPrimary(),
+			obs(primaryDown, unknownLag(up("standby", health.KindHealthy, t0), "the members' mirror reports are not read from etcd yet")), nil, mirror,
+			ActNone, CodeStandbyLagging, "primary", "what standby lacks of the journaled writes is not known (the members' mirror reports"},
 		{"no bound (mirror off) → failover whatever the lag", onPrimary(), obs(primaryDown, lagged(up("standby", health.KindHealthy, t0), 1e6)), nil, policy(),
 			ActFailover, CodeActiveDown, "standby", ""},
 		{"auto failback to a lagging old primary waits for the resync", onStandby(), bothUp(5000, 0), nil, mirrorAuto,

@@ -127,6 +127,14 @@ func (p *MirrorPeers) blocker(cluster string, epoch uint64) string {
 	return ""
 }
 
+// Synced reports whether the reports have been read from etcd at least once: before,
+// what the other members owe is not known.
+func (p *MirrorPeers) Synced() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.synced
+}
+
 // Reports returns every member's report as last read, this member's included.
 func (p *MirrorPeers) Reports() []MirrorReport {
 	p.mu.Lock()

@@ -24,6 +24,9 @@ func TestMirrorPeers(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	peers := a.NewMirrorPeers()
+	if peers.Synced() {
+		t.Fatal("peers say they read etcd before Run")
+	}
 	done := make(chan error, 1)
 	go func() { done <- peers.Run(ctx) }()
 	defer func() { cancel(); <-done }()
@@ -42,6 +45,9 @@ func TestMirrorPeers(t *testing.T) {
 	publish(a, 3, map[string]uint64{"east": 0, "west": 9})
 	publish(b, 3, map[string]uint64{"east": 0, "west": 40})
 	eventually(t, "both reports read", func() bool { return len(peers.Reports()) == 2 })
+	if !peers.Synced() {
+		t.Fatal("peers with the reports read do not say they are synced")
+	}
 
 	t.Run("a write to a cluster no other member owes goes at once", func(t *testing.T) {
 		if err := wait("east", 3, 5*time.Second); err != nil {

@@ -96,6 +96,10 @@ type Observation struct {
 	// each reported ("esdr-2 owes 40 (reported 35s ago at epoch 3)"); a member whose host
 	// died is among them until it returns or is forgotten.
 	MirrorOwedBy string `json:"mirror_owed_by,omitempty"`
+	// MirrorLagUnknown says why MirrorLag cannot be told (in a fleet, before the members'
+	// reports are read from etcd): decide then refuses what it would refuse past the bound,
+	// since unknown is not caught up.
+	MirrorLagUnknown string `json:"mirror_lag_unknown,omitempty"`
 	// StalledSince is when the control plane stopped answering while the cluster kept
 	// serving (results of KindStalled, and the failures that may follow them); zero once
 	// it answers again. StallGrace is how long the cluster may take to re-elect a master
