@@ -147,8 +147,8 @@ type sharedWrite struct {
 	source  string
 }
 
-// sharedDocs are ten documents every member's clients overwrite; newest keeps, per
-// document, the acknowledged write with the highest version.
+// sharedDocs are ten documents every member's clients overwrite (every third write an
+// update); newest keeps, per document, the acknowledged write with the highest version.
 type sharedDocs struct {
 	mu     sync.Mutex
 	n      int
@@ -163,7 +163,11 @@ func (s *sharedDocs) run(ctx context.Context, proxy, member string) {
 		s.n++
 		src := fmt.Sprintf(`{"by":%q,"n":%d}`, member, s.n)
 		s.mu.Unlock()
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPut, proxy+"/"+mirrorIndex+"/_doc/"+id, strings.NewReader(src))
+		method, target, body := http.MethodPut, proxy+"/"+mirrorIndex+"/_doc/"+id, src
+		if i%3 == 2 { // an update of every field: journaled as the whole document it made
+			method, target, body = http.MethodPost, proxy+"/"+mirrorIndex+"/_update/"+id, `{"doc":`+src+`,"doc_as_upsert":true}`
+		}
+		req, _ := http.NewRequestWithContext(ctx, method, target, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		res, err := client.Do(req)
 		if err != nil {

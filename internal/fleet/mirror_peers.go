@@ -23,6 +23,7 @@ type MirrorPeers struct {
 	reports map[string]MirrorReport
 	synced  bool
 	wake    chan struct{} // closed and replaced on every change
+	held    int           // Waits blocked now
 }
 
 // NewMirrorPeers returns the peers of m's mirror; nothing is read until Run.
@@ -93,14 +94,24 @@ func (p *MirrorPeers) Wait(ctx context.Context, cluster string, epoch uint64) er
 	for {
 		p.mu.Lock()
 		why, wake := p.blocker(cluster, epoch), p.wake
+		if why != "" {
+			p.held++
+		}
 		p.mu.Unlock()
 		if why == "" {
 			return nil
 		}
+		var err error
 		select {
 		case <-wake:
 		case <-ctx.Done():
-			return errors.New(why)
+			err = errors.New(why)
+		}
+		p.mu.Lock()
+		p.held--
+		p.mu.Unlock()
+		if err != nil {
+			return err
 		}
 	}
 }

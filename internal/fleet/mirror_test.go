@@ -69,6 +69,7 @@ func TestMirrorPeers(t *testing.T) {
 	t.Run("its report at the new epoch owing nothing lets the held write go", func(t *testing.T) {
 		got := make(chan error, 1)
 		go func() { got <- wait("west", 4, 30*time.Second) }()
+		eventually(t, "the write held", func() bool { peers.mu.Lock(); defer peers.mu.Unlock(); return peers.held == 1 })
 		publish(b, 4, map[string]uint64{"east": 2, "west": 0})
 		if err := <-got; err != nil {
 			t.Error(err)

@@ -29,9 +29,11 @@ type BulkAccepted struct {
 // according to its answer resp, each with the version it gave (versioned.go). Items it refused (a mapping error, a 409 on create, a
 // 429 the client will retry) must not reach the standby. An item answered without a
 // status (a filter_path that hid it, a malformed answer) is not taken as refused: it is
-// listed in Unknown. The body was checked by Classify; resp is the active cluster's 200
-// answer. An answer that cannot be matched item by item is an error.
-func AcceptedBulk(body, resp []byte) (BulkAccepted, error) {
+// listed in Unknown. With whole (the _bulk asked for the documents, update_bulk.go), an
+// accepted update item is taken as the index of the document its answer holds. The body
+// was checked by Classify; resp is the active cluster's 200 answer. An answer that
+// cannot be matched item by item is an error.
+func AcceptedBulk(body, resp []byte, whole bool) (BulkAccepted, error) {
 	var br struct {
 		Items []map[string]json.RawMessage `json:"items"`
 	}
@@ -75,6 +77,15 @@ func AcceptedBulk(body, resp []byte) (BulkAccepted, error) {
 			continue
 		}
 		acc.Items++
+		if op == "update" && whole {
+			if line, doc, ok := wholeItem(action, source, raw); ok {
+				out.Write(line)
+				out.WriteByte('\n')
+				out.Write(doc)
+				out.WriteByte('\n')
+				continue
+			}
+		}
 		out.Write(versionedAction(op, action, *res.Status, res.Version))
 		out.WriteByte('\n')
 		if op != "delete" {

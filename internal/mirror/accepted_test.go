@@ -22,7 +22,7 @@ func TestAcceptedBulk(t *testing.T) {
 		{"index":{"_id":"4","status":400,"error":{"type":"mapper_parsing_exception"}}},
 		{"update":{"_id":"5","status":200}},
 		{"index":{"_id":"6","status":429,"error":{"type":"es_rejected_execution_exception"}}}]}`
-	acc, err := AcceptedBulk([]byte(body), []byte(resp))
+	acc, err := AcceptedBulk([]byte(body), []byte(resp), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,10 +37,10 @@ func TestAcceptedBulk(t *testing.T) {
 	}
 
 	if acc, err := AcceptedBulk([]byte(`{"index":{"_index":"o","_id":"1"}}`+"\n{}\n"),
-		[]byte(`{"errors":true,"items":[{"index":{"status":400}}]}`)); err != nil || acc.Items != 0 || acc.Body != nil || acc.Unknown != nil {
+		[]byte(`{"errors":true,"items":[{"index":{"status":400}}]}`), false); err != nil || acc.Items != 0 || acc.Body != nil || acc.Unknown != nil {
 		t.Errorf("nothing accepted: %+v %v", acc, err)
 	}
-	if _, err := AcceptedBulk([]byte(body), []byte(`{"items":[]}`)); err == nil {
+	if _, err := AcceptedBulk([]byte(body), []byte(`{"items":[]}`), false); err == nil {
 		t.Error("an answer with fewer items than sent was accepted")
 	}
 }
@@ -63,7 +63,7 @@ func TestAcceptedBulkWithoutStatus(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			acc, err := AcceptedBulk([]byte(body), []byte(c.resp))
+			acc, err := AcceptedBulk([]byte(body), []byte(c.resp), false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -72,7 +72,7 @@ func TestAcceptedBulkWithoutStatus(t *testing.T) {
 			}
 		})
 	}
-	if _, err := AcceptedBulk([]byte(body), []byte(`{"took":3}`)); err == nil {
+	if _, err := AcceptedBulk([]byte(body), []byte(`{"took":3}`), false); err == nil {
 		t.Error("an answer without items (filter_path=took) was read as nothing accepted")
 	}
 }

@@ -30,10 +30,15 @@ type answerShape struct {
 	yamlType  string // the Content-Type of a YAML answer
 	pretty    bool
 	acceptFix string // the Accept header to send instead of the client's, if any
+	wholeDoc  bool   // an update's answer holds the whole document, to journal (update.go)
+	dropGet   bool   // esdr asked for it: the client gets the answer without it
+	// bulkSource: esdr asked a _bulk's update items for their documents (update_bulk.go)
+	// and removes them from the answer.
+	bulkSource bool
 }
 
 // reshapes says whether esdr must rewrite the cluster's answer.
-func (s answerShape) reshapes() bool { return s.filtered || s.yaml }
+func (s answerShape) reshapes() bool { return s.filtered || s.yaml || s.dropGet || s.bulkSource }
 
 // formats by short name (?format=) and by media type, with or without the
 // vnd.elasticsearch+ prefix.
@@ -100,7 +105,7 @@ func (s answerShape) upstreamQueries(raw string, bulk bool) (journal, forward st
 	journal = dropParams(raw, "filter_path", "format")
 	forward = journal
 	if bulk && s.filtered {
-		if f := s.filter.upstream(bulkStatusPath, bulkVersionPath); f != "" {
+		if f := s.filter.upstream(bulkStatusPath, bulkVersionPath, bulkSourcePath); f != "" {
 			forward = joinQuery(journal, "filter_path="+url.QueryEscape(f))
 		}
 	}
@@ -148,6 +153,12 @@ func (s answerShape) reshape(b *bufferedWriter) error {
 	tree, err := decodeTree(b.body.Bytes())
 	if err != nil {
 		return err
+	}
+	if s.dropGet {
+		tree = dropGet(tree)
+	}
+	if s.bulkSource {
+		tree = dropItemGets(tree)
 	}
 	if s.filtered && !isErrorAnswer(b.status, tree) {
 		tree = s.filter.apply(tree)

@@ -66,8 +66,8 @@ func TestUpstreamQueries(t *testing.T) {
 	}{
 		{"a query without shaping parameters is kept as written", "refresh=true&routing=a%2Fb", true,
 			"refresh=true&routing=a%2Fb", "refresh=true&routing=a%2Fb"},
-		{"a _bulk filter is extended with the item statuses and versions and never journaled", "refresh=wait_for&filter_path=items.*._id", true,
-			"refresh=wait_for", "refresh=wait_for&filter_path=items.%2A._id%2Citems.%2A.status%2Citems.%2A._version"},
+		{"a _bulk filter is extended with the item statuses, versions and update documents and never journaled", "refresh=wait_for&filter_path=items.*._id", true,
+			"refresh=wait_for", "refresh=wait_for&filter_path=items.%2A._id%2Citems.%2A.status%2Citems.%2A._version%2Citems.%2A.get._source"},
 		{"a _bulk filter with an exclusion is not forwarded", "filter_path=-took&pretty", true, "pretty", "pretty"},
 		{"a single write's filter is not forwarded", "filter_path=_id&format=yaml&refresh=true", false, "refresh=true", "refresh=true"},
 		{"an escaped parameter name is recognised", "filter%5Fpath=_id&format=yaml", false, "", ""},

@@ -39,7 +39,7 @@ func (m *Mirror) finish(w http.ResponseWriter, r *http.Request, buf *bufferedWri
 	}
 	var noStatus []int // _bulk items answered without a status: outcome unknown
 	if isBulkPath(rec.Path) {
-		acc, err := AcceptedBulk(rec.Body, buf.body.Bytes())
+		acc, err := AcceptedBulk(rec.Body, buf.body.Bytes(), shape.bulkSource)
 		if err != nil {
 			unknown(err.Error())
 			return
@@ -54,6 +54,8 @@ func (m *Mirror) finish(w http.ResponseWriter, r *http.Request, buf *bufferedWri
 			return
 		}
 		rec.Body = acc.Body
+	} else if shape.wholeDoc {
+		rec = wholeDoc(rec, buf.body.Bytes())
 	} else {
 		rec = versionedDoc(rec, buf.status, buf.body.Bytes())
 	}

@@ -77,7 +77,7 @@ func TestWrapAnswerShapes(t *testing.T) {
 		if want := `{"items":[{"index":{"_id":"f1"}},{"index":{"_id":"bad-f2"}}]}`; res.StatusCode != 200 || body != want {
 			t.Errorf("HTTP %d %s, want 200 %s", res.StatusCode, body, want)
 		}
-		if q := r.active.lastQuery(); !strings.HasPrefix(q, "refresh=true&filter_path=items.%2A._id%2Citems.%2A.status%2Citems.%2A._version ") {
+		if q := r.active.lastQuery(); !strings.HasPrefix(q, "refresh=true&filter_path=items.%2A._id%2Citems.%2A.status%2Citems.%2A._version%2Citems.%2A.get._source ") {
 			t.Errorf("the cluster was asked %q, want the client's filter, the statuses and the versions", q)
 		}
 		if rec := lastRecord(); string(rec.Body) != bulk(`{"index":{"_index":"orders","_id":"f1"}}`, `{"n":1}`) || rec.Query != "refresh=true" {

@@ -78,6 +78,14 @@ func (m *Mirror) write(w http.ResponseWriter, r *http.Request, next http.Handler
 		return
 	}
 	journalQuery, forwardQuery := shape.upstreamQueries(r.URL.RawQuery, isBulkPath(r.URL.EscapedPath()))
+	forwardQuery, shape.wholeDoc, shape.dropGet, why = updateSource(r.Method, r.URL.EscapedPath(), forwardQuery)
+	if why != "" {
+		m.answer(w, r, RefusalStatus, "esdr_mirror_mode_exception", why, "", "")
+		return
+	}
+	if isBulkPath(r.URL.EscapedPath()) {
+		forwardQuery, shape.bulkSource = bulkSource(forwardQuery, body, m.opts.MaxResponse)
+	}
 	r.URL.RawQuery = forwardQuery
 	r.RequestURI = r.URL.RequestURI()
 	if shape.acceptFix != "" {

@@ -21,7 +21,7 @@ import (
 
 // TestVersionedReplayPeer is two fleet members' journals against a real node of each
 // engine: clients write the same documents through two mirrors (single writes and
-// _bulk items, deletes, a write guarded by if_seq_no), each journaling on its own; the
+// _bulk items, partial updates and upserts, deletes, a write guarded by if_seq_no), each journaling on its own; the
 // journals are then replayed one after the other, the member that wrote last first —
 // the worst order — and the other way round. Either way the copy must hold every
 // document with the active cluster's source and _version, and none it deleted.
@@ -49,8 +49,8 @@ func TestVersionedReplayPeer(t *testing.T) {
 			replayTo(t, c, members[1], "vdst-b")
 			must(ctx, t, c, "POST", "/vsrc,vdst-a,vdst-b/_refresh", "", 200)
 			want := docsOf(ctx, t, c, "vsrc")
-			if len(want) != 12 {
-				t.Fatalf("the active index holds %d documents, want 12", len(want))
+			if len(want) != 17 {
+				t.Fatalf("the active index holds %d documents, want 17", len(want))
 			}
 			for _, dst := range []string{"vdst-a", "vdst-b"} {
 				got := docsOf(ctx, t, c, dst)
@@ -111,9 +111,10 @@ func (m *member) send(ctx context.Context, t *testing.T, method, target, body st
 	return b
 }
 
-// writeThroughMembers writes 14 documents five times each, alternating members, the
-// last write of each through member 1, and deletes two of them last; it returns the
-// deleted ids.
+// writeThroughMembers writes 20 documents five times each, alternating members, the
+// last write of each through member 1 (six of them by partial updates, single or _bulk
+// items, the first an upsert), and deletes three of them last; it returns the deleted
+// ids.
 func writeThroughMembers(ctx context.Context, t *testing.T, c *esclient.Client, ms [2]*member) []string {
 	for round := 1; round <= 5; round++ {
 		m := ms[0] // rounds 1 and 3
@@ -139,7 +140,12 @@ func writeThroughMembers(ctx context.Context, t *testing.T, c *esclient.Client, 
 			}
 			fmt.Fprintf(&b, "{\"index\":{%s}}\n{\"n\":%d}\n", meta, round*100+i)
 		}
-		m.send(ctx, t, "POST", "/vsrc/_bulk", b.String())
+		for i := range 3 {
+			fmt.Fprintf(&b, "{\"update\":{\"_id\":\"bu%d\"}}\n{\"doc\":{\"n\":%d,\"r%d\":true},\"doc_as_upsert\":true}\n", i, round*100+i, round)
+		}
+		if ans := m.send(ctx, t, "POST", "/vsrc/_bulk", b.String()); bytes.Contains(ans, []byte(`"get"`)) {
+			t.Errorf("a _bulk answer holds the documents the client did not ask for: %.300s", ans)
+		}
 		for i := range 7 {
 			query := ""
 			if round == 3 && i == 0 {
@@ -148,10 +154,22 @@ func writeThroughMembers(ctx context.Context, t *testing.T, c *esclient.Client, 
 			}
 			m.send(ctx, t, "PUT", fmt.Sprintf("/vsrc/_doc/s%d%s", i, query), fmt.Sprintf(`{"n":%d}`, round*100+i))
 		}
+		for i := range 3 {
+			ans := m.send(ctx, t, "POST", fmt.Sprintf("/vsrc/_update/u%d", i),
+				fmt.Sprintf(`{"doc":{"n":%d,"r%d":true},"doc_as_upsert":true}`, round*100+i, round))
+			if bytes.Contains(ans, []byte(`"get"`)) {
+				t.Errorf("an update's answer holds the document the client did not ask for: %s", ans)
+			}
+		}
 	}
+	if ans := ms[0].send(ctx, t, "POST", "/vsrc/_update/u0?_source=true", `{"doc":{"n":600}}`); !bytes.Contains(ans, []byte(`"_source":{`)) {
+		t.Errorf("an update asking for its source: %s", ans)
+	}
+	ms[1].send(ctx, t, "POST", "/vsrc/_update/u0?_source=false", `{"doc":{"n":601}}`)
+	ms[1].send(ctx, t, "DELETE", "/vsrc/_doc/u2", "")
 	ms[1].send(ctx, t, "DELETE", "/vsrc/_doc/s6", "")
 	ms[1].send(ctx, t, "POST", "/vsrc/_bulk", "{\"delete\":{\"_id\":\"b6\"}}\n")
-	return []string{"s6", "b6"}
+	return []string{"s6", "b6", "u2"}
 }
 
 // replayTo applies m's whole journal to index dst of the same node.

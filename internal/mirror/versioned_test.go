@@ -86,7 +86,7 @@ func TestAcceptedBulkCarriesVersions(t *testing.T) {
 		`{"delete":{"_index":"o","_id":"3"}}`, `{"index":{"_index":"o","_id":"4"}}`, `{"n":"x"}`)
 	resp := `{"errors":true,"items":[{"index":{"_id":"1","_version":6,"status":200}},{"create":{"_id":"2","_version":1,"status":201}},` +
 		`{"delete":{"_id":"3","_version":2,"status":200}},{"index":{"_id":"4","status":400,"error":{"type":"mapper_parsing_exception"}}}]}`
-	acc, err := AcceptedBulk([]byte(body), []byte(resp))
+	acc, err := AcceptedBulk([]byte(body), []byte(resp), false)
 	if err != nil {
 		t.Fatal(err)
 	}
