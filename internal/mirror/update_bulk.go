@@ -21,7 +21,7 @@ const bulkSourcePath = "items.*.get._source"
 // _source=true, and true; query and false when esdr does not ask (no update item, a
 // client _source parameter, a body too large for the answer's bound).
 func bulkSource(query string, body []byte, maxResponse int64) (string, bool) {
-	if int64(len(body)) > maxResponse/8 || !bytes.Contains(body, []byte(`"update"`)) {
+	if int64(len(body)) > maxResponse/8 || !hasUpdateLine(body) {
 		return query, false
 	}
 	q, err := url.ParseQuery(query)
@@ -34,6 +34,24 @@ func bulkSource(query string, body []byte, maxResponse int64) (string, bool) {
 		}
 	}
 	return joinQuery(query, "_source=true"), true
+}
+
+// hasUpdateLine says whether a line of body starts as an update action does: a source
+// line starting so only costs the reshaping of the answer.
+func hasUpdateLine(body []byte) bool {
+	for len(body) > 0 {
+		line := body
+		if i := bytes.IndexByte(body, '\n'); i >= 0 {
+			line, body = body[:i], body[i+1:]
+		} else {
+			body = nil
+		}
+		line = bytes.TrimLeft(line, " \t\r")
+		if len(line) > 0 && line[0] == '{' && bytes.HasPrefix(bytes.TrimLeft(line[1:], " \t"), []byte(`"update"`)) {
+			return true
+		}
+	}
+	return false
 }
 
 // wholeItem returns the action and source lines that replay an accepted update item

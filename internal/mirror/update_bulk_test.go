@@ -17,7 +17,8 @@ func TestBulkSource(t *testing.T) {
 		asks        bool
 	}{
 		{"a _bulk with an update item asks for the documents", "refresh=true", upd, 1 << 20, "refresh=true&_source=true", true},
-		{"a _bulk without update items goes as it came", "", []byte("{\"index\":{\"_id\":\"1\"}}\n{}\n"), 1 << 20, "", false},
+		{"a _bulk without update items goes as it came", "", []byte("{\"index\":{\"_id\":\"1\"}}\n{\"f\":\"update\",\"update\":1}\n"), 1 << 20, "", false},
+		{"an update action written with spaces counts", "", []byte("{\"index\":{\"_id\":\"1\"}}\n{}\n { \"update\" : {\"_id\":\"1\"}}\n{\"doc\":{}}"), 1 << 20, "_source=true", true},
 		{"a client's _source is left alone", "_source=false", upd, 1 << 20, "_source=false", false},
 		{"a client's _source_includes is left alone", "_source_includes=a", upd, 1 << 20, "_source_includes=a", false},
 		{"a body over an eighth of the answer's bound does not ask", "", upd, int64(len(upd)*8 - 1), "", false},
