@@ -40,43 +40,32 @@ func (e *RefusedError) Error() string {
 // Is makes errors.Is(err, ErrRefused) true.
 func (e *RefusedError) Is(target error) bool { return target == ErrRefused }
 
-// Apply sends recs in order. A single record that is not a document operation goes as it
-// came; otherwise every record must be a document operation (see docOp) and they go as
-// one _bulk. Transient failures come back as plain errors, to be retried; a permanent one
-// as a *RefusedError.
+// Apply sends recs in order. A single record that cannot join a _bulk goes as it came;
+// otherwise the records share a runKey and go as one _bulk (replay_join.go). Transient
+// failures come back as plain errors, to be retried; a permanent one as a
+// *RefusedError naming the record of the refused item.
 func (a *HTTPApplier) Apply(ctx context.Context, recs []Record) error {
 	if len(recs) == 0 {
 		return nil
 	}
-	if _, _, ok := docOp(recs[0]); len(recs) == 1 && !ok {
+	key := runKey(recs[0])
+	if len(recs) == 1 && key != "/_bulk" {
 		return a.applyOne(ctx, recs[0])
 	}
-	var body bytes.Buffer
-	for _, rec := range recs {
-		op, meta, ok := docOp(rec)
-		if !ok {
-			return fmt.Errorf("mirror: seq %d (%s %s) cannot join a _bulk", rec.Seq, rec.Method, rec.Path)
-		}
-		line, err := json.Marshal(map[string]bulkMeta{op: meta})
-		if err != nil {
-			return fmt.Errorf("mirror: seq %d: %w", rec.Seq, err)
-		}
-		body.Write(line)
-		body.WriteByte('\n')
-		if op != "delete" {
-			if bytes.IndexByte(rec.Body, '\n') < 0 {
-				body.Write(rec.Body)
-			} else if err := json.Compact(&body, rec.Body); err != nil {
-				return fmt.Errorf("mirror: seq %d: body cannot join a _bulk: %w", rec.Seq, err)
-			}
-			body.WriteByte('\n')
+	for _, rec := range recs[1:] {
+		if runKey(rec) != key {
+			return fmt.Errorf("mirror: seq %d (%s %s) cannot join the _bulk of seq %d", rec.Seq, rec.Method, rec.Path, recs[0].Seq)
 		}
 	}
-	status, resp, err := a.c.Do(ctx, http.MethodPost, "/_bulk", &body)
+	body, owners, err := joinedBody(recs)
+	if err != nil {
+		return err
+	}
+	status, resp, err := a.c.Do(ctx, http.MethodPost, key, body)
 	if err != nil {
 		return fmt.Errorf("mirror: _bulk of seq %d-%d: %w", recs[0].Seq, recs[len(recs)-1].Seq, err)
 	}
-	return checkBulkResponse(recs, http.MethodPost, status, resp)
+	return checkBulkResponse(recs, owners, http.MethodPost, status, resp)
 }
 
 // applyOne sends one record as the original request.
@@ -90,7 +79,7 @@ func (a *HTTPApplier) applyOne(ctx context.Context, rec Record) error {
 		return fmt.Errorf("mirror: seq %d: %w", rec.Seq, err)
 	}
 	if isBulkPath(rec.Path) {
-		return checkBulkResponse([]Record{rec}, rec.Method, status, resp)
+		return checkBulkResponse([]Record{rec}, nil, rec.Method, status, resp)
 	}
 	typ, reason := esError(resp)
 	switch classifyStatus(rec.Method, status, typ) {
@@ -102,9 +91,10 @@ func (a *HTTPApplier) applyOne(ctx context.Context, rec Record) error {
 	return &RefusedError{Seq: rec.Seq, Status: status, Reason: reason}
 }
 
-// checkBulkResponse checks a _bulk answer. recs are the records it carried: one per item,
-// or a single record that was itself a _bulk (then every item belongs to it).
-func checkBulkResponse(recs []Record, method string, status int, resp []byte) error {
+// checkBulkResponse checks a _bulk answer. recs are the records it carried and owners,
+// for each item, the index in recs of its record; nil owners: a single record that was
+// itself a _bulk, every item its own.
+func checkBulkResponse(recs []Record, owners []int, method string, status int, resp []byte) error {
 	first := recs[0].Seq
 	if status != http.StatusOK {
 		typ, reason := esError(resp)
@@ -123,8 +113,8 @@ func checkBulkResponse(recs []Record, method string, status int, resp []byte) er
 	if err := json.Unmarshal(resp, &br); err != nil {
 		return fmt.Errorf("mirror: _bulk from seq %d: unreadable answer: %w", first, err)
 	}
-	if len(recs) > 1 && len(br.Items) != len(recs) {
-		return fmt.Errorf("mirror: _bulk from seq %d: %d items answered for %d sent", first, len(br.Items), len(recs))
+	if owners != nil && len(br.Items) != len(owners) {
+		return fmt.Errorf("mirror: _bulk from seq %d: %d items answered for %d sent", first, len(br.Items), len(owners))
 	}
 	if !br.Errors {
 		return nil
@@ -138,7 +128,10 @@ func checkBulkResponse(recs []Record, method string, status int, resp []byte) er
 			}
 			_ = json.Unmarshal(raw, &res)
 			typ, reason := esError([]byte(`{"error":` + string(res.Error) + `}`))
-			rec := recs[min(i, len(recs)-1)]
+			rec := recs[0]
+			if owners != nil {
+				rec = recs[owners[i]]
+			}
 			itemMethod := http.MethodPut
 			if op == "delete" {
 				itemMethod = http.MethodDelete

@@ -158,12 +158,16 @@ func (r *Replicator) fill(rd *Reader, pending []Record, sc *scan) ([]Record, err
 	return pending, nil
 }
 
-// nextRun is the first record alone, or the longest run of document operations from the
-// start of pending that fits one _bulk.
+// nextRun is the first record alone, or the longest run of records from the start of
+// pending that go as one _bulk (the same runKey, replay_join.go) and fit MaxBatchBytes.
 func (r *Replicator) nextRun(pending []Record) []Record {
+	key := runKey(pending[0])
+	if key == "" {
+		return pending[:1]
+	}
 	n, size := 0, 0
 	for _, rec := range pending {
-		if _, _, ok := docOp(rec); !ok || (n > 0 && size+len(rec.Body) > r.opts.MaxBatchBytes) {
+		if runKey(rec) != key || (n > 0 && size+len(rec.Body) > r.opts.MaxBatchBytes) {
 			break
 		}
 		n, size = n+1, size+len(rec.Body)+128
