@@ -101,14 +101,14 @@ var (
 )
 
 // validate checks the block and what it needs from the rest of the file: a pair of
-// clusters (the first is snapshotted, the second restored). In a fleet the leader runs it.
+// clusters (the active one is snapshotted, the other restored). In a fleet the leader runs it.
 func (s *SnapshotSyncConfig) validate(p *collector, c *Config) {
 	if !s.On() {
 		return
 	}
 	const k = snapshotSyncKey
 	if n := len(c.Clusters); n != 2 && n >= 2 {
-		p.add(k, "snapshot sync copies the first cluster to the second, want exactly 2 clusters, got %d", n)
+		p.add(k, "snapshot sync copies the active cluster of a pair to the other, want exactly 2 clusters, got %d", n)
 	}
 	r := s.Repository
 	if !snapshotNameRE.MatchString(r.Name) {
