@@ -11,7 +11,7 @@ import (
 
 // finish journals what the active cluster accepted, then answers the client in the
 // shape it asked for.
-func (m *Mirror) finish(w http.ResponseWriter, r *http.Request, buf *bufferedWriter, res *Reservation, rec Record, shape answerShape) {
+func (m *Mirror) finish(w http.ResponseWriter, r *http.Request, next http.Handler, buf *bufferedWriter, res *Reservation, rec Record, shape answerShape) {
 	cluster, epochText := buf.header.Get(headerCluster), buf.header.Get(headerEpoch)
 	if buf.status == 0 || !Accepted(rec.Method, buf.status) && !buf.over {
 		m.reply(w, r, buf, shape) // refused, or the proxy's own error: nothing changed, nothing to journal
@@ -53,7 +53,7 @@ func (m *Mirror) finish(w http.ResponseWriter, r *http.Request, buf *bufferedWri
 			unknown(noStatusReason(noStatus, 0))
 			return
 		}
-		rec.Body = acc.Body
+		rec.Body = m.readBack(r, next, rec.Path, acc.Body, cluster, epochText)
 	} else if shape.wholeDoc {
 		rec = wholeDoc(rec, buf.body.Bytes())
 	} else {

@@ -118,7 +118,7 @@ func (m *Mirror) write(w http.ResponseWriter, r *http.Request, next http.Handler
 	r = r.WithContext(context.WithValue(r.Context(), writeKey{}, ws))
 	buf := newBufferedWriter(m.opts.MaxResponse)
 	next.ServeHTTP(buf, r)
-	m.finish(w, r, buf, res, rec, shape)
+	m.finish(w, r, next, buf, res, rec, shape)
 }
 
 func (m *Mirror) refuseJournal(w http.ResponseWriter, r *http.Request, err error) {

@@ -17,8 +17,8 @@ import (
 // document as an index with the update's version (versioned.go), and removes the
 // document from the answer again when the client did not ask for it. An update asking
 // for part of its document is refused (scripted updates are, by the policy). What
-// stays a partial update: an answer without the source (a noop: nothing changed) and
-// _bulk update items.
+// stays a partial update: an answer without the source (a noop: nothing changed).
+// _bulk update items: update_bulk.go.
 
 // filteredSourceParams ask for part of the document: esdr cannot journal the whole
 // document from such an answer, nor give the client its part without filtering sources

@@ -11,8 +11,9 @@ import (
 // _source=true, each update item the active cluster accepted is journaled as the index
 // of the document its answer holds, with its version, and the documents are removed
 // from the answer again. The answer grows by the documents, so only a _bulk of at most
-// an eighth of mirror's answer bound (MaxResponse) asks; items of a larger one, items
-// whose payload names its own _source, and noops stay partial updates.
+// an eighth of mirror's answer bound (MaxResponse) asks; the update items of a larger
+// one, and those whose payload names its own _source, are read back after the answer
+// (update_readback.go).
 
 // bulkSourcePath is what a filtered _bulk answer must keep for the documents.
 const bulkSourcePath = "items.*.get._source"

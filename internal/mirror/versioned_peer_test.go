@@ -40,7 +40,9 @@ func TestVersionedReplayPeer(t *testing.T) {
 			for _, idx := range []string{"vsrc", "vdst-a", "vdst-b"} {
 				must(ctx, t, c, "PUT", "/"+idx, mapping, 200)
 			}
-			members := [2]*member{newMember(t, tb.URLs()[0]), newMember(t, tb.URLs()[0])}
+			// Member 1's answer bound makes its _bulk updates too large to ask for their
+			// documents: they are read back (update_readback.go).
+			members := [2]*member{newMember(t, tb.URLs()[0]), newMemberWith(t, tb.URLs()[0], HandlerOptions{MaxResponse: 16 << 10})}
 			deleted := writeThroughMembers(ctx, t, c, members)
 			// Member 1 wrote each document's last version: its journal goes first.
 			replayTo(t, c, members[1], "vdst-a")
@@ -78,9 +80,11 @@ type member struct {
 	srv *httptest.Server
 }
 
-func newMember(t *testing.T, node string) *member {
+func newMember(t *testing.T, node string) *member { return newMemberWith(t, node, HandlerOptions{}) }
+
+func newMemberWith(t *testing.T, node string, opts HandlerOptions) *member {
 	j, _ := openJournal(t, t.TempDir(), Options{})
-	m, err := NewMirror(j, Pair{A: "east", B: "west"}, &fakeEpochs{ep: epoch.Endpoint{Cluster: "east", Epoch: 3}}, HandlerOptions{})
+	m, err := NewMirror(j, Pair{A: "east", B: "west"}, &fakeEpochs{ep: epoch.Endpoint{Cluster: "east", Epoch: 3}}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +145,8 @@ func writeThroughMembers(ctx context.Context, t *testing.T, c *esclient.Client, 
 			fmt.Fprintf(&b, "{\"index\":{%s}}\n{\"n\":%d}\n", meta, round*100+i)
 		}
 		for i := range 3 {
-			fmt.Fprintf(&b, "{\"update\":{\"_id\":\"bu%d\"}}\n{\"doc\":{\"n\":%d,\"r%d\":true},\"doc_as_upsert\":true}\n", i, round*100+i, round)
+			fmt.Fprintf(&b, "{\"update\":{\"_id\":\"bu%d\"}}\n{\"doc\":{\"n\":%d,\"r%d\":true,\"pad\":%q},\"doc_as_upsert\":true}\n",
+				i, round*100+i, round, strings.Repeat("p", 1000))
 		}
 		if ans := m.send(ctx, t, "POST", "/vsrc/_bulk", b.String()); bytes.Contains(ans, []byte(`"get"`)) {
 			t.Errorf("a _bulk answer holds the documents the client did not ask for: %.300s", ans)
