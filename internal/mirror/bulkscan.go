@@ -99,6 +99,7 @@ type bulkMeta struct {
 	Routing     string `json:"routing,omitempty"`
 	Version     *int64 `json:"version,omitempty"`
 	VersionType string `json:"version_type,omitempty"`
+	Pipeline    string `json:"pipeline,omitempty"`
 }
 
 // parseAction decodes an action line {"<op>":{...}}.

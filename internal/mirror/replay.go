@@ -23,7 +23,7 @@ var droppedParams = map[string]bool{"refresh": true, "if_seq_no": true, "if_prim
 var bulkableParams = map[string]bool{
 	"routing": true, "refresh": true, "timeout": true, "wait_for_active_shards": true,
 	"if_seq_no": true, "if_primary_term": true, "op_type": true, "filter_path": true, "format": true,
-	"version": true, "version_type": true,
+	"version": true, "version_type": true, "pipeline": true,
 }
 
 // docOp returns the _bulk form of a single-document index, create or delete by id, or
@@ -64,6 +64,9 @@ func docOp(rec Record) (op string, meta bulkMeta, ok bool) {
 		return "", bulkMeta{}, false
 	}
 	meta = bulkMeta{Index: index, ID: id, Routing: q.Get("routing"), VersionType: q.Get("version_type")}
+	if op != "delete" {
+		meta.Pipeline = q.Get("pipeline") // an index's or create's, which a delete does not take
+	}
 	if v := q.Get("version"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
