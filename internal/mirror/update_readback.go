@@ -125,8 +125,9 @@ func (m *Mirror) mget(r *http.Request, next http.Handler, ups []partialUpdate, c
 	req := r.Clone(ctx)
 	req.Method, req.URL.Path, req.URL.RawPath, req.URL.RawQuery = http.MethodPost, "/_mget", "", "realtime=true"
 	req.RequestURI = req.URL.RequestURI()
-	req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(b)), int64(len(b))
+	req.Body, req.ContentLength, req.TransferEncoding = io.NopCloser(bytes.NewReader(b)), int64(len(b)), nil
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Del("Expect")
 	buf := newBufferedWriter(m.opts.MaxResponse)
 	defer func() {
 		if p := recover(); p != nil { // the proxy aborts a response cut short
