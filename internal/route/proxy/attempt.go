@@ -37,7 +37,6 @@ type result struct {
 	hooks      exchangeHooks
 	prev, next *result // pl.inflight's list
 	watched    bool
-	collected  bool   // taken off the list by retire, whose call of retired may still run
 	buf        *chunk // first's backing array, taken once the node answered
 	st         sendTracker
 	trace      httptrace.ClientTrace
@@ -62,8 +61,7 @@ const writeGrace = time.Second
 // retired before the node answered.
 // A cluster that signs gets payload, the whole body, signed for n (sign.go).
 func (p *Proxy) attempt(ctx context.Context, pl *pool, n *node, r *http.Request, body *replay, payload []byte, k kind) *result {
-	res := results.Get().(*result)
-	*res = result{node: n, pl: pl, k: k}
+	res := &result{node: n, pl: pl, k: k}
 	res.bodies = res.inline[:0]
 	start := time.Now()
 	var resp *http.Response
@@ -147,28 +145,6 @@ func (res *result) retired() {
 // done ends the attempt: it releases the response, the body readers, the context, the
 // connection and the buffer. It may be called more than once.
 func (res *result) done() { res.once.Do(res.finish) }
-
-// results keeps ended attempts for the next ones: one allocation less per request.
-var results = sync.Pool{New: func() any { return new(result) }}
-
-// recycle ends the attempt and keeps res for another when nothing can reach it any
-// more; the caller must not use res after. Kept back: an attempt through net/http's
-// Transport or signed (the Transport may call its trace hooks after RoundTrip), one that
-// retire took off the list (it calls retired outside its lock, so the call may still
-// come), and one with a grace timer (its function may run after finish stopped it).
-func (res *result) recycle() {
-	res.done()
-	if !res.reusable() {
-		return
-	}
-	*res = result{}
-	results.Put(res)
-}
-
-// reusable reports whether nothing but its owner can reach res once it has ended.
-func (res *result) reusable() bool {
-	return res.actx == nil && !res.collected && res.grace.Load() == nil
-}
 
 func (res *result) finish() {
 	res.pl.inflight.unwatch(res)

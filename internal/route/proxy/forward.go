@@ -31,7 +31,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, pl, k, err)
 		return
 	}
-	defer res.recycle()
+	defer res.done()
 	status, streamErr := p.respond(w, pl, res)
 	p.m.request(pl.cluster, status)
 	if streamErr != nil && r.Context().Err() == nil {
@@ -135,38 +135,32 @@ func (p *Proxy) forward(r *http.Request, k kind, body *replay) (*result, *pool, 
 		if res.err == nil {
 			n.succeeded()
 			if p.holdBlocked(ctx, pl, res, k, body) {
-				res.recycle()
 				tried = triedFor(triedBuf[:], len(pl.nodes))
 				continue
 			}
 			return res, pl, nil
 		}
-		// A failed attempt has ended (attempt called done): what is needed of it is
-		// read now, and it is recycled.
-		failure, delivered := describe(res, pl, k), res.delivered
-		rerr := res.err
-		res.recycle()
 		if ctx.Err() != nil {
 			return nil, pl, errClientGone
 		}
 		if err := body.clientFailed(); err != nil {
 			return nil, pl, newESError(http.StatusBadRequest, typeBadRequest, err.Error()) // cut short of its framing: not applied
 		}
-		if e, ok := rerr.(*esError); ok {
+		if e, ok := res.err.(*esError); ok {
 			return nil, pl, e // signing failed: nothing was sent, no node is to blame
 		}
-		if !errors.Is(rerr, errRetired) {
+		if !errors.Is(res.err, errRetired) {
 			n.failed(now)
 			if pl.allDown(now) && pl.probeDue(now) {
 				p.prober.ProbeNow(pl.cluster)
 			}
 		}
-		lastErr = failure
-		again, _ := k.retryable(delivered)
+		lastErr = describe(res, pl, k)
+		again, _ := k.retryable(res.delivered)
 		if !again {
 			return nil, pl, lastErr
 		}
-		if delivered {
+		if res.delivered {
 			p.m.retry(retryReadFailed)
 		} else {
 			p.m.retry(retryNotDelivered)

@@ -52,7 +52,7 @@ func (l *inflight) retire() {
 	l.retired = true
 	var all []*result
 	for res := l.head; res != nil; res = res.next {
-		res.watched, res.collected = false, true
+		res.watched = false
 		all = append(all, res)
 	}
 	l.head = nil
