@@ -17,7 +17,7 @@ func RegisterMetrics(reg prometheus.Registerer, s *Sync, leading func() bool) er
 			Help: "1 on the esdr that runs snapshot sync (the embedded default, or the fleet's leader), 0 on members that do not: the age is this esdr's own view, alert on it where this is 1."},
 			func() float64 { return boolGauge(leading()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "esdr_snapshot_last_good_age_seconds",
-			Help: "Age of the standby's copy of the snapshot-synced indices: seconds since the last good cycle's snapshot began (before any, since esdr started)."},
+			Help: "Age of the other cluster's copy of the snapshot-synced indices (the cluster restored on): seconds since the last good cycle's snapshot began (before any, since esdr started)."},
 			func() float64 { return s.Stats().Age.Seconds() }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "esdr_snapshot_cycles_total",
 			Help: "Snapshot sync cycles run, good or failed, since esdr started."},
