@@ -68,8 +68,13 @@ func printSnapshot(w io.Writer, s *admin.SnapshotStatus) {
 	if s.Paused != "" {
 		fmt.Fprintf(tw, "not syncing:\t%s\n", clip(s.Paused))
 	}
-	if s.Kept != "" {
-		fmt.Fprintf(tw, "kept:\t%s (a cluster's own copy before the sync restored over it; delete it when not needed)\n", s.Kept)
+	if s.Kept != "" || s.KeptInRepository > 0 {
+		newest := ""
+		if s.Kept != "" {
+			newest = ", newest " + s.Kept
+		}
+		fmt.Fprintf(tw, "kept:\t%d snapshots of a cluster's own copy from before the sync restored over it%s; delete them when not needed\n",
+			s.KeptInRepository, newest)
 	}
 	tw.Flush()
 }

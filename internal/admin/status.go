@@ -65,6 +65,9 @@ type SnapshotStatus struct {
 	// restored over it after traffic moved (what it took around esdr since the last cycle
 	// towards the other); delete it once nothing in it is needed.
 	Kept string `json:"kept,omitempty"`
+	// KeptInRepository is how many such snapshots the repository held at the last good
+	// cycle (-1: not known).
+	KeptInRepository int `json:"kept_in_repository"`
 }
 
 // MirrorStatus is write mirroring's journal and replication, for esdr status.

@@ -65,7 +65,7 @@ func (s *snapshotSetup) status() *admin.SnapshotStatus {
 	s.mu.Lock()
 	from, to := s.from, s.to
 	s.mu.Unlock()
-	out := &admin.SnapshotStatus{From: from, To: to, Kept: st.LastKept, Repository: s.cfg.Repository.Name,
+	out := &admin.SnapshotStatus{From: from, To: to, Kept: st.LastKept, KeptInRepository: st.KeptInRepository, Repository: s.cfg.Repository.Name,
 		Indices: s.cfg.Indices, Interval: s.cfg.Interval.String(), LastGoodSnapshot: st.LastGoodSnapshot,
 		AgeSeconds: st.Age.Seconds(), LastDurationSeconds: st.LastDuration.Seconds(), Cycles: st.Cycles,
 		Failures: st.Failures, Restored: st.Restored, Running: st.Running, Phase: st.Phase}

@@ -73,8 +73,8 @@ func TestOpenSnapshot(t *testing.T) {
 	if err != nil || len(problems) > 0 {
 		t.Errorf("metrics lint: %v %v", problems, err)
 	}
-	if n, err := testutil.GatherAndCount(reg); err != nil || n != 6 {
-		t.Errorf("%d metrics registered (%v), want 6", n, err)
+	if n, err := testutil.GatherAndCount(reg); err != nil || n != 7 {
+		t.Errorf("%d metrics registered (%v), want 7", n, err)
 	}
 	st := s.status()
 	if st.From != "primary" || st.To != "standby" || st.Repository != "esdr-sync" || st.LastGood != nil || st.Cycles != 0 || st.Paused == "" {

@@ -20,6 +20,9 @@ type Report struct {
 	// it was the repository's writer (after a failover or a failback): what it took around
 	// esdr after the last cycle towards the other cluster is in it. Prune never deletes it.
 	Kept string
+	// KeptInRepository is how many such snapshots the repository holds, counted at the
+	// end of a good cycle (-1: it could not say).
+	KeptInRepository int
 	// Err is why the cycle failed (nil if it succeeded); ErrFenced when To is fenced and
 	// the cycle changed nothing. PruneErr is a failure to delete old snapshots, which does
 	// not fail the cycle.
@@ -123,6 +126,7 @@ func (s *Sync) sync(ctx context.Context, from, to cluster, rep *Report) error {
 		rep.Restored = append(rep.Restored, idx)
 	}
 	rep.Pruned, rep.PruneErr = s.prune(ctx, from, rep.Snapshot)
+	rep.KeptInRepository = s.countKept(ctx, from)
 	return nil
 }
 

@@ -55,3 +55,24 @@ func (s *Sync) prune(ctx context.Context, p cluster, keep string) (int, error) {
 	}
 	return deleted, nil
 }
+
+// countKept counts the kept snapshots (<prefix>.kept-*, writer.go) in the repository,
+// through p: an operator deletes them once nothing in them is needed, and the count is
+// what reminds them. -1 when the repository cannot say.
+func (s *Sync) countKept(ctx context.Context, p cluster) int {
+	var info snapshotInfo
+	err := p.get(ctx, http.MethodGet, "/_snapshot/"+esc(s.opts.Repository.Name)+"/"+esc(s.opts.Prefix)+".kept-*", nil, &info)
+	switch {
+	case isType(err, http.StatusNotFound, "snapshot_missing_exception"):
+		return 0
+	case err != nil:
+		return -1
+	}
+	n := 0
+	for _, sn := range info.Snapshots {
+		if strings.HasPrefix(sn.Snapshot, s.opts.Prefix+".kept-") {
+			n++
+		}
+	}
+	return n
+}

@@ -105,7 +105,7 @@ func reverse(t *testing.T, ctx context.Context, sync *Sync, primary, standby *es
 			kepts++
 		}
 	}
-	if kepts != 2 {
-		t.Errorf("%d kept snapshots in the repository after two prunes, want 2: %+v", kepts, all)
+	if kepts != 2 || sync.Stats().KeptInRepository != 2 {
+		t.Errorf("%d kept snapshots in the repository after two prunes (Stats: %d), want 2: %+v", kepts, sync.Stats().KeptInRepository, all)
 	}
 }

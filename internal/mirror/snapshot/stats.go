@@ -33,6 +33,9 @@ type Stats struct {
 	// LastKept is the newest snapshot of a cluster's own copy kept before restoring over
 	// it (Report.Kept); an operator deletes it once it is not needed.
 	LastKept string
+	// KeptInRepository is the count of kept snapshots the last good cycle found in the
+	// repository (-1: it could not say).
+	KeptInRepository int
 	// Running is true during a cycle; Phase then says what it is doing and how far it is
 	// ("snapshot esdr-sync-...: STARTED, 3 of 5 shards, ...", "restore logs-a from ...").
 	Running bool
@@ -83,6 +86,7 @@ func (s *Sync) end(rep Report) {
 		return
 	}
 	st.LastGood, st.LastGoodSnapshot, st.LastRestored = rep.Started, rep.Snapshot, len(rep.Restored)
+	st.KeptInRepository = rep.KeptInRepository
 	st.LastPruneError = rep.PruneErr
 }
 
