@@ -71,21 +71,19 @@ func updateSource(method, path, query string) (forward string, whole, drop bool,
 }
 
 // wholeDoc returns rec, an update the active cluster accepted with answer resp to the
-// query updateSource made, as the index of the whole document the answer holds (or the delete a script made), with the
-// update's version; rec as it was when the answer has no version or no document.
+// query updateSource made, as the index of the whole document the answer holds, with
+// the update's version; rec as it was when the answer has no version or no document.
 func wholeDoc(rec Record, resp []byte) Record {
 	index, id, ok := updateDoc(rec.Method, rec.Path)
 	if !ok {
 		return rec
 	}
-	var a struct {
-		Version *int64 `json:"_version"`
-		Result  string `json:"result"`
-		Get     struct {
-			Source json.RawMessage `json:"_source"`
-		} `json:"get"`
+	var a updateAnswer
+	if json.Unmarshal(resp, &a) != nil {
+		return rec
 	}
-	if json.Unmarshal(resp, &a) != nil || a.Version == nil {
+	version, doc, ok := a.document()
+	if !ok {
 		return rec
 	}
 	q := url.Values{}
@@ -96,14 +94,11 @@ func wholeDoc(rec Record, resp []byte) Record {
 			}
 		}
 	}
-	q.Set("version", strconv.FormatInt(*a.Version, 10))
+	q.Set("version", strconv.FormatInt(version, 10))
 	q.Set("version_type", replayVersionType)
 	path := "/" + url.PathEscape(index) + "/_doc/" + url.PathEscape(id)
-	if a.Result == "noop" || len(a.Get.Source) == 0 || a.Get.Source[0] != '{' {
-		return rec
-	}
 	var body bytes.Buffer
-	if json.Compact(&body, a.Get.Source) != nil {
+	if json.Compact(&body, doc) != nil {
 		return rec
 	}
 	// The active cluster ran its pipelines when it made the document; the replay must

@@ -37,56 +37,67 @@ func bulkSource(query string, body []byte, maxResponse int64) (string, bool) {
 	return joinQuery(query, "_source=true"), true
 }
 
-// hasUpdateLine says whether a line of body starts as an update action does: a source
-// line starting so only costs the reshaping of the answer.
+// hasUpdateLine says whether a line of body reads as an update action: a source line
+// that does only costs the reshaping of the answer.
 func hasUpdateLine(body []byte) bool {
 	for len(body) > 0 {
-		line := body
-		if i := bytes.IndexByte(body, '\n'); i >= 0 {
-			line, body = body[:i], body[i+1:]
-		} else {
-			body = nil
-		}
-		line = bytes.TrimLeft(line, " \t\r")
-		if len(line) > 0 && line[0] == '{' && bytes.HasPrefix(bytes.TrimLeft(line[1:], " \t"), []byte(`"update"`)) {
+		if op, _ := actionName(bytes.TrimSpace(nextLine(&body))); op == "update" {
 			return true
 		}
 	}
 	return false
 }
 
+// updateAnswer is what an update's answer, single or a _bulk item, says of the document
+// it made when asked for it.
+type updateAnswer struct {
+	Version *int64 `json:"_version"`
+	Result  string `json:"result"`
+	Get     struct {
+		Source json.RawMessage `json:"_source"`
+	} `json:"get"`
+}
+
+// document returns the update's version and the whole document; ok is false for a noop
+// (nothing changed) or an answer without them.
+func (a updateAnswer) document() (int64, json.RawMessage, bool) {
+	if a.Version == nil || a.Result == "noop" || len(a.Get.Source) == 0 || a.Get.Source[0] != '{' {
+		return 0, nil, false
+	}
+	return *a.Version, a.Get.Source, true
+}
+
 // wholeItem returns the action and source lines that replay an accepted update item
-// whole: an index of the document answered in get._source with the item's version, the
-// update's _index, _id and routing, and no pipeline. ok is false when the item stays a
-// partial update.
+// whole, or ok=false when it stays a partial update (for the read-back).
 func wholeItem(action, payload []byte, item json.RawMessage) (line, source []byte, ok bool) {
 	if bytes.Contains(payload, []byte(`"_source"`)) {
 		return nil, nil, false // the payload shapes the answer's source itself
 	}
-	var res struct {
-		Version *int64 `json:"_version"`
-		Result  string `json:"result"`
-		Get     struct {
-			Source json.RawMessage `json:"_source"`
-		} `json:"get"`
-	}
-	if json.Unmarshal(item, &res) != nil || res.Version == nil || res.Result == "noop" ||
-		len(res.Get.Source) == 0 || res.Get.Source[0] != '{' {
-		return nil, nil, false
-	}
+	var a updateAnswer
 	var act map[string]map[string]json.RawMessage
-	if json.Unmarshal(action, &act) != nil || act["update"] == nil {
+	if json.Unmarshal(item, &a) != nil || json.Unmarshal(action, &act) != nil || act["update"] == nil {
 		return nil, nil, false
 	}
-	meta := map[string]any{"version": *res.Version, "version_type": replayVersionType, "pipeline": "_none"}
+	version, doc, ok := a.document()
+	if !ok {
+		return nil, nil, false
+	}
+	return indexItem(act["update"], version, doc)
+}
+
+// indexItem is the _bulk index action and compacted source that replay a document
+// whole: the update's _index, _id, routing and require_alias, the version as an
+// external one, and no pipeline (the active cluster ran them).
+func indexItem(meta map[string]json.RawMessage, version int64, doc json.RawMessage) (line, source []byte, ok bool) {
+	out := map[string]any{"version": version, "version_type": replayVersionType, "pipeline": "_none"}
 	for _, k := range []string{"_index", "_id", "routing", "require_alias"} {
-		if v, ok := act["update"][k]; ok {
-			meta[k] = v
+		if v, ok := meta[k]; ok {
+			out[k] = v
 		}
 	}
-	line, err := json.Marshal(map[string]any{"index": meta})
+	line, err := json.Marshal(map[string]any{"index": out})
 	var buf bytes.Buffer
-	if err != nil || json.Compact(&buf, res.Get.Source) != nil {
+	if err != nil || json.Compact(&buf, doc) != nil {
 		return nil, nil, false
 	}
 	return line, buf.Bytes(), true

@@ -161,18 +161,7 @@ func readBackItem(u partialUpdate, d readDoc) (line, source []byte, ok bool) {
 	if !d.Found || d.Version == nil || len(d.Source) == 0 || d.Source[0] != '{' {
 		return nil, nil, false
 	}
-	meta := map[string]any{"version": *d.Version, "version_type": replayVersionType, "pipeline": "_none"}
-	for _, k := range []string{"_index", "_id", "routing", "require_alias"} {
-		if v, ok := u.meta[k]; ok {
-			meta[k] = v
-		}
-	}
-	line, err := json.Marshal(map[string]any{"index": meta})
-	var buf bytes.Buffer
-	if err != nil || json.Compact(&buf, d.Source) != nil {
-		return nil, nil, false
-	}
-	return line, buf.Bytes(), true
+	return indexItem(u.meta, *d.Version, d.Source)
 }
 
 // bulkIndexOf is the index a _bulk's path names (/<index>/_bulk), "" for /_bulk.
