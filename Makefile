@@ -31,6 +31,8 @@ fmt-check:
 test: install vet tidy-check staticcheck fmt-check ## every test, against the real peers
 	$(GO) test -race -count=1 -run '^$$' ./... >/dev/null
 	$(GO) test -race -count=1 -p 1 -timeout 28m ./...
+	@# Once without -race: its sockets make raw system calls there (rawsock_norace.go).
+	$(GO) test -count=1 ./internal/route/proxy
 	$(GO) test -race -count=1 ./internal/route/proxy -args -upstream=net/http
 	$(GO) test -race -count=1 ./internal/route/proxy -args -server=net/http
 	$(GO) test -race -count=1 ./internal/route/proxy -args -server=net/http -upstream=net/http

@@ -53,6 +53,7 @@ func run() int {
 	baseline := flag.String("baseline", "", "another esdr binary measured in the same run, after esdr at each connection count (a change's before and after)")
 	out := flag.String("o", "docs/benchmarks.md", "markdown file to write the section into ('' prints only)")
 	runs := flag.Int("runs", 5, "measurements per cell, interleaved: every target at every connection count once per round")
+	hold := flag.Bool("hold", false, "start the targets, print their URLs and PIDs and wait for an interrupt instead of measuring (to profile one by hand)")
 	flag.Parse()
 	if *runs < 1 {
 		fmt.Fprintf(os.Stderr, "proxy: -runs %d: want at least 1\n", *runs)
@@ -69,14 +70,14 @@ func run() int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := bench(ctx, conns, *runs, *duration, *warmup, *threads, *path, *engine, *esdrBin, *baseline, *relays, *out); err != nil {
+	if err := bench(ctx, conns, *runs, *duration, *warmup, *threads, *path, *engine, *esdrBin, *baseline, *relays, *hold, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "proxy:", err)
 		return 1
 	}
 	return 0
 }
 
-func bench(ctx context.Context, conns []int, runs int, d, warmup time.Duration, threads int, path, engine, esdrBin, baseline string, relays bool, out string) error {
+func bench(ctx context.Context, conns []int, runs int, d, warmup time.Duration, threads int, path, engine, esdrBin, baseline string, relays, hold bool, out string) error {
 	dir, err := os.MkdirTemp("", "esdr-bench-proxy-")
 	if err != nil {
 		return err
@@ -141,6 +142,14 @@ func bench(ctx context.Context, conns []int, runs int, d, warmup time.Duration, 
 		}
 		defer base.proc.Stop()
 		targets = append(targets, target{baselineName, base.proxy, base.pid})
+	}
+	if hold {
+		for _, t := range targets {
+			logf("%-18s %s%s pid %d", t.name, t.url, path, t.pid)
+		}
+		logf("holding until interrupted")
+		<-ctx.Done()
+		return nil
 	}
 	res := newResults(path, d, threads, haCfg)
 	res.baseline = baseline

@@ -73,34 +73,58 @@ func TestAMalformedChunkedBodyIsTheClientsFaultNotTheNodes(t *testing.T) {
 // TestAClientThatLeavesEndsItsRequestAtTheNode: a client that closes its connection
 // while its search waits for a slow node ends the node's request too (its connection
 // closed, which Elasticsearch takes as the search's cancellation), long before the
-// upstream timeout.
+// upstream timeout — alone on its connection, after quick requests on it (whose watch
+// timer is still pending), and when it waits longer than the read-header timeout
+// (the deadline last armed on the connection).
 func TestAClientThatLeavesEndsItsRequestAtTheNode(t *testing.T) {
-	arrived, ended := make(chan struct{}, 1), make(chan struct{}, 1)
-	b := newBackend(t, "a1", func(w http.ResponseWriter, r *http.Request) {
-		arrived <- struct{}{}
-		select {
-		case <-r.Context().Done():
-			ended <- struct{}{}
-		case <-time.After(time.Minute):
-		}
-	})
-	h := startProxy(t, Config{UpstreamTimeout: 2 * time.Minute}, newRouter("east", 1, b.url()), &fakeProber{})
-	c, err := net.Dial("tcp", h.px.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := io.WriteString(c, "GET /idx/_search HTTP/1.1\r\nHost: a\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-arrived:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the search did not reach the node")
-	}
-	c.Close()
-	select {
-	case <-ended:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the node's request ran on after its client left")
+	for _, tc := range []struct {
+		name      string
+		quick     int
+		waitFirst time.Duration
+	}{
+		{"alone", 0, 0},
+		{"after quick requests on its connection", 3, 0},
+		{"past the read-header timeout", 1, 400 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			arrived, ended := make(chan struct{}, 1), make(chan struct{}, 1)
+			b := newBackend(t, "a1", func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/quick" {
+					return
+				}
+				arrived <- struct{}{}
+				select {
+				case <-r.Context().Done():
+					ended <- struct{}{}
+				case <-time.After(time.Minute):
+				}
+			})
+			cfg := Config{UpstreamTimeout: 2 * time.Minute, ReadHeaderTimeout: 200 * time.Millisecond}
+			h := startProxy(t, cfg, newRouter("east", 1, b.url()), &fakeProber{})
+			c, br := dialProxy(t, h)
+			for range tc.quick {
+				if _, err := io.WriteString(c, "GET /quick HTTP/1.1\r\nHost: a\r\n\r\n"); err != nil {
+					t.Fatal(err)
+				}
+				if a := readAnswer(t, br, http.MethodGet); a.StatusCode != 200 {
+					t.Fatalf("a quick request: %d", a.StatusCode)
+				}
+			}
+			if _, err := io.WriteString(c, "GET /idx/_search HTTP/1.1\r\nHost: a\r\n\r\n"); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-arrived:
+			case <-time.After(20 * time.Second):
+				t.Fatal("the search did not reach the node")
+			}
+			time.Sleep(tc.waitFirst) // the head's deadline passes while the search waits
+			c.Close()
+			select {
+			case <-ended:
+			case <-time.After(20 * time.Second):
+				t.Fatal("the node's request ran on after its client left")
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http/httptrace"
 	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // countingConn counts the bytes written to a node's connection, so an attempt can tell
@@ -15,8 +16,12 @@ import (
 // did" (a write's outcome is then unknown).
 type countingConn struct {
 	net.Conn
+	bounds  bounder
 	written atomic.Int64
 }
+
+func (c *countingConn) ReadBound(t time.Time)  { c.bounds.ReadBound(t) }
+func (c *countingConn) WriteBound(t time.Time) { c.bounds.WriteBound(t) }
 
 // SyscallConn is the socket's, for h1.Conn's liveness check without deadlines.
 func (c *countingConn) SyscallConn() (syscall.RawConn, error) {
@@ -40,7 +45,10 @@ func countingDial(dial func(ctx context.Context, network, addr string) (net.Conn
 		if err != nil {
 			return nil, err
 		}
-		return &countingConn{Conn: c}, nil
+		if tc, ok := c.(*net.TCPConn); ok {
+			c = newRawSock(tc)
+		}
+		return &countingConn{Conn: c, bounds: boundsOf(c)}, nil
 	}
 }
 

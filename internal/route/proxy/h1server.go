@@ -86,6 +86,9 @@ func (s *h1Server) Serve(ln net.Listener) error {
 			continue
 		}
 		delay = 0
+		if tc, ok := nc.(*net.TCPConn); ok {
+			nc = newRawSock(tc)
+		}
 		c := s.track(nc)
 		if c == nil {
 			_ = nc.Close()

@@ -73,7 +73,7 @@ func (b *srvBody) Read(p []byte) (int, error) {
 		}
 	}
 	start := time.Now()
-	_ = b.c.nc.SetReadDeadline(b.pace.deadline(start))
+	b.c.bounds.ReadBound(b.pace.deadline(start))
 	n, err := b.read(p)
 	b.pace.account(start, time.Now(), n)
 	switch {
@@ -153,7 +153,7 @@ func (b *srvBody) drain() bool {
 	if b.expect || b.err != nil {
 		return false
 	}
-	_ = b.c.nc.SetReadDeadline(time.Now().Add(b.c.s.cfg.ReadHeaderTimeout))
+	b.c.bounds.ReadBound(time.Now().Add(b.c.s.cfg.ReadHeaderTimeout))
 	var buf [4 << 10]byte
 	for total := 0; total < maxDrain; {
 		n, err := b.read(buf[:])

@@ -34,6 +34,7 @@ var srvReaders, srvWriters sync.Pool
 type srvConn struct {
 	s      *h1Server
 	nc     net.Conn
+	bounds bounder // nc's deadlines for the reads and writes that wait
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	pooled bool // br came from srvReaders
@@ -58,7 +59,7 @@ type srvConn struct {
 }
 
 func newSrvConn(s *h1Server, nc net.Conn) *srvConn {
-	c := &srvConn{s: s, nc: nc, remote: nc.RemoteAddr().String(), hdr: http.Header{}}
+	c := &srvConn{s: s, nc: nc, bounds: boundsOf(nc), remote: nc.RemoteAddr().String(), hdr: http.Header{}}
 	cc := newConnCtx()
 	c.ctx, c.cancel = cc, cc.cancel
 	c.base = *(&http.Request{}).WithContext(c.ctx)
@@ -109,7 +110,7 @@ func (c *srvConn) await(first bool) bool {
 		if first {
 			wait = c.s.cfg.ReadHeaderTimeout
 		}
-		_ = c.nc.SetReadDeadline(time.Now().Add(wait))
+		c.bounds.ReadBound(time.Now().Add(wait))
 		if _, err := c.br.Peek(1); err != nil {
 			return false
 		}
@@ -123,7 +124,7 @@ func (c *srvConn) await(first bool) bool {
 // readHead reads until the buffer holds a whole request head and parses it, under the
 // read-header timeout from the head's first byte.
 func (c *srvConn) readHead() error {
-	_ = c.nc.SetReadDeadline(time.Now().Add(c.s.cfg.ReadHeaderTimeout))
+	c.bounds.ReadBound(time.Now().Add(c.s.cfg.ReadHeaderTimeout))
 	for {
 		b, _ := c.br.Peek(c.br.Buffered())
 		err := h1.ParseRequest(b, c.s.lim, &c.head)

@@ -77,7 +77,7 @@ func lingerClose(nc net.Conn) {
 // end closes the connection and gives its buffers back.
 func (c *srvConn) end() {
 	c.cancel()
-	c.watch.stop()
+	c.watch.end()
 	c.state.Store(stateClosed)
 	_ = c.nc.Close()
 	if c.pooled {

@@ -29,8 +29,10 @@ type clientWatch struct {
 	peek  func(fd uintptr) bool // made once, allocation-free per use
 
 	mu       sync.Mutex
-	armed    bool // a request is in the handler
-	active   bool // fire is watching
+	armed    bool      // a request is in the handler
+	since    time.Time // when it entered
+	pending  bool      // the timer is set, or fire is running
+	active   bool      // fire is watching
 	watching sync.WaitGroup
 	gone     bool // the last peek saw the client's close
 }
@@ -57,25 +59,31 @@ func (w *clientWatch) init(c *srvConn) {
 	w.timer.Stop()
 }
 
-// start arms the watch for a request entering the handler.
+// start arms the watch for a request entering the handler. The timer is set only when
+// none is pending: a busy connection's timer fires every watchAfter or so and re-arms
+// itself for the request then in the handler, instead of a reset and a stop per request.
 func (w *clientWatch) start() {
 	if w.raw == nil {
 		return
 	}
 	w.mu.Lock()
-	w.armed = true
+	w.armed, w.since = true, time.Now()
+	set := !w.pending
+	w.pending = true
 	w.mu.Unlock()
-	w.timer.Reset(watchAfter)
+	if set {
+		w.timer.Reset(watchAfter)
+	}
 }
 
 // stop disarms the watch once the handler returned, and waits for a watch in progress
 // to end: its wait is cut by a read deadline in the past, which every later read of the
-// connection replaces with its own.
+// connection replaces with its own. A pending timer stays: when it fires it finds the
+// watch disarmed, or armed for a later request.
 func (w *clientWatch) stop() {
 	if w.raw == nil {
 		return
 	}
-	w.timer.Stop()
 	w.mu.Lock()
 	w.armed = false
 	active := w.active
@@ -86,12 +94,26 @@ func (w *clientWatch) stop() {
 	}
 }
 
+// end stops the timer for good: the connection is closed.
+func (w *clientWatch) end() {
+	w.stop()
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+}
+
 // fire runs on the timer's goroutine: it watches until the client closes, sends bytes,
 // or the handler returns.
 func (w *clientWatch) fire() {
 	w.mu.Lock()
 	if !w.armed {
+		w.pending = false
 		w.mu.Unlock()
+		return
+	}
+	if left := watchAfter - time.Since(w.since); left > 0 {
+		w.mu.Unlock()
+		w.timer.Reset(left) // a later request than the one the timer was set for
 		return
 	}
 	if !w.c.body.done.Load() || w.c.br.Buffered() > 0 {
@@ -99,6 +121,10 @@ func (w *clientWatch) fire() {
 		w.timer.Reset(watchAfter) // the body's own reads watch until it ends
 		return
 	}
+	w.pending = false
+	// No deadline while watching: the last one armed (the head's) may pass long before
+	// a slow search ends. stop's deadline in the past comes after this one.
+	_ = w.c.nc.SetReadDeadline(time.Time{})
 	w.active = true
 	w.watching.Add(1)
 	w.mu.Unlock()

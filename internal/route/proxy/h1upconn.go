@@ -31,6 +31,7 @@ type upConn struct {
 func newUpConn(c *h1.Conn, addr string) *upConn {
 	u := &upConn{c: c, addr: addr}
 	u.dl.nc = c.NetConn()
+	u.dl.bounds = boundsOf(u.dl.nc)
 	u.abort = u.dl.abort
 	return u
 }
@@ -112,6 +113,7 @@ func (b *h1Body) Close() error {
 type deadlines struct {
 	mu      sync.Mutex
 	nc      net.Conn
+	bounds  bounder
 	aborted bool
 }
 
@@ -139,5 +141,5 @@ func (d *deadlines) set(timeout time.Duration) {
 	if timeout > 0 {
 		t = time.Now().Add(timeout)
 	}
-	_ = d.nc.SetReadDeadline(t)
+	d.bounds.ReadBound(t)
 }
