@@ -20,8 +20,9 @@ type countingConn struct {
 	written atomic.Int64
 }
 
-func (c *countingConn) ReadBound(t time.Time)  { c.bounds.ReadBound(t) }
-func (c *countingConn) WriteBound(t time.Time) { c.bounds.WriteBound(t) }
+func (c *countingConn) ReadBound(t time.Time)       { c.bounds.ReadBound(t) }
+func (c *countingConn) ReadWithin(d time.Duration)  { c.bounds.ReadWithin(d) }
+func (c *countingConn) WriteWithin(d time.Duration) { c.bounds.WriteWithin(d) }
 
 // SyscallConn is the socket's, for h1.Conn's liveness check without deadlines.
 func (c *countingConn) SyscallConn() (syscall.RawConn, error) {

@@ -153,7 +153,7 @@ func (b *srvBody) drain() bool {
 	if b.expect || b.err != nil {
 		return false
 	}
-	b.c.bounds.ReadBound(time.Now().Add(b.c.s.cfg.ReadHeaderTimeout))
+	b.c.bounds.ReadWithin(b.c.s.cfg.ReadHeaderTimeout)
 	var buf [4 << 10]byte
 	for total := 0; total < maxDrain; {
 		n, err := b.read(buf[:])

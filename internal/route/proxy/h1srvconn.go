@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/esdr/esdr/internal/route/proxy/h1"
 )
@@ -110,7 +109,7 @@ func (c *srvConn) await(first bool) bool {
 		if first {
 			wait = c.s.cfg.ReadHeaderTimeout
 		}
-		c.bounds.ReadBound(time.Now().Add(wait))
+		c.bounds.ReadWithin(wait)
 		if _, err := c.br.Peek(1); err != nil {
 			return false
 		}
@@ -124,7 +123,7 @@ func (c *srvConn) await(first bool) bool {
 // readHead reads until the buffer holds a whole request head and parses it, under the
 // read-header timeout from the head's first byte.
 func (c *srvConn) readHead() error {
-	c.bounds.ReadBound(time.Now().Add(c.s.cfg.ReadHeaderTimeout))
+	c.bounds.ReadWithin(c.s.cfg.ReadHeaderTimeout)
 	for {
 		b, _ := c.br.Peek(c.br.Buffered())
 		err := h1.ParseRequest(b, c.s.lim, &c.head)

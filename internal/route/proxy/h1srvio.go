@@ -16,7 +16,7 @@ import (
 type deadlineWriter struct{ c *srvConn }
 
 func (d deadlineWriter) Write(p []byte) (int, error) {
-	d.c.bounds.WriteBound(time.Now().Add(d.c.s.cfg.WriteTimeout))
+	d.c.bounds.WriteWithin(d.c.s.cfg.WriteTimeout)
 	n, err := d.c.nc.Write(p)
 	if err != nil && deadlineHit(err) {
 		d.c.s.timedOut(timeoutAnswer)

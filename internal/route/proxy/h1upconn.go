@@ -137,9 +137,5 @@ func (d *deadlines) set(timeout time.Duration) {
 	if d.aborted {
 		return
 	}
-	var t time.Time
-	if timeout > 0 {
-		t = time.Now().Add(timeout)
-	}
-	d.bounds.ReadBound(t)
+	d.bounds.ReadWithin(timeout)
 }

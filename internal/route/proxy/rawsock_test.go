@@ -107,6 +107,43 @@ func TestARawSocketsBoundTakesEffectOnlyWhenAReadWaits(t *testing.T) {
 	}
 }
 
+// A relative bound is fixed at the first read that waits after it was given, not when
+// it was given: a connection busy for longer than read_header_timeout between two heads
+// is not cut for it.
+func TestARawSocketsRelativeBoundCountsFromTheWait(t *testing.T) {
+	s, peer := rawPair(t)
+	buf := make([]byte, 8)
+	s.ReadWithin(30 * time.Millisecond)
+	given := time.Now()
+	for time.Since(given) < 60*time.Millisecond {
+		time.Sleep(5 * time.Millisecond) // longer than the bound, without a read
+	}
+	go func() {
+		for !s.armedLater(given.Add(60 * time.Millisecond)) {
+			time.Sleep(time.Millisecond) // until the read waits under the fixed bound
+		}
+		_, _ = peer.Write([]byte("x"))
+	}()
+	if n, err := s.Read(buf); n != 1 || err != nil {
+		t.Fatalf("a read waiting under a bound fixed at the wait: %d, %v", n, err)
+	}
+	// Fixed once: the next wait under it ends at it.
+	if _, err := s.Read(buf); !deadlineHit(err) {
+		t.Fatalf("a second read past the fixed bound: %v, want a deadline error", err)
+	}
+	// 0 is no bound.
+	s.ReadWithin(0)
+	go func() {
+		for !s.armed(time.Time{}) {
+			time.Sleep(time.Millisecond)
+		}
+		_, _ = peer.Write([]byte("y"))
+	}()
+	if n, err := s.Read(buf); n != 1 || err != nil {
+		t.Fatalf("a read without a bound: %d, %v", n, err)
+	}
+}
+
 func TestARawSocketsSetDeadlineInterruptsAWaitingRead(t *testing.T) {
 	s, peer := rawPair(t)
 	s.ReadBound(time.Time{})
@@ -132,7 +169,7 @@ func TestARawSocketsSetDeadlineInterruptsAWaitingRead(t *testing.T) {
 
 func TestARawSocketsWriteBoundEndsAWriteNobodyTakes(t *testing.T) {
 	s, _ := rawPair(t)
-	s.WriteBound(time.Now().Add(50 * time.Millisecond))
+	s.WriteWithin(50 * time.Millisecond)
 	big := make([]byte, 64<<20) // more than both socket buffers hold
 	n, err := s.Write(big)
 	if !deadlineHit(err) || n == 0 || n == len(big) {
@@ -175,5 +212,12 @@ func TestARawSocketsRawConnArmsTheBoundBeforeItsCallerWaits(t *testing.T) {
 func (s *rawSock) armed(t time.Time) bool {
 	s.dl.Lock()
 	defer s.dl.Unlock()
-	return s.rArmed == t.UnixNano()
+	return s.r.armed == toNanos(t)
+}
+
+// armedLater reports whether the read deadline armed on the socket is after t.
+func (s *rawSock) armedLater(t time.Time) bool {
+	s.dl.Lock()
+	defer s.dl.Unlock()
+	return s.r.armed > t.UnixNano()
 }
