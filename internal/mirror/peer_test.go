@@ -139,6 +139,25 @@ func replicatePeer(t *testing.T, c *esclient.Client) {
 	if j.Stats().Applied != bad-1 {
 		t.Errorf("checkpoint %d after the refusal, want %d", j.Stats().Applied, bad-1)
 	}
+
+	// Two _bulk records replayed as one request (replay_join.go): the standby's refusal
+	// of an item names the record it came from, and the items it took are there.
+	joined := []Record{
+		{Seq: 1001, Method: "POST", Path: "/mirrored/_bulk", ContentType: "application/x-ndjson",
+			Body: []byte("{\"index\":{\"_id\":\"j1\"}}\n{\"n\":1}\n")},
+		{Seq: 1002, Method: "POST", Path: "/mirrored/_bulk", ContentType: "application/x-ndjson",
+			Body: []byte("{\"index\":{\"_id\":\"j2\"}}\n{\"n\":2}\n{\"index\":{\"_id\":\"j3\"}}\n{\"n\":\"not a number\"}\n")},
+	}
+	err = NewHTTPApplier(c).Apply(ctx, joined)
+	var re *RefusedError
+	if !errors.As(err, &re) || re.Seq != 1002 || !strings.Contains(re.Reason, "item 3 (index): mapper_parsing_exception") {
+		t.Errorf("Apply of two joined _bulk records, the second's item refused = %v, want a refusal of seq 1002 naming item 3", err)
+	}
+	for _, id := range []string{"j1", "j2"} {
+		if st, b, err := c.Do(ctx, http.MethodGet, "/mirrored/_doc/"+id, nil); err != nil || st != 200 {
+			t.Errorf("%s after the joined _bulk: %d %s %v", id, st, b, err)
+		}
+	}
 }
 
 // countingApplier counts Apply calls to a real applier.
