@@ -115,8 +115,37 @@ func runResync(ctx context.Context, args []string, stdout, stderr io.Writer) int
 // waitReplayed polls status until to lacks nothing, printing the lag as it shrinks. It
 // returns -1 when done, or the exit code.
 func waitReplayed(ctx context.Context, o *opsFlags, c *admin.Client, to string, wait time.Duration, progress, stderr io.Writer) int {
-	deadline := time.Now().Add(wait)
 	last := uint64(1<<64 - 1)
+	var n uint64
+	return pollStatus(ctx, o, c, time.Now().Add(wait), stderr, func(st admin.Status) (int, bool) {
+		if st.Mirror == nil {
+			fmt.Fprintln(stderr, "esdr resync: esdr's status has no mirror section: mirror mode is off")
+			return exitFail, true
+		}
+		n = st.Mirror.Pending[to]
+		if n == 0 {
+			return -1, true
+		}
+		if stop := st.Mirror.Stopped; strings.Contains(stop, "to "+to+": ") {
+			fmt.Fprintf(stderr, "esdr resync: replication to %s stopped, %d journaled writes short: %s; fix the cause on %s, run esdr mirror restart --to %s, then esdr resync again\n",
+				to, n, stop, to, to)
+			return exitFail, true
+		}
+		if n != last {
+			fmt.Fprintf(progress, "resync: %s lacks %d journaled writes (%.0f/s replayed)\n", to, n, st.Mirror.Rate)
+			last = n
+		}
+		return 0, false
+	}, func() {
+		fmt.Fprintf(stderr, "esdr resync: %s still lacks %d journaled writes after %s; see esdr status (last error) and try again\n", to, n, wait)
+	})
+}
+
+// pollStatus reads esdr's status every resyncPoll and hands it to step until step has
+// an outcome (its exit code, or -1: the command goes on) or deadline passes, when late
+// says why and the command fails.
+func pollStatus(ctx context.Context, o *opsFlags, c *admin.Client, deadline time.Time, stderr io.Writer,
+	step func(admin.Status) (int, bool), late func()) int {
 	for {
 		cctx, cancel := o.call(ctx)
 		st, err := c.Status(cctx)
@@ -124,25 +153,11 @@ func waitReplayed(ctx context.Context, o *opsFlags, c *admin.Client, to string, 
 		if err != nil {
 			return o.fail(stderr, err)
 		}
-		if st.Mirror == nil {
-			fmt.Fprintln(stderr, "esdr resync: esdr's status has no mirror section: mirror mode is off")
-			return exitFail
-		}
-		n := st.Mirror.Pending[to]
-		if n == 0 {
-			return -1
-		}
-		if stop := st.Mirror.Stopped; strings.Contains(stop, "to "+to+": ") {
-			fmt.Fprintf(stderr, "esdr resync: replication to %s stopped, %d journaled writes short: %s; fix the cause on %s, run esdr mirror restart --to %s, then esdr resync again\n",
-				to, n, stop, to, to)
-			return exitFail
-		}
-		if n != last {
-			fmt.Fprintf(progress, "resync: %s lacks %d journaled writes (%.0f/s replayed)\n", to, n, st.Mirror.Rate)
-			last = n
+		if code, done := step(st); done {
+			return code
 		}
 		if time.Now().After(deadline) {
-			fmt.Fprintf(stderr, "esdr resync: %s still lacks %d journaled writes after %s; see esdr status (last error) and try again\n", to, n, wait)
+			late()
 			return exitFail
 		}
 		select {
