@@ -143,12 +143,15 @@ func dropIndex(ctx context.Context, client *http.Client, index, node string) err
 	return nil
 }
 
-// count refreshes index on node and returns how many documents it holds.
+// count refreshes index on node and returns how many documents it holds. A 429 (the
+// small heap's circuit breaker, right after a _bulk load) is pushback: it waits and asks
+// again for up to a minute.
 func count(ctx context.Context, client *http.Client, index, node string) (int, error) {
-	if st, b, err := do(ctx, client, http.MethodPost, node+"/"+index+"/_refresh", ""); err != nil || st != 200 {
+	st, b, err := pushedBack(ctx, client, http.MethodPost, node+"/"+index+"/_refresh")
+	if err != nil || st != 200 {
 		return 0, fmt.Errorf("refresh %s on %s: HTTP %d %s %v", index, node, st, b, err)
 	}
-	st, b, err := do(ctx, client, http.MethodGet, node+"/"+index+"/_count", "")
+	st, b, err = pushedBack(ctx, client, http.MethodGet, node+"/"+index+"/_count")
 	var r struct {
 		Count *int `json:"count"`
 	}
@@ -156,6 +159,22 @@ func count(ctx context.Context, client *http.Client, index, node string) (int, e
 		return 0, fmt.Errorf("count %s on %s: HTTP %d %s %v", index, node, st, b, err)
 	}
 	return *r.Count, nil
+}
+
+// pushedBack is do without a body, asked again every second while the node answers 429.
+func pushedBack(ctx context.Context, client *http.Client, method, url string) (int, []byte, error) {
+	for range 60 {
+		st, b, err := do(ctx, client, method, url, "")
+		if err != nil || st != http.StatusTooManyRequests {
+			return st, b, err
+		}
+		select {
+		case <-ctx.Done():
+			return st, b, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+	return do(ctx, client, method, url, "")
 }
 
 // scrape reads the named unlabelled gauges and counters from esdr's /metrics.

@@ -16,33 +16,19 @@ import (
 // and document operations join a root _bulk; another index, other parameters or a
 // record that is no _bulk end the run.
 func TestConsecutiveBulksReplayAsOne(t *testing.T) {
-	j, _ := openJournal(t, t.TempDir(), Options{})
 	bulk := func(path, query string) Record {
 		return Record{Method: "POST", Path: path, Query: query, Body: []byte("{\"index\":{\"_id\":\"1\"}}\n{}\n{\"delete\":{\"_id\":\"2\"}}\n")}
 	}
-	recs := []Record{
+	_, calls := replayed(t, []Record{
 		bulk("/orders/_bulk", ""), bulk("/orders/_bulk", "refresh=true"), bulk("/orders/_bulk", ""), // 1-3: refresh is dropped
 		bulk("/other/_bulk", ""),            // 4
 		bulk("/orders/_bulk", "pipeline=p"), // 5
 		doc(6), bulk("/_bulk", ""), doc(8),  // 6-8: items of one root _bulk
 		{Method: "PUT", Path: "/orders", Body: []byte(`{}`)}, // 9 alone
 		bulk("/_bulk", ""), // 10
-	}
-	for _, rec := range recs {
-		if _, err := j.Append(context.Background(), rec); err != nil {
-			t.Fatal(err)
-		}
-	}
-	a := &recordingApplier{}
-	r, err := NewReplicator(j, a, ReplicatorOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := runUntil(t, r, j, 10); err != nil {
-		t.Fatal(err)
-	}
-	if got, want := a.String(), "[[1 2 3] [4] [5] [6 7 8] [9] [10]]"; got != want {
-		t.Errorf("Apply calls %s, want %s", got, want)
+	})
+	if want := "[[1 2 3] [4] [5] [6 7 8] [9] [10]]"; calls != want {
+		t.Errorf("Apply calls %s, want %s", calls, want)
 	}
 }
 

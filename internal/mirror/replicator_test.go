@@ -60,15 +60,27 @@ func runUntil(t *testing.T, r *Replicator, j *Journal, seq uint64) error {
 }
 
 func TestReplicatorRuns(t *testing.T) {
-	j, _ := openJournal(t, t.TempDir(), Options{})
-	recs := []Record{
+	r, calls := replayed(t, []Record{
 		doc(1), doc(2), // 1-2: one _bulk
 		{Method: "POST", Path: "/orders/_update/1", Body: []byte(`{"doc":{"x":1}}`)}, // 3 alone
 		{Method: "DELETE", Path: "/orders/_doc/2"},                                   // 4-5 one _bulk
 		{Method: "PUT", Path: "/orders/_create/9", Body: []byte(`{}`)},
 		{Method: "PUT", Path: "/orders/_doc/7", Query: "pipeline=p", Body: []byte(`{}`)},                  // 6-7: one _bulk, the pipeline an item's
 		{Method: "POST", Path: "/_bulk", Body: []byte("{\"delete\":{\"_index\":\"o\",\"_id\":\"1\"}}\n")}, // joins a root _bulk
+	})
+	if want := "[[1 2] [3] [4 5 6 7]]"; calls != want {
+		t.Errorf("Apply calls %s, want %s", calls, want)
 	}
+	if ops, age := r.Lag(); ops != 0 || age != 0 {
+		t.Errorf("Lag = %d, %v after catching up", ops, age)
+	}
+}
+
+// replayed journals recs, replays them all through a recording applier, and returns the
+// replicator and the records of each Apply call, as "[[1 2] [3]]".
+func replayed(t *testing.T, recs []Record) (*Replicator, string) {
+	t.Helper()
+	j, _ := openJournal(t, t.TempDir(), Options{})
 	for _, rec := range recs {
 		if _, err := j.Append(context.Background(), rec); err != nil {
 			t.Fatal(err)
@@ -79,15 +91,10 @@ func TestReplicatorRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := runUntil(t, r, j, 7); err != nil {
+	if err := runUntil(t, r, j, uint64(len(recs))); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := a.String(), "[[1 2] [3] [4 5 6 7]]"; got != want {
-		t.Errorf("Apply calls %s, want %s", got, want)
-	}
-	if ops, age := r.Lag(); ops != 0 || age != 0 {
-		t.Errorf("Lag = %d, %v after catching up", ops, age)
-	}
+	return r, a.String()
 }
 
 // TestReplicatorRetriesAndStops: transient failures are retried with the same records;
