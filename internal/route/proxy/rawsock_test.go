@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/esdr/esdr/internal/route/proxy/h1"
 )
 
 // rawPair is a rawSock and the plain peer it is connected to.
@@ -82,22 +84,12 @@ func TestARawSocketsBoundTakesEffectOnlyWhenAReadWaits(t *testing.T) {
 		t.Fatalf("a read with data after a stale deadline passed: %d, %v", n, err)
 	}
 
-	// A bound armed by a wait that data ended, then passed: the next read with data
-	// is not refused for it.
-	bound := time.Now().Add(20 * time.Millisecond)
-	s.ReadBound(bound)
-	go func() {
-		for !s.armed(bound) {
-			time.Sleep(time.Millisecond) // until the read waits under the bound
-		}
-		_, _ = peer.Write([]byte("y"))
-	}()
-	if n, err := s.Read(buf); n != 1 || err != nil {
-		t.Fatalf("a read that waited for data: %d, %v", n, err)
-	}
-	for time.Now().Before(bound.Add(5 * time.Millisecond)) {
-		time.Sleep(time.Millisecond) // the armed deadline passes
-	}
+	// A bound armed by an earlier wait, since passed (set here as the socket would hold
+	// it): the next read with data is not refused for it.
+	s.dl.Lock()
+	s.r.armed = toNanos(time.Unix(1, 0))
+	_ = s.tc.SetReadDeadline(time.Unix(1, 0))
+	s.dl.Unlock()
 	s.ReadBound(time.Now().Add(time.Minute))
 	if _, err := peer.Write([]byte("z")); err != nil {
 		t.Fatal(err)
@@ -108,39 +100,39 @@ func TestARawSocketsBoundTakesEffectOnlyWhenAReadWaits(t *testing.T) {
 }
 
 // A relative bound is fixed at the first read that waits after it was given, not when
-// it was given: a connection busy for longer than read_header_timeout between two heads
-// is not cut for it.
+// it was given nor at a read that finds data: a connection busy for longer than
+// read_header_timeout between two heads is not cut for it.
 func TestARawSocketsRelativeBoundCountsFromTheWait(t *testing.T) {
 	s, peer := rawPair(t)
 	buf := make([]byte, 8)
 	s.ReadWithin(30 * time.Millisecond)
-	given := time.Now()
-	for time.Since(given) < 60*time.Millisecond {
-		time.Sleep(5 * time.Millisecond) // longer than the bound, without a read
+	if _, err := peer.Write([]byte("x")); err != nil {
+		t.Fatal(err)
 	}
-	go func() {
-		for !s.armedLater(given.Add(60 * time.Millisecond)) {
-			time.Sleep(time.Millisecond) // until the read waits under the fixed bound
-		}
-		_, _ = peer.Write([]byte("x"))
-	}()
+	// Until the byte is there, so that the read below finds it without waiting.
+	if err := s.rc.Read(func(fd uintptr) bool { return h1.PeekFD(fd) != h1.PeekEmpty }); err != nil {
+		t.Fatal(err)
+	}
 	if n, err := s.Read(buf); n != 1 || err != nil {
-		t.Fatalf("a read waiting under a bound fixed at the wait: %d, %v", n, err)
+		t.Fatalf("a read with data: %d, %v", n, err)
 	}
-	// Fixed once: the next wait under it ends at it.
+	if s.fixed() {
+		t.Fatal("a read that did not wait fixed the relative bound")
+	}
+	// Nothing to read: the bound is fixed at this wait and ends it.
 	if _, err := s.Read(buf); !deadlineHit(err) {
-		t.Fatalf("a second read past the fixed bound: %v, want a deadline error", err)
+		t.Fatalf("a read waiting past the bound: %v, want a deadline error", err)
 	}
-	// 0 is no bound.
+	if !s.fixed() {
+		t.Fatal("a read that waited left the relative bound unfixed")
+	}
+	// 0 is no bound: it replaces the passed one.
 	s.ReadWithin(0)
-	go func() {
-		for !s.armed(time.Time{}) {
-			time.Sleep(time.Millisecond)
-		}
-		_, _ = peer.Write([]byte("y"))
-	}()
+	if _, err := peer.Write([]byte("y")); err != nil {
+		t.Fatal(err)
+	}
 	if n, err := s.Read(buf); n != 1 || err != nil {
-		t.Fatalf("a read without a bound: %d, %v", n, err)
+		t.Fatalf("a read after the bound was lifted: %d, %v", n, err)
 	}
 }
 
@@ -208,16 +200,9 @@ func TestARawSocketsRawConnArmsTheBoundBeforeItsCallerWaits(t *testing.T) {
 	}
 }
 
-// armed reports whether t is the read deadline armed on the socket.
-func (s *rawSock) armed(t time.Time) bool {
+// fixed reports whether the read bound is fixed (not waiting for a wait to count from).
+func (s *rawSock) fixed() bool {
 	s.dl.Lock()
 	defer s.dl.Unlock()
-	return s.r.armed == toNanos(t)
-}
-
-// armedLater reports whether the read deadline armed on the socket is after t.
-func (s *rawSock) armedLater(t time.Time) bool {
-	s.dl.Lock()
-	defer s.dl.Unlock()
-	return s.r.armed > t.UnixNano()
+	return s.r.within == 0
 }
