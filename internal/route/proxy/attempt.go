@@ -49,6 +49,11 @@ type result struct {
 	bodiesMu sync.Mutex
 	bodies   []*attemptBody
 	inline   [2]*attemptBody // bodies' storage for the usual one or two readers
+
+	// head holds the names and values of the node's answer when they fit (an
+	// Elasticsearch answer's take ~60 bytes; the size keeps the struct in the 768-byte
+	// size class): written once, by the proxy's own client, never reused.
+	head [304]byte
 }
 
 // writeGrace is how long a write in flight when its epoch ends may still be answered by

@@ -15,7 +15,7 @@ import (
 // sendOwn sends r through the proxy's own client: the fields are written from r's
 // header directly, and the attempt needs no context of its own.
 func (res *result) sendOwn(ctx context.Context, t *h1Transport, r *http.Request, body *replay) (*http.Response, error) {
-	res.hooks.cut = &res.cut
+	res.hooks.cut, res.hooks.store = &res.cut, res.head[:]
 	if !res.pl.inflight.watch(res) {
 		res.retired()
 	}

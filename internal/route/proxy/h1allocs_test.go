@@ -59,7 +59,8 @@ func readHead(br *bufio.Reader) error {
 // TestAllocationsOfASmallGET measures the allocations of one small GET through the
 // proxy, client and node being raw sockets that allocate nothing. It reports the number
 // (go test -run AllocationsOfASmallGET -v ./internal/route/proxy, or -args -server=net/http
-// -upstream=net/http) and fails only when an answer is wrong.
+// -upstream=net/http) and fails when an answer is wrong or, on the proxy's own path on
+// both sides, past 2 (#19; in the product's build, not under -race).
 func TestAllocationsOfASmallGET(t *testing.T) {
 	if testing.Short() {
 		t.Skip("measurement")
@@ -101,4 +102,7 @@ func TestAllocationsOfASmallGET(t *testing.T) {
 	}
 	cfg := Config{Server: *serverFlag, UpstreamClient: *upstreamFlag}.withDefaults()
 	t.Logf("allocations per small GET (server %s, upstream client %s): %.1f", cfg.Server, cfg.UpstreamClient, allocs)
+	if !raceBuild && cfg.Server == ServerH1 && cfg.UpstreamClient == UpstreamH1 && allocs > 2 {
+		t.Fatalf("%.1f allocations per small GET on the proxy's own path, want at most 2", allocs)
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"strings"
+	"unsafe"
 
 	"github.com/esdr/esdr/internal/route/proxy/h1"
 )
@@ -51,25 +52,37 @@ func framing(k string) bool {
 // from one string copy of them: the map, its values array and that string, whatever
 // the count, when the node sends canonical names (Elasticsearch does).
 func headerOf(fields []h1.Field) http.Header {
-	h, _ := headerInto(nil, nil, fields)
+	h, _ := headerInto(nil, nil, fields, nil)
 	return h
 }
 
 // headerInto is headerOf refilling h and vals, which a pooled connection keeps from one
-// answer to the next: then the one string of all names and values is the only
-// allocation.
-func headerInto(h http.Header, vals []string, fields []h1.Field) (http.Header, []string) {
+// answer to the next. The names and values go into store when they fit, else into one
+// string allocated for them. store must never be written again while any string over
+// it may be held: an attempt's own array, written once (strings cut from it keep the
+// attempt alive as long as they are held, a mirror's held answer outliving it).
+func headerInto(h http.Header, vals []string, fields []h1.Field, store []byte) (http.Header, []string) {
 	size := 0
 	for _, f := range fields {
 		size += len(f.Name) + len(f.Value)
 	}
-	var sb strings.Builder
-	sb.Grow(size)
-	for _, f := range fields {
-		sb.Write(f.Name)
-		sb.Write(f.Value)
+	var all string
+	if size > 0 && size <= len(store) {
+		at := 0
+		for _, f := range fields {
+			at += copy(store[at:], f.Name)
+			at += copy(store[at:], f.Value)
+		}
+		all = unsafe.String(unsafe.SliceData(store), size)
+	} else {
+		var sb strings.Builder
+		sb.Grow(size)
+		for _, f := range fields {
+			sb.Write(f.Name)
+			sb.Write(f.Value)
+		}
+		all = sb.String()
 	}
-	all := sb.String()
 	if h == nil {
 		h = make(http.Header, len(fields))
 	} else {

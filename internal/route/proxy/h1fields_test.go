@@ -40,3 +40,43 @@ func TestFieldConversionsKeepEveryValue(t *testing.T) {
 		t.Fatalf("fieldsOf: %q, want %q", fields, w)
 	}
 }
+
+// TestAnAnswersFieldsGoIntoTheAttemptsStoreWhenTheyFit: names and values that fit the
+// store are cut from it (no allocation of their own); those that do not get their own
+// string; both give the same header, and a second answer into the same map and values
+// leaves the first answer's strings as they were.
+func TestAnAnswersFieldsGoIntoTheAttemptsStoreWhenTheyFit(t *testing.T) {
+	in := []h1.Field{
+		{Name: []byte("Content-Type"), Value: []byte("application/json")},
+		{Name: []byte("Content-Length"), Value: []byte("13")},
+		{Name: []byte("Warning"), Value: []byte("299 a")},
+	}
+	want := http.Header{"Content-Type": {"application/json"}, "Content-Length": {"13"}, "Warning": {"299 a"}}
+	const size = 12 + 16 + 14 + 2 + 7 + 5
+	for _, tc := range []struct {
+		name  string
+		store []byte
+	}{
+		{"fits", make([]byte, 64)},
+		{"exactly fits", make([]byte, size)},
+		{"one byte short", make([]byte, size-1)},
+		{"no store", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, vals := headerInto(nil, nil, in, tc.store)
+			if !reflect.DeepEqual(h, want) {
+				t.Fatalf("header %v, want %v", h, want)
+			}
+			first := h.Get("Content-Type")
+			if allocs := testing.AllocsPerRun(10, func() {
+				h, vals = headerInto(h, vals, in, tc.store)
+			}); len(tc.store) >= size && allocs != 0 || len(tc.store) < size && allocs != 1 {
+				t.Fatalf("%v allocations refilling the header with a store of %d bytes", allocs, len(tc.store))
+			}
+			h, _ = headerInto(h, vals, []h1.Field{{Name: []byte("Content-Type"), Value: []byte("text/plain; x=1")}}, make([]byte, 64))
+			if first != "application/json" || h.Get("Content-Type") != "text/plain; x=1" {
+				t.Fatalf("after a second answer: first %q, now %q", first, h.Get("Content-Type"))
+			}
+		})
+	}
+}

@@ -53,6 +53,9 @@ type exchangeHooks struct {
 	trace     *httptrace.ClientTrace // from RoundTrip's context, or nil
 	cut       *cut                   // the attempt's, or nil
 	delivered bool                   // a byte of the request reached the connection
+	// store holds the answer's names and values when they fit (headerInto): an
+	// attempt's own array, so that they need no allocation of their own; nil: none.
+	store []byte
 }
 
 // RoundTrip sends req and returns the answer with its body still to read; closing the
@@ -151,7 +154,7 @@ func (t *h1Transport) exchange(ctx context.Context, o *outbound, u *upConn, h *e
 		return u.fail(ctx, errors.New("h1: the node switched protocols, which the proxy never asks"))
 	}
 	u.body.r = body
-	u.hdr, u.vals = headerInto(u.hdr, u.vals, r.Fields)
+	u.hdr, u.vals = headerInto(u.hdr, u.vals, r.Fields, h.store)
 	u.resp = http.Response{Status: statusLine(r.Status, r.Reason), StatusCode: r.Status,
 		Proto: protoOf(r.Minor), ProtoMajor: 1, ProtoMinor: r.Minor, Header: u.hdr,
 		ContentLength: r.ContentLength, Close: !r.KeepAlive, Body: &u.body}
