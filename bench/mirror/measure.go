@@ -40,7 +40,8 @@ type cell struct {
 	acked          int       // documents acknowledged to the client, warm-up included
 	lag            *lagStats // mirror on only
 	lagFirstErr    error
-	answeredBy     string // X-Esdr-Cluster@X-Esdr-Epoch of the answers through esdr
+	answeredBy     string     // X-Esdr-Cluster@X-Esdr-Epoch of the answers through esdr
+	split          *timeSplit // through esdr only
 	lagSampleEvery time.Duration
 }
 
@@ -54,15 +55,18 @@ func (b *bench) measure(ctx context.Context, target string, m mode, workers int)
 	c.index = fmt.Sprintf("bench-mirror-%s-%s-%d", key, m, workers)
 	urls, nodes := []string{b.primary}, []string{b.primary}
 	var lagFrom []string // the admin URLs whose lag is sampled: mirror on only
+	var admins []string  // the esdr processes the load goes through
 	switch target {
 	case targetOff:
-		urls = []string{b.off.proxyURL}
+		urls, admins = []string{b.off.proxyURL}, []string{b.off.adminURL}
 	case targetMirror:
 		urls, nodes, lagFrom = []string{b.on.proxyURL}, []string{b.primary, b.standby}, []string{b.on.adminURL}
+		admins = lagFrom
 	case targetHeld:
-		urls = []string{b.held.proxyURL}
+		urls, admins = []string{b.held.proxyURL}, []string{b.held.adminURL}
 	case targetFleet:
 		urls, nodes, lagFrom = b.fleet.proxyURLs(), []string{b.primary, b.standby}, b.fleet.adminURLs()
+		admins = lagFrom
 	}
 	hc := client(workers)
 	defer hc.CloseIdleConnections()
@@ -78,9 +82,23 @@ func (b *bench) measure(ctx context.Context, target string, m mode, workers int)
 		lag = startLag(ctx, hc, lagFrom, b.o.lagEvery)
 	}
 	spec.d, spec.prefix = b.o.d, "m-"
+	var split *splitMeter
+	if admins != nil {
+		var err error
+		if split, err = startSplit(ctx, hc, admins); err != nil {
+			return c, err
+		}
+	}
 	from := time.Now()
 	c.res = runLoad(ctx, hc, spec)
 	to := time.Now()
+	if split != nil {
+		ts, err := split.stop(ctx, hc)
+		if err != nil {
+			return c, err
+		}
+		c.split = &ts
+	}
 	if err := ctx.Err(); err != nil {
 		if lag != nil {
 			lag.stop()
@@ -110,6 +128,9 @@ func (b *bench) measure(ctx context.Context, target string, m mode, workers int)
 	b.logf("%-6s %3d workers %-16s %8.0f docs/s (%6.0f req/s)  p50 %-8s p99 %-8s errors %d  docs acked %d, primary holds %d  answered by %s",
 		m, workers, target, c.res.perSecond(), float64(c.res.requests)/c.res.elapsed.Seconds(),
 		ms(c.res.p50), ms(c.res.p99), c.res.errors, c.acked, c.primaryDocs, or(c.answeredBy, "the node"))
+	if c.split != nil {
+		b.logf("  mean per request in esdr's proxy %s, of which at the node %s", ms(c.split.request), ms(c.split.node))
+	}
 	if c.res.firstErr != "" {
 		b.logf("  first error: %s", c.res.firstErr)
 	}

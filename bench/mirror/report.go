@@ -25,14 +25,16 @@ func markdown(o *options, cells []cell) string {
 	fmt.Fprintf(&b, "Each cell has its own fresh index, %s of unmeasured warm-up into it, then %s measured;\n", o.warmup, o.d)
 	fmt.Fprintf(&b, "the targets run one after the other for each load. *docs/s* counts documents the cluster\n")
 	fmt.Fprintf(&b, "acknowledged (for single, requests); *errors* are requests without a 2xx answer or with any _bulk item\n")
-	fmt.Fprintf(&b, "refused; *ratio* is against mirror off on the mirror-on rows and mirror off / direct on the\n")
+	fmt.Fprintf(&b, "refused; *esdr / node* is the mean time of a request in esdr's proxy (arrival to answer sent,\n")
+	fmt.Fprintf(&b, "journaling included) and of its attempt at the node (to the answer's head), from esdr's metrics;\n")
+	fmt.Fprintf(&b, "*ratio* is against mirror off on the mirror-on rows and mirror off / direct on the\n")
 	fmt.Fprintf(&b, "mirror-off row, from the same run. Both JVMs, the esdr processes and the client share this\n")
 	fmt.Fprintf(&b, "machine's cores, and other work on it (load average %s before the run started anything, %s\n", o.loadBefore, o.loadAfter)
 	fmt.Fprintf(&b, "when it ended), so the absolute numbers are low: with mirroring on, the standby JVM indexing the\n")
 	fmt.Fprintf(&b, "replayed writes takes the same two cores the primary needs, a cost that separate hosts do not pay.\n")
 	fmt.Fprintf(&b, "Errors are the clusters' own answers, quoted below the tables (a 429 from the 384 MiB heap's\n")
 	fmt.Fprintf(&b, "circuit breaker is pushback a client retries; a write refused by the primary is not journaled).\n\n")
-	b.WriteString("| load | workers | target | docs/s | req/s | ratio | p50 | p99 | errors |\n|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| load | workers | target | docs/s | req/s | ratio | p50 | p99 | esdr / node (mean) | errors |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for i, c := range cells {
 		ratio := "—"
 		if prev := base(cells, i); prev != nil && prev.res.perSecond() > 0 {
@@ -42,8 +44,12 @@ func markdown(o *options, cells []cell) string {
 		if c.target == targetMirror || c.target == targetHeld || c.target == targetFleet {
 			name = "**" + name + "**"
 		}
-		fmt.Fprintf(&b, "| %s | %d | %s | %.0f | %.0f | %s | %s | %s | %d |\n", c.mode, c.workers, name,
-			c.res.perSecond(), float64(c.res.requests)/c.res.elapsed.Seconds(), ratio, ms(c.res.p50), ms(c.res.p99), c.res.errors)
+		split := "—"
+		if c.split != nil {
+			split = ms(c.split.request) + " / " + ms(c.split.node)
+		}
+		fmt.Fprintf(&b, "| %s | %d | %s | %.0f | %.0f | %s | %s | %s | %s | %d |\n", c.mode, c.workers, name,
+			c.res.perSecond(), float64(c.res.requests)/c.res.elapsed.Seconds(), ratio, ms(c.res.p50), ms(c.res.p99), split, c.res.errors)
 	}
 	b.WriteString("\nRatios of the same run:\n\n")
 	for i, c := range cells {

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// The proxy's histograms whose sums and counts split a request's time between esdr and
+// the node (docs/observability.md).
+const (
+	metricRequestSum   = "esdr_proxy_request_duration_seconds_sum"
+	metricRequestCount = "esdr_proxy_request_duration_seconds_count"
+	metricNodeSum      = "esdr_proxy_upstream_duration_seconds_sum"
+	metricNodeCount    = "esdr_proxy_upstream_duration_seconds_count"
+)
+
+// timeSplit is the mean time of the requests a load sent through esdr, as esdr's proxy
+// measured it (from the request's arrival to its answer sent, journaling included), and
+// the mean time of its attempts at the node (to the answer's head): what mirror mode
+// adds shows in the first and not the second.
+type timeSplit struct {
+	request, node time.Duration
+}
+
+// splitMeter holds the histograms' totals before a load.
+type splitMeter struct {
+	admins []string
+	before map[string]float64
+}
+
+// startSplit reads the totals of the esdr processes at admins.
+func startSplit(ctx context.Context, client *http.Client, admins []string) (*splitMeter, error) {
+	before, err := sumSeries(ctx, client, admins)
+	if err != nil {
+		return nil, err
+	}
+	return &splitMeter{admins: admins, before: before}, nil
+}
+
+// stop reads the totals again and returns the means over the requests in between.
+func (s *splitMeter) stop(ctx context.Context, client *http.Client) (timeSplit, error) {
+	after, err := sumSeries(ctx, client, s.admins)
+	if err != nil {
+		return timeSplit{}, err
+	}
+	mean := func(sum, count string) time.Duration {
+		n := after[count] - s.before[count]
+		if n <= 0 {
+			return 0
+		}
+		return time.Duration((after[sum] - s.before[sum]) / n * float64(time.Second))
+	}
+	return timeSplit{request: mean(metricRequestSum, metricRequestCount), node: mean(metricNodeSum, metricNodeCount)}, nil
+}
+
+// sumSeries adds up, over the esdr processes at admins, every series of the split's
+// metrics whatever its labels (one per cluster, status, ...).
+func sumSeries(ctx context.Context, client *http.Client, admins []string) (map[string]float64, error) {
+	out := map[string]float64{}
+	for _, u := range admins {
+		if err := addSeries(ctx, client, u, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func addSeries(ctx context.Context, client *http.Client, adminURL string, out map[string]float64) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, adminURL+"/metrics", nil)
+	if err != nil {
+		return err
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 {
+		return fmt.Errorf("metrics: HTTP %d", res.StatusCode)
+	}
+	sc := bufio.NewScanner(io.LimitReader(res.Body, 8<<20))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
+		sp := bytes.LastIndexByte(line, ' ')
+		if sp < 0 || bytes.HasPrefix(line, []byte("#")) {
+			continue
+		}
+		name, _, _ := bytes.Cut(line[:sp], []byte("{"))
+		switch n := string(name); n {
+		case metricRequestSum, metricRequestCount, metricNodeSum, metricNodeCount:
+			if v, err := strconv.ParseFloat(string(line[sp+1:]), 64); err == nil {
+				out[n] += v
+			}
+		}
+	}
+	return sc.Err()
+}
