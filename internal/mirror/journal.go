@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"time"
 )
 
 // Defaults applied by Open when the Options leave them zero.
@@ -59,21 +60,22 @@ type Journal struct {
 	opts Options
 	lock *os.File
 
-	mu      sync.Mutex
-	segs    []segment          // ascending by first seq; the last one is active
-	f       *os.File           // the active segment, open for appending
-	next    uint64             // seq of the next record
-	written uint64             // last seq written to the active file
-	durable uint64             // last seq known to be on stable storage
-	applied uint64             // durable checkpoint: every target has every record up to it
-	cursors map[string]*cursor // per target, when tracked (see Track)
-	total   int64              // bytes in all segments
-	held    int64              // bytes reserved for records not yet appended
-	syncing bool               // a group-commit leader is in fsync
-	changed chan struct{}
-	failed  error // sticky: after a failed write or fsync nothing more is accepted
-	closed  bool
-	syncs   uint64 // group-commit fsyncs, for Stats
+	mu        sync.Mutex
+	segs      []segment          // ascending by first seq; the last one is active
+	f         *os.File           // the active segment, open for appending
+	next      uint64             // seq of the next record
+	written   uint64             // last seq written to the active file
+	durable   uint64             // last seq known to be on stable storage
+	applied   uint64             // durable checkpoint: every target has every record up to it
+	cursors   map[string]*cursor // per target, when tracked (see Track)
+	total     int64              // bytes in all segments
+	held      int64              // bytes reserved for records not yet appended
+	syncing   bool               // a group-commit leader is in fsync
+	changed   chan struct{}
+	failed    error // sticky: after a failed write or fsync nothing more is accepted
+	closed    bool
+	syncs     uint64 // group-commit fsyncs, for Stats
+	syncTimes syncTimes
 
 	// fsync is (*os.File).Sync; a test replaces it to hold a group-commit leader.
 	fsync func(*os.File) error
@@ -117,10 +119,13 @@ func (j *Journal) waitDurable(ctx context.Context, seq uint64) error {
 			j.syncing = true
 			target, f, path := j.written, j.f, j.segs[len(j.segs)-1].path
 			j.mu.Unlock()
+			start := time.Now()
 			err := j.fsync(f) // only a leader closes or replaces f, so f stays open
+			took := time.Since(start)
 			j.mu.Lock()
 			j.syncing = false
 			j.syncs++
+			j.syncTimes.observe(took)
 			if err != nil {
 				// Never retry a failed fsync: the kernel may have dropped the dirty pages.
 				j.failLocked(fmt.Errorf("mirror: journal %s: fsync: %w", path, err))
