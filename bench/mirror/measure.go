@@ -129,7 +129,8 @@ func (b *bench) measure(ctx context.Context, target string, m mode, workers int)
 		m, workers, target, c.res.perSecond(), float64(c.res.requests)/c.res.elapsed.Seconds(),
 		ms(c.res.p50), ms(c.res.p99), c.res.errors, c.acked, c.primaryDocs, or(c.answeredBy, "the node"))
 	if c.split != nil {
-		b.logf("  mean per request in esdr's proxy %s, of which at the node %s", ms(c.split.request), ms(c.split.node))
+		b.logf("  mean per request in esdr's proxy %s, of which at the node %s; journal fsyncs %.2f per request, %s each",
+			ms(c.split.request), ms(c.split.node), c.split.fsyncs, ms(c.split.fsync))
 	}
 	if c.res.firstErr != "" {
 		b.logf("  first error: %s", c.res.firstErr)

@@ -26,7 +26,8 @@ func markdown(o *options, cells []cell) string {
 	fmt.Fprintf(&b, "the targets run one after the other for each load. *docs/s* counts documents the cluster\n")
 	fmt.Fprintf(&b, "acknowledged (for single, requests); *errors* are requests without a 2xx answer or with any _bulk item\n")
 	fmt.Fprintf(&b, "refused; *esdr / node* is the mean time of a request in esdr's proxy (arrival to answer sent,\n")
-	fmt.Fprintf(&b, "journaling included) and of its attempt at the node (to the answer's head), from esdr's metrics;\n")
+	fmt.Fprintf(&b, "journaling included) and of its attempt at the node (to the answer's head), from esdr's metrics,\n")
+	fmt.Fprintf(&b, "with mirroring on the mean time of the journal's group-commit fsyncs and their number per request;\n")
 	fmt.Fprintf(&b, "*ratio* is against mirror off on the mirror-on rows and mirror off / direct on the\n")
 	fmt.Fprintf(&b, "mirror-off row, from the same run. Both JVMs, the esdr processes and the client share this\n")
 	fmt.Fprintf(&b, "machine's cores, and other work on it (load average %s before the run started anything, %s\n", o.loadBefore, o.loadAfter)
@@ -47,6 +48,9 @@ func markdown(o *options, cells []cell) string {
 		split := "—"
 		if c.split != nil {
 			split = ms(c.split.request) + " / " + ms(c.split.node)
+			if c.split.fsyncs > 0 {
+				split += fmt.Sprintf(" (fsync %s, %.2f per request)", ms(c.split.fsync), c.split.fsyncs)
+			}
 		}
 		fmt.Fprintf(&b, "| %s | %d | %s | %.0f | %.0f | %s | %s | %s | %s | %d |\n", c.mode, c.workers, name,
 			c.res.perSecond(), float64(c.res.requests)/c.res.elapsed.Seconds(), ratio, ms(c.res.p50), ms(c.res.p99), split, c.res.errors)

@@ -18,14 +18,18 @@ const (
 	metricRequestCount = "esdr_proxy_request_duration_seconds_count"
 	metricNodeSum      = "esdr_proxy_upstream_duration_seconds_sum"
 	metricNodeCount    = "esdr_proxy_upstream_duration_seconds_count"
+	metricFsyncSum     = "esdr_mirror_journal_fsync_seconds_sum"
+	metricFsyncCount   = "esdr_mirror_journal_fsync_seconds_count"
 )
 
 // timeSplit is the mean time of the requests a load sent through esdr, as esdr's proxy
 // measured it (from the request's arrival to its answer sent, journaling included), and
 // the mean time of its attempts at the node (to the answer's head): what mirror mode
-// adds shows in the first and not the second.
+// adds shows in the first and not the second. With mirroring on, fsync is the mean time
+// of the journal's group-commit fsyncs and fsyncs their number per write.
 type timeSplit struct {
-	request, node time.Duration
+	request, node, fsync time.Duration
+	fsyncs               float64
 }
 
 // splitMeter holds the histograms' totals before a load.
@@ -56,7 +60,12 @@ func (s *splitMeter) stop(ctx context.Context, client *http.Client) (timeSplit, 
 		}
 		return time.Duration((after[sum] - s.before[sum]) / n * float64(time.Second))
 	}
-	return timeSplit{request: mean(metricRequestSum, metricRequestCount), node: mean(metricNodeSum, metricNodeCount)}, nil
+	ts := timeSplit{request: mean(metricRequestSum, metricRequestCount), node: mean(metricNodeSum, metricNodeCount),
+		fsync: mean(metricFsyncSum, metricFsyncCount)}
+	if n := after[metricRequestCount] - s.before[metricRequestCount]; n > 0 {
+		ts.fsyncs = (after[metricFsyncCount] - s.before[metricFsyncCount]) / n
+	}
+	return ts, nil
 }
 
 // sumSeries adds up, over the esdr processes at admins, every series of the split's
@@ -96,7 +105,7 @@ func addSeries(ctx context.Context, client *http.Client, adminURL string, out ma
 		}
 		name, _, _ := bytes.Cut(line[:sp], []byte("{"))
 		switch n := string(name); n {
-		case metricRequestSum, metricRequestCount, metricNodeSum, metricNodeCount:
+		case metricRequestSum, metricRequestCount, metricNodeSum, metricNodeCount, metricFsyncSum, metricFsyncCount:
 			if v, err := strconv.ParseFloat(string(line[sp+1:]), 64); err == nil {
 				out[n] += v
 			}

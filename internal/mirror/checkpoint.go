@@ -70,28 +70,42 @@ func writeCheckpointFile(dir, name string, seq uint64) error {
 // durable record nor go backwards. It is for a journal with one target; one with tracked
 // targets moves with SetCursor.
 func (j *Journal) SetApplied(seq uint64) error {
+	j.ckMu.Lock()
+	defer j.ckMu.Unlock()
 	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.cursors != nil {
-		return fmt.Errorf("mirror: the journal has targets (%d); advance their cursors with SetCursor", len(j.cursors))
-	}
-	return j.setAppliedLocked(seq)
-}
-
-func (j *Journal) setAppliedLocked(seq uint64) error {
+	var err error
 	switch {
+	case j.cursors != nil:
+		err = fmt.Errorf("mirror: the journal has targets (%d); advance their cursors with SetCursor", len(j.cursors))
 	case j.closed:
-		return ErrClosed
+		err = ErrClosed
 	case seq < j.applied:
-		return fmt.Errorf("mirror: applied seq %d is behind the checkpoint %d", seq, j.applied)
+		err = fmt.Errorf("mirror: applied seq %d is behind the checkpoint %d", seq, j.applied)
 	case seq > j.durable:
-		return fmt.Errorf("mirror: applied seq %d is past the last durable record %d", seq, j.durable)
-	case seq == j.applied:
-		return nil
+		err = fmt.Errorf("mirror: applied seq %d is past the last durable record %d", seq, j.durable)
 	}
-	if err := writeCheckpoint(j.dir, seq); err != nil {
+	j.mu.Unlock()
+	if err != nil {
 		return err
 	}
+	return j.raiseApplied(seq)
+}
+
+// raiseApplied moves the checkpoint up to seq: its file first, outside the journal's
+// lock (appends never wait behind its fsyncs; j.ckMu, held, orders the writers), then
+// the segments every target is done with are deleted.
+func (j *Journal) raiseApplied(seq uint64) error {
+	j.mu.Lock()
+	done := seq <= j.applied
+	j.mu.Unlock()
+	if done {
+		return nil
+	}
+	if err := j.saveFile(j.dir, checkpointFile, seq); err != nil {
+		return err
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
 	j.applied = seq
 	j.notifyLocked() // wakes writes waiting for the standby to catch up (Mirror.drain)
 	// A segment's last record is the next segment's first minus one; the active segment

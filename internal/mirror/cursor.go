@@ -21,9 +21,14 @@ import (
 // config's cluster name rule), so that it is a plain file name.
 var cursorName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
-// cursor is a tracked target's checkpoint and how many records it applied since Open.
+// cursor is a tracked target's checkpoint: seq in memory, which drains and the lag read
+// and which moves after every applied run (MoveCursor); saved, in its file, which moves
+// at most once a second (SetCursor: each write is three fsyncs, on the disk the journal's
+// own fsyncs need) and is where a restart resumes; and how many records it applied since
+// Open.
 type cursor struct {
 	seq     uint64
+	saved   uint64
 	applied uint64
 }
 
@@ -50,7 +55,8 @@ func (j *Journal) Track(names ...string) error {
 		if seq > j.durable {
 			return fmt.Errorf("%w: the cursor of %s is at seq %d but the journal ends at %d", ErrCorrupt, name, seq, j.durable)
 		}
-		j.cursors[name] = &cursor{seq: max(seq, j.applied)}
+		seq = max(seq, j.applied)
+		j.cursors[name] = &cursor{seq: seq, saved: seq}
 	}
 	return nil
 }
@@ -66,38 +72,58 @@ func (j *Journal) Cursor(name string) (seq, applied uint64) {
 	return j.applied, 0
 }
 
-// SetCursor durably records that target name has every record destined for it up to
-// seq, n of which were applied since its last cursor, then moves the journal's
-// checkpoint to the lowest cursor (deleting segments every target is done with).
-func (j *Journal) SetCursor(name string, seq uint64, n int) error {
+// MoveCursor records in memory that target name has every record destined for it up
+// to seq, n of which were applied since the last move: drains and the lag see it at
+// once. Its file follows with SetCursor; a restart before that resumes from the file and
+// applies those records again, which replay makes harmless.
+func (j *Journal) MoveCursor(name string, seq uint64, n int) error {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	_, err := j.moveCursorLocked(name, seq, n)
+	return err
+}
+
+func (j *Journal) moveCursorLocked(name string, seq uint64, n int) (*cursor, error) {
 	c, ok := j.cursors[name]
 	switch {
 	case j.closed:
-		return ErrClosed
+		return nil, ErrClosed
 	case !ok:
-		return fmt.Errorf("mirror: journal cursor %q is not tracked", name)
+		return nil, fmt.Errorf("mirror: journal cursor %q is not tracked", name)
 	case seq < c.seq:
-		return fmt.Errorf("mirror: cursor %s at seq %d cannot go back to %d", name, c.seq, seq)
+		return nil, fmt.Errorf("mirror: cursor %s at seq %d cannot go back to %d", name, c.seq, seq)
 	case seq > j.durable:
-		return fmt.Errorf("mirror: cursor %s: seq %d is past the last durable record %d", name, seq, j.durable)
-	case seq == c.seq && n == 0:
-		return nil
+		return nil, fmt.Errorf("mirror: cursor %s: seq %d is past the last durable record %d", name, seq, j.durable)
 	}
-	if seq > c.seq {
-		if err := writeCheckpointFile(j.dir, checkpointFile+"."+name, seq); err != nil {
-			return err
-		}
+	if seq > c.seq || n > 0 {
+		c.seq, c.applied = seq, c.applied+uint64(n)
+		j.notifyLocked() // wakes writes waiting for this target to catch up (Mirror.drain)
 	}
-	c.seq, c.applied = seq, c.applied+uint64(n)
+	return c, nil
+}
+
+// SetCursor is MoveCursor, then the cursor's file: durably, target name has every
+// record destined for it up to seq. Then the journal's checkpoint moves to the lowest
+// cursor on disk (deleting segments every target is done with). The files are written
+// outside the journal's lock: appends never wait behind their fsyncs.
+func (j *Journal) SetCursor(name string, seq uint64, n int) error {
+	j.ckMu.Lock()
+	defer j.ckMu.Unlock()
+	j.mu.Lock()
+	c, err := j.moveCursorLocked(name, seq, n)
+	j.mu.Unlock()
+	if err != nil || seq <= c.saved {
+		return err
+	}
+	if err := j.saveFile(j.dir, checkpointFile+"."+name, seq); err != nil {
+		return err
+	}
+	j.mu.Lock()
+	c.saved = seq
 	low := seq
 	for _, o := range j.cursors {
-		low = min(low, o.seq)
+		low = min(low, o.saved)
 	}
-	if low > j.applied {
-		return j.setAppliedLocked(low) // notifies
-	}
-	j.notifyLocked() // wakes writes waiting for this target to catch up (Mirror.drain)
-	return nil
+	j.mu.Unlock()
+	return j.raiseApplied(low)
 }

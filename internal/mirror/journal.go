@@ -60,6 +60,10 @@ type Journal struct {
 	opts Options
 	lock *os.File
 
+	// ckMu orders the writers of the checkpoint and cursor files, which write outside
+	// mu; taken before mu, never inside it.
+	ckMu sync.Mutex
+
 	mu        sync.Mutex
 	segs      []segment          // ascending by first seq; the last one is active
 	f         *os.File           // the active segment, open for appending
@@ -79,6 +83,8 @@ type Journal struct {
 
 	// fsync is (*os.File).Sync; a test replaces it to hold a group-commit leader.
 	fsync func(*os.File) error
+	// saveFile is writeCheckpointFile; a test replaces it to hold or count the writes.
+	saveFile func(dir, name string, seq uint64) error
 }
 
 // segment is one file of records; its name is its first seq.
@@ -194,6 +200,8 @@ func (j *Journal) changes() <-chan struct{} {
 // Close waits for a running fsync, makes everything written durable, and releases the
 // directory. Appends still waiting get ErrClosed unless their record was made durable.
 func (j *Journal) Close() error {
+	j.ckMu.Lock() // a checkpoint being written finishes before the directory is released
+	defer j.ckMu.Unlock()
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.closed {

@@ -47,7 +47,8 @@ func Open(dir string, opts Options) (*Journal, Recovery, error) {
 	if err != nil {
 		return nil, Recovery{}, err
 	}
-	j := &Journal{dir: dir, opts: opts, lock: lock, changed: make(chan struct{}), fsync: (*os.File).Sync}
+	j := &Journal{dir: dir, opts: opts, lock: lock, changed: make(chan struct{}), fsync: (*os.File).Sync,
+		saveFile: writeCheckpointFile}
 	rep, err := j.recover()
 	if err != nil {
 		_ = unlockDir(lock)

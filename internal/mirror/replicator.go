@@ -97,6 +97,7 @@ func (r *Replicator) Run(ctx context.Context) error {
 		return err
 	}
 	defer rd.Close()
+	defer r.saveMoved()
 	var pending []Record // read, not yet applied
 	sc := scan{seq: start, saved: start, skip: r.skipping()}
 	for ctx.Err() == nil {
@@ -117,10 +118,9 @@ func (r *Replicator) Run(ctx context.Context) error {
 			}
 			return err
 		}
-		if err := r.advance(run[len(run)-1].Seq, len(run)); err != nil {
+		if err := r.applied(run[len(run)-1].Seq, len(run), &sc); err != nil {
 			return err
 		}
-		sc.saved, sc.at = run[len(run)-1].Seq, r.opts.Now()
 		pending = pending[len(run):]
 		r.progress(len(run), pending)
 	}
