@@ -34,11 +34,15 @@ type BulkAccepted struct {
 // was checked by Classify; resp is the active cluster's 200 answer. An answer that
 // cannot be matched item by item is an error.
 func AcceptedBulk(body, resp []byte, whole bool) (BulkAccepted, error) {
-	var br struct {
-		Items []map[string]json.RawMessage `json:"items"`
-	}
-	if err := json.Unmarshal(resp, &br); err != nil {
-		return BulkAccepted{}, fmt.Errorf("mirror: unreadable _bulk answer: %w", err)
+	return acceptedBulk(body, nil, resp, whole)
+}
+
+// acceptedBulk is AcceptedBulk with the body's action lines as Classify read them
+// (Decision.actions), or nil to read them here.
+func acceptedBulk(body []byte, actions []bulkAction, resp []byte, whole bool) (BulkAccepted, error) {
+	items, err := itemAnswers(resp)
+	if err != nil {
+		return BulkAccepted{}, err
 	}
 	var out bytes.Buffer
 	var acc BulkAccepted
@@ -48,7 +52,7 @@ func AcceptedBulk(body, resp []byte, whole bool) (BulkAccepted, error) {
 		if len(bytes.TrimSpace(action)) == 0 {
 			continue
 		}
-		op, _, err := parseAction(action)
+		op, _, err := actionAt(actions, i, action)
 		if err != nil {
 			return BulkAccepted{}, fmt.Errorf("mirror: _bulk item %d: %w", i+1, err)
 		}
@@ -56,16 +60,12 @@ func AcceptedBulk(body, resp []byte, whole bool) (BulkAccepted, error) {
 		if op != "delete" {
 			source = nextLine(&body)
 		}
-		if i >= len(br.Items) {
-			return BulkAccepted{}, fmt.Errorf("mirror: _bulk answer has %d items for more sent", len(br.Items))
+		if i >= len(items) {
+			return BulkAccepted{}, fmt.Errorf("mirror: _bulk answer has %d items for more sent", len(items))
 		}
-		var res struct {
-			Status  *int   `json:"status"`
-			Version *int64 `json:"_version"`
-		}
-		raw, named := br.Items[i][op]
+		res, named := items[i][op]
 		i++
-		if !named || json.Unmarshal(raw, &res) != nil || res.Status == nil {
+		if !named || res == nil || res.Status == nil {
 			acc.Unknown = append(acc.Unknown, i)
 			continue
 		}
@@ -78,7 +78,7 @@ func AcceptedBulk(body, resp []byte, whole bool) (BulkAccepted, error) {
 		}
 		acc.Items++
 		if op == "update" && whole {
-			if line, doc, ok := wholeItem(action, source, raw); ok {
+			if line, doc, ok := wholeAnswer(action, source, res.updateAnswer); ok {
 				out.Write(line)
 				out.WriteByte('\n')
 				out.Write(doc)
@@ -93,11 +93,58 @@ func AcceptedBulk(body, resp []byte, whole bool) (BulkAccepted, error) {
 			out.WriteByte('\n')
 		}
 	}
-	if i != len(br.Items) {
-		return BulkAccepted{}, fmt.Errorf("mirror: _bulk answer has %d items for %d sent", len(br.Items), i)
+	if i != len(items) {
+		return BulkAccepted{}, fmt.Errorf("mirror: _bulk answer has %d items for %d sent", len(items), i)
 	}
 	if acc.Items > 0 {
 		acc.Body = out.Bytes()
 	}
 	return acc, nil
+}
+
+// itemAnswer is what the journal needs of one _bulk item's answer: its status and
+// version, and for an update asked for its document, the document (updateAnswer).
+type itemAnswer struct {
+	Status *int `json:"status"`
+	updateAnswer
+}
+
+// itemAnswers reads the items of a _bulk answer, by item and action, in one pass. An
+// item of another shape (a status that is not a number) fails that pass for the whole
+// answer: the answer is then read item by item, and only such an item's outcome is
+// unknown (nil); an item whose document cannot be read keeps its status and version.
+func itemAnswers(resp []byte) ([]map[string]*itemAnswer, error) {
+	var typed struct {
+		Items []map[string]*itemAnswer `json:"items"`
+	}
+	if json.Unmarshal(resp, &typed) == nil {
+		return typed.Items, nil
+	}
+	var raw struct {
+		Items []map[string]json.RawMessage `json:"items"`
+	}
+	if err := json.Unmarshal(resp, &raw); err != nil {
+		return nil, fmt.Errorf("mirror: unreadable _bulk answer: %w", err)
+	}
+	out := make([]map[string]*itemAnswer, len(raw.Items))
+	for i, item := range raw.Items {
+		out[i] = make(map[string]*itemAnswer, len(item))
+		for op, r := range item {
+			var res struct {
+				Status  *int   `json:"status"`
+				Version *int64 `json:"_version"`
+			}
+			if json.Unmarshal(r, &res) != nil {
+				out[i][op] = nil
+				continue
+			}
+			a := &itemAnswer{Status: res.Status}
+			if json.Unmarshal(r, &a.updateAnswer) != nil {
+				a.updateAnswer = updateAnswer{} // no document: the update stays partial
+			}
+			a.Version = res.Version
+			out[i][op] = a
+		}
+	}
+	return out, nil
 }

@@ -60,6 +60,10 @@ func TestAcceptedBulkWithoutStatus(t *testing.T) {
 			`{"items":[{"index":"created"},{"delete":{"status":404}}]}`, 1, []int{1}},
 		{"items with a status are kept beside the unknown ones",
 			`{"items":[{"index":{"status":201}},{"delete":{}}]}`, 1, []int{2}},
+		{"an item whose status is not a number is unknown, its neighbour kept",
+			`{"items":[{"index":{"status":"201"}},{"delete":{"status":200}}]}`, 1, []int{1}},
+		{"an item with a status and an odd field elsewhere is kept",
+			`{"items":[{"index":{"status":201,"_version":3,"result":7,"get":[]}},{"delete":{"status":200}}]}`, 2, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

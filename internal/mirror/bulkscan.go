@@ -16,6 +16,7 @@ import (
 // line by line, decoding only action lines and update sources.
 func checkBulk(body []byte, defaultIndex string) Decision {
 	items, missing := 0, 0
+	var actions []bulkAction
 	for len(body) > 0 {
 		line := nextLine(&body)
 		if len(bytes.TrimSpace(line)) == 0 {
@@ -26,6 +27,7 @@ func checkBulk(body []byte, defaultIndex string) Decision {
 		if err != nil {
 			return refuse("_bulk item %d: %v", items, err)
 		}
+		actions = append(actions, bulkAction{op: op, meta: meta})
 		if meta.Index == "" && defaultIndex == "" {
 			return refuse("_bulk item %d (%s) has no _index", items, op)
 		}
@@ -49,9 +51,9 @@ func checkBulk(body []byte, defaultIndex string) Decision {
 		return refuse("empty _bulk body")
 	}
 	if missing > 0 {
-		return Decision{Class: AssignBulkIDs}
+		return Decision{Class: AssignBulkIDs} // the body changes: its actions are read again
 	}
-	return Decision{Class: Replicate}
+	return Decision{Class: Replicate, actions: actions}
 }
 
 // WithBulkIDs returns body with an id from newID in every index or create item that
@@ -100,6 +102,21 @@ type bulkMeta struct {
 	Version     *int64 `json:"version,omitempty"`
 	VersionType string `json:"version_type,omitempty"`
 	Pipeline    string `json:"pipeline,omitempty"`
+}
+
+// bulkAction is one action line of a _bulk body, decoded.
+type bulkAction struct {
+	op   string
+	meta bulkMeta
+}
+
+// actionAt returns item i's action (numbered from 0) from actions, the body's as
+// checkBulk read them, or decodes line when there are none.
+func actionAt(actions []bulkAction, i int, line []byte) (string, bulkMeta, error) {
+	if i < len(actions) {
+		return actions[i].op, actions[i].meta, nil
+	}
+	return parseAction(line)
 }
 
 // parseAction decodes an action line {"<op>":{...}}.

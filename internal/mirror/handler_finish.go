@@ -10,8 +10,8 @@ import (
 )
 
 // finish journals what the active cluster accepted, then answers the client in the
-// shape it asked for.
-func (m *Mirror) finish(w http.ResponseWriter, r *http.Request, next http.Handler, buf *bufferedWriter, res *Reservation, rec Record, shape answerShape) {
+// shape it asked for. actions are rec.Body's action lines as Classify read them, for a _bulk (nil: none).
+func (m *Mirror) finish(w http.ResponseWriter, r *http.Request, next http.Handler, buf *bufferedWriter, res *Reservation, rec Record, shape answerShape, actions []bulkAction) {
 	cluster, epochText := buf.header.Get(headerCluster), buf.header.Get(headerEpoch)
 	if buf.status == 0 || !Accepted(rec.Method, buf.status) && !buf.over {
 		m.reply(w, r, buf, shape) // refused, or the proxy's own error: nothing changed, nothing to journal
@@ -39,7 +39,7 @@ func (m *Mirror) finish(w http.ResponseWriter, r *http.Request, next http.Handle
 	}
 	var noStatus []int // _bulk items answered without a status: outcome unknown
 	if isBulkPath(rec.Path) {
-		acc, err := AcceptedBulk(rec.Body, buf.body.Bytes(), shape.bulkSource)
+		acc, err := acceptedBulk(rec.Body, actions, buf.body.Bytes(), shape.bulkSource)
 		if err != nil {
 			unknown(err.Error())
 			return

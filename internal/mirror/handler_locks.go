@@ -1,6 +1,7 @@
 package mirror
 
 import (
+	"bytes"
 	"hash/maphash"
 	"net/http"
 	"net/url"
@@ -145,7 +146,8 @@ func (s *lockSet) unlock() {
 
 // lockTarget says what a replicable write must lock: the documents it names, or the
 // index it changes as a whole (docs empty), or everything (index "" and docs empty).
-func lockTarget(method, path string, body []byte) (string, []docRef) {
+// actions are a _bulk body's action lines as Classify read them (nil: read them here).
+func lockTarget(method, path string, body []byte, actions []bulkAction) (string, []docRef) {
 	segs := strings.Split(strings.Trim(path, "/"), "/")
 	for i, s := range segs {
 		if u, err := url.PathUnescape(s); err == nil {
@@ -153,7 +155,7 @@ func lockTarget(method, path string, body []byte) (string, []docRef) {
 		}
 	}
 	if segs[0] == "_bulk" {
-		return "", bulkDocs(body, "")
+		return "", bulkDocs(body, "", actions)
 	}
 	if strings.HasPrefix(segs[0], "_") {
 		return "", nil // POST /_aliases
@@ -166,22 +168,24 @@ func lockTarget(method, path string, body []byte) (string, []docRef) {
 		return index, []docRef{{index, ""}} // a new document, its id made up by the cluster
 	}
 	if len(segs) == 2 && segs[1] == "_bulk" && method != http.MethodDelete {
-		if docs := bulkDocs(body, index); len(docs) > 0 {
+		if docs := bulkDocs(body, index, actions); len(docs) > 0 {
 			return index, docs
 		}
 	}
 	return index, nil
 }
 
-// bulkDocs lists the documents of a _bulk body Classify accepted.
-func bulkDocs(body []byte, defaultIndex string) []docRef {
+// bulkDocs lists the documents of a _bulk body Classify accepted; actions are its
+// action lines as Classify read them, or nil.
+func bulkDocs(body []byte, defaultIndex string, actions []bulkAction) []docRef {
 	var out []docRef
-	for len(body) > 0 {
+	for i := 0; len(body) > 0; {
 		line := nextLine(&body)
-		if len(strings.TrimSpace(string(line))) == 0 {
+		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		op, meta, err := parseAction(line)
+		op, meta, err := actionAt(actions, i, line)
+		i++
 		if err != nil {
 			continue
 		}

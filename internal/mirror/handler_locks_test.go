@@ -27,7 +27,7 @@ func TestLockTarget(t *testing.T) {
 		{"POST", "/b/_bulk", bulk, "b [{a 1} {b 2}]"},
 	}
 	for _, c := range cases {
-		index, docs := lockTarget(c.method, c.path, c.body)
+		index, docs := lockTarget(c.method, c.path, c.body, nil)
 		if got := fmt.Sprintf("%s %v", index, docs); got != c.want {
 			t.Errorf("%s %s: %q, want %q", c.method, c.path, got, c.want)
 		}

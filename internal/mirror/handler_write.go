@@ -104,7 +104,7 @@ func (m *Mirror) write(w http.ResponseWriter, r *http.Request, next http.Handler
 			return
 		}
 	}
-	index, docs := lockTarget(r.Method, rec.Path, body)
+	index, docs := lockTarget(r.Method, rec.Path, body, dec.actions)
 	locks := m.locks.lock(index, docs)
 	defer locks.unlock()
 
@@ -118,7 +118,7 @@ func (m *Mirror) write(w http.ResponseWriter, r *http.Request, next http.Handler
 	r = r.WithContext(context.WithValue(r.Context(), writeKey{}, ws))
 	buf := newBufferedWriter(m.opts.MaxResponse)
 	next.ServeHTTP(buf, r)
-	m.finish(w, r, next, buf, res, rec, shape)
+	m.finish(w, r, next, buf, res, rec, shape, dec.actions)
 }
 
 func (m *Mirror) refuseJournal(w http.ResponseWriter, r *http.Request, err error) {

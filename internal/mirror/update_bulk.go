@@ -70,12 +70,20 @@ func (a updateAnswer) document() (int64, json.RawMessage, bool) {
 // wholeItem returns the action and source lines that replay an accepted update item
 // whole, or ok=false when it stays a partial update (for the read-back).
 func wholeItem(action, payload []byte, item json.RawMessage) (line, source []byte, ok bool) {
+	var a updateAnswer
+	if json.Unmarshal(item, &a) != nil {
+		return nil, nil, false
+	}
+	return wholeAnswer(action, payload, a)
+}
+
+// wholeAnswer is wholeItem with the item's answer read.
+func wholeAnswer(action, payload []byte, a updateAnswer) (line, source []byte, ok bool) {
 	if bytes.Contains(payload, []byte(`"_source"`)) {
 		return nil, nil, false // the payload shapes the answer's source itself
 	}
-	var a updateAnswer
 	var act map[string]map[string]json.RawMessage
-	if json.Unmarshal(item, &a) != nil || json.Unmarshal(action, &act) != nil || act["update"] == nil {
+	if json.Unmarshal(action, &act) != nil || act["update"] == nil {
 		return nil, nil, false
 	}
 	version, doc, ok := a.document()
