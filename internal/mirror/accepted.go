@@ -45,6 +45,7 @@ func acceptedBulk(body []byte, actions []bulkAction, resp []byte, whole bool) (B
 		return BulkAccepted{}, err
 	}
 	var out bytes.Buffer
+	out.Grow(len(body) + len(body)/8) // the accepted items, each with its version
 	var acc BulkAccepted
 	i := 0
 	for len(body) > 0 {

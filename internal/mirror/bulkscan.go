@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // checkBulk applies the policy to a _bulk body: it can be mirrored as-is when every item
@@ -119,8 +120,41 @@ func actionAt(actions []bulkAction, i int, line []byte) (string, bulkMeta, error
 	return parseAction(line)
 }
 
-// parseAction decodes an action line {"<op>":{...}}.
+// actionMeta is the part of an action's metadata parseAction reads.
+type actionMeta struct {
+	Index string          `json:"_index"`
+	ID    json.RawMessage `json:"_id"`
+}
+
+// parseAction decodes an action line {"<op>":{...}}: in one pass when the line is a
+// well-formed single action, else as readAction does, for its error.
 func parseAction(line []byte) (string, bulkMeta, error) {
+	var action map[string]actionMeta
+	if json.Unmarshal(line, &action) != nil || len(action) != 1 {
+		return readAction(line)
+	}
+	for op, m := range action {
+		switch op {
+		case "index", "create", "update", "delete":
+		default:
+			return readAction(line)
+		}
+		meta := bulkMeta{Index: m.Index}
+		switch id := m.ID; {
+		case len(id) == 0 || string(id) == "null":
+		case len(id) >= 2 && id[0] == '"' && bytes.IndexByte(id, '\\') < 0 && utf8.Valid(id):
+			meta.ID = string(id[1 : len(id)-1]) // a valid JSON string without escapes is its content
+		default:
+			return readAction(line)
+		}
+		return op, meta, nil
+	}
+	return readAction(line) // not reached: one action
+}
+
+// readAction is parseAction step by step: the action, then its metadata, then its id,
+// each with its own error.
+func readAction(line []byte) (string, bulkMeta, error) {
 	var action map[string]json.RawMessage
 	if err := json.Unmarshal(line, &action); err != nil {
 		return "", bulkMeta{}, fmt.Errorf("unreadable action line: %w", err)
@@ -137,10 +171,7 @@ func parseAction(line []byte) (string, bulkMeta, error) {
 	default:
 		return "", bulkMeta{}, fmt.Errorf("unknown action %q", op)
 	}
-	var m struct {
-		Index string          `json:"_index"`
-		ID    json.RawMessage `json:"_id"`
-	}
+	var m actionMeta
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return "", bulkMeta{}, fmt.Errorf("unreadable %s metadata: %w", op, err)
 	}
