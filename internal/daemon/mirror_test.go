@@ -58,8 +58,11 @@ mirror:
 	if err != nil || len(problems) > 0 {
 		t.Errorf("metrics lint: %v %v", problems, err)
 	}
-	if n, err := testutil.GatherAndCount(reg); err != nil || n != 12 {
-		t.Errorf("%d metrics, want 12 (%v)", n, err)
+	if n, err := testutil.GatherAndCount(reg); err != nil || n != 13 {
+		t.Errorf("%d metrics, want 13 (%v)", n, err)
+	}
+	if n, err := testutil.GatherAndCount(reg, "esdr_mirror_journal_fsync_seconds"); err != nil || n != 1 {
+		t.Errorf("%d journal fsync histograms, want 1 (%v)", n, err)
 	}
 	st := s.status()
 	if st.LagOps != 0 || st.Pending["primary"] != 0 || st.Pending["standby"] != 0 || st.JournalMaxBytes != 1<<30 {
