@@ -179,27 +179,11 @@ func pushedBack(ctx context.Context, client *http.Client, method, url string) (i
 
 // scrape reads the named unlabelled gauges and counters from esdr's /metrics.
 func scrape(ctx context.Context, client *http.Client, adminURL string, names ...string) (map[string]float64, error) {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, adminURL+"/metrics", nil)
-	if err != nil {
-		return nil, err
-	}
-	res, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("metrics: %w", err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != 200 {
-		return nil, fmt.Errorf("metrics: HTTP %d", res.StatusCode)
-	}
 	out := map[string]float64{}
-	sc := bufio.NewScanner(io.LimitReader(res.Body, 8<<20))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		name, val, ok := bytes.Cut(sc.Bytes(), []byte{' '})
+	err := eachMetricLine(ctx, client, adminURL, func(line []byte) {
+		name, val, ok := bytes.Cut(line, []byte{' '})
 		if !ok {
-			continue
+			return
 		}
 		for _, n := range names {
 			if string(name) == n {
@@ -208,9 +192,9 @@ func scrape(ctx context.Context, client *http.Client, adminURL string, names ...
 				}
 			}
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("metrics: %w", err)
+	})
+	if err != nil {
+		return nil, err
 	}
 	for _, n := range names {
 		if _, ok := out[n]; !ok {
@@ -218,6 +202,33 @@ func scrape(ctx context.Context, client *http.Client, adminURL string, names ...
 		}
 	}
 	return out, nil
+}
+
+// eachMetricLine calls fn with each line of esdr's /metrics at adminURL.
+func eachMetricLine(ctx context.Context, client *http.Client, adminURL string, fn func(line []byte)) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, adminURL+"/metrics", nil)
+	if err != nil {
+		return err
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != 200 {
+		return fmt.Errorf("metrics: HTTP %d", res.StatusCode)
+	}
+	sc := bufio.NewScanner(io.LimitReader(res.Body, 8<<20))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		fn(sc.Bytes())
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	return nil
 }
 
 // journalDir is where the mirror-on esdr keeps its journal.

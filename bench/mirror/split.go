@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"time"
@@ -81,27 +78,10 @@ func sumSeries(ctx context.Context, client *http.Client, admins []string) (map[s
 }
 
 func addSeries(ctx context.Context, client *http.Client, adminURL string, out map[string]float64) error {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, adminURL+"/metrics", nil)
-	if err != nil {
-		return err
-	}
-	res, err := client.Do(req)
-	if err != nil {
-		return fmt.Errorf("metrics: %w", err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != 200 {
-		return fmt.Errorf("metrics: HTTP %d", res.StatusCode)
-	}
-	sc := bufio.NewScanner(io.LimitReader(res.Body, 8<<20))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Bytes()
+	return eachMetricLine(ctx, client, adminURL, func(line []byte) {
 		sp := bytes.LastIndexByte(line, ' ')
 		if sp < 0 || bytes.HasPrefix(line, []byte("#")) {
-			continue
+			return
 		}
 		name, _, _ := bytes.Cut(line[:sp], []byte("{"))
 		switch n := string(name); n {
@@ -110,6 +90,5 @@ func addSeries(ctx context.Context, client *http.Client, adminURL string, out ma
 				out[n] += v
 			}
 		}
-	}
-	return sc.Err()
+	})
 }
