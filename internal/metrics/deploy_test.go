@@ -60,7 +60,6 @@ func (r *recorder) Register(c prometheus.Collector) error {
 	if _, ok := c.(prometheus.Histogram); ok {
 		hist = true
 	}
-	hist = hist || collectsHistogram(c) // a collector of its own (the journal's fsync times)
 	ch := make(chan *prometheus.Desc, 64)
 	go func() { c.Describe(ch); close(ch) }()
 	for d := range ch {
@@ -77,21 +76,6 @@ func (r *recorder) Register(c prometheus.Collector) error {
 		r.families[m[1]] = f
 	}
 	return nil
-}
-
-// collectsHistogram reports whether c's metrics, gathered now, include a histogram.
-func collectsHistogram(c prometheus.Collector) bool {
-	reg := prometheus.NewRegistry()
-	if reg.Register(c) != nil {
-		return false
-	}
-	mfs, _ := reg.Gather()
-	for _, mf := range mfs {
-		if mf.GetType().String() == "HISTOGRAM" {
-			return true
-		}
-	}
-	return false
 }
 
 func (r *recorder) MustRegister(cs ...prometheus.Collector) {

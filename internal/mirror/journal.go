@@ -6,6 +6,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Defaults applied by Open when the Options leave them zero.
@@ -64,22 +66,24 @@ type Journal struct {
 	// mu; taken before mu, never inside it.
 	ckMu sync.Mutex
 
-	mu        sync.Mutex
-	segs      []segment          // ascending by first seq; the last one is active
-	f         *os.File           // the active segment, open for appending
-	next      uint64             // seq of the next record
-	written   uint64             // last seq written to the active file
-	durable   uint64             // last seq known to be on stable storage
-	applied   uint64             // durable checkpoint: every target has every record up to it
-	cursors   map[string]*cursor // per target, when tracked (see Track)
-	total     int64              // bytes in all segments
-	held      int64              // bytes reserved for records not yet appended
-	syncing   bool               // a group-commit leader is in fsync
-	changed   chan struct{}
-	failed    error // sticky: after a failed write or fsync nothing more is accepted
-	closed    bool
-	syncs     uint64 // group-commit fsyncs, for Stats
-	syncTimes syncTimes
+	mu      sync.Mutex
+	segs    []segment          // ascending by first seq; the last one is active
+	f       *os.File           // the active segment, open for appending
+	next    uint64             // seq of the next record
+	written uint64             // last seq written to the active file
+	durable uint64             // last seq known to be on stable storage
+	applied uint64             // durable checkpoint: every target has every record up to it
+	cursors map[string]*cursor // per target, when tracked (see Track)
+	total   int64              // bytes in all segments
+	held    int64              // bytes reserved for records not yet appended
+	syncing bool               // a group-commit leader is in fsync
+	changed chan struct{}
+	failed  error // sticky: after a failed write or fsync nothing more is accepted
+	closed  bool
+	syncs   uint64 // group-commit fsyncs, for Stats
+	// fsyncs times the group-commit fsyncs (esdr_mirror_journal_fsync_seconds, registered
+	// by RegisterMetrics): every mirrored write waits for one before its answer.
+	fsyncs prometheus.Histogram
 
 	// fsync is (*os.File).Sync; a test replaces it to hold a group-commit leader.
 	fsync func(*os.File) error
@@ -131,7 +135,7 @@ func (j *Journal) waitDurable(ctx context.Context, seq uint64) error {
 			j.mu.Lock()
 			j.syncing = false
 			j.syncs++
-			j.syncTimes.observe(took)
+			j.fsyncs.Observe(took.Seconds())
 			if err != nil {
 				// Never retry a failed fsync: the kernel may have dropped the dirty pages.
 				j.failLocked(fmt.Errorf("mirror: journal %s: fsync: %w", path, err))

@@ -76,27 +76,11 @@ func RegisterMetrics(reg prometheus.Registerer, src MetricsSource) error {
 			ConstLabels: prometheus.Labels{"type": typ}},
 			func() float64 { return float64(src.Mirror.Answers()[typ]) }))
 	}
-	cs = append(cs, syncCollector{j: src.Journal, desc: prometheus.NewDesc("esdr_mirror_journal_fsync_seconds",
-		"Time of the journal's group-commit fsyncs: every mirrored write waits for one before its answer (and for the one running when it arrived).",
-		nil, nil)})
+	cs = append(cs, src.Journal.fsyncs)
 	for _, c := range cs {
 		if err := reg.Register(c); err != nil {
 			return fmt.Errorf("mirror: metrics: %w", err)
 		}
 	}
 	return nil
-}
-
-// syncCollector exports the journal's fsync times, counted by the journal itself (it
-// needs no Prometheus of its own), as a histogram.
-type syncCollector struct {
-	j    *Journal
-	desc *prometheus.Desc
-}
-
-func (c syncCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
-
-func (c syncCollector) Collect(ch chan<- prometheus.Metric) {
-	s := c.j.SyncTimes()
-	ch <- prometheus.MustNewConstHistogram(c.desc, s.Count, s.Sum, s.Buckets)
 }
