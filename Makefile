@@ -43,6 +43,7 @@ test: install vet tidy-check staticcheck fmt-check ## every test, against the re
 	$(GO) test -run '^$$' -fuzz FuzzAcceptedResponsesReadTheSameInNetHTTP -fuzztime 150000x ./internal/route/proxy/h1
 	$(GO) test -run '^$$' -fuzz FuzzAcceptedChunkedBodiesReadTheSameInNetHTTP -fuzztime 150000x ./internal/route/proxy/h1
 	$(GO) test -run '^$$' -fuzz FuzzParseActionReadsAsStepByStep -fuzztime 100000x ./internal/mirror
+	$(GO) test -run '^$$' -fuzz FuzzScanItemAnswersReadsAsEncodingJSON -fuzztime 100000x ./internal/mirror
 
 test-short: ## pure unit tests, no peers
 	$(GO) test -race -short ./...

@@ -110,11 +110,15 @@ type itemAnswer struct {
 	updateAnswer
 }
 
-// itemAnswers reads the items of a _bulk answer, by item and action, in one pass. An
-// item of another shape (a status that is not a number) fails that pass for the whole
-// answer: the answer is then read item by item, and only such an item's outcome is
-// unknown (nil); an item whose document cannot be read keeps its status and version.
+// itemAnswers reads the items of a _bulk answer, by item and action, in one pass
+// (scanItemAnswers, else encoding/json into the same types). An item of another shape
+// (a status that is not a number) fails that pass for the whole answer: the answer is
+// then read item by item, and only such an item's outcome is unknown (nil); an item
+// whose document cannot be read keeps its status and version.
 func itemAnswers(resp []byte) ([]map[string]*itemAnswer, error) {
+	if items, ok := scanItemAnswers(resp); ok {
+		return items, nil
+	}
 	var typed struct {
 		Items []map[string]*itemAnswer `json:"items"`
 	}

@@ -127,8 +127,12 @@ type actionMeta struct {
 }
 
 // parseAction decodes an action line {"<op>":{...}}: in one pass when the line is a
-// well-formed single action, else as readAction does, for its error.
+// well-formed single action (scanAction, else encoding/json), else as readAction does,
+// for its error.
 func parseAction(line []byte) (string, bulkMeta, error) {
+	if op, meta, ok := scanAction(line); ok {
+		return op, meta, nil
+	}
 	var action map[string]actionMeta
 	if json.Unmarshal(line, &action) != nil || len(action) != 1 {
 		return readAction(line)
