@@ -2,12 +2,17 @@ package proxy
 
 import (
 	"bufio"
+	"crypto/tls"
+	"crypto/x509"
 	"io"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esdr/esdr/internal/tlsfile"
+	"github.com/esdr/esdr/testbed/pki"
 )
 
 // TestAMalformedChunkedBodyIsTheClientsFaultNotTheNodes: a client whose chunked body
@@ -73,19 +78,30 @@ func TestAMalformedChunkedBodyIsTheClientsFaultNotTheNodes(t *testing.T) {
 // TestAClientThatLeavesEndsItsRequestAtTheNode: a client that closes its connection
 // while its search waits for a slow node ends the node's request too (its connection
 // closed, which Elasticsearch takes as the search's cancellation), long before the
-// upstream timeout — alone on its connection, and after quick requests on it (whose
-// watch timer is still pending). The read-header timeout is set no longer than the
-// watch's delay, so in both the head's deadline has passed when the watch begins (a
-// watch that waited under it ended at once and noticed nothing).
+// upstream timeout — alone on its connection, after quick requests on it (whose watch
+// timer is still pending), with another request pipelined behind the search (bytes
+// waiting that a peek sees before the close), and over TLS (whose close_notify record
+// comes before the close). The read-header timeout is set no longer than the watch's
+// delay, so the head's deadline has passed when the watch begins (a watch that waited
+// under it ended at once and noticed nothing).
 func TestAClientThatLeavesEndsItsRequestAtTheNode(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		quick int
+		name      string
+		quick     int
+		pipelined bool
+		tls       bool
 	}{
-		{"alone", 0},
-		{"after quick requests on its connection", 3},
+		{name: "alone"},
+		{name: "after quick requests on its connection", quick: 3},
+		{name: "with a request pipelined behind it", pipelined: true},
+		{name: "over TLS", tls: true},
+		{name: "over TLS after quick requests", quick: 2, tls: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			cfg := Config{UpstreamTimeout: 2 * time.Minute, ReadHeaderTimeout: watchAfter, Server: *serverFlag}
+			if tc.pipelined && cfg.Server == "net/http" {
+				t.Skip("net/http's background read stops at the pipelined request's first byte")
+			}
 			arrived, ended := make(chan struct{}, 1), make(chan struct{}, 1)
 			b := newBackend(t, "a1", func(w http.ResponseWriter, r *http.Request) {
 				if r.URL.Path == "/quick" {
@@ -98,9 +114,25 @@ func TestAClientThatLeavesEndsItsRequestAtTheNode(t *testing.T) {
 				case <-time.After(time.Minute):
 				}
 			})
-			cfg := Config{UpstreamTimeout: 2 * time.Minute, ReadHeaderTimeout: watchAfter}
+			var roots *x509.CertPool
+			if tc.tls {
+				var cert tls.Certificate
+				roots, cert = proxyCert(t)
+				cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+			}
 			h := startProxy(t, cfg, newRouter("east", 1, b.url()), &fakeProber{})
-			c, br := dialProxy(t, h)
+			var c net.Conn
+			if tc.tls {
+				tlsConn, err := tls.Dial("tcp", h.px.Addr().String(), &tls.Config{RootCAs: roots, ServerName: "127.0.0.1"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				c = tlsConn
+			} else {
+				c, _ = dialProxy(t, h)
+			}
+			defer c.Close()
+			br := bufio.NewReader(c)
 			for range tc.quick {
 				if _, err := io.WriteString(c, "GET /quick HTTP/1.1\r\nHost: a\r\n\r\n"); err != nil {
 					t.Fatal(err)
@@ -109,7 +141,11 @@ func TestAClientThatLeavesEndsItsRequestAtTheNode(t *testing.T) {
 					t.Fatalf("a quick request: %d", a.StatusCode)
 				}
 			}
-			if _, err := io.WriteString(c, "GET /idx/_search HTTP/1.1\r\nHost: a\r\n\r\n"); err != nil {
+			search := "GET /idx/_search HTTP/1.1\r\nHost: a\r\n\r\n"
+			if tc.pipelined {
+				search += "GET /quick HTTP/1.1\r\nHost: a\r\n\r\n"
+			}
+			if _, err := io.WriteString(c, search); err != nil {
 				t.Fatal(err)
 			}
 			select {
@@ -125,4 +161,26 @@ func TestAClientThatLeavesEndsItsRequestAtTheNode(t *testing.T) {
 			}
 		})
 	}
+}
+
+// proxyCert makes a CA and a certificate for the proxy at 127.0.0.1 signed by it.
+func proxyCert(t *testing.T) (*x509.CertPool, tls.Certificate) {
+	t.Helper()
+	ca, err := pki.New(t.TempDir(), "ca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := ca.Server("proxy", "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := tls.LoadX509KeyPair(pair.CertFile, pair.KeyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots, err := tlsfile.CAPool(ca.CertFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return roots, cert
 }

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"net"
 	"sync"
 	"syscall"
 	"time"
@@ -21,8 +22,9 @@ const watchAfter = 200 * time.Millisecond
 // with a background read per request; here a goroutine waits on the socket's readiness
 // only for requests still running after watchAfter (to 2×), and only once their body was read
 // whole (until then the body's reads notice). Bytes the client sent meanwhile (a
-// pipelined request) end the watch undecided; so does TLS, whose records a peek cannot
-// tell from a close.
+// pipelined request, a TLS record such as the close_notify before a close) do not end
+// the watch: a close behind them does (h1.HungUpFD), as it ends net/http's background
+// read. Over TLS the watch peeks at the socket under the TLS connection.
 type clientWatch struct {
 	c     *srvConn
 	raw   syscall.RawConn // nil: the connection cannot be watched
@@ -41,7 +43,11 @@ type clientWatch struct {
 
 func (w *clientWatch) init(c *srvConn) {
 	w.c = c
-	if sc, ok := c.nc.(syscall.Conn); ok {
+	nc := c.nc
+	if tc, ok := nc.(interface{ NetConn() net.Conn }); ok {
+		nc = tc.NetConn() // TLS: its records are not read here, only the socket's close
+	}
+	if sc, ok := nc.(syscall.Conn); ok {
 		if rc, err := sc.SyscallConn(); err == nil {
 			w.raw = rc
 		}
@@ -50,11 +56,15 @@ func (w *clientWatch) init(c *srvConn) {
 		return
 	}
 	w.peek = func(fd uintptr) bool {
-		r := h1.PeekFD(fd)
-		if r == h1.PeekEmpty {
+		switch h1.PeekFD(fd) {
+		case h1.PeekEmpty:
 			return false // nothing yet: wait for readiness
+		case h1.PeekData:
+			if !h1.HungUpFD(fd) {
+				return false // bytes but no close: wait for what comes next
+			}
 		}
-		w.gone = r != h1.PeekData
+		w.gone = true
 		return true
 	}
 	w.timer = time.AfterFunc(time.Hour, w.fire)
@@ -124,7 +134,7 @@ func (w *clientWatch) fire() {
 		w.timer.Reset(watchAfter) // a later request than the one the timer was set for
 		return
 	}
-	if !w.c.body.done.Load() || w.c.br.Buffered() > 0 {
+	if !w.c.body.done.Load() {
 		w.mu.Unlock()
 		w.timer.Reset(watchAfter) // the body's own reads watch until it ends
 		return

@@ -108,6 +108,15 @@ func PeekFD(fd uintptr) PeekResult {
 	return PeekData
 }
 
+// HungUpFD reports whether the peer of socket fd has closed its side (a FIN or a reset
+// arrived, POLLRDHUP), whatever bytes it sent before that still wait to be read: a close
+// behind a pipelined request or a TLS record, which a peek cannot see.
+func HungUpFD(fd uintptr) bool {
+	p := [1]unix.PollFd{{Fd: int32(fd), Events: unix.POLLRDHUP}}
+	n, err := unix.Poll(p[:], 0)
+	return err == nil && n > 0 && p[0].Revents&(unix.POLLRDHUP|unix.POLLHUP|unix.POLLERR) != 0
+}
+
 // bodyReader reads the current answer's body and marks the connection reusable once the
 // body ended well framed and the node keeps the connection.
 type bodyReader struct{ c *Conn }
