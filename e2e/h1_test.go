@@ -17,8 +17,9 @@ import (
 // TestOwnDataPathOnARealCluster runs the proxy's own HTTP/1.1 server and upstream client
 // (proxy.server: h1, proxy.upstream_client: h1) before a real cluster: 100 MiB of chunked
 // _bulk streams through and comes back as one search answer, a body over the node's http.max_content_length (100mb) gets the
-// node's own early 413 rather than a 502, and a client that aborts mid-body leaves the
-// proxy serving the next request.
+// node's own early 413 rather than a 502, a client that leaves while its slow search
+// runs (a request pipelined behind it) ends the search at the node, and a client that
+// aborts mid-body leaves the proxy serving the next request.
 func TestOwnDataPathOnARealCluster(t *testing.T) {
 	shared := clusters(t, "opensearch2")
 	// A primary of its own: the test fills a node's heap (100 MiB bodies and answers, a
@@ -90,6 +91,16 @@ func TestOwnDataPathOnARealCluster(t *testing.T) {
 		if res.StatusCode != http.StatusRequestEntityTooLarge || res.Header.Get("X-Esdr-Cluster") != "primary" {
 			t.Fatalf("answer %d (cluster %q) %s, want the node's 413", res.StatusCode, res.Header.Get("X-Esdr-Cluster"), body)
 		}
+	})
+
+	t.Run("a client that leaves behind a pipelined request ends its search at the node", func(t *testing.T) {
+		slowSearchIndex(t, own.URLs()[0], "h1-leave")
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		leavingSearch(t, own.URLs()[0], "h1-leave", c, true)
 	})
 
 	t.Run("a client aborting mid-body leaves the proxy serving", func(t *testing.T) {

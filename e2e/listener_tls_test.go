@@ -22,8 +22,9 @@ import (
 // TestListenersOverTLS runs the built esdr with TLS on both listeners (the admin API
 // requiring client certificates) in front of a real cluster pair: curl reaches the
 // cluster through the proxy trusting only the test's CA, the CLI reaches the admin API
-// with --ca-file, --cert and --key, a rotated proxy certificate is picked up from the
-// files, and a bad pair sent by SIGHUP is refused and counted while the old one serves.
+// with --ca-file, --cert and --key, a client that leaves while its slow search runs ends
+// the search at the node, a rotated proxy certificate is picked up from the files, and a
+// bad pair sent by SIGHUP is refused and counted while the old one serves.
 func TestListenersOverTLS(t *testing.T) {
 	p := clusters(t, "opensearch2")
 	dir := t.TempDir()
@@ -73,6 +74,16 @@ log: {level: debug}
 	if out, err := exec.Command("curl", "-sS", e.proxyURL+"/").CombinedOutput(); err == nil {
 		t.Fatalf("curl without the CA trusted the proxy:\n%s", out)
 	}
+
+	// A client that leaves while its slow search runs ends the search at the node: esdr
+	// sees the close under the TLS records.
+	slowSearchIndex(t, p.primary.URLs()[0], "tls-leave")
+	lc, err := tls.Dial("tcp", proxyAddr, &tls.Config{RootCAs: tc.RootCAs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lc.Close()
+	leavingSearch(t, p.primary.URLs()[0], "tls-leave", lc, false)
 
 	// The CLI, with and without its client certificate.
 	cli := func(extra ...string) (string, int) {
