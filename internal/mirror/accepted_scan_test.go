@@ -76,6 +76,9 @@ func FuzzScanItemAnswersReadsAsEncodingJSON(f *testing.F) {
 		`{"items":[{"index":{"status":201}},{"index":{"status":201}}],"items":[]}`,
 		`{"items":[{"index":{"status":201,"get":[]}}]}`, `{"items":[{"index":5}]}`, `{"items":[7]}`,
 		`{"items":{}}`, `[]`, `"x"`, ``,
+		`{"items":[{"update":{"status":200,"result":"\ud800"}}]}`,
+		`{"items":[{"update":{"status":200,"result":"\ud83d\ude00","st\ud800atus":1}}]}`,
+		`{"items":[{"update":{"status":200,"result":"\ud83d\ude00 caf\u00e9"}}]}`,
 	} {
 		f.Add([]byte(seed))
 	}
