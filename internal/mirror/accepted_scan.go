@@ -147,23 +147,11 @@ func (r *jsonReader) getAnswer(a *updateAnswer) bool {
 
 // text reads a string (null: ""), interning the results an answer repeats.
 func (r *jsonReader) text() (string, bool) {
-	v, err := r.dec.ReadValue()
-	if err != nil {
+	s, ok := r.stringValue()
+	if !ok {
 		return "", false
 	}
-	switch v.Kind() {
-	case 'n':
-		return "", true
-	case '"':
-	default:
-		return "", false
-	}
-	s, ok := unquoted(v)
-	switch string(s) {
-	case "created", "updated", "deleted", "noop", "not_found":
-		return resultString(s), ok
-	}
-	return string(s), ok
+	return resultString(s), true
 }
 
 // resultString is the constant for a result an answer repeats, without an allocation.

@@ -70,20 +70,12 @@ func (r *jsonReader) actionMeta() (bulkMeta, bool) {
 // indexName reads an index name (null: ""); the reader keeps the last one, as the lines
 // of a _bulk mostly name the same index.
 func (r *jsonReader) indexName() (string, bool) {
-	v, err := r.dec.ReadValue()
-	if err != nil {
+	s, ok := r.stringValue()
+	if !ok {
 		return "", false
 	}
-	switch v.Kind() {
-	case 'n':
-		return "", true
-	case '"':
-	default:
-		return "", false
-	}
-	s, ok := unquoted(v)
 	if string(s) != r.lastIndex {
 		r.lastIndex = string(s)
 	}
-	return r.lastIndex, ok
+	return r.lastIndex, true
 }

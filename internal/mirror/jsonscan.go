@@ -83,6 +83,22 @@ func (r *jsonReader) done() bool {
 	return err == io.EOF
 }
 
+// stringValue reads a string's content, unquoted (valid until the next read), or null
+// (nil); ok is false for any other value.
+func (r *jsonReader) stringValue() ([]byte, bool) {
+	v, err := r.dec.ReadValue()
+	if err != nil {
+		return nil, false
+	}
+	switch v.Kind() {
+	case 'n':
+		return nil, true
+	case '"':
+		return unquoted(v)
+	}
+	return nil, false
+}
+
 // integer reads a number that is an integer, as encoding/json reads one into an int64;
 // null is nil. ok is false for any other value.
 func (r *jsonReader) integer() (n *int64, ok bool) {

@@ -10,9 +10,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
-
-	"github.com/esdr/esdr/internal/tlsfile"
-	"github.com/esdr/esdr/testbed/pki"
 )
 
 func TestTheDerivedConnectionCapLeavesEsdrItsDescriptors(t *testing.T) {
@@ -111,22 +108,7 @@ func TestAConnectionPastTheCapIsAnswered503AndClosed(t *testing.T) {
 // TestATLSConnectionPastTheCapIsAnswered503: on an HTTPS listener the refusal is made
 // over TLS, so a client past the cap reads a 503 with Retry-After, not a handshake error.
 func TestATLSConnectionPastTheCapIsAnswered503(t *testing.T) {
-	ca, err := pki.New(t.TempDir(), "ca")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pair, err := ca.Server("proxy", "127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := tls.LoadX509KeyPair(pair.CertFile, pair.KeyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots, err := tlsfile.CAPool(ca.CertFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	roots, cert := proxyCert(t)
 	b := newBackend(t, "a1", nil)
 	h := startProxy(t, Config{MaxConnections: 1, TLS: &tls.Config{Certificates: []tls.Certificate{cert}}},
 		newRouter("east", 1, b.url()), &fakeProber{})
