@@ -184,3 +184,47 @@ func proxyCert(t *testing.T) (*x509.CertPool, tls.Certificate) {
 	}
 	return roots, cert
 }
+
+// TestAWatchedRequestLeavesItsConnectionServing: a request in the handler long enough to
+// be watched (past watchAfter) is answered, and the next request on its connection too —
+// the watch's end (a read deadline in the past) is replaced by the next read's own —
+// over plain TCP and over TLS.
+func TestAWatchedRequestLeavesItsConnectionServing(t *testing.T) {
+	for _, useTLS := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain", true: "TLS"}[useTLS], func(t *testing.T) {
+			b := newBackend(t, "a1", func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/slow" {
+					time.Sleep(3 * watchAfter) // the node's own pace, not a wait for the test
+				}
+			})
+			cfg := Config{UpstreamTimeout: time.Minute, Server: *serverFlag}
+			var roots *x509.CertPool
+			if useTLS {
+				var cert tls.Certificate
+				roots, cert = proxyCert(t)
+				cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+			}
+			h := startProxy(t, cfg, newRouter("east", 1, b.url()), &fakeProber{})
+			var c net.Conn
+			if useTLS {
+				tlsConn, err := tls.Dial("tcp", h.px.Addr().String(), &tls.Config{RootCAs: roots, ServerName: "127.0.0.1"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				c = tlsConn
+			} else {
+				c, _ = dialProxy(t, h)
+			}
+			defer c.Close()
+			br := bufio.NewReader(c)
+			for _, path := range []string{"/slow", "/quick", "/slow", "/quick"} {
+				if _, err := io.WriteString(c, "GET "+path+" HTTP/1.1\r\nHost: a\r\n\r\n"); err != nil {
+					t.Fatal(err)
+				}
+				if a := readAnswer(t, br, http.MethodGet); a.StatusCode != 200 {
+					t.Fatalf("%s: %d", path, a.StatusCode)
+				}
+			}
+		})
+	}
+}
