@@ -49,7 +49,7 @@ func run() int {
 	path := flag.String("path", "/_cluster/health", "request path (GET)")
 	engine := flag.String("engine", "opensearch2", "test-bed engine")
 	esdrBin := flag.String("esdr", "bin/esdr", "esdr binary (build without -race)")
-	relays := flag.Bool("relays", true, "also measure two TCP relays that parse no HTTP (bench/proxy/relay): the bound for each proxy design")
+	relays := flag.Bool("relays", true, "also measure three TCP relays that parse no HTTP (bench/proxy/relay): the bound for each proxy design")
 	baseline := flag.String("baseline", "", "another esdr binary measured in the same run, after esdr at each connection count (a change's before and after)")
 	out := flag.String("o", "docs/benchmarks.md", "markdown file to write the section into ('' prints only)")
 	runs := flag.Int("runs", 5, "measurements per cell, interleaved: every target at every connection count once per round")

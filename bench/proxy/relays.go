@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -19,10 +18,11 @@ import (
 const (
 	relayL4Name     = "l4 relay"
 	relayEvloopName = "event-loop relay"
+	relayEpollName  = "epoll relay"
 )
 
 // startRelays builds the relay command and starts one relay of each design in front of
-// node (host:port). stop ends both.
+// node (host:port). stop ends them.
 func startRelays(ctx context.Context, dir, node string) (targets []target, stop func(), err error) {
 	bin := filepath.Join(dir, "relay")
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin, "./bench/proxy/relay")
@@ -35,22 +35,17 @@ func startRelays(ctx context.Context, dir, node string) (targets []target, stop 
 			_ = p.Stop()
 		}
 	}
-	for _, r := range []struct{ name, mode string }{{relayL4Name, "l4"}, {relayEvloopName, "evloop"}} {
+	for _, r := range []struct{ name, mode string }{{relayL4Name, "l4"}, {relayEvloopName, "evloop"}, {relayEpollName, "epoll"}} {
 		addr, err := esdrproc.FreeAddr()
 		if err != nil {
 			stop()
 			return nil, nil, err
 		}
-		logPath := filepath.Join(dir, "relay-"+r.mode+".log")
-		log, err := os.Create(logPath)
-		if err != nil {
-			stop()
-			return nil, nil, err
-		}
+		// The relay's output stays in memory (child.Proc.Output): a log file closed after
+		// the start would break the pipe child.Start copies through, and the next line the
+		// relay writes (gnet logs as it starts) would kill it with SIGPIPE.
 		cmd := exec.Command(bin, "-mode", r.mode, addr, node)
-		cmd.Stdout, cmd.Stderr = log, log
 		p, err := child.Start(cmd, child.Options{})
-		log.Close() // the child holds its own descriptor
 		if err != nil {
 			stop()
 			return nil, nil, fmt.Errorf("start the %s: %w", r.name, err)
@@ -58,8 +53,7 @@ func startRelays(ctx context.Context, dir, node string) (targets []target, stop 
 		procs = append(procs, p)
 		if err := poll.Accepting(ctx, 10*time.Second, "tcp", addr); err != nil {
 			stop()
-			out, _ := os.ReadFile(logPath)
-			return nil, nil, fmt.Errorf("the %s: %w; its output: %s", r.name, err, out)
+			return nil, nil, fmt.Errorf("the %s: %w; its output: %s", r.name, err, p.Output())
 		}
 		targets = append(targets, target{r.name, "http://" + addr, p.Pid()})
 	}

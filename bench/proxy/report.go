@@ -144,11 +144,12 @@ func (r *results) markdown() string {
 	last := r.conns[len(r.conns)-1]
 	if _, ok := r.byConns[last][relayL4Name]; ok {
 		fmt.Fprintf(&b, "\nThe relays parse no HTTP (`bench/proxy/relay`): *%s* is a goroutine per connection with io.Copy both ways,\n", relayL4Name)
-		fmt.Fprintf(&b, "*%s* gnet's event loops over non-blocking sockets. They bound what an HTTP-aware proxy of each design can reach here:\n", relayEvloopName)
+		fmt.Fprintf(&b, "*%s* gnet's event loops over non-blocking sockets, *%s* event loops of its own (epoll per locked thread, a socket read only\n", relayEvloopName, relayEpollName)
+		fmt.Fprintf(&b, "when epoll says it is readable). They bound what an HTTP-aware Go proxy of each design can reach here:\n")
 		for _, n := range r.conns {
 			h := r.byConns[n]["haproxy"]
 			var parts []string
-			for _, t := range []string{esdrName, relayL4Name, relayEvloopName} {
+			for _, t := range []string{esdrName, relayL4Name, relayEvloopName, relayEpollName} {
 				x := r.byConns[n][t]
 				parts = append(parts, fmt.Sprintf("%s %.2f× (CPU/req %.1f× HAProxy's)", t, x.RPS/h.RPS, cpuRatio(x, h)))
 			}

@@ -4,6 +4,7 @@
 //
 //	relay -mode l4 LISTEN UPSTREAM      a goroutine per connection, io.Copy both ways
 //	relay -mode evloop LISTEN UPSTREAM  event loops over non-blocking sockets (gnet)
+//	relay -mode epoll LISTEN UPSTREAM   event loops of its own: epoll per locked thread
 package main
 
 import (
@@ -15,10 +16,10 @@ import (
 )
 
 func main() {
-	mode := flag.String("mode", "l4", "l4 (goroutine per connection) or evloop (gnet event loops)")
+	mode := flag.String("mode", "l4", "l4 (goroutine per connection), evloop (gnet event loops) or epoll (event loops of its own)")
 	flag.Parse()
 	if flag.NArg() != 2 {
-		fmt.Fprintln(os.Stderr, "usage: relay -mode l4|evloop LISTEN UPSTREAM")
+		fmt.Fprintln(os.Stderr, "usage: relay -mode l4|evloop|epoll LISTEN UPSTREAM")
 		os.Exit(2)
 	}
 	var err error
@@ -27,8 +28,10 @@ func main() {
 		err = l4(flag.Arg(0), flag.Arg(1))
 	case "evloop":
 		err = evloop(flag.Arg(0), flag.Arg(1))
+	case "epoll":
+		err = epollRelay(flag.Arg(0), flag.Arg(1))
 	default:
-		err = fmt.Errorf("-mode %q: want l4 or evloop", *mode)
+		err = fmt.Errorf("-mode %q: want l4, evloop or epoll", *mode)
 	}
 	fmt.Fprintln(os.Stderr, "relay:", err)
 	os.Exit(1)
