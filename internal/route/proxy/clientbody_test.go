@@ -114,24 +114,9 @@ func TestAClientThatLeavesEndsItsRequestAtTheNode(t *testing.T) {
 				case <-time.After(time.Minute):
 				}
 			})
-			var roots *x509.CertPool
-			if tc.tls {
-				var cert tls.Certificate
-				roots, cert = proxyCert(t)
-				cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
-			}
+			roots := serveTLS(t, &cfg, tc.tls)
 			h := startProxy(t, cfg, newRouter("east", 1, b.url()), &fakeProber{})
-			var c net.Conn
-			if tc.tls {
-				tlsConn, err := tls.Dial("tcp", h.px.Addr().String(), &tls.Config{RootCAs: roots, ServerName: "127.0.0.1"})
-				if err != nil {
-					t.Fatal(err)
-				}
-				c = tlsConn
-			} else {
-				c, _ = dialProxy(t, h)
-			}
-			defer c.Close()
+			c := dialClient(t, h, roots)
 			br := bufio.NewReader(c)
 			for range tc.quick {
 				if _, err := io.WriteString(c, "GET /quick HTTP/1.1\r\nHost: a\r\n\r\n"); err != nil {
@@ -161,6 +146,35 @@ func TestAClientThatLeavesEndsItsRequestAtTheNode(t *testing.T) {
 			}
 		})
 	}
+}
+
+// serveTLS gives cfg a certificate when on and returns the roots that trust it (nil when
+// off).
+func serveTLS(t *testing.T, cfg *Config, on bool) *x509.CertPool {
+	t.Helper()
+	if !on {
+		return nil
+	}
+	roots, cert := proxyCert(t)
+	cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	return roots
+}
+
+// dialClient connects to h over TLS trusting roots, or over plain TCP when roots is nil;
+// the connection is closed when the test ends.
+func dialClient(t *testing.T, h *harness, roots *x509.CertPool) net.Conn {
+	t.Helper()
+	if roots == nil {
+		c, _ := dialProxy(t, h)
+		return c
+	}
+	c, err := tls.Dial("tcp", h.px.Addr().String(), &tls.Config{RootCAs: roots, ServerName: "127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	return c
 }
 
 // proxyCert makes a CA and a certificate for the proxy at 127.0.0.1 signed by it.
@@ -198,24 +212,9 @@ func TestAWatchedRequestLeavesItsConnectionServing(t *testing.T) {
 				}
 			})
 			cfg := Config{UpstreamTimeout: time.Minute, Server: *serverFlag}
-			var roots *x509.CertPool
-			if useTLS {
-				var cert tls.Certificate
-				roots, cert = proxyCert(t)
-				cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
-			}
+			roots := serveTLS(t, &cfg, useTLS)
 			h := startProxy(t, cfg, newRouter("east", 1, b.url()), &fakeProber{})
-			var c net.Conn
-			if useTLS {
-				tlsConn, err := tls.Dial("tcp", h.px.Addr().String(), &tls.Config{RootCAs: roots, ServerName: "127.0.0.1"})
-				if err != nil {
-					t.Fatal(err)
-				}
-				c = tlsConn
-			} else {
-				c, _ = dialProxy(t, h)
-			}
-			defer c.Close()
+			c := dialClient(t, h, roots)
 			br := bufio.NewReader(c)
 			for _, path := range []string{"/slow", "/quick", "/slow", "/quick"} {
 				if _, err := io.WriteString(c, "GET "+path+" HTTP/1.1\r\nHost: a\r\n\r\n"); err != nil {
