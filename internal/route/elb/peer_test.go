@@ -2,7 +2,9 @@ package elb
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,6 +26,11 @@ func TestMain(m *testing.M) {
 
 var clusters = []string{"east", "west"}
 
+// rigs numbers the load balancers made on the shared moto: each rig's names are its own,
+// so that state a reset left behind cannot collide with them (a run once failed with
+// DuplicateTargetGroupName right after a reset).
+var rigs atomic.Int32
+
 // rig is a load balancer on moto whose listener forwards to east's target group, and a
 // target on it through a client whose calls are counted.
 type rig struct {
@@ -35,7 +42,7 @@ type rig struct {
 func newRig(t *testing.T, kind, mode string) rig {
 	t.Helper()
 	url := moto.URL(t)
-	lb, err := peers.NewMotoELB(context.Background(), url, kind, "es", clusters)
+	lb, err := peers.NewMotoELB(context.Background(), url, kind, fmt.Sprintf("es%d", rigs.Add(1)), clusters)
 	if err != nil {
 		t.Fatal(err)
 	}
