@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 // slowSearchIndex is an index of many small documents, for a search made slow by a
@@ -85,17 +87,9 @@ func leavingSearch(t *testing.T, node, index string, c net.Conn, pipelined bool)
 		}
 		return n
 	}
-	waitFor := func(what string, within time.Duration, cond func() bool) {
-		t.Helper()
-		for deadline := time.Now().Add(within); !cond(); time.Sleep(100 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: not within %s", what, within)
-			}
-		}
-	}
-	waitFor("the search running at the node", 20*time.Second, func() bool { return running() > 0 })
+	poll.Eventually(t, "the search running at the node", 20*time.Second, func() bool { return running() > 0 })
 	started := time.Now()
 	c.Close()
-	waitFor("the node's search cancelled after its client left", 5*time.Second, func() bool { return running() == 0 })
+	poll.Eventually(t, "the node cancelling the search after its client left", 5*time.Second, func() bool { return running() == 0 })
 	t.Logf("the node cancelled the search %s after its client left", time.Since(started).Round(time.Millisecond))
 }
