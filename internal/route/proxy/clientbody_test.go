@@ -199,19 +199,36 @@ func proxyCert(t *testing.T) (*x509.CertPool, tls.Certificate) {
 	return roots, cert
 }
 
-// TestAWatchedRequestLeavesItsConnectionServing: a request in the handler long enough to
-// be watched (past watchAfter) is answered, and the next request on its connection too —
+// TestAWatchedRequestLeavesItsConnectionServing: a request answered while the proxy
+// watches its client is answered, and the next request on its connection too —
 // the watch's end (a read deadline in the past) is replaced by the next read's own —
 // over plain TCP and over TLS.
 func TestAWatchedRequestLeavesItsConnectionServing(t *testing.T) {
 	for _, useTLS := range []bool{false, true} {
 		t.Run(map[bool]string{false: "plain", true: "TLS"}[useTLS], func(t *testing.T) {
+			cfg := Config{UpstreamTimeout: time.Minute, Server: *serverFlag}
+			watched := make(chan struct{}, 1)
+			if cfg.withDefaults().Server == ServerH1 {
+				watching = func() {
+					select {
+					case watched <- struct{}{}:
+					default: // a signal not yet taken is enough
+					}
+				}
+				t.Cleanup(func() { watching = nil })
+			} else {
+				close(watched) // net/http's server watches with a read of its own
+			}
 			b := newBackend(t, "a1", func(w http.ResponseWriter, r *http.Request) {
-				if r.URL.Path == "/slow" {
-					time.Sleep(3 * watchAfter) // the node's own pace, not a wait for the test
+				if r.URL.Path != "/slow" {
+					return
+				}
+				select { // answer only once the proxy watches the client
+				case <-watched:
+				case <-time.After(10 * time.Second):
+					t.Error("the watch did not start")
 				}
 			})
-			cfg := Config{UpstreamTimeout: time.Minute, Server: *serverFlag}
 			roots := serveTLS(t, &cfg, useTLS)
 			h := startProxy(t, cfg, newRouter("east", 1, b.url()), &fakeProber{})
 			c := dialClient(t, h, roots)

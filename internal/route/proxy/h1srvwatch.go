@@ -15,6 +15,9 @@ import (
 // uncontended locks per request.
 const watchAfter = 200 * time.Millisecond
 
+// watching, when set (by tests only), is called as a watch begins waiting on its client.
+var watching func()
+
 // clientWatch notices a client that closes its connection while its request waits for
 // a node (a slow search, the failover wait) and ends the connection's context, so the
 // attempt is cut — its node connection closed, which Elasticsearch takes as the
@@ -153,6 +156,9 @@ func (w *clientWatch) fire() {
 		w.watching.Done()
 	}()
 	w.gone = false
+	if watching != nil {
+		watching()
+	}
 	if err := w.raw.Read(w.peek); err == nil && w.gone {
 		w.c.cancel()
 	}
