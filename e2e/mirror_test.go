@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/testbed"
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 // TestMirrorFailover: writes (single and _bulk, explicit ids) and searches through the
@@ -53,6 +55,11 @@ func TestMirrorFailover(t *testing.T) {
 	if st := e.status(); st.Mirror == nil || st.Mirror.Pending["primary"] == 0 {
 		t.Fatalf("the old primary lacks nothing before the switchover back: %+v", st.Mirror)
 	}
+	var status string
+	poll.Eventually(t, "esdr status naming the old primary's fence and esdr resync", 30*time.Second, func() bool {
+		status, _ = e.cli("status")
+		return strings.Contains(status, "primary is read-only:") && strings.Contains(status, "esdr resync --to primary")
+	}, func() string { return status })
 	if out, code := e.cli("resync", "--to", "standby"); code == 0 || !strings.Contains(out, "resync_active") {
 		t.Errorf("resync of the active cluster: exit %d\n%s", code, out)
 	}

@@ -68,7 +68,7 @@ func printStatus(w io.Writer, st admin.Status) {
 	}
 	tw.Flush()
 	printFleet(w, st.Fleet)
-	printMirror(w, st.Mirror)
+	printMirror(w, st.Mirror, s.Active)
 	printSnapshot(w, st.Snapshot)
 }
 

@@ -3,14 +3,16 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 	"text/tabwriter"
 	"time"
 
 	"github.com/esdr/esdr/internal/admin"
 )
 
-// printMirror prints the mirror section of esdr status.
-func printMirror(w io.Writer, m *admin.MirrorStatus) {
+// printMirror prints the mirror section of esdr status; active is the cluster that
+// takes traffic.
+func printMirror(w io.Writer, m *admin.MirrorStatus, active string) {
 	if m == nil {
 		return
 	}
@@ -20,6 +22,11 @@ func printMirror(w io.Writer, m *admin.MirrorStatus) {
 	fmt.Fprintf(tw, "lag:\t%d writes, oldest %.1fs\n", m.LagOps, m.LagSeconds)
 	for _, c := range m.Pair {
 		fmt.Fprintf(tw, "  %s lacks:\t%d journaled writes (cursor at seq %d)\n", c, m.Pending[c], m.Cursors[c])
+		if slices.Contains(m.Fenced, c) && c != active {
+			fmt.Fprintf(tw, "  %s is read-only:\tfenced when traffic left it; replay them with esdr resync --to %s, then esdr switchover --to %s\n", c, c, c)
+		} else if slices.Contains(m.Fenced, c) {
+			fmt.Fprintf(tw, "  %s is read-only:\tbut active: lift cluster.blocks.read_only on it and the replay resumes\n", c)
+		}
 	}
 	fmt.Fprintf(tw, "journal:\t%d of %d bytes, seq %d durable, %d applied to both\n", m.JournalBytes, m.JournalMaxBytes, m.Durable, m.Applied)
 	fmt.Fprintf(tw, "replayed:\t%d since start, %.1f/s, %d retries\n", m.AppliedTotal, m.Rate, m.Retries)

@@ -11,8 +11,19 @@ import (
 func TestTheMirrorSectionNamesThePairWhatEachLacksAndTheJournal(t *testing.T) {
 	var out bytes.Buffer
 	printMirror(&out, &admin.MirrorStatus{Pair: []string{"primary", "standby"}, JournalDir: "/j", JournalMaxBytes: 1 << 30,
-		Pending: map[string]uint64{"primary": 0, "standby": 3}, Cursors: map[string]uint64{}})
+		Pending: map[string]uint64{"primary": 0, "standby": 3}, Cursors: map[string]uint64{}}, "primary")
 	for _, want := range []string{"mirror:", "primary <-> standby", "standby lacks:", "3 journaled writes", "journal:"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("esdr status mirror section lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestTheMirrorSectionSaysAFencedOldPrimaryWaitsForResync(t *testing.T) {
+	var out bytes.Buffer
+	printMirror(&out, &admin.MirrorStatus{Pair: []string{"primary", "standby"}, Pending: map[string]uint64{"primary": 7},
+		Fenced: []string{"primary"}}, "standby")
+	for _, want := range []string{"primary is read-only:", "esdr resync --to primary", "esdr switchover --to primary"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("esdr status mirror section lacks %q:\n%s", want, out.String())
 		}

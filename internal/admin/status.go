@@ -96,6 +96,10 @@ type MirrorStatus struct {
 	Rate         float64 `json:"rate"`
 	Retries      uint64  `json:"retries"`
 	LastError    string  `json:"last_error,omitempty"`
+	// Fenced names the clusters whose last replay the cluster-wide read-only block
+	// refused: the old primary esdr fenced when traffic left it, whose writes wait for
+	// esdr resync (or a switchover to it).
+	Fenced []string `json:"fenced,omitempty"`
 	// Stopped says why replication stopped (a refused record, a corrupt
 	// journal); a human must act (esdr mirror restart, once the cause is fixed).
 	Stopped string `json:"stopped,omitempty"`

@@ -199,6 +199,9 @@ func (s *mirrorSetup) status() *admin.MirrorStatus {
 		if rs.LastError != nil {
 			errs = append(errs, "to "+t+": "+rs.LastError.Error())
 		}
+		if rs.Fenced {
+			st.Fenced = append(st.Fenced, t)
+		}
 	}
 	st.LastError = strings.Join(errs, "; ")
 	if s.peers != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -86,10 +87,24 @@ func (a *HTTPApplier) applyOne(ctx context.Context, rec Record) error {
 	case applied:
 		return nil
 	case transient:
-		return fmt.Errorf("mirror: seq %d: standby answered HTTP %d: %s", rec.Seq, status, reason)
+		return retryable(typ, fmt.Sprintf("mirror: seq %d: standby answered HTTP %d: %s", rec.Seq, status, reason))
 	}
 	return &RefusedError{Seq: rec.Seq, Status: status, Reason: reason}
 }
+
+// retryable is a transient failure to apply, marked ErrFenced when the cluster-wide
+// read-only block refused it (status then names the way out, esdr resync).
+func retryable(errType, msg string) error {
+	if errType == "cluster_block_exception" && strings.Contains(msg, "cluster read-only") {
+		return &fencedError{msg}
+	}
+	return errors.New(msg)
+}
+
+type fencedError struct{ msg string }
+
+func (e *fencedError) Error() string        { return e.msg }
+func (e *fencedError) Is(target error) bool { return target == ErrFenced }
 
 // checkBulkResponse checks a _bulk answer. recs are the records it carried and owners,
 // for each item, the index in recs of its record; nil owners: a single record that was
@@ -99,7 +114,7 @@ func checkBulkResponse(recs []Record, owners []int, method string, status int, r
 	if status != http.StatusOK {
 		typ, reason := esError(resp)
 		if classifyStatus(method, status, typ) != refused {
-			return fmt.Errorf("mirror: _bulk from seq %d: standby answered HTTP %d: %s", first, status, reason)
+			return retryable(typ, fmt.Sprintf("mirror: _bulk from seq %d: standby answered HTTP %d: %s", first, status, reason))
 		}
 		if len(recs) > 1 {
 			reason = fmt.Sprintf("the _bulk of seq %d-%d: %s", first, recs[len(recs)-1].Seq, reason)
@@ -140,7 +155,7 @@ func checkBulkResponse(recs []Record, owners []int, method string, status int, r
 			case refused:
 				return &RefusedError{Seq: rec.Seq, Status: res.Status, Reason: fmt.Sprintf("item %d (%s): %s", i+1, op, reason)}
 			case transient:
-				retry = fmt.Errorf("mirror: seq %d, _bulk item %d: standby answered %d: %s", rec.Seq, i+1, res.Status, reason)
+				retry = retryable(typ, fmt.Sprintf("mirror: seq %d, _bulk item %d: standby answered %d: %s", rec.Seq, i+1, res.Status, reason))
 			}
 		}
 	}

@@ -1,6 +1,9 @@
 package mirror
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // ReplicatorStats is what status, metrics and the failover lag bound read.
 type ReplicatorStats struct {
@@ -19,6 +22,8 @@ type ReplicatorStats struct {
 	// once a retry succeeded.
 	Retries   uint64
 	LastError error
+	// Fenced is true while the last failure was the cluster's read-only block (ErrFenced).
+	Fenced bool
 }
 
 // Lag returns the records appended but not yet applied, and the age of the oldest one.
@@ -38,7 +43,8 @@ func (r *Replicator) Stats() ReplicatorStats {
 	now := r.opts.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s := ReplicatorStats{LagOps: lag, Applied: r.total, Rate: r.rate, Retries: r.retries, LastError: r.lastErr}
+	s := ReplicatorStats{LagOps: lag, Applied: r.total, Rate: r.rate, Retries: r.retries, LastError: r.lastErr,
+		Fenced: errors.Is(r.lastErr, ErrFenced)}
 	if s.LagOps > 0 && !r.oldest.IsZero() {
 		s.LagAge = max(now.Sub(r.oldest), 0)
 	}

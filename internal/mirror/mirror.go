@@ -22,6 +22,10 @@ var (
 	// ErrRefused: the standby refused a record with an error that retrying cannot fix
 	// (a mapping conflict, a malformed body). Replication stops at that record.
 	ErrRefused = errors.New("mirror: standby refused record")
+	// ErrFenced: the cluster refused a record with the cluster-wide read-only block esdr
+	// fences with (set by esdr when traffic left it, or by an operator). The record is
+	// retried until the block is lifted: esdr resync lifts it.
+	ErrFenced = errors.New("mirror: the cluster is read-only (fenced)")
 )
 
 // Record is one write accepted by the active cluster, as it is journaled and replayed.

@@ -29,6 +29,7 @@ func TestReplicatePeer(t *testing.T) {
 			}
 			t.Cleanup(c.CloseIdleConnections)
 			replicatePeer(t, c)
+			fencedPeer(t, c)
 		})
 	}
 }
@@ -223,6 +224,44 @@ func checkStandby(ctx context.Context, t *testing.T, c *esclient.Client, want ma
 	for id, wantStatus := range map[string]int{"d1": 200, "d15": 404, "d0": 404, "d249": 404, "c1": 200, "d309": 200} {
 		if st, b, err := c.Do(ctx, http.MethodGet, "/mirrored/_doc/"+id, nil); err != nil || st != wantStatus {
 			t.Errorf("GET %s: %d %s %v, want %d", id, st, b, err, wantStatus)
+		}
+	}
+}
+
+// fencedPeer: a record the cluster refuses with esdr's fence (cluster.blocks.read_only),
+// sent alone or in a _bulk, is retried and marked ErrFenced, so status can name esdr
+// resync; an index's own write block is retried but is no fence.
+func fencedPeer(t *testing.T, c *esclient.Client) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	a := NewHTTPApplier(c)
+	one := []Record{{Seq: 1, Method: "PUT", Path: "/fenced/_doc/1", ContentType: "application/json", Body: []byte(`{"n":1}`)}}
+	bulk := []Record{{Seq: 2, Method: "POST", Path: "/fenced/_bulk", ContentType: "application/json", Body: []byte("{\"index\":{\"_id\":\"2\"}}\n{\"n\":2}\n")}}
+	docs := []Record{{Seq: 3, Method: "PUT", Path: "/fenced/_doc/3", ContentType: "application/json", Body: []byte(`{"n":3}`)},
+		{Seq: 4, Method: "PUT", Path: "/fenced/_doc/4", ContentType: "application/json", Body: []byte(`{"n":4}`)}}
+	if err := a.Apply(ctx, one); err != nil {
+		t.Fatal(err)
+	}
+	setting := func(k string, v any) {
+		t.Helper()
+		if err := c.PutClusterSettings(ctx, map[string]any{k: v}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setting("cluster.blocks.read_only", true)
+	for _, recs := range [][]Record{one, bulk, docs} {
+		if err := a.Apply(ctx, recs); !errors.Is(err, ErrFenced) || errors.Is(err, ErrRefused) {
+			t.Errorf("Apply of %s to a fenced cluster = %v, want ErrFenced", recs[0].Path, err)
+		}
+	}
+	setting("cluster.blocks.read_only", nil)
+	status, body, err := c.Do(ctx, "PUT", "/fenced/_settings", strings.NewReader(`{"index.blocks.write":true}`))
+	if err != nil || status != http.StatusOK {
+		t.Fatalf("blocking the index's writes: %d %s %v", status, body, err)
+	}
+	for _, recs := range [][]Record{one, bulk, docs} {
+		if err := a.Apply(ctx, recs); err == nil || errors.Is(err, ErrFenced) || errors.Is(err, ErrRefused) {
+			t.Errorf("Apply of %s to an index with a write block = %v, want a retry that is no fence", recs[0].Path, err)
 		}
 	}
 }
