@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/esdr/esdr/internal/esclient"
@@ -84,10 +86,14 @@ func validateClusters(p *collector, cs []ClusterConfig) {
 		}
 		names[cl.Name] = true
 		for j, n := range cl.Nodes {
-			if other, ok := owner[n]; ok && other != cl.Name {
+			norm, err := esclient.ParseNode(n)
+			if err != nil {
+				continue // said by validate
+			}
+			if other, ok := owner[norm]; ok && other != cl.Name {
 				p.add(index(field(key, "nodes"), j), "%q is also a node of cluster %q, want each node in one cluster only", n, other)
 			}
-			owner[n] = cl.Name
+			owner[norm] = cl.Name
 		}
 	}
 }
@@ -105,12 +111,14 @@ func (cl ClusterConfig) validate(p *collector, key string) {
 	seen := map[string]bool{}
 	for j, n := range cl.Nodes {
 		nk := index(field(key, "nodes"), j)
-		if msg := checkNodeURL(n); msg != "" {
+		msg, norm := checkNodeURL(n)
+		switch {
+		case msg != "":
 			p.add(nk, "%s", msg)
-		} else if seen[n] {
+		case seen[norm]:
 			p.add(nk, "%q is listed twice, want each node once", n)
 		}
-		seen[n] = true
+		seen[norm] = true
 	}
 	cl.Auth.validate(p, field(key, "auth"))
 	if a := cl.ProxyAuth; a != nil {
@@ -122,24 +130,38 @@ func (cl ClusterConfig) validate(p *collector, key string) {
 	cl.TLS.validate(p, field(key, "tls"))
 }
 
-// checkNodeURL returns what is wrong with a node URL, or "". A URL with credentials is
-// never echoed back, since the message ends up in logs.
-func checkNodeURL(s string) string {
+// checkNodeURL returns what is wrong with a node URL, or "" and the URL as esdr uses it
+// (scheme://host:port, the host in lower case; esclient.ParseNode, which esdr run
+// applies, so that what passes here runs). A URL with credentials is never echoed back,
+// since the message ends up in logs.
+func checkNodeURL(s string) (problem, normalised string) {
 	const want = "want an http or https URL such as https://es-1.example.com:9200"
 	u, err := url.Parse(s)
 	switch {
 	case err != nil || s == "":
-		return fmt.Sprintf("%q is not a URL, %s", s, want)
+		return fmt.Sprintf("%q is not a URL, %s", s, want), ""
 	case u.User != nil:
-		return "the URL carries credentials, want them in auth (username and password, or api_key)"
+		return "the URL carries credentials, want them in auth (username and password, or api_key)", ""
 	case u.Scheme != "http" && u.Scheme != "https":
-		return fmt.Sprintf("%q is not an http or https URL, %s", s, want)
+		return fmt.Sprintf("%q is not an http or https URL, %s", s, want), ""
 	case u.Hostname() == "":
-		return fmt.Sprintf("%q has no host, %s", s, want)
+		return fmt.Sprintf("%q has no host, %s", s, want), ""
 	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
-		return fmt.Sprintf("%q has a query or fragment, %s", s, want)
+		return fmt.Sprintf("%q has a query or fragment, %s", s, want), ""
+	case strings.Trim(u.Path, "/") != "":
+		return fmt.Sprintf("%q has a path, want the node's address only, such as https://es-1.example.com:9200 "+
+			"(esdr does not support Elasticsearch behind a path prefix)", s), ""
+	case u.Port() == "":
+		return fmt.Sprintf("%q has no port, want host:port such as https://es-1.example.com:9200", s), ""
 	}
-	return ""
+	if port, err := strconv.Atoi(u.Port()); err != nil || port < 1 || port > 65535 {
+		return fmt.Sprintf("%q has no valid port, want a port from 1 to 65535", s), ""
+	}
+	norm, err := esclient.ParseNode(s)
+	if err != nil {
+		return strings.TrimPrefix(err.Error(), "esclient: "), ""
+	}
+	return "", norm
 }
 
 func (a AuthConfig) validate(p *collector, key string) {

@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -85,7 +86,7 @@ func New(nodes []string, opts Options) (*Client, error) {
 	}
 	c := &Client{opts: opts}
 	for _, n := range nodes {
-		u, err := parseNode(n)
+		u, err := ParseNode(n)
 		if err != nil {
 			return nil, err
 		}
@@ -123,9 +124,10 @@ func New(nodes []string, opts Options) (*Client, error) {
 	return c, nil
 }
 
-// parseNode normalises a node URL to scheme://host:port, naming the bad URL (with any
-// password redacted) when it is not acceptable.
-func parseNode(raw string) (string, error) {
+// ParseNode normalises a node URL to scheme://host:port, the host in lower case, naming
+// the bad URL (with any password redacted) when it is not acceptable. The configuration
+// checks node URLs with it, so that what check-config passes, esdr run accepts.
+func ParseNode(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "", fmt.Errorf("esclient: node %q: not a URL", redact(raw))
@@ -137,10 +139,13 @@ func parseNode(raw string) (string, error) {
 		return "", fmt.Errorf("esclient: node %q: put credentials in the options, not the URL", u.Redacted())
 	case u.Hostname() == "" || u.Port() == "":
 		return "", fmt.Errorf("esclient: node %q: want host:port", u.Redacted())
-	case strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "":
+	case strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
 		return "", fmt.Errorf("esclient: node %q: want no path or query", u.Redacted())
 	}
-	return u.Scheme + "://" + u.Host, nil
+	if p, err := strconv.Atoi(u.Port()); err != nil || p < 1 || p > 65535 {
+		return "", fmt.Errorf("esclient: node %q: want a port from 1 to 65535", u.Redacted())
+	}
+	return u.Scheme + "://" + strings.ToLower(u.Host), nil
 }
 
 // redact hides everything between "://" and "@" in a string that failed to parse.

@@ -69,6 +69,9 @@ func TestNewValidatesURLs(t *testing.T) {
 		{"http://h:9200/x", `esclient: node "http://h:9200/x": want no path or query`},
 		{"http://u:secret@h:9200", `esclient: node "http://u:xxxxx@h:9200": put credentials in the options, not the URL`},
 		{"h:9200", `esclient: node "h:9200": scheme must be http or https`},
+		{"http://h:99999", `esclient: node "http://h:99999": want a port from 1 to 65535`},
+		{"http://h:0", `esclient: node "http://h:0": want a port from 1 to 65535`},
+		{"http://h:9200?", `esclient: node "http://h:9200?": want no path or query`},
 	} {
 		_, err := New([]string{tc.url}, Options{})
 		if err == nil || err.Error() != tc.want {

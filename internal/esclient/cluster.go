@@ -51,7 +51,7 @@ func (c *Client) Health(ctx context.Context) (*Health, error) {
 // remaining budget so that a cluster without a master answers 503 before our deadline
 // instead of hanging for the server's default 30 s.
 func (c *Client) HealthOf(ctx context.Context, node string) (*Health, error) {
-	node, err := parseNode(node)
+	node, err := ParseNode(node)
 	if err != nil {
 		return nil, err
 	}
