@@ -137,6 +137,14 @@ func (f *auditFlags) auditOptions() (audit.Options, error) {
 		}
 		eo.Password = pw
 	}
+	for _, fl := range []struct {
+		name string
+		urls []string
+	}{{"url", f.urls}, {"primary", f.primary}, {"standby", f.standby}} {
+		if err := checkNodeFlags(fl.name, fl.urls); err != nil {
+			return opts, err
+		}
+	}
 	if len(f.urls) > 0 {
 		opts.Cluster = &audit.Target{Name: "cluster " + strings.Join(f.urls, ","), URLs: f.urls, Options: eo}
 	}
@@ -155,4 +163,19 @@ func (f *auditFlags) auditOptions() (audit.Options, error) {
 		opts.Primary, opts.Standby = target("primary", cfg.Clusters[0]), target("standby", cfg.Clusters[1])
 	}
 	return opts, nil
+}
+
+// checkNodeFlags refuses a node URL esdr cannot use before anything is sent, and one
+// that carries credentials before it is printed in the report.
+func checkNodeFlags(flagName string, urls []string) error {
+	for _, u := range urls {
+		if _, err := esclient.ParseNode(u); err != nil {
+			msg := strings.TrimPrefix(err.Error(), "esclient: ")
+			if strings.Contains(msg, "credentials") {
+				msg = strings.Replace(msg, "put credentials in the options, not the URL", "give credentials with --user and --password-env, not in the URL", 1)
+			}
+			return fmt.Errorf("--%s: %s", flagName, msg)
+		}
+	}
+	return nil
 }

@@ -36,11 +36,15 @@ func TestAuditExitCodes(t *testing.T) {
 		{"bad fail-on", []string{"--url", dead, "--fail-on", "fatal"}, exitUsage, "", "--fail-on"},
 		{"primary alone", []string{"--primary", dead}, exitUsage, "", "go together"},
 		{"password env unset", []string{"--url", dead, "--user", "u", "--password-env", "ESDR_NO_SUCH_VAR"}, exitUsage, "", "ESDR_NO_SUCH_VAR"},
+		{"credentials in a URL", []string{"--url", "http://u:pw-s3cret@127.0.0.1:1"}, exitUsage, "", `--url: node "http://u:xxxxx@127.0.0.1:1": give credentials with --user and --password-env`},
+		{"not http", []string{"--url", "ftp://x"}, exitUsage, "", `--url: node "ftp://x": scheme must be http or https`},
+		{"standby without a port", []string{"--primary", dead, "--standby", "http://h"}, exitUsage, "", `--standby: node "http://h": want host:port`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
 			code := run(append([]string{"audit"}, tc.args...), &out, &errb)
-			if code != tc.code || !strings.Contains(out.String(), tc.out) || !strings.Contains(errb.String(), tc.err) {
+			if code != tc.code || !strings.Contains(out.String(), tc.out) || !strings.Contains(errb.String(), tc.err) ||
+				strings.Contains(out.String()+errb.String(), "s3cret") {
 				t.Errorf("exit %d (want %d)\nstdout:\n%s\nstderr:\n%s", code, tc.code, out.String(), errb.String())
 			}
 		})
