@@ -82,6 +82,9 @@ func (h HooksConfig) validate(p *collector) {
 		if h.Pre.Timeout < 0 || h.Pre.Timeout > 10*time.Minute {
 			p.add("hooks.pre.timeout", "%s is out of range, want 0 (the default) to 10m", h.Pre.Timeout)
 		}
+		if h.Pre.VetoHold < 0 || h.Pre.VetoHold > time.Hour {
+			p.add("hooks.pre.veto_hold", "%s is out of range, want 0 (the default, 1m) to 1h", fmtDuration(h.Pre.VetoHold))
+		}
 		for i, n := range h.Pre.Env {
 			if !envName.MatchString(n) {
 				p.add(index("hooks.pre.env", i), "%q is not a variable name, want a name such as SITE_ID (the hook gets its value from esdr's environment)", n)

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"reflect"
 	"strconv"
 	"time"
@@ -238,7 +239,11 @@ func (d *decoder) scalar(key string, n ast.Node, v reflect.Value) {
 		v.SetBool(b)
 	case v.Kind() == reflect.Int:
 		i, err := strconv.ParseInt(s, 10, 32)
-		if err != nil {
+		switch {
+		case errors.Is(err, strconv.ErrRange):
+			d.p.add(key, "%s is out of range, want a number within this key's range (docs/configuration.md)", quote(s))
+			return
+		case err != nil:
 			d.p.add(key, "%s is not a whole number, want digits such as 3", quote(s))
 			return
 		}

@@ -1,6 +1,9 @@
 package config
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // HealthConfig is how a cluster is probed and when a run of results changes its verdict.
 // The thresholds work like a Route 53 health check's failure threshold, in both
@@ -126,7 +129,9 @@ func (o *HealthOverride) clone() *HealthOverride {
 // validate checks the top-level block.
 func (h HealthConfig) validate(p *collector, key string) {
 	intervalOK := checkInterval(p, field(key, "interval"), h.Interval)
-	if checkTimeout(p, field(key, "timeout"), h.Timeout) && intervalOK && h.Timeout > h.Interval {
+	// A timeout derived from the interval is right whenever the interval is: a problem
+	// with it is the interval's, said there, not at a key the file does not have.
+	if !h.timeoutDerived && checkTimeout(p, field(key, "timeout"), h.Timeout) && intervalOK && h.Timeout > h.Interval {
 		p.add(field(key, "timeout"), "%s is longer than the interval (%s), want at most the interval so probes never overlap", fmtDuration(h.Timeout), fmtDuration(h.Interval))
 	}
 	checkThreshold(p, field(key, "failure_threshold"), h.FailureThreshold)
@@ -170,6 +175,15 @@ func (o *HealthOverride) validate(p *collector, key string, merged HealthConfig)
 	}
 	checkCount(p, field(key, "min_nodes"), o.MinNodes)
 	checkCount(p, field(key, "min_data_nodes"), o.MinDataNodes)
+	if o.MinNodes != nil || o.MinDataNodes != nil {
+		if !slices.ContainsFunc(merged.Checks, func(c CheckConfig) bool { return c.Kind == KindCluster }) {
+			k := field(key, "min_nodes")
+			if o.MinNodes == nil {
+				k = field(key, "min_data_nodes")
+			}
+			p.add(k, "set, but this cluster's checks have no cluster check for it to apply to, want a check of kind cluster or the key left out")
+		}
+	}
 }
 
 func checkInterval(p *collector, key string, d time.Duration) bool {

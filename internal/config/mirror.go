@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -23,6 +24,9 @@ type MirrorConfig struct {
 	SegmentBytes int `yaml:"segment_bytes"`
 	// MaxBody bounds one write's body, which is read whole to be journaled (413 past it).
 	MaxBody int `yaml:"max_body"`
+	// derived marks the sizes normalize took from MaxBytes: a problem with them is
+	// max_bytes's, said there.
+	derived struct{ segment, body bool }
 	// DrainWait is how long a write waits, after a failover, for the new active cluster
 	// to have applied every journaled write meant for it, before it fails with 503.
 	DrainWait time.Duration `yaml:"drain_wait"`
@@ -64,9 +68,11 @@ func (m *MirrorConfig) normalize(baseDir string) {
 	}
 	if m.SegmentBytes == 0 {
 		m.SegmentBytes = min(DefaultMirrorSegmentBytes, m.MaxBytes/4)
+		m.derived.segment = true
 	}
 	if m.MaxBody == 0 {
 		m.MaxBody = min(DefaultMirrorMaxBody, m.MaxBytes/2)
+		m.derived.body = true
 	}
 	if m.DrainWait == 0 {
 		m.DrainWait = DefaultMirrorDrainWait
@@ -89,13 +95,21 @@ func (m *MirrorConfig) validate(p *collector, c *Config) {
 	if n := len(c.Clusters); n != 2 && n >= 2 {
 		p.add("mirror", "mirror mode keeps a pair of clusters in step, want exactly 2 clusters, got %d", n)
 	}
-	if m.MaxBytes < 1<<20 || m.MaxBytes > 1<<40 {
+	maxOK := m.MaxBytes >= 1<<20 && m.MaxBytes <= 1<<40
+	if !maxOK {
 		p.add("mirror.max_bytes", "%d is out of range, want 1048576 (1 MiB) to 1099511627776 (1 TiB)", m.MaxBytes)
-	} else if m.SegmentBytes < 4096 || m.SegmentBytes > m.MaxBytes/4 {
-		p.add("mirror.segment_bytes", "%d is out of range, want 4096 to a quarter of mirror.max_bytes (%d)", m.SegmentBytes, m.MaxBytes/4)
 	}
-	if m.MaxBody < 1024 || m.MaxBody > min(m.MaxBytes/2, 1<<31) {
-		p.add("mirror.max_body", "%d is out of range, want 1024 to half of mirror.max_bytes (%d), at most 2 GiB", m.MaxBody, min(m.MaxBytes/2, 1<<31))
+	// The bounds the others take from max_bytes are checked against it only when it is
+	// valid; their own bounds always.
+	quarter, half := "", ""
+	if maxOK {
+		quarter, half = fmt.Sprintf(" (%d)", m.MaxBytes/4), fmt.Sprintf(" (%d)", min(m.MaxBytes/2, 1<<31))
+	}
+	if !(m.derived.segment && !maxOK) && (m.SegmentBytes < 4096 || maxOK && m.SegmentBytes > m.MaxBytes/4) {
+		p.add("mirror.segment_bytes", "%d is out of range, want 4096 to a quarter of mirror.max_bytes%s", m.SegmentBytes, quarter)
+	}
+	if !(m.derived.body && !maxOK) && (m.MaxBody < 1024 || m.MaxBody > 1<<31 || maxOK && m.MaxBody > m.MaxBytes/2) {
+		p.add("mirror.max_body", "%d is out of range, want 1024 to half of mirror.max_bytes%s, at most 2 GiB", m.MaxBody, half)
 	}
 	if m.DrainWait < 0 || m.DrainWait > 10*time.Minute {
 		p.add("mirror.drain_wait", "%s is out of range, want 0 (the default, 30s) to 10m", fmtDuration(m.DrainWait))
