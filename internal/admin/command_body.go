@@ -12,9 +12,7 @@ import (
 // was. A body that is not that (unknown fields included) is answered 400 saying what is
 // wanted, and decodeBody returns false.
 func decodeBody(w http.ResponseWriter, r *http.Request, v any, want string) bool {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 4096))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+	if err := readJSON(io.LimitReader(r.Body, 4096), v); err != nil && !errors.Is(err, io.EOF) {
 		writeError(w, http.StatusBadRequest, codeBadRequest, "want "+want)
 		return false
 	}
@@ -32,4 +30,22 @@ func checkBy(w http.ResponseWriter, r *http.Request, by *string) bool {
 		*by = "an operator (" + r.RemoteAddr + ")"
 	}
 	return true
+}
+
+// readJSON decodes one JSON value from r into v, refusing unknown fields and anything
+// after the value; an empty body is io.EOF.
+func readJSON(r io.Reader, v any) error {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return errors.New("data after the JSON object, want exactly one object")
+	}
+	return nil
 }

@@ -87,9 +87,7 @@ func (s *Server) handleResync(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		To string `json:"to"`
 	}
-	dec := json.NewDecoder(io.LimitReader(r.Body, 4096))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil || body.To == "" {
+	if err := readJSON(io.LimitReader(r.Body, 4096), &body); err != nil || body.To == "" {
 		writeError(w, http.StatusBadRequest, codeBadRequest, `want a JSON body {"to": "<cluster>"} naming the cluster to resync`)
 		return
 	}

@@ -32,9 +32,7 @@ func (s *Server) handleReapply(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		By string `json:"by"`
 	}
-	dec := json.NewDecoder(io.LimitReader(r.Body, 4096))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil && !errors.Is(err, io.EOF) {
+	if err := readJSON(io.LimitReader(r.Body, 4096), &body); err != nil && !errors.Is(err, io.EOF) {
 		writeError(w, http.StatusBadRequest, codeBadRequest, `want an empty body or {"by": "<who>"}`)
 		return
 	}

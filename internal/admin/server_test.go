@@ -48,6 +48,8 @@ func TestRoutes(t *testing.T) {
 		{name: "token prefix", method: "POST", path: "/v1/pause", auth: bearer[:len(bearer)-1], status: 401, code: "unauthorized"},
 		{name: "bad json", method: "POST", path: "/v1/switchover", auth: bearer, body: `{"to":`, status: 400, code: "bad_request"},
 		{name: "unknown field", method: "POST", path: "/v1/switchover", auth: bearer, body: `{"to":"west","forse":true}`, status: 400, code: "bad_request", contains: "unknown field"},
+		{name: "two objects", method: "POST", path: "/v1/switchover", auth: bearer, body: `{"to":"west"}{"to":"east"}`, status: 400, code: "bad_request", contains: "data after the JSON object"},
+		{name: "trailing garbage", method: "POST", path: "/v1/pause", auth: bearer, body: `{} x`, status: 400, code: "bad_request", contains: "data after the JSON object"},
 		{name: "two objects", method: "POST", path: "/v1/switchover", auth: bearer, body: `{"to":"west"}{}`, status: 400, code: "bad_request"},
 		{name: "missing to", method: "POST", path: "/v1/switchover", auth: bearer, body: `{}`, status: 400, code: "bad_request", contains: "to: required, want the name of a configured cluster"},
 		{name: "to on pause", method: "POST", path: "/v1/pause", auth: bearer, body: `{"to":"west"}`, status: 400, code: "bad_request"},

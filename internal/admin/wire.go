@@ -84,17 +84,8 @@ func (p slogPrinter) Println(v ...any) { p.log.Warn("metrics scrape failed", "er
 // pause, resume and ack; a switchover must name its target.
 func decodeCommand(w http.ResponseWriter, r *http.Request, kind decide.CommandKind) (decide.Command, int, string) {
 	var body commandBody
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(&body)
-	if err == nil {
-		err = dec.Decode(&struct{}{})
-		if err == nil {
-			err = errors.New("want a single JSON object")
-		} else if errors.Is(err, io.EOF) {
-			err = nil
-		}
-	} else if errors.Is(err, io.EOF) {
+	err := readJSON(http.MaxBytesReader(w, r.Body, maxBodyBytes), &body)
+	if errors.Is(err, io.EOF) {
 		err = nil // empty body
 	}
 	if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
