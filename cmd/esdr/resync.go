@@ -37,8 +37,12 @@ func runResync(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if code >= 0 {
 		return code
 	}
-	if *to == "" || *wait <= 0 {
-		fmt.Fprintln(stderr, "esdr resync: --to is required (the name of the cluster to resync, see esdr status) and --wait must be positive")
+	switch {
+	case *to == "":
+		fmt.Fprintln(stderr, "esdr resync: --to is required: the name of the cluster to resync, see esdr status")
+		return exitUsage
+	case *wait <= 0:
+		fmt.Fprintf(stderr, "esdr resync: --wait %s: want a positive duration such as 30m\n", *wait)
 		return exitUsage
 	}
 	progress := stdout

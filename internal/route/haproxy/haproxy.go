@@ -48,7 +48,11 @@ func (c Config) Check(clusters []string) []string {
 	seen := map[string]string{}
 	for _, cl := range clusters {
 		if len(c.Servers[cl]) == 0 {
-			ps = append(ps, fmt.Sprintf("servers.%s: no servers, want the names of cluster %s's servers in backend %s", cl, cl, c.Backend))
+			in := "the backend"
+			if c.Backend != "" {
+				in = "backend " + c.Backend
+			}
+			ps = append(ps, fmt.Sprintf("servers.%s: no servers, want the names of cluster %s's servers in %s", cl, cl, in))
 		}
 	}
 	for _, cl := range slices.Sorted(maps.Keys(c.Servers)) {

@@ -61,7 +61,10 @@ func (c Config) Check(clusters []string) []string {
 	if _, ok := dns.IsDomainName(c.Zone); !ok || c.Zone == "" {
 		add("zone: %q is not a domain name, want the zone such as example.com.", c.Zone)
 	}
-	if _, ok := dns.IsDomainName(c.Name); !ok || c.Name == "" || !dns.IsSubDomain(dns.Fqdn(c.Zone), dns.Fqdn(c.Name)) {
+	switch _, ok := dns.IsDomainName(c.Name); {
+	case !ok || c.Name == "":
+		add("name: %q is not a domain name, want the record to point, such as es.example.com.", c.Name)
+	case c.Zone != "" && !dns.IsSubDomain(dns.Fqdn(c.Zone), dns.Fqdn(c.Name)):
 		add("name: %q is not a name in zone %s, want a record such as es.%s", c.Name, c.Zone, dns.Fqdn(c.Zone))
 	}
 	if c.Type != "A" && c.Type != "AAAA" && c.Type != "CNAME" {
