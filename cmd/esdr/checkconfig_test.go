@@ -72,4 +72,8 @@ func TestCheckConfigGoodAndUsage(t *testing.T) {
 	if code := run([]string{"no-such-command"}, &out, &errb); code != exitUsage {
 		t.Fatalf("unknown command: exit %d", code)
 	}
+	errb.Reset()
+	if run([]string{"help", "check-config"}, &out, &errb); !strings.Contains(errb.String(), "-c") || strings.Contains(errb.String(), "commands:") {
+		t.Errorf("esdr help check-config prints:\n%s\nwant check-config's own flags", errb.String())
+	}
 }
