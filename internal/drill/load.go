@@ -55,6 +55,10 @@ type Load struct {
 	Timeout time.Duration
 	// Client defaults to a keep-alive client like an application's.
 	Client *http.Client
+	// IDPrefix starts every document id, so that a drill's writes are its own: the index is
+	// kept between drills, and a lost write must not be found as an earlier drill's
+	// document of the same id.
+	IDPrefix string
 }
 
 // Run sends requests until ctx ends and returns every sample, in start order per worker.
@@ -96,7 +100,7 @@ func (l Load) worker(ctx context.Context, w int) []Sample {
 		case <-tick.C:
 		}
 		if l.WriteEvery > 0 && i%l.WriteEvery == l.WriteEvery-1 {
-			id := "w" + strconv.Itoa(w) + "-" + strconv.Itoa(i)
+			id := l.IDPrefix + "w" + strconv.Itoa(w) + "-" + strconv.Itoa(i)
 			body := fmt.Sprintf(`{"worker":%d,"seq":%d,"at":%q}`, w, i, time.Now().UTC().Format(time.RFC3339Nano))
 			out = append(out, l.do(ctx, OpIndex, http.MethodPut, "/"+l.Index+"/_doc/"+id, body, id))
 			continue

@@ -106,7 +106,7 @@ func (d *Drill) Run(ctx context.Context) (*Report, error) {
 
 	counter := &Counter{Next: d.httpTransport()}
 	load := Load{URL: d.Endpoint, Index: d.Index, Workers: d.Workers, Every: d.Every, WriteEvery: d.WriteEvery,
-		Client: &http.Client{Transport: counter}}
+		Client: &http.Client{Transport: counter}, IDPrefix: r.Started.UTC().Format("20060102T150405.000000-")}
 	lctx, stopLoad := context.WithCancel(ctx)
 	defer stopLoad()
 	got := make(chan []Sample, 1)
