@@ -35,7 +35,7 @@ type RefusedError struct {
 }
 
 func (e *RefusedError) Error() string {
-	return fmt.Sprintf("mirror: standby refused seq %d with HTTP %d: %s", e.Seq, e.Status, e.Reason)
+	return fmt.Sprintf("mirror: the cluster refused seq %d with HTTP %d: %s", e.Seq, e.Status, e.Reason)
 }
 
 // Is makes errors.Is(err, ErrRefused) true.
@@ -87,7 +87,7 @@ func (a *HTTPApplier) applyOne(ctx context.Context, rec Record) error {
 	case applied:
 		return nil
 	case transient:
-		return retryable(typ, fmt.Sprintf("mirror: seq %d: standby answered HTTP %d: %s", rec.Seq, status, reason))
+		return retryable(typ, fmt.Sprintf("mirror: seq %d: the cluster answered HTTP %d: %s", rec.Seq, status, reason))
 	}
 	return &RefusedError{Seq: rec.Seq, Status: status, Reason: reason}
 }
@@ -114,7 +114,7 @@ func checkBulkResponse(recs []Record, owners []int, method string, status int, r
 	if status != http.StatusOK {
 		typ, reason := esError(resp)
 		if classifyStatus(method, status, typ) != refused {
-			return retryable(typ, fmt.Sprintf("mirror: _bulk from seq %d: standby answered HTTP %d: %s", first, status, reason))
+			return retryable(typ, fmt.Sprintf("mirror: _bulk from seq %d: the cluster answered HTTP %d: %s", first, status, reason))
 		}
 		if len(recs) > 1 {
 			reason = fmt.Sprintf("the _bulk of seq %d-%d: %s", first, recs[len(recs)-1].Seq, reason)
@@ -155,7 +155,7 @@ func checkBulkResponse(recs []Record, owners []int, method string, status int, r
 			case refused:
 				return &RefusedError{Seq: rec.Seq, Status: res.Status, Reason: fmt.Sprintf("item %d (%s): %s", i+1, op, reason)}
 			case transient:
-				retry = retryable(typ, fmt.Sprintf("mirror: seq %d, _bulk item %d: standby answered %d: %s", rec.Seq, i+1, res.Status, reason))
+				retry = retryable(typ, fmt.Sprintf("mirror: seq %d, _bulk item %d: the cluster answered %d: %s", rec.Seq, i+1, res.Status, reason))
 			}
 		}
 	}

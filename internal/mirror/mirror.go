@@ -21,7 +21,7 @@ var (
 	ErrClosed = errors.New("mirror: journal closed")
 	// ErrRefused: the standby refused a record with an error that retrying cannot fix
 	// (a mapping conflict, a malformed body). Replication stops at that record.
-	ErrRefused = errors.New("mirror: standby refused record")
+	ErrRefused = errors.New("mirror: the cluster refused the record")
 	// ErrFenced: the cluster refused a record with the cluster-wide read-only block esdr
 	// fences with (set by esdr when traffic left it, or by an operator). The record is
 	// retried until the block is lifted: esdr resync lifts it.

@@ -192,7 +192,7 @@ func (r *Replicator) apply(ctx context.Context, run []Record) error {
 			return nil
 		case errors.Is(err, ErrRefused):
 			return fmt.Errorf("mirror: replication stopped at seq %d-%d: %w; "+
-				"fix the cause on the standby and restart replication (esdr mirror restart), which resumes at seq %d",
+				"fix the cause on that cluster and restart replication (esdr mirror restart), which resumes at seq %d",
 				run[0].Seq, run[len(run)-1].Seq, err, run[0].Seq)
 		}
 		t := time.NewTimer(wait)

@@ -66,7 +66,7 @@ func TestSkipLeavesOutARefusedRecordInsideABulk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := runUntil(t, r, j, 10); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "standby refused seq 8") {
+	if err := runUntil(t, r, j, 10); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "the cluster refused seq 8") {
 		t.Fatalf("Run = %v, want the refusal of seq 8", err)
 	}
 	if _, err := r.Skip(8); err != nil {
