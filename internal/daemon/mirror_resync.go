@@ -108,30 +108,41 @@ func (c controller) CompareCounts(ctx context.Context, to, pattern string) (admi
 }
 
 // counts reads both clusters' open indices matching pattern, the active cluster's
-// first: what it holds is what the target must hold.
+// first: what it holds is what the target must hold. The names come from _cat/indices,
+// the counts from a search (esclient.CountsOf): index statistics count only what a
+// refresh made visible, and a search-idle shard is not refreshed until searched, so they
+// could say equal, or differ, for long after the replay was done.
 func (c controller) counts(ctx context.Context, active, to, pattern string) ([]admin.IndexCount, error) {
 	byName := map[string]*admin.IndexCount{}
 	for i, cl := range []string{active, to} {
-		rows, err := c.d.mirror.clients[cl].CatIndices(ctx)
+		es := c.d.mirror.clients[cl]
+		rows, err := es.CatIndices(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("mirror: compare counts: indices of %s: %w", cl, err)
 		}
+		var names []string
 		for _, r := range rows {
 			if strings.HasPrefix(r.Name, ".") || r.Status != "open" {
 				continue
 			}
-			if ok, _ := path.Match(pattern, r.Name); !ok {
-				continue
+			if ok, _ := path.Match(pattern, r.Name); ok {
+				names = append(names, r.Name)
 			}
-			ic := byName[r.Name]
+		}
+		docs, err := es.CountsOf(ctx, names)
+		if err != nil {
+			return nil, fmt.Errorf("mirror: compare counts: documents of %s: %w", cl, err)
+		}
+		for _, name := range names {
+			ic := byName[name]
 			if ic == nil {
-				ic = &admin.IndexCount{Index: r.Name, Active: -1, Target: -1}
-				byName[r.Name] = ic
+				ic = &admin.IndexCount{Index: name, Active: -1, Target: -1}
+				byName[name] = ic
 			}
 			if i == 0 {
-				ic.Active = r.Docs
+				ic.Active = docs[name]
 			} else {
-				ic.Target = r.Docs
+				ic.Target = docs[name]
 			}
 		}
 	}

@@ -56,6 +56,7 @@ func TestPeerEngines(t *testing.T) {
 			if err := c.PutClusterSettings(ctx, map[string]any{"cluster.routing.allocation.enable": nil}); err != nil {
 				t.Fatal(err)
 			}
+			countsPeer(ctx, t, c)
 
 			// A paused node is a hang, a killed one a refusal.
 			if err := tb.Pause(); err != nil {
@@ -72,5 +73,39 @@ func TestPeerEngines(t *testing.T) {
 				t.Errorf("killed: %s %v", Classify(err), err)
 			}
 		})
+	}
+}
+
+// countsPeer: CountsOf counts top-level documents per index, nested ones not (which
+// _cat/indices counts), an empty index as absent, and a missing one not at all.
+func countsPeer(ctx context.Context, t *testing.T, c *Client) {
+	t.Helper()
+	do := func(method, path, body string) {
+		t.Helper()
+		status, resp, err := c.Do(ctx, method, path, strings.NewReader(body))
+		if err != nil || status >= 300 {
+			t.Fatalf("%s %s: %d %s %v", method, path, status, resp, err)
+		}
+	}
+	do("PUT", "/counted-a", `{"settings":{"number_of_shards":2,"number_of_replicas":0},"mappings":{"properties":{"kids":{"type":"nested"}}}}`)
+	do("PUT", "/counted-b", `{"settings":{"number_of_replicas":0}}`)
+	do("PUT", "/counted-a/_doc/1", `{"kids":[{"n":1},{"n":2}]}`)
+	do("PUT", "/counted-a/_doc/2", `{"kids":[]}`)
+	do("PUT", "/counted-a/_doc/3?refresh=true", `{"n":3}`)
+	got, err := c.CountsOf(ctx, []string{"counted-a", "counted-b", "counted-gone"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got["counted-a"] != 3 {
+		t.Errorf("CountsOf = %v, want counted-a: 3 (its 2 nested documents not counted), no other", got)
+	}
+	stats, err := c.CatIndices(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range stats {
+		if st.Name == "counted-a" && st.Docs != 5 {
+			t.Errorf("_cat/indices counts %d documents in counted-a, want 5 (3 top-level, 2 nested: why CountsOf searches)", st.Docs)
+		}
 	}
 }
