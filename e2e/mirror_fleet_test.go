@@ -104,6 +104,11 @@ func mirrorFleet(t *testing.T, engine string) {
 	if st := f.members[lead].status(); st.State.Active != "primary" || st.State.Epoch != 1 {
 		t.Fatalf("failed over while %s's journal had a tail: %+v", f.names[victim], st.State)
 	}
+	// What a resync waits for is what every journal owes, not the leader's own.
+	if st := f.members[lead].status(); st.Mirror.Pending["standby"] != 0 || st.Mirror.Owed["standby"] <= 20 {
+		t.Errorf("the leader's mirror status: own pending %d, owed by the fleet %d; want 0 and the dead member's tail (over 20)",
+			st.Mirror.Pending["standby"], st.Mirror.Owed["standby"])
+	}
 	if out, _ := f.members[lead].cli("status"); !strings.Contains(out, "member "+f.names[victim]+" owes:") {
 		t.Errorf("esdr status does not show what %s owes:\n%s", f.names[victim], out)
 	}

@@ -21,7 +21,11 @@ func printMirror(w io.Writer, m *admin.MirrorStatus, active string) {
 	fmt.Fprintf(tw, "mirror:\t%s <-> %s, journal %s\n", m.Pair[0], m.Pair[1], m.JournalDir)
 	fmt.Fprintf(tw, "lag:\t%d writes, oldest %.1fs\n", m.LagOps, m.LagSeconds)
 	for _, c := range m.Pair {
-		fmt.Fprintf(tw, "  %s lacks:\t%d journaled writes (cursor at seq %d)\n", c, m.Pending[c], m.Cursors[c])
+		fleet := ""
+		if o, ok := m.Owed[c]; ok && o != m.Pending[c] {
+			fleet = fmt.Sprintf("; %d in the fleet's journals", o)
+		}
+		fmt.Fprintf(tw, "  %s lacks:\t%d journaled writes (cursor at seq %d)%s\n", c, m.Pending[c], m.Cursors[c], fleet)
 		if slices.Contains(m.Fenced, c) && c != active {
 			fmt.Fprintf(tw, "  %s is read-only:\tfenced when traffic left it; replay them with esdr resync --to %s, then esdr switchover --to %s\n", c, c, c)
 		} else if slices.Contains(m.Fenced, c) {

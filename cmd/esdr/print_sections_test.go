@@ -19,6 +19,15 @@ func TestTheMirrorSectionNamesThePairWhatEachLacksAndTheJournal(t *testing.T) {
 	}
 }
 
+func TestTheMirrorSectionSaysWhatTheFleetsJournalsOwe(t *testing.T) {
+	var out bytes.Buffer
+	printMirror(&out, &admin.MirrorStatus{Pair: []string{"primary", "standby"}, Pending: map[string]uint64{"primary": 2},
+		Owed: map[string]uint64{"primary": 200, "standby": 0}}, "standby")
+	if !strings.Contains(out.String(), "2 journaled writes (cursor at seq 0); 200 in the fleet's journals") {
+		t.Errorf("esdr status mirror section:\n%s\nwant the fleet's 200 beside this member's 2", out.String())
+	}
+}
+
 func TestTheMirrorSectionSaysAFencedOldPrimaryWaitsForResync(t *testing.T) {
 	var out bytes.Buffer
 	printMirror(&out, &admin.MirrorStatus{Pair: []string{"primary", "standby"}, Pending: map[string]uint64{"primary": 7},

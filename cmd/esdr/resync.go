@@ -127,6 +127,9 @@ func waitReplayed(ctx context.Context, o *opsFlags, c *admin.Client, to string, 
 			return exitFail, true
 		}
 		n = st.Mirror.Pending[to]
+		if owed, ok := st.Mirror.Owed[to]; ok {
+			n = owed // in a fleet, the other members' journals too
+		}
 		if n == 0 {
 			return -1, true
 		}
@@ -141,7 +144,8 @@ func waitReplayed(ctx context.Context, o *opsFlags, c *admin.Client, to string, 
 		}
 		return 0, false
 	}, func() {
-		fmt.Fprintf(stderr, "esdr resync: %s still lacks %d journaled writes after %s; see esdr status (last error) and try again\n", to, n, wait)
+		fmt.Fprintf(stderr, "esdr resync: %s still lacks %d journaled writes after %s; see esdr status (last error, and in a fleet "+
+			"which member owes them: a dead one's wait for its return or esdr mirror forget) and try again\n", to, n, wait)
 	})
 }
 

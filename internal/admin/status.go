@@ -82,6 +82,10 @@ type MirrorStatus struct {
 	// Pending is, per cluster, the journaled writes still to apply before it holds
 	// every write acknowledged through esdr.
 	Pending map[string]uint64 `json:"pending"`
+	// Owed is, per cluster, what it lacks of every journal: this member's Pending and, in
+	// a fleet, the other members' last reports (a dead member's until esdr mirror forget).
+	// A resync is done when it is 0.
+	Owed map[string]uint64 `json:"owed,omitempty"`
 	// JournalBytes of JournalMaxBytes are in use; past the bound writes are refused.
 	JournalBytes    int64 `json:"journal_bytes"`
 	JournalMaxBytes int64 `json:"journal_max_bytes"`

@@ -180,16 +180,29 @@ func (s *mirrorSetup) stoppedFor() string {
 // Close closes the journal, after everything that appends to it has stopped.
 func (s *mirrorSetup) Close() error { return s.j.Close() }
 
+// owed is what cluster still lacks of every journal esdr knows of: this member's and,
+// in a fleet, every member's last report (a dead member's too, until esdr mirror
+// forget), so that a resync waits for the writes other members' proxies took.
+func (s *mirrorSetup) owed(cluster string) uint64 {
+	own := s.m.Pending(cluster)
+	if s.peers == nil {
+		return own
+	}
+	total, _ := fleet.Owed(s.peers.Reports(), cluster, time.Now())
+	return max(own, total)
+}
+
 // status is the mirror section of esdr status.
 func (s *mirrorSetup) status() *admin.MirrorStatus {
 	js := s.j.Stats()
 	st := &admin.MirrorStatus{Pair: []string{s.pair.A, s.pair.B}, JournalDir: s.cfg.JournalDir,
 		JournalBytes: js.Bytes, JournalMaxBytes: js.MaxBytes, Durable: js.Durable, Applied: js.Applied,
-		Pending: map[string]uint64{}, Cursors: map[string]uint64{}, Stopped: s.stoppedFor(), StoppedAt: s.stoppedAt()}
+		Pending: map[string]uint64{}, Owed: map[string]uint64{}, Cursors: map[string]uint64{}, Stopped: s.stoppedFor(), StoppedAt: s.stoppedAt()}
 	var errs []string
 	for _, t := range st.Pair {
 		rs := s.reps[t].Stats()
 		st.Pending[t] = s.m.Pending(t)
+		st.Owed[t] = s.owed(t)
 		st.Cursors[t], _ = s.j.Cursor(t)
 		st.LagOps += st.Pending[t]
 		st.LagSeconds = max(st.LagSeconds, rs.LagAge.Seconds())

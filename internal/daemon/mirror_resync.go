@@ -59,7 +59,7 @@ func (c controller) Resync(ctx context.Context, to string) (admin.ResyncAnswer, 
 	}
 	a := admin.ResyncAnswer{Cluster: to}
 	if mirror != nil {
-		a.Pending = mirror.m.Pending(to)
+		a.Pending = mirror.owed(to)
 	}
 	if snap != nil {
 		a.Snapshot = snap.resync(to)
@@ -95,7 +95,7 @@ func (c controller) CompareCounts(ctx context.Context, to, pattern string) (admi
 			return cmp, err
 		}
 		cmp.Split()
-		cmp.Pending = mirror.m.Pending(to)
+		cmp.Pending = mirror.owed(to)
 		if len(cmp.Differ) == 0 || try == compareTries {
 			return cmp, nil
 		}
