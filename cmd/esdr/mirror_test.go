@@ -66,7 +66,7 @@ func TestMirrorRestartSaysWhatRestartedFromWhichSeqAndWhatWasSkipped(t *testing.
 func TestTheMirrorSectionSaysWhereAStoppedReplicationStoppedAndHowToRestartIt(t *testing.T) {
 	var out bytes.Buffer
 	printMirror(&out, &admin.MirrorStatus{Pair: []string{"primary", "standby"}, Pending: map[string]uint64{"standby": 3},
-		Stopped: "to standby: mirror: standby refused seq 12", StoppedAt: map[string]uint64{"standby": 12}}, "primary")
+		Stopped: "to standby: mirror: standby refused seq 12", StoppedAt: map[string]uint64{"standby": 12}}, "primary", "primary")
 	for _, want := range []string{"REPLICATION STOPPED:", "to standby stopped at:", "seq 12", "esdr mirror restart --to standby", "--skip 12"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("esdr status mirror section lacks %q:\n%s", want, out.String())

@@ -68,7 +68,7 @@ func printStatus(w io.Writer, st admin.Status) {
 	}
 	tw.Flush()
 	printFleet(w, st.Fleet)
-	printMirror(w, st.Mirror, s.Active)
+	printMirror(w, st.Mirror, s.Active, preferredOf(st))
 	printSnapshot(w, st.Snapshot)
 }
 
@@ -127,4 +127,14 @@ func clip(s string) string {
 		return string(r[:maxDetail-3]) + "..."
 	}
 	return s
+}
+
+// preferredOf is the configuration's primary: the cluster a failback returns to.
+func preferredOf(st admin.Status) string {
+	for _, c := range st.Clusters {
+		if c.Role == "primary" {
+			return c.Name
+		}
+	}
+	return ""
 }

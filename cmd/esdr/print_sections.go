@@ -11,8 +11,8 @@ import (
 )
 
 // printMirror prints the mirror section of esdr status; active is the cluster that
-// takes traffic.
-func printMirror(w io.Writer, m *admin.MirrorStatus, active string) {
+// takes traffic, preferred the primary of the configuration.
+func printMirror(w io.Writer, m *admin.MirrorStatus, active, preferred string) {
 	if m == nil {
 		return
 	}
@@ -26,9 +26,13 @@ func printMirror(w io.Writer, m *admin.MirrorStatus, active string) {
 			fleet = fmt.Sprintf("; %d in the fleet's journals", o)
 		}
 		fmt.Fprintf(tw, "  %s lacks:\t%d journaled writes (cursor at seq %d)%s\n", c, m.Pending[c], m.Cursors[c], fleet)
-		if slices.Contains(m.Fenced, c) && c != active {
+		switch {
+		case !slices.Contains(m.Fenced, c):
+		case c != active && c == preferred:
 			fmt.Fprintf(tw, "  %s is read-only:\tfenced when traffic left it; replay them with esdr resync --to %s, then esdr switchover --to %s\n", c, c, c)
-		} else if slices.Contains(m.Fenced, c) {
+		case c != active:
+			fmt.Fprintf(tw, "  %s is read-only:\tfenced when traffic left it, so it is not a warm standby: esdr resync --to %s replays them and keeps it writable for the replay\n", c, c)
+		default:
 			fmt.Fprintf(tw, "  %s is read-only:\tbut active: lift cluster.blocks.read_only on it and the replay resumes\n", c)
 		}
 	}

@@ -11,7 +11,7 @@ import (
 func TestTheMirrorSectionNamesThePairWhatEachLacksAndTheJournal(t *testing.T) {
 	var out bytes.Buffer
 	printMirror(&out, &admin.MirrorStatus{Pair: []string{"primary", "standby"}, JournalDir: "/j", JournalMaxBytes: 1 << 30,
-		Pending: map[string]uint64{"primary": 0, "standby": 3}, Cursors: map[string]uint64{}}, "primary")
+		Pending: map[string]uint64{"primary": 0, "standby": 3}, Cursors: map[string]uint64{}}, "primary", "primary")
 	for _, want := range []string{"mirror:", "primary <-> standby", "standby lacks:", "3 journaled writes", "journal:"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("esdr status mirror section lacks %q:\n%s", want, out.String())
@@ -19,10 +19,20 @@ func TestTheMirrorSectionNamesThePairWhatEachLacksAndTheJournal(t *testing.T) {
 	}
 }
 
+func TestTheMirrorSectionSaysAFencedStandbyIsNotWarmAfterAFailback(t *testing.T) {
+	var out bytes.Buffer
+	printMirror(&out, &admin.MirrorStatus{Pair: []string{"primary", "standby"}, Pending: map[string]uint64{"standby": 7},
+		Fenced: []string{"standby"}}, "primary", "primary")
+	if s := out.String(); !strings.Contains(s, "standby is read-only:") || !strings.Contains(s, "esdr resync --to standby") ||
+		strings.Contains(s, "switchover") {
+		t.Errorf("esdr status mirror section:\n%s\nwant esdr resync --to standby and no switchover to it", s)
+	}
+}
+
 func TestTheMirrorSectionSaysWhatTheFleetsJournalsOwe(t *testing.T) {
 	var out bytes.Buffer
 	printMirror(&out, &admin.MirrorStatus{Pair: []string{"primary", "standby"}, Pending: map[string]uint64{"primary": 2},
-		Owed: map[string]uint64{"primary": 200, "standby": 0}}, "standby")
+		Owed: map[string]uint64{"primary": 200, "standby": 0}}, "standby", "primary")
 	if !strings.Contains(out.String(), "2 journaled writes (cursor at seq 0); 200 in the fleet's journals") {
 		t.Errorf("esdr status mirror section:\n%s\nwant the fleet's 200 beside this member's 2", out.String())
 	}
@@ -31,7 +41,7 @@ func TestTheMirrorSectionSaysWhatTheFleetsJournalsOwe(t *testing.T) {
 func TestTheMirrorSectionSaysAFencedOldPrimaryWaitsForResync(t *testing.T) {
 	var out bytes.Buffer
 	printMirror(&out, &admin.MirrorStatus{Pair: []string{"primary", "standby"}, Pending: map[string]uint64{"primary": 7},
-		Fenced: []string{"primary"}}, "standby")
+		Fenced: []string{"primary"}}, "standby", "primary")
 	for _, want := range []string{"primary is read-only:", "esdr resync --to primary", "esdr switchover --to primary"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("esdr status mirror section lacks %q:\n%s", want, out.String())

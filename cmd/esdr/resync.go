@@ -80,9 +80,13 @@ func runResync(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			return code
 		}
 	}
+	next := "Next: esdr switchover --to " + *to
+	if p := preferredOf(before); p != "" && p != *to {
+		next = "It stays writable and takes the replay: the standby is warm again"
+	}
 	if before.Mirror == nil {
 		fmt.Fprintf(progress, "resync: %s holds the snapshot-synced indices as the last cycle found them (without mirror mode, "+
-			"writes through esdr are not compared). Next: esdr switchover --to %s\n", *to, *to)
+			"writes through esdr are not compared). %s\n", *to, next)
 		return exitOK
 	}
 	// The comparison retries for a few seconds on esdr's side: bounded past --timeout.
@@ -111,8 +115,8 @@ func runResync(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			"the journal (clients were told their outcome was unknown when it failed mid-request, or writes made around esdr); "+
 			"they stay on %s only unless you remove or copy them\n", cmp.Target, cmp.Active, len(cmp.Extra), cmp.Target)
 	}
-	fmt.Fprintf(progress, "resync: %s holds every write acknowledged through esdr; no index lacks documents (%d compared, %d equal). Next: esdr switchover --to %s\n",
-		*to, len(cmp.Indices), len(cmp.Indices)-len(cmp.Differ), *to)
+	fmt.Fprintf(progress, "resync: %s holds every write acknowledged through esdr; no index lacks documents (%d compared, %d equal). %s\n",
+		*to, len(cmp.Indices), len(cmp.Indices)-len(cmp.Differ), next)
 	return exitOK
 }
 

@@ -114,8 +114,12 @@ func onPreferredBack(prev State, obs Observations, now time.Time, p Policy) (Sta
 	pref := p.Preferred()
 	upFor := now.Sub(obs.of(pref).Since)
 	if p.Failback != FailbackAuto {
+		next := "run esdr switchover --to " + pref
+		if lag := obs.of(pref).MirrorLag; lag > 0 {
+			next = fmt.Sprintf("it lacks %d journaled writes: run esdr resync --to %s, then esdr switchover --to %s", lag, pref, pref)
+		}
 		return prev, none(prev, CodeFailbackReady,
-			fmt.Sprintf("preferred %s up for %s; failback is manual: run esdr switchover --to %s", pref, round(upFor), pref))
+			fmt.Sprintf("preferred %s up for %s; failback is manual: %s", pref, round(upFor), next))
 	}
 	if upFor < p.FailbackAfter {
 		return prev, none(prev, CodeFailbackWaiting,

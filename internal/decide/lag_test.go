@@ -63,6 +63,8 @@ func TestDecideMirrorLag(t *testing.T) {
 			ActFailover, CodeActiveDown, "standby", ""},
 		{"auto failback to a lagging old primary waits for the resync", onStandby(), bothUp(5000, 0), nil, mirrorAuto,
 			ActNone, CodeStandbyLagging, "standby", "failback to primary waits: primary lacks 5000"},
+		{"manual failback to a lagging old primary names esdr resync first", onStandby(), bothUp(5000, 0), nil, mirror,
+			ActNone, CodeFailbackReady, "standby", "it lacks 5000 journaled writes: run esdr resync --to primary, then esdr switchover --to primary"},
 		{"auto failback once the old primary caught up", onStandby(), bothUp(0, 0), nil, mirrorAuto,
 			ActFailback, CodeFailback, "primary", ""},
 		{"switchover to a lagging cluster refused", onStandby(), bothUp(5000, 0), &Command{Kind: CmdSwitchover, To: "primary"}, mirror,

@@ -2,6 +2,7 @@ package drill
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/esdr/esdr/internal/admin"
 )
@@ -22,6 +23,9 @@ func mirrorChecks(m *admin.MirrorStatus, target string) []Check {
 	switch {
 	case m.Stopped != "":
 		c.Detail = "replication stopped: " + m.Stopped + "; " + lag + "; a human must act first: fix the cause, then esdr mirror restart (docs/mirror.md)"
+	case slices.Contains(m.Fenced, target):
+		c.Detail = fmt.Sprintf("%s is read-only (fenced when traffic left it), so the writes it lacks wait and a drill's "+
+			"writes to it would be held: run esdr resync --to %s first (docs/mirror.md); %s", target, target, lag)
 	case m.JournalMaxBytes > 0 && m.JournalBytes >= m.JournalMaxBytes:
 		c.Detail = "the journal is full, so writes are refused; " + lag
 	default:
