@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -175,6 +176,12 @@ func (s *Server) handleCommand(kind decide.CommandKind) http.HandlerFunc {
 		ctx, cancel := context.WithTimeout(r.Context(), callTimeout)
 		defer cancel()
 		d, err := s.ctl.Command(ctx, cmd)
+		var refused *RefusedError
+		if errors.As(err, &refused) {
+			log.Warn("admin command refused", "outcome", "refused", "command", kind, "code", refused.Code, "reason", refused.Reason)
+			writeError(w, http.StatusConflict, refused.Code, refused.Reason)
+			return
+		}
 		if err != nil {
 			log.Error("admin command failed", "outcome", codeUnavailable, "command", kind, "err", err)
 			writeError(w, http.StatusServiceUnavailable, codeUnavailable, err.Error())

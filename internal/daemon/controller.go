@@ -106,5 +106,6 @@ func (c controller) notLeading(ctx context.Context, what string) error {
 			}
 		}
 	}
-	return fmt.Errorf("fleet: this member (%s) does not lead; send %s to the leader %s%s", c.d.cfg.Fleet.Name, what, leader, where)
+	return &admin.RefusedError{Code: "not_leader", Reason: fmt.Sprintf("fleet: this member (%s) does not lead; send %s to the leader %s%s",
+		c.d.cfg.Fleet.Name, what, leader, where)}
 }
