@@ -127,7 +127,7 @@ func TestControllerErrorIs503(t *testing.T) {
 
 func TestACommandAFollowerRefusesIs409NamingTheLeader(t *testing.T) {
 	h := start(t, testToken)
-	h.ctl.setErr(&RefusedError{Code: "not_leader", Reason: "fleet: this member (esdr-a) does not lead; send switchover to the leader esdr-b"})
+	h.ctl.setErr(&admin.RefusedError{Code: "not_leader", Reason: "fleet: this member (esdr-a) does not lead; send switchover to the leader esdr-b"})
 	resp, body := do(t, "POST", h.url+"/v1/switchover", "Bearer "+testToken, `{"to":"west"}`)
 	if resp.StatusCode != 409 || !strings.Contains(body, `"not_leader"`) || !strings.Contains(body, "send switchover to the leader esdr-b") {
 		t.Errorf("switchover on a follower: %d %s, want 409 not_leader naming the leader", resp.StatusCode, body)
