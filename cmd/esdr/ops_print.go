@@ -19,6 +19,9 @@ import (
 // maxDetail keeps one cluster or event on one terminal line.
 const maxDetail = 72
 
+// maxLine bounds a field on a line of its own.
+const maxLine = 400
+
 func printJSON(stdout, stderr io.Writer, v any) int {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
@@ -51,7 +54,12 @@ func printStatus(w io.Writer, st admin.Status) {
 		fmt.Fprintf(tw, "last transition:\t%s %s -> %s at %s (%s)\n", t.Kind, orDash(t.From), t.To, stamp(t.At), t.Code)
 	}
 	d := st.LastDecision
-	fmt.Fprintf(tw, "last decision:\t%s: %s\n", orDash(string(d.Code)), clip(d.Reason))
+	switch {
+	case d.Code == "" && st.Fleet != nil && !st.Fleet.Leading:
+		fmt.Fprintf(tw, "last decision:\t- (this member does not lead: the leader %s decides; see its status)\n", orDash(st.Fleet.Leader))
+	default:
+		fmt.Fprintf(tw, "last decision:\t%s: %s\n", orDash(string(d.Code)), line(d.Reason))
+	}
 	tw.Flush()
 
 	fmt.Fprintln(w)
@@ -121,10 +129,16 @@ func orDash(s string) string {
 
 // clip makes s one line of at most maxDetail characters, so a long error from a cluster
 // cannot break the table.
-func clip(s string) string {
+func clip(s string) string { return clipTo(s, maxDetail) }
+
+// line bounds a field printed on a line of its own (a decision, an error): long enough
+// for the cause, which comes last.
+func line(s string) string { return clipTo(s, maxLine) }
+
+func clipTo(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > maxDetail {
-		return string(r[:maxDetail-3]) + "..."
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-3]) + "..."
 	}
 	return s
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -39,10 +40,10 @@ func printMirror(w io.Writer, m *admin.MirrorStatus, active, preferred string) {
 	fmt.Fprintf(tw, "journal:\t%d of %d bytes, seq %d durable, %d applied to both\n", m.JournalBytes, m.JournalMaxBytes, m.Durable, m.Applied)
 	fmt.Fprintf(tw, "replayed:\t%d since start, %.1f/s, %d retries\n", m.AppliedTotal, m.Rate, m.Retries)
 	if m.LastError != "" {
-		fmt.Fprintf(tw, "last error:\t%s\n", clip(m.LastError))
+		fmt.Fprintf(tw, "last error:\t%s\n", line(m.LastError))
 	}
 	for _, r := range m.Members {
-		fmt.Fprintf(tw, "  member %s owes:\t%v (reported %s ago, epoch %d)\n", r.Member, r.Owes, r.Reported, r.Epoch)
+		fmt.Fprintf(tw, "  member %s owes:\t%s (reported %s ago, epoch %d)\n", r.Member, owes(m.Pair, r.Owes), r.Reported, r.Epoch)
 	}
 	if m.Stopped != "" {
 		fmt.Fprintf(tw, "REPLICATION STOPPED:\t%s\n", m.Stopped)
@@ -72,16 +73,16 @@ func printSnapshot(w io.Writer, s *admin.SnapshotStatus) {
 	}
 	fmt.Fprintf(tw, "cycles:\t%d, %d failed, %d indices restored\n", s.Cycles, s.Failures, s.Restored)
 	if s.Running {
-		fmt.Fprintf(tw, "running:\t%s\n", clip(s.Phase))
+		fmt.Fprintf(tw, "running:\t%s\n", line(s.Phase))
 	}
 	if s.LastError != "" {
-		fmt.Fprintf(tw, "last error:\t%s\n", clip(s.LastError))
+		fmt.Fprintf(tw, "last error:\t%s\n", line(s.LastError))
 	}
 	if s.LastPruneError != "" {
-		fmt.Fprintf(tw, "prune error:\t%s\n", clip(s.LastPruneError))
+		fmt.Fprintf(tw, "prune error:\t%s\n", line(s.LastPruneError))
 	}
 	if s.Paused != "" {
-		fmt.Fprintf(tw, "not syncing:\t%s\n", clip(s.Paused))
+		fmt.Fprintf(tw, "not syncing:\t%s\n", line(s.Paused))
 	}
 	if s.Kept != "" || s.KeptInRepository > 0 {
 		newest := ""
@@ -92,4 +93,13 @@ func printSnapshot(w io.Writer, s *admin.SnapshotStatus) {
 			s.KeptInRepository, newest)
 	}
 	tw.Flush()
+}
+
+// owes says what a member owes each cluster of the pair: "primary 3, standby 0".
+func owes(pair []string, o map[string]uint64) string {
+	parts := make([]string, 0, len(pair))
+	for _, c := range pair {
+		parts = append(parts, fmt.Sprintf("%s %d", c, o[c]))
+	}
+	return strings.Join(parts, ", ")
 }
