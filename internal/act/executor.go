@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -84,6 +85,11 @@ type Executor struct {
 	kick    chan struct{}
 	// faults are store failures whose event is not written yet (see storefault.go).
 	faults []*storeFault
+	// preempt, while Run retries a failed plan, interrupts that retry (run.go): a newer
+	// plan, or a cluster to fence, must not wait behind a target that hangs.
+	preempt context.CancelFunc
+	// queued counts the Act calls waiting for run: a retry does not start meanwhile.
+	queued atomic.Int32
 
 	// afterStep, when set by a test, is called after step i's outcome is journaled.
 	afterStep func(p *Plan, i int)
@@ -157,7 +163,10 @@ func (e *Executor) Act(ctx context.Context, s decide.State, d decide.Decision) e
 	if !d.Transitions() {
 		return nil
 	}
+	e.queued.Add(1)
+	e.interruptRetry()
 	e.run.Lock()
+	e.queued.Add(-1)
 	defer e.run.Unlock()
 	t := transitionOf(s, d, e.opts.Now())
 	p, err := loadPlan(ctx, e.st, t.Epoch)

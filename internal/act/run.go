@@ -47,6 +47,7 @@ func (e *Executor) Seen(cluster string) {
 	if !pending {
 		return
 	}
+	e.interruptRetry() // the fence first: a retry of a hanging target can wait
 	select {
 	case e.kick <- struct{}{}:
 	default:
@@ -62,14 +63,28 @@ func (e *Executor) retryPlan(ctx context.Context) error {
 	defer e.run.Unlock()
 	e.flushFaults(ctx)
 	p := e.Current()
-	if p == nil || p.Status != StatusFailed {
-		return nil
+	if p == nil || p.Status != StatusFailed || e.queued.Load() > 0 {
+		return nil // a newer plan is about to run: it supersedes this one
 	}
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	e.mu.Lock()
+	e.preempt = cancel
+	e.mu.Unlock()
+	defer func() {
+		e.mu.Lock()
+		e.preempt = nil
+		e.mu.Unlock()
+	}()
 	var err error
 	if p.StoreError != "" {
-		err = e.retryFromJournal(ctx, p)
+		err = e.retryFromJournal(rctx, p)
 	} else {
-		err = e.interrupted(ctx, p, e.execute(ctx, p))
+		err = e.interrupted(rctx, p, e.execute(rctx, p))
+	}
+	if rctx.Err() != nil && ctx.Err() == nil {
+		e.preempted(ctx, p)
+		return nil
 	}
 	if errors.Is(err, ErrNotLeader) || errors.Is(err, state.ErrNotLeader) {
 		return fmt.Errorf("act: plan for epoch %d: %w", p.Epoch, err)
@@ -78,4 +93,30 @@ func (e *Executor) retryPlan(ctx context.Context) error {
 		e.opts.Log.Warn("plan still failing", "epoch", p.Epoch, "err", err)
 	}
 	return nil
+}
+
+// interruptRetry cuts a retry of a failed plan that Run has under way, if any: whatever
+// calls it (a newer plan, a fence of a cluster seen again) takes the executor next.
+func (e *Executor) interruptRetry() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.preempt != nil {
+		e.preempt()
+	}
+}
+
+// preempted records a retry cut by interruptRetry: the plan is failed again, its step
+// under way failed with why, so that the next tick retries it (a newer plan supersedes
+// it instead). Whether the cut step took effect is unknown; every step is idempotent.
+func (e *Executor) preempted(ctx context.Context, p *Plan) {
+	for i := range p.Steps {
+		if st := &p.Steps[i]; st.Status == StatusRunning {
+			st.Status, st.Finished = StatusFailed, e.opts.Now()
+			st.Error = "interrupted, to let a newer plan or a fence go first; retried"
+		}
+	}
+	p.Status, p.Finished = StatusFailed, e.opts.Now()
+	if err := e.save(ctx, p, "its interrupted retry"); err != nil {
+		e.opts.Log.Warn("an interrupted plan retry was not journaled", "epoch", p.Epoch, "err", err)
+	}
 }
