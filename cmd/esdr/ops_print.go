@@ -75,6 +75,7 @@ func printStatus(w io.Writer, st admin.Status) {
 			orDash(string(o.Verdict)), orDash(string(o.Last)), orDash(clip(o.Detail)))
 	}
 	tw.Flush()
+	printPlan(w, st)
 	printFleet(w, st.Fleet)
 	printMirror(w, st.Mirror, s.Active, preferredOf(st))
 	printSnapshot(w, st.Snapshot)

@@ -42,7 +42,8 @@ func (e *Executor) execute(ctx context.Context, p *Plan) error {
 			e.setCurrent(p)
 			return fmt.Errorf("act: plan for epoch %d: %w (stored epoch %d)", p.Epoch, ErrSuperseded, rec.State.Epoch)
 		}
-		st.Status, st.Started, st.Finished, st.Error = StatusRunning, e.opts.Now(), time.Time{}, ""
+		// The last error stays while the step runs again: status shows why it is retried.
+		st.Status, st.Started, st.Finished = StatusRunning, e.opts.Now(), time.Time{}
 		if err := e.save(ctx, p, fmt.Sprintf("%s %s running", st.Kind, st.Name)); err != nil {
 			return err
 		}
@@ -53,7 +54,7 @@ func (e *Executor) execute(ctx context.Context, p *Plan) error {
 			// "running" and is tried again on resume.
 			return ctx.Err()
 		}
-		st.Status, st.Finished, st.Note = status, e.opts.Now(), note
+		st.Status, st.Finished, st.Note, st.Error = status, e.opts.Now(), note, ""
 		if serr != nil {
 			st.Error = truncate(serr.Error(), 500)
 		}

@@ -66,7 +66,8 @@ type Step struct {
 	Attempts int       `json:"attempts"`
 	Started  time.Time `json:"started,omitzero"`
 	Finished time.Time `json:"finished,omitzero"`
-	// Error is the last attempt's error; Note says why a step was skipped.
+	// Error is the last attempt's error, kept while the step is tried again; Note says
+	// why a step was skipped.
 	Error string `json:"error,omitempty"`
 	Note  string `json:"note,omitempty"`
 }

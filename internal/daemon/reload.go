@@ -64,6 +64,16 @@ func (d *Daemon) reloadConfig(path string, level *slog.LevelVar) {
 		log.Warn("reload: the cluster list changed; restart esdr to apply it", "clusters", got, "running", d.Clusters())
 		return
 	}
+	// Only the policy and the log level are reloaded; say so of what an operator fixing
+	// a stuck plan is likely to have changed (docs/operations.md, "Stuck plan").
+	for what, changed := range map[string]bool{
+		"targets": !reflect.DeepEqual(cfg.Targets, d.cfg.Targets), "aws": !reflect.DeepEqual(cfg.AWS, d.cfg.AWS),
+		"hooks": !reflect.DeepEqual(cfg.Hooks, d.cfg.Hooks), "act": !reflect.DeepEqual(cfg.Act, d.cfg.Act),
+	} {
+		if changed {
+			log.Warn("reload: the "+what+" block changed; it is not reloaded, restart esdr to apply it", "config", path)
+		}
+	}
 	if !reflect.DeepEqual(cfg.Admin.TLS, d.cfg.Admin.TLS) || !reflect.DeepEqual(cfg.Proxy.TLS, d.cfg.Proxy.TLS) {
 		log.Warn("reload: admin.tls or proxy.tls changed; the certificate files named at start were read again, restart esdr to apply the new settings")
 	}
