@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/esdr/esdr/internal/act"
 	"github.com/esdr/esdr/internal/admin"
+	"github.com/esdr/esdr/internal/decide"
 )
 
 func TestTheMirrorSectionNamesThePairWhatEachLacksAndTheJournal(t *testing.T) {
@@ -59,6 +61,21 @@ func TestTheSnapshotSectionSaysNoGoodCycleYetAndWhyItIsNotSyncing(t *testing.T) 
 	for _, want := range []string{"snapshot sync:", "primary -> standby", "last good:", "none yet", "not syncing:"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("esdr status snapshot section lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestThePlanSectionShowsAFailingStepsLastErrorAndTheFencesOwed(t *testing.T) {
+	var out bytes.Buffer
+	printPlan(&out, admin.Status{PendingFences: []string{"primary"}, Plan: &act.Plan{Epoch: 8, Action: decide.ActFailover, From: "primary", To: "standby",
+		Status: act.StatusFailed, Steps: []act.Step{
+			{Kind: act.StepUnfence, Name: "standby", Status: act.StatusDone, Attempts: 1},
+			{Kind: act.StepSwitch, Name: "rfc2136:es.dr.test.", Status: act.StatusRunning, Attempts: 12, Error: "read udp 127.0.0.1:53: i/o timeout"},
+		}}})
+	for _, want := range []string{"plan:", "epoch 8, failover primary -> standby: FAILED", "switch rfc2136:es.dr.test.:", "running, 12 attempts",
+		"last error: read udp 127.0.0.1:53: i/o timeout", "fences owed:", "primary: fenced as soon as they answer again"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("esdr status plan section lacks %q:\n%s", want, out.String())
 		}
 	}
 }
