@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 
@@ -41,9 +42,17 @@ func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "esdr events: --limit %d: want 1 to %d\n", *limit, maxEventLimit)
 		return exitUsage
 	}
+	newest := true // without --after, the newest events: what an incident needs first
+	o.fs.Visit(func(f *flag.Flag) { newest = newest && f.Name != "after" })
 	ctx, cancel := o.call(ctx)
 	defer cancel()
-	evs, err := c.Events(ctx, *after, *limit)
+	var evs []state.Event
+	var err error
+	if newest {
+		evs, err = lastEvents(ctx, c, *limit)
+	} else {
+		evs, err = c.Events(ctx, *after, *limit)
+	}
 	if err != nil {
 		return o.fail(stderr, err)
 	}
@@ -55,8 +64,29 @@ func runEvents(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			Events []state.Event `json:"events"`
 		}{evs})
 	}
-	printEvents(stdout, evs, *after, *limit)
+	printEvents(stdout, evs, *after, *limit, newest)
 	return exitOK
+}
+
+// lastEvents reads the event log to its end, a server page at a time (it keeps at most
+// 10,000 events, so at most ten calls), and returns the newest limit events.
+func lastEvents(ctx context.Context, c *admin.Client, limit int) ([]state.Event, error) {
+	var tail []state.Event
+	var after uint64
+	for {
+		page, err := c.Events(ctx, after, maxEventLimit)
+		if err != nil {
+			return nil, err
+		}
+		tail = append(tail, page...)
+		if len(tail) > limit {
+			tail = tail[len(tail)-limit:]
+		}
+		if len(page) < maxEventLimit {
+			return tail, nil
+		}
+		after = page[len(page)-1].Seq
+	}
 }
 
 func runSwitchover(ctx context.Context, args []string, stdout, stderr io.Writer) int {

@@ -82,8 +82,12 @@ func printStatus(w io.Writer, st admin.Status) {
 }
 
 // printEvents prints a page of events; when the page is full it says how to get the next.
-func printEvents(w io.Writer, evs []state.Event, after uint64, limit int) {
-	if len(evs) == 0 {
+func printEvents(w io.Writer, evs []state.Event, after uint64, limit int, newest bool) {
+	switch {
+	case len(evs) == 0 && newest:
+		fmt.Fprintln(w, "no events")
+		return
+	case len(evs) == 0:
 		fmt.Fprintf(w, "no events after %d\n", after)
 		return
 	}
@@ -95,10 +99,17 @@ func printEvents(w io.Writer, evs []state.Event, after uint64, limit int) {
 			cluster = orDash(e.From) + " -> " + orDash(e.To)
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\n", e.Seq, stamp(e.At), e.Kind, orDash(string(e.Code)),
-			e.Epoch, orDash(cluster), clip(e.Message))
+			e.Epoch, orDash(cluster), line(e.Message))
 	}
 	tw.Flush()
-	if len(evs) == limit {
+	switch {
+	case newest && evs[0].Seq > 1:
+		var before uint64 // the page before the first shown
+		if first := evs[0].Seq; first > uint64(limit)+1 {
+			before = first - uint64(limit) - 1
+		}
+		fmt.Fprintf(w, "(the newest %d; older ones: esdr events --after %d)\n", len(evs), before)
+	case !newest && len(evs) == limit:
 		fmt.Fprintf(w, "(more may follow: esdr events --after %d)\n", evs[len(evs)-1].Seq)
 	}
 }

@@ -111,6 +111,8 @@ func TestOpsCLI(t *testing.T) {
 		{[]string{"events", "--after", "7", "--limit", "2"}, 0, "(more may follow: esdr events --after 9)", ""},
 		{[]string{"events", "--after", "7", "--limit", "5"}, 0, "10   2030-01-02T03:04:05Z", ""},
 		{[]string{"events", "--json"}, 0, `"seq": 3`, ""},
+		{[]string{"events", "--limit", "2"}, 0, "2    2030-01-02T03:04:05Z  decided  active-down  4      east -> west  east is down\n3 ", ""},
+		{[]string{"events", "--limit", "2"}, 0, "(the newest 2; older ones: esdr events --after 0)", ""},
 		{[]string{"events", "--limit", "0"}, 2, "", "--limit 0: want 1 to 1000"},
 		{[]string{"switchover", "--to", "east"}, 0, "switchover: west -> east, epoch 5 (switchover): planned switchover requested by alice@", ""},
 		{[]string{"switchover", "--to", "down", "--force", "--json"}, 0, `"to": "down"`, ""},
