@@ -1,8 +1,9 @@
 package Esdr::Elasticsearch::Transport;
 
 # Search::Elasticsearch's transport, made to follow esdr: before a request it polls esdr
-# (discovery mode, at most once per refresh_interval); when no node answers it asks esdr
-# at once and retries on the new cluster if the epoch moved; a write whose bytes may have
+# (discovery mode, at most once per refresh_interval); when no node answers, or the
+# cluster answers with esdr's fence, it asks esdr at once and retries on the new cluster
+# if the epoch moved; a write whose bytes may have
 # reached a node is never replayed; availability errors carry cluster, epoch and attempts.
 
 use Moo;
@@ -70,7 +71,10 @@ sub perform_request {
             $logger->infof( '[%s] %s; retrying on another node', $cxn ? $cxn->stringify : '-', $error->{text} // '' );
             next;
         }
-        if ( $esdr->is_discovery && !$refreshed && $error->is( 'NoNodes', 'Cxn' ) ) {
+        # No node answers, or the cluster answers with esdr's fence (traffic moved and
+        # this client has not polled yet): ask esdr now. A fenced write was refused, not
+        # applied, so it is sent again on the new cluster.
+        if ( $esdr->is_discovery && !$refreshed && ( $error->is( 'NoNodes', 'Cxn' ) || _fenced($error) ) ) {
             $refreshed = 1;
             if ( $esdr->refresh_after_error ) {
                 $logger->infof( 'esdr: moved to %s at epoch %s; retrying there', $esdr->cluster, $esdr->epoch );
@@ -80,6 +84,17 @@ sub perform_request {
         }
         $self->_throw( scalar _type_of( $error, $esdr ), $error, $cxn, $attempts, $refreshed, 0 );
     }
+}
+
+# _fenced: the cluster refused the request with the cluster-wide read-only block esdr
+# fences the cluster traffic left with.
+sub _fenced {
+    my $e = shift;
+    return 0 unless ( $e->{vars}{status_code} // 0 ) == 403;
+    my $body = $e->{vars}{body};
+    return ref $body eq 'HASH' && ref $body->{error} eq 'HASH'
+        && ( $body->{error}{type} // '' ) eq 'cluster_block_exception'
+        && ( $body->{error}{reason} // '' ) =~ /cluster read-only/ ? 1 : 0;
 }
 
 sub _is_read {
