@@ -200,7 +200,8 @@ func (e *Executor) save(ctx context.Context, p *Plan, what string) error {
 }
 
 func (e *Executor) stepEvent(ctx context.Context, p *Plan, st *Step, took time.Duration) {
-	msg := fmt.Sprintf("%s %s: %s after %d attempt(s) in %s", st.Kind, st.Name, st.Status, st.Attempts, took.Round(time.Millisecond))
+	// Attempts count from the plan's first run (retries included); took is this run's.
+	msg := fmt.Sprintf("%s %s: %s after %d attempt(s) in all, this run %s", st.Kind, st.Name, st.Status, st.Attempts, took.Round(time.Millisecond))
 	if st.Error != "" {
 		msg += ": " + st.Error
 	}
