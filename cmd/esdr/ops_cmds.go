@@ -101,13 +101,39 @@ func runSwitchover(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintln(stderr, "esdr switchover: --to is required: the name of a configured cluster (see esdr status)")
 		return exitUsage
 	}
-	ctx, cancel := o.call(ctx)
+	cctx, cancel := o.call(ctx)
+	before, berr := c.Status(cctx)
+	cancel()
+	cctx, cancel = o.call(ctx)
 	defer cancel()
-	d, err := c.Switchover(ctx, *to, *force)
+	d, err := c.Switchover(cctx, *to, *force)
 	if err != nil {
+		if berr == nil && stored(ctx, o, c, before.State.Epoch, *to, stderr) {
+			return exitOK
+		}
 		return o.fail(stderr, err)
 	}
 	return o.printDecision(stdout, stderr, d)
+}
+
+// stored says, when a switchover's answer did not come (its plan's first run happens in
+// the decision round, and a target that hangs holds it), whether esdr stored it anyway:
+// then the switchover happened, and the operator must not be told esdr could not be
+// reached.
+func stored(ctx context.Context, o *opsFlags, c *admin.Client, epoch uint64, to string, stderr io.Writer) bool {
+	cctx, cancel := o.call(ctx)
+	defer cancel()
+	st, err := c.Status(cctx)
+	if err != nil || st.State.Epoch <= epoch || st.State.Active != to {
+		return false
+	}
+	plan := "not started yet"
+	if p := st.Plan; p != nil && p.Epoch == st.State.Epoch {
+		plan = string(p.Status)
+	}
+	fmt.Fprintf(stderr, "esdr switchover: the answer did not come in time, but esdr stored it: %s is active at epoch %d; its plan is %s (esdr status shows its steps)\n",
+		to, st.State.Epoch, plan)
+	return true
 }
 
 // opCommand builds a subcommand that sends one argument-less command (pause, resume, ack).

@@ -10,11 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/esdr/esdr/internal/act"
 	"github.com/esdr/esdr/internal/admin"
 	"github.com/esdr/esdr/internal/decide"
 	"github.com/esdr/esdr/internal/epoch"
@@ -196,5 +198,35 @@ func TestOpsCLIFailures(t *testing.T) {
 	code, _, errs = runOps("pause")
 	if want := "esdr: pause: esdr could not answer: state: store is closed; check esdr's log\n"; code != 1 || errs != want {
 		t.Errorf("controller error: %d %q, want 1 %q", code, errs, want)
+	}
+}
+
+// lateSwitch stores a switchover but answers it with an error, as a command whose plan
+// meets a hanging target answers after the CLI's timeout.
+type lateSwitch struct {
+	opsFake
+	stored *atomic.Bool
+}
+
+func (f lateSwitch) Status(ctx context.Context) (admin.Status, error) {
+	st, err := f.opsFake.Status(ctx)
+	if f.stored.Load() {
+		st.State.Active, st.State.Epoch = "east", 5
+		st.Plan = &act.Plan{Epoch: 5, Status: act.StatusRunning}
+	}
+	return st, err
+}
+
+func (f lateSwitch) Command(context.Context, decide.Command) (decide.Decision, error) {
+	f.stored.Store(true)
+	return decide.Decision{}, errors.New("control: command switchover: no answer: context deadline exceeded")
+}
+
+func TestASwitchoverStoredButAnsweredLateSaysItHappened(t *testing.T) {
+	t.Setenv("ESDR_ADDR", opsServer(t, lateSwitch{stored: new(atomic.Bool)}))
+	t.Setenv("ESDR_ADMIN_TOKEN", opsToken)
+	code, _, errs := runOps("switchover", "--to", "east")
+	if want := "esdr switchover: the answer did not come in time, but esdr stored it: east is active at epoch 5; its plan is running"; code != 0 || !strings.Contains(errs, want) {
+		t.Errorf("exit %d, stderr %q; want 0 and %q", code, errs, want)
 	}
 }
