@@ -79,6 +79,8 @@ sub perform_request {
             if ( $esdr->refresh_after_error ) {
                 $logger->infof( 'esdr: moved to %s at epoch %s; retrying there', $esdr->cluster, $esdr->epoch );
                 $pool->reset_retries;
+                # An HTTP error answer drops the encoded body (Role::Cxn::process_response).
+                $params = $self->tidy_request($params) if defined $params->{body} && !defined $params->{data};
                 next;
             }
         }
