@@ -153,7 +153,7 @@ func (f *auditFlags) auditOptions() (audit.Options, error) {
 		opts.Standby = &audit.Target{Name: "standby " + strings.Join(f.standby, ","), URLs: f.standby, Options: eo}
 	}
 	if f.configPath != "" {
-		cfg, err := config.Load(f.configPath)
+		cfg, err := config.LoadForAudit(f.configPath)
 		if err != nil {
 			return opts, err
 		}

@@ -31,16 +31,26 @@ const maxNesting = 64
 // Load reads the file at path, then parses it as Parse does with the process
 // environment, resolving relative paths against the file's directory. The error is
 // either an I/O error or a wrapped Problems listing everything wrong with the file.
-func Load(path string) (*Config, error) { return load(path, false) }
+func Load(path string) (*Config, error) { return load(path, loadOptions{}) }
 
 // LoadForReload is Load for a SIGHUP reload: it checks everything Load checks except the
 // contents of the certificate, key and CA files the TLS blocks name (their keys must
 // still be set). A reload applies none of those files — the listeners' pairs are reloaded
 // on their own, and refused on their own — so a pair being rotated must not refuse the
 // failover policy along with it.
-func LoadForReload(path string) (*Config, error) { return load(path, true) }
+func LoadForReload(path string) (*Config, error) { return load(path, loadOptions{noTLSFiles: true}) }
 
-func load(path string, noTLSFiles bool) (*Config, error) {
+// LoadForAudit is Load for esdr audit, which reads the clusters only: problems in the
+// admin block (its token from an environment variable an auditor's shell lacks) do not
+// stop it. The Config's admin block is then not to be used.
+func LoadForAudit(path string) (*Config, error) { return load(path, loadOptions{ignore: []string{"admin"}}) }
+
+type loadOptions struct {
+	noTLSFiles bool
+	ignore     []string // top-level keys whose problems are dropped
+}
+
+func load(path string, o loadOptions) (*Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
@@ -54,7 +64,7 @@ func load(path string, noTLSFiles bool) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: %s: %w", path, err)
 	}
-	c, err := parse(data, filepath.Dir(abs), os.LookupEnv, noTLSFiles)
+	c, err := parse(data, filepath.Dir(abs), os.LookupEnv, o)
 	var ps Problems
 	if errors.As(err, &ps) {
 		return nil, fmt.Errorf("config: %s has %s:\n%w", path, plural(len(ps), "problem"), ps)
@@ -68,12 +78,12 @@ func load(path string, noTLSFiles bool) (*Config, error) {
 // validates. On any problem it returns a nil *Config and Problems listing all of them.
 // It never panics, whatever data holds.
 func Parse(data []byte, baseDir string, env func(string) (string, bool)) (*Config, error) {
-	return parse(data, baseDir, env, false)
+	return parse(data, baseDir, env, loadOptions{})
 }
 
-func parse(data []byte, baseDir string, env func(string) (string, bool), noTLSFiles bool) (*Config, error) {
+func parse(data []byte, baseDir string, env func(string) (string, bool), o loadOptions) (*Config, error) {
 	p := newCollector()
-	p.noTLSFiles = noTLSFiles
+	p.noTLSFiles, p.ignore = o.noTLSFiles, o.ignore
 	c := Default()
 	body, prob := parseDocument(data)
 	if prob != nil {

@@ -57,6 +57,8 @@ type collector struct {
 	// reload applies none of them (the listeners' pairs reload on their own), so a pair
 	// caught mid-rotation must not refuse the policy.
 	noTLSFiles bool
+	// ignore names top-level keys whose problems are dropped (LoadForAudit).
+	ignore []string
 }
 
 func newCollector() *collector { return &collector{decoding: map[string]bool{}} }
@@ -65,6 +67,11 @@ func newCollector() *collector { return &collector{decoding: map[string]bool{}} 
 func (c *collector) add(key, format string, args ...any) {
 	if key == "" {
 		key = fileKey
+	}
+	for _, k := range c.ignore {
+		if key == k || strings.HasPrefix(key, k+".") || strings.HasPrefix(key, k+"[") {
+			return
+		}
 	}
 	if c.validate && c.covered(key) {
 		return
