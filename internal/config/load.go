@@ -43,7 +43,9 @@ func LoadForReload(path string) (*Config, error) { return load(path, loadOptions
 // LoadForAudit is Load for esdr audit, which reads the clusters only: problems in the
 // admin block (its token from an environment variable an auditor's shell lacks) do not
 // stop it. The Config's admin block is then not to be used.
-func LoadForAudit(path string) (*Config, error) { return load(path, loadOptions{ignore: []string{"admin"}}) }
+func LoadForAudit(path string) (*Config, error) {
+	return load(path, loadOptions{ignore: []string{"admin"}})
+}
 
 type loadOptions struct {
 	noTLSFiles bool
