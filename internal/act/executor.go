@@ -163,10 +163,7 @@ func (e *Executor) Act(ctx context.Context, s decide.State, d decide.Decision) e
 	if !d.Transitions() {
 		return nil
 	}
-	e.queued.Add(1)
-	e.interruptRetry()
-	e.run.Lock()
-	e.queued.Add(-1)
+	e.lockAhead()
 	defer e.run.Unlock()
 	t := transitionOf(s, d, e.opts.Now())
 	p, err := loadPlan(ctx, e.st, t.Epoch)

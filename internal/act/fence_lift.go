@@ -20,7 +20,7 @@ var ErrActive = errors.New("act: the cluster is active")
 // from it fences it again. A deferred fence of it is dropped first, or the background
 // retry would undo this. It holds e.run, so no plan runs meanwhile.
 func (e *Executor) LiftFence(ctx context.Context, cluster, why string) error {
-	e.run.Lock()
+	e.lockAhead() // a resync does not wait behind a retry of a hanging target
 	defer e.run.Unlock()
 	c, ok := e.opts.Clusters[cluster]
 	if !ok {

@@ -120,3 +120,12 @@ func (e *Executor) preempted(ctx context.Context, p *Plan) {
 		e.opts.Log.Warn("an interrupted plan retry was not journaled", "epoch", p.Epoch, "err", err)
 	}
 }
+
+// lockAhead takes run ahead of Run's retry of a failed plan: a retry under way is cut and
+// none starts while this waits. For what must not wait behind a target that hangs.
+func (e *Executor) lockAhead() {
+	e.queued.Add(1)
+	e.interruptRetry()
+	e.run.Lock()
+	e.queued.Add(-1)
+}
