@@ -90,6 +90,9 @@ type Executor struct {
 	preempt context.CancelFunc
 	// queued counts the Act calls waiting for run: a retry does not start meanwhile.
 	queued atomic.Int32
+	// preemptedFor is, per cluster, the epoch of the owed fence for which Seen last cut a
+	// retry (run.go).
+	preemptedFor map[string]uint64
 
 	// afterStep, when set by a test, is called after step i's outcome is journaled.
 	afterStep func(p *Plan, i int)
@@ -127,7 +130,7 @@ func New(st store, opts Options) (*Executor, error) {
 		}
 	}
 	e := &Executor{st: st, opts: opts, targets: map[string]Target{}, fences: map[string]deferredFence{},
-		kick: make(chan struct{}, 1)}
+		kick: make(chan struct{}, 1), preemptedFor: map[string]uint64{}}
 	for i, t := range opts.Targets {
 		if t == nil || t.Name() == "" {
 			return nil, fmt.Errorf("act: target %d has no name", i)

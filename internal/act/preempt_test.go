@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/esdr/esdr/internal/decide"
+	"github.com/esdr/esdr/testbed/poll"
 )
 
 // TestANewerPlanDoesNotWaitBehindTheRetryOfAHangingTarget: target a fails, so the plan
@@ -75,5 +76,60 @@ func TestANewerPlanDoesNotWaitBehindTheRetryOfAHangingTarget(t *testing.T) {
 	}
 	if _, ro := r.east.state(); ro != nil {
 		t.Errorf("east, active in epoch 3, has read_only %v", ro)
+	}
+}
+
+// TestAClusterSeenAgainIsFencedWithoutWaitingForAHangingTarget: the old active cluster
+// was unreachable (its fence deferred) and target a failed; on Run's retry a hangs. When
+// the old cluster answers again, its fence is applied at once, not after the hung
+// attempt's bound.
+func TestAClusterSeenAgainIsFencedWithoutWaitingForAHangingTarget(t *testing.T) {
+	r := newRig(t)
+	r.east.setErr(refused)
+	var hanging atomic.Bool
+	entered := make(chan struct{}, 1)
+	r.a.onApply = func(ctx context.Context, sw Switch) error {
+		if !hanging.Load() {
+			return errors.New("fake: refused")
+		}
+		select {
+		case entered <- struct{}{}:
+		default:
+		}
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	e := r.executor(t, func(o *Options) {
+		o.RetryInterval = time.Millisecond
+		o.Retry.AttemptTimeout = time.Hour
+	})
+	s, d := commit(t, r.st, decide.ActFailover, "east", "west", 2)
+	if err := e.Act(context.Background(), s, d); err == nil {
+		t.Fatal("the plan succeeded, want target a failing")
+	}
+	if len(e.PendingFences()) != 1 {
+		t.Fatalf("fences owed: %v, want east's", e.PendingFences())
+	}
+	hanging.Store(true)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	select {
+	case <-entered:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the retry did not reach target a")
+	}
+	r.east.setErr(nil)
+	e.Seen("east")
+	poll.Eventually(t, "east fenced once seen again, while target a hangs", 30*time.Second,
+		func() bool { return len(e.PendingFences()) == 0 })
+	if _, ro := r.east.state(); ro != true {
+		t.Errorf("east's read_only is %v, want true", ro)
 	}
 }

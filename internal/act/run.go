@@ -42,12 +42,21 @@ func (e *Executor) Run(ctx context.Context) error {
 // wire it to the watch step's results.
 func (e *Executor) Seen(cluster string) {
 	e.mu.Lock()
-	_, pending := e.fences[cluster]
+	f, pending := e.fences[cluster]
+	// The first sighting of a cluster whose fence is owed cuts a plan retry under way, so
+	// that the fence does not wait behind a target that hangs; later ones do not, or a
+	// fence that keeps failing on a cluster that answers probes would starve the retry.
+	first := pending && e.preemptedFor[cluster] != f.Epoch
+	if first {
+		e.preemptedFor[cluster] = f.Epoch
+	}
 	e.mu.Unlock()
 	if !pending {
 		return
 	}
-	e.interruptRetry() // the fence first: a retry of a hanging target can wait
+	if first {
+		e.interruptRetry()
+	}
 	select {
 	case e.kick <- struct{}{}:
 	default:
