@@ -66,10 +66,12 @@ func (c *ChunkedReader) next() error {
 	if err != nil {
 		return err
 	}
+	// Whitespace ends the line, not the size: "5 ;ext" is refused, as net/http refuses it
+	// (RFC 9112 allows it before ';', but a proxy must not read what the node may not).
+	line = bytes.TrimRight(line, " \t")
 	if i := bytes.IndexByte(line, ';'); i >= 0 {
 		line = line[:i] // extensions are ignored, but they were checked for bare CR/LF
 	}
-	line = bytes.TrimRight(line, " \t")
 	if len(line) == 0 || len(line) > 15 {
 		return fmt.Errorf("%w: chunk size %q", ErrBadChunk, clip(line))
 	}

@@ -31,6 +31,7 @@ func TestMalformedChunksAreRefused(t *testing.T) {
 		"bare CR in an extension": "5;a\rb\r\nhello\r\n0\r\n\r\n",
 		"size with a sign":        "+5\r\nhello\r\n0\r\n\r\n",
 		"size with 0x":            "0x5\r\nhello\r\n0\r\n\r\n",
+		"space before ';'":        "5 ;\r\nhello\r\n0\r\n\r\n", // net/http refuses it (fuzzing found it)
 		"size too long":           "10000000000000000\r\n",
 		"data longer than size":   "3\r\nhello\r\n0\r\n\r\n",
 		"no size":                 "\r\nhello\r\n0\r\n\r\n",
