@@ -43,20 +43,7 @@ func TestANewerPlanDoesNotWaitBehindTheRetryOfAHangingTarget(t *testing.T) {
 		t.Fatal("the plan of epoch 2 succeeded, want target a failing")
 	}
 	hanging.Store(true)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
-	select {
-	case <-entered: // Run's retry is stuck in target a
-	case <-time.After(30 * time.Second):
-		t.Fatal("the retry did not reach target a")
-	}
+	runUntilHung(t, e, entered)
 	s, d = commit(t, r.st, decide.ActSwitchover, "west", "east", 3)
 	acted := make(chan error, 1)
 	go func() { acted <- e.Act(context.Background(), s, d) }()
@@ -111,25 +98,32 @@ func TestAClusterSeenAgainIsFencedWithoutWaitingForAHangingTarget(t *testing.T) 
 		t.Fatalf("fences owed: %v, want east's", e.PendingFences())
 	}
 	hanging.Store(true)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- e.Run(ctx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	}()
-	select {
-	case <-entered:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the retry did not reach target a")
-	}
+	runUntilHung(t, e, entered)
 	r.east.setErr(nil)
 	e.Seen("east")
 	poll.Eventually(t, "east fenced once seen again, while target a hangs", 30*time.Second,
 		func() bool { return len(e.PendingFences()) == 0 })
 	if _, ro := r.east.state(); ro != true {
 		t.Errorf("east's read_only is %v, want true", ro)
+	}
+}
+
+// runUntilHung runs e's background work until the test ends, and returns once its retry
+// of a failed plan is held in a hanging target (entered receives).
+func runUntilHung(t *testing.T, e *Executor, entered <-chan struct{}) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- e.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	select {
+	case <-entered:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the retry did not reach the hanging target")
 	}
 }
