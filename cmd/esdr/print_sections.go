@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/esdr/esdr/internal/admin"
+	"github.com/esdr/esdr/internal/fleet"
 )
 
 // printMirror prints the mirror section of esdr status; active is the cluster that
@@ -43,7 +43,7 @@ func printMirror(w io.Writer, m *admin.MirrorStatus, active, preferred string) {
 		fmt.Fprintf(tw, "last error:\t%s\n", line(m.LastError))
 	}
 	for _, r := range m.Members {
-		fmt.Fprintf(tw, "  member %s owes:\t%s (reported %s ago, epoch %d)\n", r.Member, owes(m.Pair, r.Owes), r.Reported, r.Epoch)
+		fmt.Fprintf(tw, "  member %s owes:\t%s (reported %s ago, epoch %d)\n", r.Member, fleet.OwedText(r.Owes), r.Reported, r.Epoch)
 	}
 	if m.Stopped != "" {
 		fmt.Fprintf(tw, "REPLICATION STOPPED:\t%s\n", m.Stopped)
@@ -93,13 +93,4 @@ func printSnapshot(w io.Writer, s *admin.SnapshotStatus) {
 			s.KeptInRepository, newest)
 	}
 	tw.Flush()
-}
-
-// owes says what a member owes each cluster of the pair: "primary 3, standby 0".
-func owes(pair []string, o map[string]uint64) string {
-	parts := make([]string, 0, len(pair))
-	for _, c := range pair {
-		parts = append(parts, fmt.Sprintf("%s %d", c, o[c]))
-	}
-	return strings.Join(parts, ", ")
 }

@@ -35,7 +35,7 @@ func TestTheMirrorSectionSaysWhatTheFleetsJournalsOwe(t *testing.T) {
 	var out bytes.Buffer
 	printMirror(&out, &admin.MirrorStatus{Pair: []string{"primary", "standby"}, Pending: map[string]uint64{"primary": 2},
 		Owed:    map[string]uint64{"primary": 200, "standby": 0},
-		Members: []admin.MirrorMember{{Member: "esdr-a", Epoch: 2, Reported: "3s", Owes: map[string]uint64{"primary": 198}}}}, "standby", "primary")
+		Members: []admin.MirrorMember{{Member: "esdr-a", Epoch: 2, Reported: "3s", Owes: map[string]uint64{"primary": 198, "standby": 0}}}}, "standby", "primary")
 	if !strings.Contains(out.String(), "member esdr-a owes:  primary 198, standby 0 (reported 3s ago, epoch 2)") {
 		t.Errorf("esdr status mirror section:\n%s\nwant what esdr-a owes each cluster", out.String())
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/esdr/esdr/internal/admin"
@@ -51,7 +50,7 @@ func (c controller) ForgetMirror(ctx context.Context, req admin.ForgetRequest) (
 	a := admin.ForgetAnswer{Member: r.Member, Owed: r.Owes, Epoch: r.Epoch, Reported: time.Since(r.At).Round(time.Second).String()}
 	ev := state.Event{At: time.Now(), Kind: state.EventCommand, Message: fmt.Sprintf(
 		"mirror: the journal of esdr member %s FORGOTTEN by %s: the writes it owed when it last reported (%s ago, at epoch %d: %s) "+
-			"are given up for the clusters that lacked them", r.Member, req.By, a.Reported, r.Epoch, owedText(r.Owes))}
+			"are given up for the clusters that lacked them", r.Member, req.By, a.Reported, r.Epoch, fleet.OwedText(r.Owes))}
 	actx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if _, err := d.store.Append(actx, ev); err != nil {
@@ -60,18 +59,4 @@ func (c controller) ForgetMirror(ctx context.Context, req admin.ForgetRequest) (
 	}
 	d.log.Warn(ev.Message)
 	return a, nil
-}
-
-// owedText is "primary 0, standby 40".
-func owedText(owes map[string]uint64) string {
-	names := make([]string, 0, len(owes))
-	for n := range owes {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	parts := make([]string, 0, len(names))
-	for _, n := range names {
-		parts = append(parts, fmt.Sprintf("%s %d", n, owes[n]))
-	}
-	return strings.Join(parts, ", ")
 }

@@ -99,3 +99,18 @@ func Owed(reports []MirrorReport, cluster string, now time.Time) (uint64, string
 	}
 	return total, strings.Join(parts, ", ")
 }
+
+// OwedText says what a member's report owes each cluster, clusters by name:
+// "primary 3, standby 0".
+func OwedText(owes map[string]uint64) string {
+	names := make([]string, 0, len(owes))
+	for n := range owes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]string, 0, len(names))
+	for _, n := range names {
+		parts = append(parts, fmt.Sprintf("%s %d", n, owes[n]))
+	}
+	return strings.Join(parts, ", ")
+}
